@@ -1,0 +1,242 @@
+"""Load scenario files: safe YAML, ``extends:`` with deep merge, ``--set`` overrides, and
+errors that name the file and line of every problem at once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import Located, ScenarioError
+from .schema import Problem, Scenario, set_dotted
+
+MAX_NODES = 100_000
+"""Nodes a scenario may expand to; more means an alias bomb, not a scenario."""
+
+MAX_BYTES = 5_000_000
+"""A scenario file is a few kilobytes; refuse anything this large outright."""
+
+# Where each value came from: dotted path (tuple) -> (file, line).
+Origins = dict[tuple[str, ...], tuple[str, int]]
+
+
+def _yaml() -> YAML:
+    # Round-trip mode keeps line numbers, builds only plain maps, lists and scalars (no
+    # Python object tags) and rejects duplicate keys.
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _plain(node: Any, file: str, path: tuple[str, ...], origins: Origins,
+           budget: list[int]) -> Any:
+    """Convert ruamel nodes to plain Python, recording the line of every key."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ScenarioError([Located(file, 0, "", f"more than {MAX_NODES} values after "
+                                     "expanding aliases; is this an alias bomb?")])
+    if isinstance(node, CommentedMap):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            line = node.lc.key(key)[0] + 1
+            name = str(key)
+            origins[(*path, name)] = (file, line)
+            out[name] = _plain(value, file, (*path, name), origins, budget)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            origins[(*path, str(index))] = (file, node.lc.item(index)[0] + 1)
+            items.append(_plain(value, file, (*path, str(index)), origins, budget))
+        return items
+    if isinstance(node, Mapping | Sequence) and not isinstance(node, str):
+        raise ScenarioError([Located(file, 0, ".".join(path), "unsupported YAML node")])
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def _parse(text: str, file: str, origins: Origins) -> Any:
+    try:
+        document = _yaml().load(io.StringIO(text))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        what = " ".join(str(part) for part in (error.context, error.problem) if part)
+        raise ScenarioError([Located(file, line, "", f"YAML syntax: {what}")]) from None
+    except YAMLError as error:
+        message = str(error).splitlines()[0]
+        raise ScenarioError([Located(file, 0, "", f"YAML: {message}")]) from None
+    return _plain(document, file, (), origins, [MAX_NODES])
+
+
+def _read(path: Path) -> str:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Located(file, 0, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Located(file, 0, "", "is a directory, not a scenario file")]) from None
+    except OSError as error:
+        raise ScenarioError([Located(file, 0, "", f"cannot read: {error.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError([Located(file, 0, "", f"{len(raw)} bytes is too large for a "
+                                     "scenario file")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ScenarioError([Located(file, line, "", f"not UTF-8 text (byte 0x{raw[error.start]:02x} "
+                                     "); save the file as UTF-8")]) from None
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value  # scalars and lists replace
+    return merged
+
+
+def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise ScenarioError([Located(str(path), 0, "extends", f"cycle: {cycle}")])
+    file = str(path)
+    text = _read(path)
+    own: Origins = {}
+    document = _parse(text, file, own)
+    if document is None:
+        raise ScenarioError([Located(file, 1, "", "empty file; a scenario needs at least "
+                                     "name and sites (see `drawdown-sim schema`)")])
+    if not isinstance(document, dict):
+        kind = type(document).__name__
+        raise ScenarioError([Located(file, 1, "", f"top level is a {kind}; a scenario is a "
+                                     "mapping of keys such as name, window, sites")])
+    parent = document.pop("extends", None)
+    if parent is not None:
+        line = own.get(("extends",), (file, 0))[1]
+        if not isinstance(parent, str):
+            raise ScenarioError([Located(file, line, "extends", "must be a file path")])
+        parent_path = path.parent / parent
+        try:
+            base = _load_document(parent_path, origins, (*chain, resolved))
+        except ScenarioError as error:
+            if error.problems and error.problems[0].message == "no such file":
+                raise ScenarioError([Located(file, line, "extends",
+                                             f"{parent_path} does not exist (paths are relative "
+                                             "to the extending file)")]) from None
+            raise
+        document = _deep_merge(base, document)
+    origins.update(own)
+    return document
+
+
+def _locate(path: tuple[str | int, ...], origins: Origins, default: str) -> tuple[str, int]:
+    parts = tuple(str(p) for p in path)
+    for end in range(len(parts), 0, -1):
+        if parts[:end] in origins:
+            return origins[parts[:end]]
+    return default, 0
+
+
+def _validate(data: dict[str, Any], origins: Origins, default: str) -> Scenario:
+    problems: list[Problem] = []
+    try:
+        scenario = Scenario.model_validate(data, context={"problems": problems})
+    except ValidationError as error:
+        for item in error.errors():
+            loc = tuple(p for p in item["loc"] if not str(p).startswith("function-"))
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = "unknown key; check the spelling against `drawdown-sim schema`"
+            elif item["type"] == "missing":
+                message = "required key is missing"
+            problems.append(Problem(loc, message))
+        problems_located = [_located(p, origins, default) for p in problems]
+        raise ScenarioError(problems_located) from None
+    if problems:
+        raise ScenarioError([_located(p, origins, default) for p in problems])
+    return scenario
+
+
+def _located(problem: Problem, origins: Origins, default: str) -> Located:
+    file, line = _locate(problem.path, origins, default)
+    return Located(file, line, problem.dotted if problem.path else "", problem.message)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``key=value`` and read the value as a YAML scalar (``0.4``, ``true``, ``campaign``)."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError([Located("--set", 0, text, "expected key=value, e.g. "
+                                     "militia.posture=campaign")])
+    origins: Origins = {}
+    try:
+        parsed = _parse(value, "--set", origins) if value.strip() else None
+    except ScenarioError:
+        parsed = value
+    return key, parsed
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Load and validate a scenario file, applying ``--set key=value`` overrides.
+
+    Raises:
+        ScenarioError: every problem found, one per line as ``FILE:LINE: path: message``.
+    """
+    path = Path(path)
+    origins: Origins = {}
+    data = _load_document(path, origins, ())
+    problems: list[Located] = []
+    for index, text in enumerate(overrides, start=1):
+        try:
+            key, value = parse_override(text)
+            set_dotted(data, key, value)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+            continue
+        except (KeyError, ValueError, IndexError, TypeError):
+            problems.append(Located("--set", index, key, "no such key in the scenario"))
+            continue
+        origins[tuple(key.split("."))] = (f"--set {text}", 0)
+    if problems:
+        raise ScenarioError(problems)
+    return _validate(data, origins, str(path))
+
+
+def load_scenario_text(text: str, name: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text (no ``extends``)."""
+    origins: Origins = {}
+    document = _parse(text, name, origins)
+    if not isinstance(document, dict):
+        raise ScenarioError([Located(name, 1, "", "top level must be a mapping")])
+    return _validate(document, origins, name)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as YAML text that loads back to an equal scenario."""
+    stream = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.dump(scenario.to_data(), stream)
+    return stream.getvalue()

@@ -1,0 +1,269 @@
+"""The scenario: every section, its uncertainties, and the checks that span sections."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
+
+from ._base import Section
+from .forces import Advisory, Drawdown, Site, Window
+from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, at a dotted path inside it."""
+
+    path: Path
+    message: str
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(str(part) for part in self.path) or "(scenario)"
+
+
+class Distribution(Section):
+    """An uncertain parameter's distribution: exactly one of uniform, triangular, choice."""
+
+    uniform: tuple[float, float] | None = Field(None, description="[low, high].")
+    triangular: tuple[float, float, float] | None = Field(
+        None, description="[low, mode, high]."
+    )
+    choice: list[float] | None = Field(None, min_length=1, description="Equally likely values.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Distribution:
+        given = [k for k in ("uniform", "triangular", "choice") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of uniform: [lo, hi], triangular: [lo, mode, hi], "
+                             "choice: [...]")
+        if self.uniform is not None and not self.uniform[0] < self.uniform[1]:
+            raise ValueError(f"uniform needs low < high, got {list(self.uniform)}")
+        if self.triangular is not None:
+            lo, mode, hi = self.triangular
+            if not (lo <= mode <= hi and lo < hi):
+                raise ValueError(f"triangular needs low <= mode <= high and low < high, got "
+                                 f"{list(self.triangular)}")
+        return self
+
+    @property
+    def support(self) -> list[float]:
+        """The extreme values the distribution can take."""
+        if self.uniform is not None:
+            return list(self.uniform)
+        if self.triangular is not None:
+            return [self.triangular[0], self.triangular[2]]
+        assert self.choice is not None
+        return sorted(set(self.choice))
+
+    def ppf(self, u: float) -> float:
+        """The value at quantile ``u`` in [0, 1) (used by Latin-hypercube sweeps)."""
+        if self.uniform is not None:
+            lo, hi = self.uniform
+            return lo + u * (hi - lo)
+        if self.triangular is not None:
+            lo, mode, hi = self.triangular
+            cut = (mode - lo) / (hi - lo)
+            if u < cut:
+                return lo + math.sqrt(u * (hi - lo) * (mode - lo))
+            return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
+        assert self.choice is not None
+        return self.choice[min(int(u * len(self.choice)), len(self.choice) - 1)]
+
+
+class Scenario(Section):
+    """A drawdown scenario (MODEL.md section 6). Dates are ISO dates inside the window."""
+
+    extends: str | None = Field(
+        None,
+        description="Path of a scenario this file extends, relative to this file; the loader "
+        "deep-merges this file over it (lists replace).",
+    )
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="Short name; results go to results/<name>/. Letters, digits, _ . - only.",
+    )
+    description: str = Field("", description="What the scenario represents.")
+    window: Window = Field(default_factory=Window)  # type: ignore[arg-type]
+    replications: int = Field(2000, ge=1, description="Default number of replications.")
+    seed: int = Field(
+        20240906,
+        ge=0,
+        description="Root seed: replication r uses SeedSequence(seed).spawn(...)[r]. Default "
+        "fixed (the date the plan was reported) so runs are reproducible.",
+    )
+    sites: list[Site] = Field(min_length=1, description="Coalition sites in Iraq.")
+    drawdown: Drawdown = Field(default_factory=Drawdown)  # type: ignore[arg-type]
+    advisory: Advisory = Field(default_factory=Advisory)  # type: ignore[arg-type]
+    militia: Militia = Field(default_factory=Militia)  # type: ignore[arg-type]
+    escalation: Escalation = Field(default_factory=Escalation)  # type: ignore[arg-type]
+    shocks: Shocks = Field(default_factory=Shocks)  # type: ignore[arg-type]
+    retaliation: Retaliation = Field(default_factory=Retaliation)  # type: ignore[arg-type]
+    politics: Politics = Field(default_factory=Politics)  # type: ignore[arg-type]
+    isis: Isis = Field(default_factory=Isis)  # type: ignore[arg-type]
+    uncertainties: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="Dotted key of a numeric field -> its distribution, for sweeps.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        problems = cross_section_problems(self)
+        sink = info.context.get("problems") if isinstance(info.context, dict) else None
+        if isinstance(sink, list):
+            sink.extend(problems)  # the loader maps each path to its file and line
+        elif problems:
+            raise ValueError("; ".join(f"{p.dotted}: {p.message}" for p in problems))
+        return self
+
+    # --- derived facts used by the model ---------------------------------------------------
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON-able data (dates as ISO strings), without ``extends``."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"extends"})
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario: results carry it to detect a changed scenario."""
+        text = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_values(self, values: dict[str, Any]) -> Scenario:
+        """A copy with dotted keys set (e.g. ``{"militia.branching_ratio": 0.4}``), validated."""
+        data = self.to_data()
+        for key, value in values.items():
+            set_dotted(data, key, value)
+        return Scenario.model_validate(data)
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``; numeric parts index lists."""
+    parts = key.split(".")
+    node: Any = data
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict | list):
+                raise KeyError(f"{key}: {part!r} is not a section")
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def get_dotted(data: Any, key: str) -> Any:
+    """The value at dotted ``key``; raises KeyError when the path does not exist."""
+    node = data
+    for part in key.split("."):
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise KeyError(key)
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(key)
+    return node
+
+
+def _inside(window: Window, day: date) -> bool:
+    return window.start <= day <= window.end
+
+
+def cross_section_problems(s: Scenario) -> list[Problem]:
+    """Checks that span sections: sites named, dates in the window, plan consistent."""
+    problems: list[Problem] = []
+    w = s.window
+    span = f"the window {w.start} to {w.end}"
+
+    personnel: dict[str, int] = {}
+    for i, site in enumerate(s.sites):
+        if site.name in personnel:
+            problems.append(Problem(("sites", i, "name"), f"duplicate site name {site.name!r}"))
+        personnel[site.name] = site.personnel
+    known = ", ".join(personnel)
+
+    previous_end: date | None = None
+    current = dict(personnel)
+    for i, phase in enumerate(s.drawdown.phases):
+        where: Path = ("drawdown", "phases", i)
+        for key, day in (("start", phase.start), ("end", phase.end)):
+            if not _inside(w, day):
+                problems.append(Problem((*where, key), f"{day} is outside {span}"))
+        if previous_end is not None and phase.start < previous_end:
+            problems.append(Problem((*where, "start"), f"{phase.start} is before the previous "
+                                    f"phase ends ({previous_end}); phases must not overlap"))
+        previous_end = phase.end
+        for site, target in phase.targets.items():
+            if site not in current:
+                problems.append(Problem((*where, "targets", site),
+                                        f"unknown site {site!r}; sites are: {known}"))
+            elif target > current[site]:
+                problems.append(Problem((*where, "targets", site), f"target {target} exceeds "
+                                        f"the {current[site]} personnel there before this phase; "
+                                        "a drawdown only reduces"))
+            else:
+                current[site] = target
+
+    final = current if s.drawdown.enabled else personnel
+    for site, residual in s.advisory.residual.items():
+        if site not in final:
+            problems.append(Problem(("advisory", "residual", site),
+                                    f"unknown site {site!r}; sites are: {known}"))
+        elif residual != final[site]:
+            problems.append(Problem(("advisory", "residual", site), f"{residual} does not match "
+                                    f"the {final[site]} personnel the drawdown leaves at "
+                                    f"{site!r}; make the last phase's target and the residual "
+                                    "the same"))
+    if s.advisory.from_ is not None and not _inside(w, s.advisory.from_):
+        problems.append(Problem(("advisory", "from"), f"{s.advisory.from_} is outside {span}"))
+
+    for i, shock in enumerate(s.shocks.scheduled):
+        if not _inside(w, shock.date):
+            problems.append(Problem(("shocks", "scheduled", i, "date"),
+                                    f"{shock.date} is outside {span}"))
+
+    if not problems:  # bounds are only worth checking on an otherwise valid scenario
+        problems.extend(_uncertainty_problems(s))
+    return problems
+
+
+def _uncertainty_problems(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    if not s.uncertainties:
+        return problems
+    data = s.to_data()
+    data["uncertainties"] = {}
+    for key, dist in s.uncertainties.items():
+        where: Path = ("uncertainties", key)
+        try:
+            current = get_dotted(data, key)
+        except KeyError:
+            problems.append(Problem(where, f"{key!r} is not a field of the scenario"))
+            continue
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            problems.append(Problem(where, f"{key!r} is not a numeric field"))
+            continue
+        for value in dist.support:
+            trial = json.loads(json.dumps(data))
+            set_dotted(trial, key, int(value) if isinstance(current, int) else value)
+            try:
+                Scenario.model_validate(trial)
+            except ValidationError as error:
+                first = error.errors()[0]["msg"].removeprefix("Value error, ")
+                problems.append(Problem(where, f"the value {value:g} is not allowed: {first}"))
+                break
+            except ValueError as error:
+                problems.append(Problem(where, f"the value {value:g} is not allowed: {error}"))
+                break
+    return problems
