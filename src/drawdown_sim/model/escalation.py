@@ -1,0 +1,116 @@
+"""Regional escalation ladder and the shocks that move it (MODEL.md 3.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from .records import Change, Shock
+from .world import ProcessGenerator, Redrawable, World
+
+LEVEL_NAMES = ("calm", "tense", "crisis", "war")
+MAX_LEVEL = 3
+
+
+class Escalation:
+    """Level E in 0..3: raised by shocks and strikes, stepping down after exponential dwells.
+
+    The whole shock schedule (scheduled plus random shocks, with the uniform that decides a
+    posture switch) is drawn from the shocks stream at elaboration, so every option of a
+    replication meets the same shocks at the same times.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        cfg = world.scenario.escalation
+        self.enabled = cfg.enabled
+        self.level = cfg.initial if cfg.enabled else 0
+        self.max_level = self.level
+        self._dwell = Redrawable(world)
+        self._multipliers = tuple(cfg.attack_multiplier.at(e) for e in range(4))
+        self.schedule = self._draw_schedule()
+        world.log.trajectories.escalation.append((0.0, self.level))
+
+    @property
+    def multiplier(self) -> float:
+        """m_E: militia background multiplier at the current level (1 when disabled)."""
+        return self._multipliers[self.level] if self.enabled else 1.0
+
+    def _draw_schedule(self) -> list[tuple[float, str, int, bool, float]]:
+        """(day, name, severity, scheduled, posture uniform) for every shock of the window."""
+        scenario = self.world.scenario
+        cfg = scenario.shocks
+        if not cfg.enabled:
+            return []
+        rng = self.world.streams.shocks
+        shocks = [
+            (self.world.day(s.date), s.name, s.severity, True, float(rng.random()))
+            for s in cfg.scheduled
+        ]
+        rate = cfg.random.rate_per_year / 365.25
+        count = int(rng.poisson(rate * self.world.horizon)) if rate > 0 else 0
+        if count:
+            # Given their number, Poisson arrival times are iid uniform over the window.
+            times = np.sort(rng.uniform(0.0, self.world.horizon, size=count))
+            mix = cfg.random.severity
+            severities = rng.choice([1, 2, 3], size=count, p=[mix.minor, mix.serious, mix.major])
+            uniforms = rng.random(size=count)
+            shocks += [
+                (float(t), f"random shock of severity {s}", int(s), False,
+                 float(u))
+                for t, s, u in zip(times, severities, uniforms, strict=True)
+            ]
+        shocks.sort(key=lambda shock: shock[0])
+        return shocks
+
+    def start(self) -> None:
+        env = self.world.env
+        if self.schedule:
+            env.process(self._shocks())
+        if self.enabled:
+            self._dwell.process = env.process(self._dwell_clock())
+
+    def _shocks(self) -> ProcessGenerator:
+        env = self.world.env
+        for day, name, severity, scheduled, posture_u in self.schedule:
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            self.world.log.shocks.append(Shock(env.now, name, severity, scheduled))
+            if self.enabled:
+                self.shift(severity, f"shock: {name}")
+            if severity > 0:
+                self.world.militia.on_shock(severity, posture_u)
+
+    def _dwell_clock(self) -> ProcessGenerator:
+        """Step down one level after an exponential dwell at the current level."""
+        env = self.world.env
+        rng = self.world.streams.escalation
+        dwell = self.world.scenario.escalation.dwell_days
+        while True:
+            try:
+                if self.level == 0:
+                    yield env.event()  # calm: nothing to step down from until woken
+                else:
+                    yield env.timeout(rng.exponential(dwell.at(self.level)))
+                    self._set(self.level - 1, "dwell ended")
+            except simpy.Interrupt:
+                self._dwell.woken()  # level changed: memorylessness lets us redraw
+
+    def shift(self, delta: int, cause: str) -> None:
+        """Raise (or lower, for delta < 0) the level, capped to 0..3."""
+        if not self.enabled:
+            return
+        self._set(min(max(self.level + delta, 0), MAX_LEVEL), cause)
+        self._dwell.wake(cause)
+
+    def _set(self, level: int, cause: str) -> None:
+        if level == self.level:
+            return
+        self.level = level
+        self.max_level = max(self.max_level, level)
+        now = self.world.now
+        self.world.log.changes.append(Change(now, "escalation", LEVEL_NAMES[level], cause))
+        self.world.log.trajectories.escalation.append((now, level))
+        self.world.militia.on_background_change()
+        self.world.forces.on_escalation()
+        self.world.politics.on_escalation()

@@ -1,0 +1,64 @@
+"""US retaliation after attacks, and the four effects of a strike (MODEL.md 3.5)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .records import Attack, Strike
+from .world import World
+
+
+class Retaliation:
+    """Decides strikes after casualty attacks and after a volume of attacks.
+
+    A strike provokes militia attacks and may end a campaign (militia), raises political
+    pressure (politics) and may bump the escalation level.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.cfg = world.scenario.retaliation
+        self.enabled = self.cfg.enabled
+        self._recent: deque[float] = deque()
+
+    def start(self) -> None:
+        """Retaliation has no process of its own: strikes are scheduled by attacks."""
+
+    def on_attack(self, attack: Attack) -> None:
+        if not self.enabled:
+            return
+        cfg = self.cfg
+        rng = self.world.streams.retaliation
+        now = attack.time
+        if attack.killed or attack.wounded:
+            killed = attack.killed > 0
+            chance = cfg.p_casualty.killed if killed else cfg.p_casualty.wounded
+            delay = cfg.delay_days.killed if killed else cfg.delay_days.wounded
+            u, wait = rng.random(), rng.standard_exponential() * delay
+            if u < chance:
+                self._schedule(wait, "large" if killed else "small", "casualties", attack.id)
+        self._recent.append(now)
+        while self._recent and now - self._recent[0] > cfg.window_days:
+            self._recent.popleft()
+        if len(self._recent) >= cfg.volume_attacks:
+            self._recent.clear()  # the rule looks at the next k attacks afresh
+            u, wait = rng.random(), rng.standard_exponential() * cfg.delay_days.wounded
+            if u < cfg.p_volume:
+                self._schedule(wait, "small", "volume", attack.id)
+
+    def _schedule(self, delay: float, size: str, cause: str, attack: int) -> None:
+        strike_at = self.world.env.timeout(delay)
+        strike_at.callbacks.append(lambda _event: self._strike(size, cause, attack))
+
+    def _strike(self, size: str, cause: str, attack: int) -> None:
+        world = self.world
+        rng = world.streams.retaliation
+        mean_killed = getattr(self.cfg.iraqi_killed, size)
+        iraqi_killed = int(rng.poisson(mean_killed))
+        u_posture, u_escalation = rng.random(2)
+        strike = Strike(len(world.log.strikes), world.now, size, cause, attack, iraqi_killed)
+        world.log.strikes.append(strike)
+        world.militia.on_strike(strike, float(u_posture))
+        world.politics.on_strike(strike)
+        if u_escalation < self.cfg.escalation_bump:
+            world.escalation.shift(+1, f"US strike {strike.id}")

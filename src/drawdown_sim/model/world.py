@@ -1,0 +1,84 @@
+"""The shared world of one replication and the base of its components.
+
+Each mechanism is a component that owns its SimPy processes and starts them in one explicit
+elaboration step (:meth:`World.start`). Components talk through plain method calls on each
+other (``world.escalation.shift(...)``); state that other components read is an attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from ..scenario import Scenario
+from .records import Log
+from .streams import Streams
+
+if TYPE_CHECKING:
+    from .escalation import Escalation
+    from .forces import ForcePosture
+    from .isis import Isis
+    from .militia import Militia
+    from .politics import Politics
+    from .retaliation import Retaliation
+
+ProcessGenerator = Generator[simpy.Event, Any, Any]
+
+
+class World:
+    """Environment, scenario, random streams, records and the components of a replication."""
+
+    forces: ForcePosture
+    militia: Militia
+    escalation: Escalation
+    retaliation: Retaliation
+    politics: Politics
+    isis: Isis
+
+    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+        self.env = simpy.Environment()
+        self.scenario = scenario
+        self.streams = streams
+        self.log = Log()
+        self.horizon = float(scenario.window.days)
+        """Length of the window (days); the run stops there."""
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def day(self, when: Any) -> float:
+        """Day offset of an ISO date within the window."""
+        return self.scenario.window.offset(when)
+
+
+class Redrawable:
+    """A process that waits on a timeout and redraws when its inputs change.
+
+    ``wake()`` interrupts the waiting process at most once until it has handled the
+    interruption, so several changes at one instant cost one redraw, and a process is never
+    interrupted by itself.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.process: simpy.Process | None = None
+        self._wake_pending = False
+
+    def wake(self, cause: str = "") -> None:
+        process = self.process
+        if (
+            process is None
+            or self._wake_pending
+            or not process.is_alive
+            or process is self.world.env.active_process
+        ):
+            return
+        self._wake_pending = True
+        process.interrupt(cause)
+
+    def woken(self) -> None:
+        """Call when the process has caught its Interrupt."""
+        self._wake_pending = False
