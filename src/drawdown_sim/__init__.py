@@ -1,1 +1,45 @@
-from importlib.metadata import version; __version__="0"
+"""drawdown-sim: scenario simulator for the phased drawdown of the US-led coalition from Iraq.
+
+Public API (imported lazily so that the command line starts fast)::
+
+    load_scenario(path, overrides=())  -> Scenario
+    simulate(scenario, seed=None, replication=0) -> Replication   (pure: no I/O)
+    run(scenario, reps, seed, workers, engine="local", ...) -> Results
+    Results.load(directory)
+    compare(scenarios, reps, seed, ...) -> Comparison
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_scenario": "drawdown_sim.scenario",
+    "Scenario": "drawdown_sim.scenario",
+    "ScenarioError": "drawdown_sim.scenario",
+    "simulate": "drawdown_sim.model",
+    "Replication": "drawdown_sim.model",
+    "OUTCOMES": "drawdown_sim.model",
+    "run": "drawdown_sim.runner.run",
+    "Results": "drawdown_sim.results",
+    "compare": "drawdown_sim.compare",
+    "Comparison": "drawdown_sim.compare",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+if TYPE_CHECKING:
+    from .compare import Comparison, compare
+    from .model import OUTCOMES, Replication, simulate
+    from .results import Results
+    from .runner.run import run
+    from .scenario import Scenario, ScenarioError, load_scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'drawdown_sim' has no attribute {name!r}")

@@ -7,41 +7,52 @@ import numpy as np
 from ..scenario import Scenario
 from ..scenario.threats import WEAPONS
 
+BLOCK = 64
+"""Attacks whose draws are made at once."""
+
 
 class Damage:
-    """Draws an attack's weapon, interception and casualties from the casualties stream.
-
-    Every attack consumes the same number of draws from the stream whatever happens to it, so
-    two options that see attacks in the same order see the same weapons and casualties.
-    """
+    """Draws an attack's weapon, interception and casualties from the casualties stream."""
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
         cfg = scenario.militia
         mix = cfg.weapon_mix
         self._rng = rng
-        self._weapon_cdf = np.cumsum([mix.rocket, mix.drone, mix.ballistic])
+        self._weapon_cdf = (mix.rocket, mix.rocket + mix.drone)
         self._weapon_factor = tuple(getattr(cfg.interception, w) for w in WEAPONS)
         cas = cfg.casualties
         self._hit = cas.hit_probability
         self._extra_mean = cas.mean_if_hit - 1.0
         self._shape = cas.dispersion
         self._killed_fraction = cas.killed_fraction
+        self._block: list[tuple[float, float, float, int, int]] = []
+        self._next = 0
 
     def resolve(self, air_defense: float) -> tuple[str, bool, int, int]:
         """(weapon, intercepted, killed, wounded) of an attack on a site with ``air_defense``."""
-        u_weapon, u_intercept, u_hit = self._rng.random(3)
-        weapon_index = min(int(np.searchsorted(self._weapon_cdf, u_weapon, side="right")), 2)
-        intercepted = bool(u_intercept < air_defense * self._weapon_factor[weapon_index])
-        # Every draw is made for every attack, kept or not, so the stream stays aligned.
-        casualties = 1 + self._extra()
-        killed = int(self._rng.binomial(casualties, self._killed_fraction))
+        if self._next == len(self._block):
+            self._block = self._draw_block()
+            self._next = 0
+        u_weapon, u_intercept, u_hit, casualties, killed = self._block[self._next]
+        self._next += 1
+        weapon = 0 if u_weapon < self._weapon_cdf[0] else 1 if u_weapon < self._weapon_cdf[1] else 2
+        intercepted = u_intercept < air_defense * self._weapon_factor[weapon]
         if intercepted or u_hit >= self._hit:
-            return WEAPONS[weapon_index], intercepted, 0, 0
-        return WEAPONS[weapon_index], intercepted, killed, casualties - killed
+            return WEAPONS[weapon], intercepted, 0, 0
+        return WEAPONS[weapon], intercepted, int(killed), int(casualties - killed)
 
-    def _extra(self) -> int:
-        """Casualties beyond the first given a hit: negative binomial (heavy-tailed)."""
-        if self._extra_mean <= 0.0:
-            return 0
-        p = self._shape / (self._shape + self._extra_mean)
-        return int(self._rng.negative_binomial(self._shape, p))
+    def _draw_block(self) -> list[tuple[float, float, float, int, int]]:
+        """Draws for the next BLOCK attacks: three uniforms, casualties if hit, of them killed.
+
+        Every attack takes one row whatever happens to it, so two options that see attacks in
+        the same order see the same weapons and casualties.
+        """
+        rng = self._rng
+        uniforms = rng.random((BLOCK, 3))
+        if self._extra_mean > 0.0:
+            p = self._shape / (self._shape + self._extra_mean)
+            casualties = 1 + rng.negative_binomial(self._shape, p, size=BLOCK)
+        else:
+            casualties = np.ones(BLOCK, dtype=np.int64)
+        killed = rng.binomial(casualties, self._killed_fraction)
+        return list(zip(*uniforms.T.tolist(), casualties.tolist(), killed.tolist(), strict=True))

@@ -62,6 +62,7 @@ class ForcePosture:
         self._transit: dict[int, tuple[int, int]] = {}
         self._movements = 0
         self._clock = Redrawable(world)
+        self._holding = False
         self.exposure = 0.0
         """X(t): exposure relative to the window start (dimensionless)."""
         self._targets: list[tuple[str, float, float]] = []  # (name, weight, air defence)
@@ -147,9 +148,11 @@ class ForcePosture:
                     and self.delay < cfg.max_slip_days
                 ):
                     held_from = env.now
+                    self._holding = True
                     try:  # held until escalation drops (we are woken) or the slip cap
                         yield env.timeout(cfg.max_slip_days - self.delay)
                     finally:
+                        self._holding = False
                         self.delay += env.now - held_from
                     continue
                 _, site, size = self.plan.pop(0)
@@ -218,8 +221,9 @@ class ForcePosture:
 
     # --- political decisions ---------------------------------------------------------------
     def on_escalation(self) -> None:
-        """A change of escalation may end a hold."""
-        self._clock.wake("escalation")
+        """A change of escalation may end a hold (a later hold is checked when due)."""
+        if self._holding:
+            self._clock.wake("escalation")
 
     def accelerate(self, factor: float) -> None:
         """Compress the remaining schedule towards now by ``factor`` (once)."""

@@ -4,22 +4,22 @@ Rate (attacks/day): ``r(t) = base_rate * (1 + sensitivity * (1 - C(t)))`` where 
 C relaxes towards its target ``c = min(1, support / full_support_personnel)`` with time
 constant ``tau``: ``C(t) = c + (C0 - c) exp(-(t - t0) / tau)``.
 
-Events are drawn by time rescaling: each waits for an Exp(1) amount of integrated rate.
-Two options whose rates agree therefore see identical ISIS attacks, and where the rates
-differ the attacks shift rather than reshuffle: strong common random numbers.
+The component follows the coalition presence during the run (a new capacity segment at
+every change). ISIS attacks feed back into no other mechanism, so rather than spend SimPy
+events on them they are drawn exactly when the window closes, by thinning against a bound
+that is the same for every option (see :func:`attack_times`): strong common random numbers.
 """
 
 from __future__ import annotations
 
 import math
 
-import simpy
+import numpy as np
 
-from .world import ProcessGenerator, Redrawable, World
-
+from .world import World
 
 class Isis:
-    """The ISIS attack process and the support capacity behind it."""
+    """Support capacity C(t) and the ISIS attacks it suppresses."""
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -31,10 +31,8 @@ class Isis:
         self._since = 0.0
         self._start_capacity = 0.0
         self._target = 0.0
-        self._remaining = 0.0
         self.baseline_30 = 0.0
         """Expected ISIS attacks in 30 days at the initial capacity (attacks)."""
-        self._clock = Redrawable(world)
 
     def _capacity_target(self) -> float:
         full = self.world.scenario.isis.full_support_personnel
@@ -46,48 +44,14 @@ class Isis:
         return c + (self._start_capacity - c) * math.exp(-(t - self._since) / self.tau)
 
     def rate(self, t: float) -> float:
-        """ISIS attacks/day at time t."""
+        """ISIS attacks/day at time t (current segment)."""
         return self.base * (1.0 + self.sensitivity * (1.0 - self.capacity(t)))
-
-    def _integral(self, s: float) -> float:
-        """Integrated rate over [since, since + s] (attacks)."""
-        c, c0, tau = self._target, self._start_capacity, self.tau
-        steady = self.base * (1.0 + self.sensitivity * (1.0 - c))
-        return steady * s - self.base * self.sensitivity * (c0 - c) * tau * (
-            -math.expm1(-s / tau)
-        )
-
-    def _solve(self, hazard: float) -> float:
-        """Time s after ``since`` at which the integrated rate reaches ``hazard`` (days).
-
-        A safeguarded Newton iteration: the integral is smooth and monotone, so it converges
-        in a few steps; hand-written because a scipy call per event would cost more than the
-        event itself.
-        """
-        steady = self.base * (1.0 + self.sensitivity * (1.0 - self._target))
-        first = self.rate(self._since)
-        lo, hi = hazard / max(first, steady), hazard / min(first, steady)
-        s = hazard / steady
-        for _ in range(60):
-            error = self._integral(s) - hazard
-            if abs(error) <= 1e-12 * max(1.0, hazard):
-                break
-            if error > 0.0:
-                hi = s
-            else:
-                lo = s
-            step = s - error / self.rate(self._since + s)
-            s = step if lo < step < hi else 0.5 * (lo + hi)
-        return s
 
     def start(self) -> None:
         target = self._capacity_target()
         self._start_capacity = self._target = target
         self.baseline_30 = 30.0 * self.rate(0.0) if self.enabled else 0.0
         self.world.log.trajectories.capacity.append((0.0, target, target))
-        if self.enabled:
-            self._remaining = self.world.streams.isis.standard_exponential()
-            self._clock.process = self.world.env.process(self._attacks())
 
     def on_presence_change(self) -> None:
         """Support changed (a movement left or the option's mission began)."""
@@ -95,26 +59,39 @@ class Isis:
         if target == self._target:
             return
         now = self.world.now
-        if self.enabled:
-            self._remaining -= self._integral(now - self._since)
         self._start_capacity = self.capacity(now)
         self._since = now
         self._target = target
         self.world.log.trajectories.capacity.append((now, self._start_capacity, target))
-        self._clock.wake("capacity")
 
-    def _attacks(self) -> ProcessGenerator:
-        env = self.world.env
-        rng = self.world.streams.isis
-        while True:
-            try:
-                wait = self._since + self._solve(max(self._remaining, 0.0)) - env.now
-                yield env.timeout(max(wait, 0.0))
-                now = env.now
-                self.world.log.isis_attacks.append(now)
-                # Start a new segment at the event with the same target capacity.
-                self._start_capacity = self.capacity(now)
-                self._since = now
-                self._remaining = rng.standard_exponential()
-            except simpy.Interrupt:
-                self._clock.woken()
+    def finish(self) -> None:
+        """Draw the window's ISIS attacks from the capacity segments."""
+        if not self.enabled:
+            return
+        segments = np.asarray(self.world.log.trajectories.capacity)
+        times = attack_times(segments, self.world.horizon, self.base, self.sensitivity,
+                             self.tau, self.world.streams.isis)
+        self.world.log.isis_attacks.extend(times.tolist())
+
+
+def attack_times(segments: np.ndarray, horizon: float, base: float, k: float, tau: float,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Event times on [0, horizon) of the rate given by capacity ``segments`` (rows t0, C0, c).
+
+    Lewis-Shedler thinning, vectorised: candidates of a Poisson process at the rate's upper
+    bound ``base * (1 + k)`` (capacity 0), each kept with probability rate / bound. The bound
+    does not depend on the option, so every option of a replication thins the same candidates
+    with the same uniforms: where rates agree the attacks are identical, and a higher rate
+    keeps a superset of the attacks of a lower one.
+    """
+    bound = base * (1.0 + k)
+    count = int(rng.poisson(bound * horizon))
+    candidates = np.sort(rng.uniform(0.0, horizon, size=count))
+    keep = rng.random(count)
+    t0, c0, c = segments[:, 0], segments[:, 1], segments[:, 2]
+    segment = np.searchsorted(t0, candidates, side="right") - 1
+    capacity = c[segment] + (c0[segment] - c[segment]) * np.exp(
+        -(candidates - t0[segment]) / tau
+    )
+    rate = base * (1.0 + k * (1.0 - capacity))
+    return candidates[keep * bound < rate]

@@ -20,6 +20,7 @@ import simpy
 
 from .damage import Damage
 from .records import Attack, Change, Strike
+from .streams import Uniforms
 from .world import ProcessGenerator, Redrawable, World
 
 NEGLIGIBLE = 40.0
@@ -48,6 +49,7 @@ class Militia:
         self._provocation, self._provocation_at = 0.0, 0.0
         self._recent_attacks: deque[tuple[float, int]] = deque()
         self._recent_strikes: deque[tuple[float, int]] = deque()
+        self._uniforms = Uniforms(world.streams.attacks)
         self._clock = Redrawable(world)
         self._posture_clock = Redrawable(world)
         world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
@@ -82,9 +84,11 @@ class Militia:
         )
         if background == self.background:
             return
+        rose = background > self.background
         self.background = background
         self.world.log.trajectories.background.append((self.world.now, background))
-        self._clock.wake("background")
+        if rose:  # a lower background leaves the thinning bound valid: no redraw needed
+            self._clock.wake("background")
 
     def on_shock(self, severity: int, uniform: float) -> None:
         """A regional shock may end restraint (probability by severity)."""
@@ -143,15 +147,15 @@ class Militia:
     def _attack_clock(self) -> ProcessGenerator:
         """Ogata thinning: candidates at the current bound, accepted with lambda/bound."""
         env = self.world.env
-        rng = self.world.streams.attacks
+        draw = self._uniforms
         while True:
             try:
                 bound = self.intensity(env.now)
                 if bound <= 0.0:
                     yield env.event()  # no intensity until the background changes
                     continue
-                yield env.timeout(rng.standard_exponential() / bound)
-                u = rng.random() * bound
+                yield env.timeout(draw.exponential() / bound)
+                u = draw() * bound
                 intensity = self.intensity(env.now)
                 if u < intensity:
                     # u is uniform on [0, intensity): reuse it to pick the cause.
@@ -173,7 +177,7 @@ class Militia:
                 u -= excitation
                 parent = _pick(self._recent_strikes, self.rho * self.gamma, self.gamma, u, now)
                 cause = "strike"
-        target, air_defense = world.forces.pick_target(world.streams.attacks.random())
+        target, air_defense = world.forces.pick_target(self._uniforms())
         weapon, intercepted, killed, wounded = self.damage.resolve(air_defense)
         attack = Attack(len(world.log.attacks), now, target, weapon, intercepted, killed,
                         wounded, cause, parent)

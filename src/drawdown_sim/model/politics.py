@@ -29,6 +29,7 @@ class Politics:
         self._since = 0.0
         self._asymptote = 0.0
         self.peak = self._value
+        self._crisis = False
         self._watch = Redrawable(world)
 
     def value(self, t: float) -> float:
@@ -49,6 +50,7 @@ class Politics:
         self._value = self.value(now)
         self._since = now
         crisis = self.world.escalation.level >= 2
+        self._crisis = crisis
         drift = self.cfg.crisis_drift_per_day if crisis else 0.0
         self._asymptote = drift / self.decay
         self.peak = max(self.peak, self._value)
@@ -57,7 +59,8 @@ class Politics:
         )
 
     def on_escalation(self) -> None:
-        if self.enabled:
+        crisis = self.world.escalation.level >= 2
+        if self.enabled and crisis != self._crisis:
             self._new_segment()
             self._watch.wake("escalation")
 

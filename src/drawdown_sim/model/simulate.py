@@ -129,6 +129,7 @@ def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int =
         component.start()
     world.env.run(until=world.horizon)
     world.politics.finish()
+    world.isis.finish()
     militia = world.militia
     return Replication(
         index=index,

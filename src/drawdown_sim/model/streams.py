@@ -9,6 +9,7 @@ numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,3 +62,32 @@ def replication_seeds(root_seed: int, first: int, count: int) -> list[np.random.
 def seed_text(seed: np.random.SeedSequence) -> str:
     """A replication's entropy as text, e.g. ``20240906/17`` (root seed / spawn key)."""
     return f"{seed.entropy}/" + "/".join(str(k) for k in seed.spawn_key)
+
+
+class Uniforms:
+    """Uniforms on [0, 1) drawn from a generator in blocks, handed out one at a time.
+
+    Scalar ``Generator`` calls cost about as much as a SimPy event; drawing blocks keeps a
+    hot loop cheap. The sequence is a fixed function of the generator, so it is as
+    reproducible (and as common across options) as scalar draws.
+    """
+
+    __slots__ = ("_rng", "_block", "_values", "_next")
+
+    def __init__(self, rng: np.random.Generator, block: int = 256) -> None:
+        self._rng = rng
+        self._block = block
+        self._values: list[float] = []
+        self._next = 0
+
+    def __call__(self) -> float:
+        if self._next == len(self._values):
+            self._values = self._rng.random(self._block).tolist()
+            self._next = 0
+        value = self._values[self._next]
+        self._next += 1
+        return value
+
+    def exponential(self) -> float:
+        """A standard exponential draw (mean 1) by inversion."""
+        return -math.log1p(-self())

@@ -82,7 +82,7 @@ class Casualties(Section):
         "170 attacks, Oct 2023-Feb 2024 (reference/README.md); see docs/model.md.",
     )
     mean_if_hit: float = Field(
-        16.0,
+        19.0,
         ge=1.0,
         description="Mean casualties (killed + wounded) of an attack that causes any "
         "(personnel). Most TBI-heavy events are small; the heavy tail carries Tower 22 "
@@ -409,8 +409,9 @@ class Isis(Section):
         "capability erodes slowly. Assumption.",
     )
     resurgence_factor: float = Field(
-        1.5,
+        2.0,
         gt=0.0,
-        description="Resurgence: some 30-day count exceeds this times the 30-day expectation "
-        "at the initial capacity.",
+        description="Resurgence: some 30-day window holds more than this times the 30-day "
+        "expectation at the initial capacity. 2.0 because the largest of a year's sliding "
+        "30-day Poisson counts routinely exceeds 1.5x its mean by chance alone.",
     )

@@ -1,0 +1,73 @@
+"""Terminal output for the CLI: progress (a rich bar on a terminal, sparse lines otherwise)
+and summary tables."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .runner.run import Progress as ProgressFn
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def progress_reporter(label: str) -> Iterator[ProgressFn]:
+    """A progress callback: a live bar with replications/s and ETA on a terminal, else a
+    plain line at most every 10% (logs and CI stay readable)."""
+    if console.is_terminal:
+        bar = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} reps/s"), TimeElapsedColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(), console=console,
+        )
+        task = bar.add_task(label, total=None, rate="-")
+        started = time.perf_counter()
+        first: list[int] = []
+
+        def update(done: int, total: int) -> None:
+            if not first:
+                first.append(done)
+            rate = (done - first[0]) / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total, rate=f"{rate:,.0f}")
+
+        with bar:
+            yield update
+        return
+    state = {"next": 0.0, "started": time.perf_counter()}
+
+    def plain(done: int, total: int) -> None:
+        if done >= state["next"] * total or done == total:
+            elapsed = time.perf_counter() - state["started"]
+            print(f"{label}: {done}/{total} replications ({elapsed:.1f} s)", file=sys.stderr)
+            state["next"] = done / total + 0.1
+
+    yield plain
+
+
+def summary_table(summary: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("outcome", "mean", "median", "5%", "95%", "P(>0)"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for name, row in summary.iterrows():
+        table.add_row(str(name), *(f"{row[c]:,.3g}" for c in
+                                   ("mean", "median", "q05", "q95", "p_positive")))
+    return table

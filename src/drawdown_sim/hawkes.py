@@ -1,0 +1,95 @@
+"""Exponential-kernel Hawkes process: exact moments, compensator and log-likelihood.
+
+Written by hand because no maintained library covers this small piece with a piecewise
+background; used by the daily attack-intensity series, the statistical tests and
+calibration. Conventions: kernel ``n * beta * exp(-beta * t)`` (branching ratio n, mean
+delay 1/beta days), background ``mu`` attacks/day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def expected_count(mu: float, n: float, beta: float, horizon: float) -> float:
+    """E N(T) from an empty history with constant background (attacks).
+
+    ``mu T / (1 - n) - mu n (1 - exp(-beta (1 - n) T)) / (beta (1 - n)^2)``.
+    """
+    kappa = beta * (1.0 - n)
+    return float(mu * horizon / (1.0 - n) - mu * n * -np.expm1(-kappa * horizon)
+                 / (beta * (1.0 - n) ** 2))
+
+
+def stationary_fano(n: float, beta: float, window: float) -> float:
+    """Var N(w) / E N(w) of the stationary process for counts in windows of ``window`` days.
+
+    From the covariance density ``c(tau) = Lambda n beta (2 - n) / (2 (1 - n))
+    exp(-beta (1 - n) |tau|)`` (Hawkes 1971); tends to ``1 / (1 - n)^2`` for long windows.
+    """
+    kappa = beta * (1.0 - n)
+    shape = 1.0 / kappa - (-np.expm1(-kappa * window)) / (kappa**2 * window)
+    return float(1.0 + n * beta * (2.0 - n) / (1.0 - n) * shape)
+
+
+def borel_pmf(size: ArrayLike, n: float) -> FloatArray:
+    """P(cluster size = k) for Poisson(n) offspring: ``exp(-n k) (n k)^(k-1) / k!``."""
+    from scipy.special import gammaln
+
+    k = np.asarray(size, dtype=float)
+    with np.errstate(divide="ignore"):
+        log_p = -n * k + (k - 1.0) * np.log(n * k) - gammaln(k + 1.0)
+    return np.where(k == 1, np.exp(-n), np.exp(log_p))
+
+
+def kernel_integral(at: ArrayLike, events: ArrayLike, weight: float, decay: float) -> FloatArray:
+    """``sum_{t_i < t} weight * (1 - exp(-decay (t - t_i)))`` at each ``t`` in ``at``.
+
+    The integrated excitation of events with total weight ``weight`` each (n for attacks,
+    rho for strikes). Vectorised over a (len(at), len(events)) matrix, in blocks.
+    """
+    at = np.asarray(at, dtype=float)
+    events = np.asarray(events, dtype=float)
+    out = np.zeros(at.shape)
+    if events.size == 0 or weight == 0.0:
+        return out
+    for lo in range(0, events.size, 2048):
+        block = events[lo : lo + 2048]
+        age = at[:, None] - block[None, :]
+        out += np.where(age > 0.0, -np.expm1(-decay * np.maximum(age, 0.0)), 0.0).sum(axis=1)
+    return weight * out
+
+
+def background_integral(at: ArrayLike, changes: ArrayLike, rates: ArrayLike) -> FloatArray:
+    """Integral from 0 to each ``t`` of a piecewise-constant rate (``rates[i]`` from
+    ``changes[i]``; ``changes[0]`` must be 0)."""
+    at = np.asarray(at, dtype=float)
+    changes = np.asarray(changes, dtype=float)
+    rates = np.asarray(rates, dtype=float)
+    if changes.size == 0:
+        return np.zeros(at.shape)
+    cumulative = np.concatenate(([0.0], np.cumsum(rates[:-1] * np.diff(changes))))
+    index = np.clip(np.searchsorted(changes, at, side="right") - 1, 0, None)
+    return np.asarray(cumulative[index] + rates[index] * (at - changes[index]))
+
+
+def compensator(at: ArrayLike, events: ArrayLike, mu: float, n: float, beta: float) -> FloatArray:
+    """Lambda(t) = integral of the intensity from 0 to t, constant background ``mu``."""
+    at = np.asarray(at, dtype=float)
+    return mu * at + kernel_integral(at, events, n, beta)
+
+
+def log_likelihood(events: ArrayLike, horizon: float, mu: float, n: float, beta: float) -> float:
+    """Log-likelihood of event times on [0, horizon] (Ozaki 1979 recursion, O(N))."""
+    t = np.asarray(events, dtype=float)
+    if t.size == 0:
+        return -mu * horizon
+    excitation = np.zeros(t.size)
+    decay = np.exp(-beta * np.diff(t))
+    for i in range(1, t.size):
+        excitation[i] = decay[i - 1] * (excitation[i - 1] + 1.0)
+    intensity = mu + n * beta * excitation
+    return float(np.log(intensity).sum() - compensator([horizon], t, mu, n, beta)[0])

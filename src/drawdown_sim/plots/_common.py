@@ -1,0 +1,62 @@
+"""Shared plotting helpers: a headless backend, titles, plan and shock marks, saving."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+if os.environ.get("MPLBACKEND") is None:
+    matplotlib.use("Agg")  # files, not windows: works on servers, in CI and in workers
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ..scenario import Scenario  # noqa: E402
+
+SHOCK_COLOR = "#b2182b"
+CALM_COLOR = "#2166ac"
+
+
+def new_axes(ax: Axes | None, size: tuple[float, float] = (9.0, 4.5)) -> Axes:
+    if ax is not None:
+        return ax
+    _, created = plt.subplots(figsize=size, layout="constrained")
+    return created
+
+
+def day_dates(scenario: Scenario, days: Any) -> list[date]:
+    return [scenario.window.start + timedelta(days=float(d)) for d in days]
+
+
+def mark_plan(ax: Axes, scenario: Scenario) -> None:
+    """Shade drawdown phases and draw scheduled shocks as vertical lines."""
+    if scenario.drawdown.enabled:
+        for phase in scenario.drawdown.phases:
+            ax.axvspan(phase.start, phase.end, color="0.85", alpha=0.5, lw=0,  # type: ignore[arg-type]
+                       label=f"phase: {phase.name}")
+    for shock in scenario.shocks.scheduled:
+        color = SHOCK_COLOR if shock.severity > 0 else CALM_COLOR
+        ax.axvline(shock.date, color=color, lw=0.8, ls="--", alpha=0.7)  # type: ignore[arg-type]
+    if scenario.shocks.scheduled:
+        ax.plot([], [], color=SHOCK_COLOR, lw=0.8, ls="--", label="scheduled shock")
+
+
+def date_axis(ax: Axes) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=2))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Save atomically (temporary name, then rename) and close the figure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,163 @@
+"""Plots of one run: fan charts, escalation occupancy, outcome distributions, a traced story."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from ..model.series import UNITS
+from ..results import Results
+from ._common import date_axis, day_dates, mark_plan, new_axes, save
+
+FAN_SERIES = ("personnel", "attack_intensity", "political_pressure")
+DISTRIBUTIONS = {
+    "attacks": ("Militia attacks", "attacks in the window"),
+    "casualties": ("Coalition casualties", "killed + wounded"),
+    "slip_days": ("Drawdown slip", "days after the planned end"),
+    "isis_attacks": ("ISIS attacks on Iraqi forces", "attacks in the window"),
+}
+LEVEL_COLORS = ("#4daf4a", "#ffd92f", "#fc8d62", "#b2182b")
+LEVEL_LABELS = ("0 calm", "1 tense", "2 crisis", "3 regional war")
+
+
+def plot_fan(results: Results, series: str = "personnel", ax: Axes | None = None) -> Axes:
+    """Daily median, 25-75% and 5-95% bands and mean of a series, with the plan marked."""
+    ax = new_axes(ax)
+    s = results.series
+    dates = list(s["date"])
+    ax.fill_between(dates, s[f"{series}_q05"], s[f"{series}_q95"], color="C0", alpha=0.18,
+                    lw=0, label="5-95%")
+    ax.fill_between(dates, s[f"{series}_q25"], s[f"{series}_q75"], color="C0", alpha=0.35,
+                    lw=0, label="25-75%")
+    ax.plot(dates, s[f"{series}_q50"], color="C0", lw=1.6, label="median")
+    ax.plot(dates, s[f"{series}_mean"], color="k", lw=1.0, ls=":", label="mean")
+    mark_plan(ax, results.scenario)
+    date_axis(ax)
+    ax.set_ylabel(UNITS[series])
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"{series.replace('_', ' ').capitalize()}: {results.label}", fontsize=10)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def plot_escalation(results: Results, ax: Axes | None = None) -> Axes:
+    """Share of replications at each escalation level, day by day."""
+    ax = new_axes(ax)
+    s = results.series
+    shares = [s[f"escalation_share_{level}"].to_numpy() for level in range(4)]
+    ax.stackplot(list(s["date"]), *shares, colors=LEVEL_COLORS, labels=LEVEL_LABELS,
+                 alpha=0.9)
+    mark_plan(ax, results.scenario)
+    date_axis(ax)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of replications")
+    ax.set_title(f"Escalation level occupancy: {results.label}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, ncol=4)
+    return ax
+
+
+def _values(results: Results, outcome: str) -> np.ndarray:
+    o = results.outcomes
+    if outcome == "casualties":
+        return (o["killed"] + o["wounded"]).to_numpy(dtype=float)
+    return o[outcome].to_numpy(dtype=float)
+
+
+def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | None = None) -> Axes:
+    """Histogram of an outcome across replications with its empirical CDF."""
+    ax = new_axes(ax, (5.0, 3.6))
+    title, unit = DISTRIBUTIONS.get(outcome, (outcome, outcome))
+    values = _values(results, outcome)
+    values = values[np.isfinite(values)]
+    ax.hist(values, bins=min(60, max(10, len(np.unique(values)))), color="C0", alpha=0.7)
+    ax.set_xlabel(unit)
+    ax.set_ylabel("replications")
+    ecdf = ax.twinx()
+    ecdf.ecdf(values, color="C3", lw=1.4)
+    ecdf.set_ylim(0, 1)
+    ecdf.set_ylabel("cumulative share", color="C3")
+    if values.size:
+        ax.axvline(values.mean(), color="k", ls=":", lw=1, label=f"mean {values.mean():.1f}")
+        ax.legend(loc="center right", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_distributions(results: Results) -> plt.Figure:
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), layout="constrained")
+    for ax, outcome in zip(axes.flat, DISTRIBUTIONS, strict=True):
+        plot_distribution(results, outcome, ax=ax)
+    fig.suptitle(f"Outcome distributions: {results.label}", fontsize=11)
+    return fig
+
+
+def plot_trace(results: Results, replication: int | None = None, ax: Axes | None = None) -> Axes:
+    """One traced replication's story: personnel, escalation, posture, and marks for shocks,
+    attacks, strikes and movements."""
+    if results.events is None or results.events.empty:
+        raise ValueError("no traced replications; run with --trace N")
+    events = results.events
+    if replication is None:
+        replication = int(events["replication"].min())
+    e = events[events["replication"] == replication]
+    scenario = results.scenario
+    ax = new_axes(ax, (11, 5))
+    horizon = scenario.window.days
+
+    def steps(kind: str, initial: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = e[e["kind"].isin([initial, kind])]
+        t = np.append(rows["time"].to_numpy(), horizon)
+        v = np.append(rows["value"].to_numpy(), rows["value"].to_numpy()[-1])
+        return t, v
+
+    t, personnel = steps("personnel", "initial_personnel")
+    ax.step(day_dates(scenario, t), personnel, where="post", color="C0", lw=1.8,
+            label="personnel in Iraq")
+    ax.set_ylabel("personnel in Iraq")
+    ax.set_ylim(0, max(personnel.max() * 1.15, 1))
+    level = ax.twinx()
+    t, esc = steps("escalation", "initial_escalation")
+    level.step(day_dates(scenario, t), esc, where="post", color="C3", lw=1.4,
+               label="escalation level")
+    t, posture = steps("posture", "initial_posture")
+    for start, end, value in zip(t[:-1], t[1:], posture[:-1], strict=True):
+        if value > 0:
+            level.axvspan(*day_dates(scenario, [start, end]), color="C1", alpha=0.15, lw=0)
+    level.set_ylim(-0.2, 3.6)
+    level.set_yticks(range(4), LEVEL_LABELS, fontsize=8)
+    marks = (("attack", "x", "k", "attack"), ("strike", "v", "C4", "US strike"),
+             ("shock", "*", "C3", "regional shock"), ("de-escalation", "*", "C2", "de-escalation"),
+             ("movement", "|", "C0", "movement"))
+    for kind, marker, color, label in marks:
+        rows = e[e["kind"] == kind]
+        if not rows.empty:
+            y = {"attack": 3.35, "strike": 3.15, "movement": -0.05}.get(kind, 3.5)
+            level.scatter(day_dates(scenario, rows["time"]), np.full(len(rows), y),
+                          marker=marker, color=color, s=28, label=label, zorder=3)
+    level.fill_between([], [], color="C1", alpha=0.15, label="militia campaign")
+    date_axis(ax)
+    handles = ax.get_legend_handles_labels()
+    more = level.get_legend_handles_labels()
+    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=4)
+    ax.set_title(f"Replication {replication} of {results.label}", fontsize=10)
+    return ax
+
+
+def write_run_plots(results: Results) -> list[Path]:
+    """Every plot of a run into ``<results>/plots/``."""
+    assert results.path is not None
+    folder = results.path / "plots"
+    written = []
+    for series in FAN_SERIES:
+        ax = plot_fan(results, series)
+        written.append(save(ax.figure, folder / f"fan_{series}.png"))  # type: ignore[arg-type]
+    ax = plot_escalation(results)
+    written.append(save(ax.figure, folder / "escalation.png"))  # type: ignore[arg-type]
+    written.append(save(plot_distributions(results), folder / "distributions.png"))
+    if results.events is not None and not results.events.empty:
+        ax = plot_trace(results)
+        written.append(save(ax.figure, folder / "trace.png"))  # type: ignore[arg-type]
+    return written

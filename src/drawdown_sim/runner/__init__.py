@@ -1,0 +1,1 @@
+"""Monte Carlo runner: engines, chunks, streaming storage and resumable runs."""

@@ -1,0 +1,89 @@
+"""Worker side of a run: simulate one chunk of replications and summarise it.
+
+A chunk is the unit that engines distribute, that streams to disk, and that a resumed run
+redoes. Its result is small and picklable: outcome rows, the daily series of its
+replications, the event rows of traced replications, and any failures.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..model import OUTCOMES, simulate_seed
+from ..model.events import event_rows
+from ..model.series import SERIES, daily_series
+from ..model.streams import replication_seeds, seed_text
+from ..scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Replications ``first .. first+count-1`` of a run."""
+
+    index: int
+    scenario_data: dict[str, Any]
+    root_seed: int
+    first: int
+    count: int
+    trace: int  # replications below this index keep their event log
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    daily: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, len(SERIES), 0)))
+    events: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+_SCENARIOS: dict[int, Scenario] = {}
+
+
+def _scenario(data: dict[str, Any]) -> Scenario:
+    # Validate once per worker process and scenario, not once per chunk.
+    key = hash(repr(sorted(data.items())))
+    if key not in _SCENARIOS:
+        _SCENARIOS.clear()
+        _SCENARIOS[key] = Scenario.model_validate(data)
+    return _SCENARIOS[key]
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Simulate a chunk. A replication that raises is recorded, and the chunk goes on."""
+    import time
+
+    started = time.perf_counter()
+    scenario = _scenario(task.scenario_data)
+    result = ChunkResult(task.index)
+    daily: list[NDArray[np.float64]] = []
+    seeds = replication_seeds(task.root_seed, task.first, task.count)
+    for offset, seed in enumerate(seeds):
+        index = task.first + offset
+        try:
+            replication = simulate_seed(scenario, seed, index)
+            series = daily_series(replication, scenario)
+        except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
+            result.failures.append({
+                "replication": index,
+                "seed": seed_text(seed),
+                "error": f"{type(error).__name__}: {error}",
+                "traceback": traceback.format_exc(limit=8),
+            })
+            continue
+        row: dict[str, Any] = {"replication": index, "seed": replication.seed}
+        row.update((name, replication.outcomes[name]) for name in OUTCOMES)
+        result.rows.append(row)
+        daily.append(series)
+        if index < task.trace:
+            result.events.extend(event_rows(replication, scenario))
+    if daily:
+        result.daily = np.stack(daily)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,182 @@
+"""Run a scenario many times: chunks to an engine, results streamed to disk, resumable."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..scenario import Scenario
+from .bands import Bands
+from .chunks import ChunkResult, ChunkTask, run_chunk
+from .engines import Engine, make_engine
+from .store import RunDirectory
+
+CHUNK_SIZE = 100
+"""Replications per chunk: the unit streamed to disk and redone on resume."""
+
+CHECKPOINT_SECONDS = 2.0
+"""Least time between checkpoints of the daily bands."""
+
+Progress = Callable[[int, int], None]
+"""Called with (replications done, replications in the run)."""
+
+
+class RunRefused(ValueError):
+    """The results directory holds something this run must not silently replace."""
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("drawdown-sim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def default_out(scenario: Scenario) -> Path:
+    return Path("results") / scenario.name
+
+
+def _tasks(scenario: Scenario, seed: int, reps: int, trace: int, first_chunk: int,
+           ) -> Iterator[ChunkTask]:
+    data = scenario.to_data()
+    for index in range(first_chunk, math.ceil(reps / CHUNK_SIZE)):
+        first = index * CHUNK_SIZE
+        yield ChunkTask(index, data, seed, first, min(CHUNK_SIZE, reps - first), trace)
+
+
+def _prepare(directory: RunDirectory, config: dict[str, Any], resume: bool, force: bool) -> int:
+    """Check the directory against this run; start or resume. Returns chunks already done."""
+    existing = directory.manifest()
+    if existing is not None and not force and existing.get("scenario_hash") != config[
+            "scenario_hash"]:
+        raise RunRefused(
+            f"{directory.root} holds results of a different scenario "
+            f"({existing.get('name')!r}, hash {str(existing.get('scenario_hash'))[:12]}); "
+            "choose another --out or pass --force to replace them")
+    partial = directory.run_config()
+    if resume and partial is not None:
+        if partial != config:
+            raise RunRefused(
+                f"the interrupted run in {directory.root} used other settings (scenario, seed, "
+                "replications or trace); rerun with those or pass --force to start over")
+        return -1  # resume from the checkpoint
+    if partial is not None and not force and not resume:
+        raise RunRefused(
+            f"{directory.root} holds an interrupted run; finish it with --resume or start "
+            "over with --force")
+    directory.begin(config)
+    return 0
+
+
+def run(
+    scenario: Scenario,
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    engine: str | Engine = "local",
+    *,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    force: bool = False,
+    trace: int = 0,
+    plots: bool = True,
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Any:
+    """Replicate ``scenario`` and write its results directory; returns :class:`Results`.
+
+    Replication r uses ``SeedSequence(seed).spawn(...)[r]``, so the outcomes depend only on
+    the scenario, the seed and r: not on the worker count, the engine, or interruptions.
+
+    Raises:
+        RunRefused: the directory holds other results or an interrupted run.
+    """
+    from ..results import Results
+
+    reps = scenario.replications if reps is None else reps
+    seed = scenario.seed if seed is None else seed
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    chosen = engine if not isinstance(engine, str) else make_engine(engine, workers, scheduler)
+    directory = RunDirectory(Path(out) if out is not None else default_out(scenario))
+    config = {
+        "scenario_hash": scenario.digest,
+        "seed": seed,
+        "replications": reps,
+        "chunk_size": CHUNK_SIZE,
+        "trace": trace,
+    }
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    directory.root.mkdir(parents=True, exist_ok=True)
+    first_chunk = _prepare(directory, config, resume, force)
+    bands = Bands(scenario.window.days, sum(site.personnel for site in scenario.sites))
+    if first_chunk < 0:
+        first_chunk = directory.load_checkpoint(bands)
+    chunks = math.ceil(reps / CHUNK_SIZE)
+    done = min(first_chunk * CHUNK_SIZE, reps)
+    if progress is not None:
+        progress(done, reps)
+    last_checkpoint = time.perf_counter()
+    compute_seconds = 0.0
+    results: Iterator[ChunkResult] = chosen.map_ordered(
+        run_chunk, _tasks(scenario, seed, reps, trace, first_chunk))
+    for result in results:
+        directory.save_chunk(result.index, result.rows, result.events, result.failures)
+        bands.add(result.daily)
+        compute_seconds += result.seconds
+        done += len(result.rows) + len(result.failures)
+        if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS or result.index == chunks - 1:
+            directory.save_checkpoint(bands, result.index + 1)
+            last_checkpoint = time.perf_counter()
+        if progress is not None:
+            progress(done, reps)
+
+    failures = directory.failures(chunks)
+    elapsed = time.perf_counter() - clock
+    series = pd.DataFrame({
+        "day": range(scenario.window.days),
+        "date": [scenario.window.start + timedelta(days=d) for d in range(scenario.window.days)],
+        **bands.table(),
+    })
+    manifest = {
+        "name": scenario.name,
+        "scenario_hash": scenario.digest,
+        "scenario": scenario.to_data(),
+        "overrides": list(overrides),
+        "seed": seed,
+        "replications": reps,
+        "replications_done": reps - len(failures),
+        "replications_failed": len(failures),
+        "failures": [{k: f[k] for k in ("replication", "seed", "error")} for f in failures],
+        "package_version": package_version(),
+        "engine": chosen.name,
+        "workers": chosen.workers,
+        "chunk_size": CHUNK_SIZE,
+        "trace": trace,
+        "resumed": resume,
+        "timings": {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed_seconds": round(elapsed, 3),
+            "compute_seconds_this_session": round(compute_seconds, 3),
+            "replications_per_second": round((reps - first_chunk * CHUNK_SIZE)
+                                             / max(elapsed, 1e-9), 2),
+        },
+    }
+    directory.finish(chunks, series, manifest)
+    results_obj = Results.load(directory.root)
+    if plots:
+        from ..plots import write_run_plots
+
+        write_run_plots(results_obj)
+    return results_obj
