@@ -29,7 +29,19 @@ _EXPORTS = {
     "Comparison": "drawdown_sim.compare",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "OUTCOMES",
+    "Comparison",
+    "Replication",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "compare",
+    "load_scenario",
+    "run",
+    "simulate",
+]
 
 if TYPE_CHECKING:
     from .compare import Comparison, compare

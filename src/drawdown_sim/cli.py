@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -64,19 +64,21 @@ def _describe(scenario: Scenario) -> str:
     personnel = sum(site.personnel for site in scenario.sites)
     phases = len(scenario.drawdown.phases) if scenario.drawdown.enabled else 0
     residual = sum(scenario.advisory.residual.values())
-    return (f"{scenario.name}: {scenario.window.start} to {scenario.window.end} "
-            f"({scenario.window.days} days), {len(scenario.sites)} sites, {personnel} personnel, "
-            f"{phases} phase(s), option {scenario.advisory.name!r} "
-            f"({scenario.advisory.mission}, {residual} named residual), "
-            f"{len(scenario.shocks.scheduled)} scheduled shock(s), "
-            f"{len(scenario.uncertainties)} uncertain parameter(s)")
+    return (
+        f"{scenario.name}: {scenario.window.start} to {scenario.window.end} "
+        f"({scenario.window.days} days), {len(scenario.sites)} sites, {personnel} personnel, "
+        f"{phases} phase(s), option {scenario.advisory.name!r} "
+        f"({scenario.advisory.mission}, {residual} named residual), "
+        f"{len(scenario.shocks.scheduled)} scheduled shock(s), "
+        f"{len(scenario.uncertainties)} uncertain parameter(s)"
+    )
 
 
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
     set_: Annotated[
-        Optional[list[str]],  # noqa: UP007 - typer needs Optional here
+        list[str] | None,  # noqa: UP007 - typer needs Optional here
         typer.Option("--set", help="Override a key, e.g. --set militia.posture=campaign."),
     ] = None,
 ) -> None:
@@ -99,7 +101,7 @@ def validate(
 @app.command()
 def schema(
     output: Annotated[
-        Optional[Path],  # noqa: UP007
+        Path | None,  # noqa: UP007
         typer.Option("-o", "--output", help="Write the JSON Schema here instead of stdout."),
     ] = None,
 ) -> None:
@@ -120,26 +122,54 @@ def schema(
 @app.command("run")
 def run_command(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.", metavar="SCENARIO")],
-    reps: Annotated[Optional[int], typer.Option(  # noqa: UP007
-        "--reps", min=1, help="Replications (default: the scenario's).")] = None,
-    seed: Annotated[Optional[int], typer.Option(  # noqa: UP007
-        "--seed", min=0, help="Root seed (default: the scenario's).")] = None,
-    workers: Annotated[Optional[int], typer.Option(  # noqa: UP007
-        "--workers", min=1, help="Worker processes (default: CPU count).")] = None,
-    engine: Annotated[str, typer.Option(
-        "--engine", help="local (process pool) or dask.")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP007
-        "--scheduler", help="Dask scheduler address (with --engine dask).")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
-        "--set", help="Override a scenario key: --set militia.posture=campaign.")] = None,
-    out: Annotated[Optional[Path], typer.Option(  # noqa: UP007
-        "--out", help="Results directory (default: results/<name>/).")] = None,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Finish an interrupted run in --out.")] = False,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace other results or an interrupted run in --out.")] = False,
-    trace: Annotated[int, typer.Option(
-        "--trace", min=0, help="Keep the event log of the first N replications.")] = 0,
+    reps: Annotated[
+        int | None,
+        typer.Option(  # noqa: UP007
+            "--reps", min=1, help="Replications (default: the scenario's)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(  # noqa: UP007
+            "--seed", min=0, help="Root seed (default: the scenario's)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(  # noqa: UP007
+            "--workers", min=1, help="Worker processes (default: CPU count)."
+        ),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local (process pool) or dask.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(  # noqa: UP007
+            "--scheduler", help="Dask scheduler address (with --engine dask)."
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(  # noqa: UP007
+            "--set", help="Override a scenario key: --set militia.posture=campaign."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(  # noqa: UP007
+            "--out", help="Results directory (default: results/<name>/)."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted run in --out.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace other results or an interrupted run in --out.")
+    ] = False,
+    trace: Annotated[
+        int, typer.Option("--trace", min=0, help="Keep the event log of the first N replications.")
+    ] = 0,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")] = False,
 ) -> None:
     """Replicate a scenario; write manifest, outcomes, daily series and plots."""
@@ -152,14 +182,29 @@ def run_command(
     target = out if out is not None else default_out(scenario)
     try:
         with progress_reporter(scenario.name) as progress:
-            results = run(scenario, reps, seed, workers, engine, scheduler=scheduler,
-                          out=target, resume=resume, force=force, trace=trace,
-                          plots=not no_plots, overrides=set_ or [], progress=progress)
+            results = run(
+                scenario,
+                reps,
+                seed,
+                workers,
+                engine,
+                scheduler=scheduler,
+                out=target,
+                resume=resume,
+                force=force,
+                trace=trace,
+                plots=not no_plots,
+                overrides=set_ or [],
+                progress=progress,
+            )
     except RunRefused as error:
         fail_input(str(error))
     except KeyboardInterrupt:
-        typer.echo(f"interrupted; finish with: drawdown-sim run {scenario_file} --out {target} "
-                   "--resume (and the same options)", err=True)
+        typer.echo(
+            f"interrupted; finish with: drawdown-sim run {scenario_file} --out {target} "
+            "--resume (and the same options)",
+            err=True,
+        )
         raise typer.Exit(130) from None
     console.print(summary_table(results.summary(), f"{results.label}"))
     _report_run(results)
@@ -170,19 +215,27 @@ def _report_run(results: Any) -> None:
 
     manifest = results.manifest
     timings = manifest["timings"]
-    console.print(f"{manifest['replications_done']:,} replications in "
-                  f"{timings['elapsed_seconds']:.1f} s ({timings['replications_per_second']:,.0f}"
-                  f"/s, {manifest['engine']} engine, {manifest['workers']} workers)")
-    console.print(f"results: {results.path}/ (manifest.json, outcomes.parquet, series.parquet"
-                  + (", events.parquet" if results.events is not None else "") + ")")
+    console.print(
+        f"{manifest['replications_done']:,} replications in "
+        f"{timings['elapsed_seconds']:.1f} s ({timings['replications_per_second']:,.0f}"
+        f"/s, {manifest['engine']} engine, {manifest['workers']} workers)"
+    )
+    console.print(
+        f"results: {results.path}/ (manifest.json, outcomes.parquet, series.parquet"
+        + (", events.parquet" if results.events is not None else "")
+        + ")"
+    )
     plots = sorted((results.path / "plots").glob("*.png"))
     if plots:
         console.print("plots:   " + ", ".join(str(p) for p in plots))
     failed = manifest["replications_failed"]
     if failed:
         for failure in manifest["failures"][:10]:
-            typer.echo(f"replication {failure['replication']} (seed {failure['seed']}) failed: "
-                       f"{failure['error']}", err=True)
+            typer.echo(
+                f"replication {failure['replication']} (seed {failure['seed']}) failed: "
+                f"{failure['error']}",
+                err=True,
+            )
         typer.echo(f"{failed} replication(s) failed; see manifest.json", err=True)
         raise typer.Exit(1)
 

@@ -3,7 +3,6 @@ and summary tables."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,9 +34,14 @@ def progress_reporter(label: str) -> Iterator[ProgressFn]:
     plain line at most every 10% (logs and CI stay readable)."""
     if console.is_terminal:
         bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} reps/s"), TimeElapsedColumn(),
-            TextColumn("ETA"), TimeRemainingColumn(), console=console,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} reps/s"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
         )
         task = bar.add_task(label, total=None, rate="-")
         started = time.perf_counter()
@@ -57,7 +61,7 @@ def progress_reporter(label: str) -> Iterator[ProgressFn]:
     def plain(done: int, total: int) -> None:
         if done >= state["next"] * total or done == total:
             elapsed = time.perf_counter() - state["started"]
-            print(f"{label}: {done}/{total} replications ({elapsed:.1f} s)", file=sys.stderr)
+            errors.print(f"{label}: {done}/{total} replications ({elapsed:.1f} s)", highlight=False)
             state["next"] = done / total + 0.1
 
     yield plain
@@ -68,6 +72,7 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
     for column in ("outcome", "mean", "median", "5%", "95%", "P(>0)"):
         table.add_column(column, justify="left" if column == "outcome" else "right")
     for name, row in summary.iterrows():
-        table.add_row(str(name), *(f"{row[c]:,.3g}" for c in
-                                   ("mean", "median", "q05", "q95", "p_positive")))
+        table.add_row(
+            str(name), *(f"{row[c]:,.3g}" for c in ("mean", "median", "q05", "q95", "p_positive"))
+        )
     return table

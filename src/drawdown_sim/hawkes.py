@@ -20,8 +20,9 @@ def expected_count(mu: float, n: float, beta: float, horizon: float) -> float:
     ``mu T / (1 - n) - mu n (1 - exp(-beta (1 - n) T)) / (beta (1 - n)^2)``.
     """
     kappa = beta * (1.0 - n)
-    return float(mu * horizon / (1.0 - n) - mu * n * -np.expm1(-kappa * horizon)
-                 / (beta * (1.0 - n) ** 2))
+    return float(
+        mu * horizon / (1.0 - n) - mu * n * -np.expm1(-kappa * horizon) / (beta * (1.0 - n) ** 2)
+    )
 
 
 def stationary_fano(n: float, beta: float, window: float) -> float:

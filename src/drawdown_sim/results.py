@@ -35,7 +35,8 @@ class Results:
         if not manifest_path.exists():
             raise FileNotFoundError(
                 f"{root} holds no complete results (no manifest.json); run "
-                "`drawdown-sim run` or finish an interrupted run with --resume")
+                "`drawdown-sim run` or finish an interrupted run with --resume"
+            )
         manifest = json.loads(manifest_path.read_text())
         events_path = root / "events.parquet"
         return cls(
@@ -50,13 +51,16 @@ class Results:
         """Write the same layout ``load`` reads (manifest last)."""
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
-        atomic_write_table(root / "outcomes.parquet",
-                           pa.Table.from_pandas(self.outcomes, preserve_index=False))
-        atomic_write_table(root / "series.parquet",
-                           pa.Table.from_pandas(self.series, preserve_index=False))
+        atomic_write_table(
+            root / "outcomes.parquet", pa.Table.from_pandas(self.outcomes, preserve_index=False)
+        )
+        atomic_write_table(
+            root / "series.parquet", pa.Table.from_pandas(self.series, preserve_index=False)
+        )
         if self.events is not None:
-            atomic_write_table(root / "events.parquet",
-                               pa.Table.from_pandas(self.events, preserve_index=False))
+            atomic_write_table(
+                root / "events.parquet", pa.Table.from_pandas(self.events, preserve_index=False)
+            )
         atomic_write_json(root / "manifest.json", self.manifest)
 
     @property
@@ -92,14 +96,13 @@ def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
         values = outcomes[name].astype(float).to_numpy()
         finite = values[np.isfinite(values)]
         if finite.size == 0:
-            rows[name] = dict(mean=np.nan, median=np.nan, q05=np.nan, q95=np.nan,
-                              p_positive=np.nan)
+            rows[name] = dict(mean=np.nan, median=np.nan, q05=np.nan, q95=np.nan, p_positive=np.nan)
             continue
         rows[name] = dict(
-            mean=finite.mean(),
-            median=np.median(finite),
-            q05=np.quantile(finite, 0.05),
-            q95=np.quantile(finite, 0.95),
-            p_positive=(finite > 0).mean(),
+            mean=float(finite.mean()),
+            median=float(np.median(finite)),
+            q05=float(np.quantile(finite, 0.05)),
+            q95=float(np.quantile(finite, 0.95)),
+            p_positive=float((finite > 0).mean()),
         )
     return pd.DataFrame.from_dict(rows, orient="index")

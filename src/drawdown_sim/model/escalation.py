@@ -56,8 +56,7 @@ class Escalation:
             severities = rng.choice([1, 2, 3], size=count, p=[mix.minor, mix.serious, mix.major])
             uniforms = rng.random(size=count)
             shocks += [
-                (float(t), f"random shock of severity {s}", int(s), False,
-                 float(u))
+                (float(t), f"random shock of severity {s}", int(s), False, float(u))
                 for t, s, u in zip(times, severities, uniforms, strict=True)
             ]
         shocks.sort(key=lambda shock: shock[0])

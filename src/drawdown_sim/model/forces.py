@@ -4,7 +4,6 @@ slip, acceleration, cancellation, and the advisory option (MODEL.md 3.1 and 3.2)
 
 from __future__ import annotations
 
-
 import simpy
 
 from .records import Change, Movement
@@ -51,9 +50,7 @@ class ForcePosture:
         self._norm = sum(p**self._exponent for p in self.personnel if p > 0)
         self.enabled = cfg.enabled
         self.delay = 0.0
-        self.planned_end = (
-            world.day(cfg.phases[-1].end) if cfg.enabled and cfg.phases else 0.0
-        )
+        self.planned_end = world.day(cfg.phases[-1].end) if cfg.enabled and cfg.phases else 0.0
         self.completion_day: float | None = None
         self.option_active = False
         self.accelerated = False
@@ -252,10 +249,15 @@ class ForcePosture:
         self.plan = [m for m in self.plan if int(m[1]) not in federal]
         cuts = {i: self.personnel[i] for i in federal}
         loads = _loads(cuts, world.scenario.drawdown.movement_size)
-        days = _spread(now, world.scenario.politics.expel_exit_days, len(loads),
-                       world.scenario.drawdown.movement_days)
-        self.plan += [[day - self.delay, site, size] for day, (site, size) in
-                      zip(days, loads, strict=True)]
+        days = _spread(
+            now,
+            world.scenario.politics.expel_exit_days,
+            len(loads),
+            world.scenario.drawdown.movement_days,
+        )
+        self.plan += [
+            [day - self.delay, site, size] for day, (site, size) in zip(days, loads, strict=True)
+        ]
         self.plan.sort(key=lambda m: m[0])
         if self._clock.process is None or not self._clock.process.is_alive:
             if self.plan:
@@ -269,5 +271,3 @@ class ForcePosture:
             return 0.0
         end = self.completion_day if self.completion_day is not None else self.world.horizon
         return end - self.planned_end
-
-

@@ -18,6 +18,7 @@ import numpy as np
 
 from .world import World
 
+
 class Isis:
     """Support capacity C(t) and the ISIS attacks it suppresses."""
 
@@ -69,13 +70,25 @@ class Isis:
         if not self.enabled:
             return
         segments = np.asarray(self.world.log.trajectories.capacity)
-        times = attack_times(segments, self.world.horizon, self.base, self.sensitivity,
-                             self.tau, self.world.streams.isis)
+        times = attack_times(
+            segments,
+            self.world.horizon,
+            self.base,
+            self.sensitivity,
+            self.tau,
+            self.world.streams.isis,
+        )
         self.world.log.isis_attacks.extend(times.tolist())
 
 
-def attack_times(segments: np.ndarray, horizon: float, base: float, k: float, tau: float,
-                 rng: np.random.Generator) -> np.ndarray:
+def attack_times(
+    segments: np.ndarray,
+    horizon: float,
+    base: float,
+    k: float,
+    tau: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Event times on [0, horizon) of the rate given by capacity ``segments`` (rows t0, C0, c).
 
     Lewis-Shedler thinning, vectorised: candidates of a Poisson process at the rate's upper
@@ -90,8 +103,6 @@ def attack_times(segments: np.ndarray, horizon: float, base: float, k: float, ta
     keep = rng.random(count)
     t0, c0, c = segments[:, 0], segments[:, 1], segments[:, 2]
     segment = np.searchsorted(t0, candidates, side="right") - 1
-    capacity = c[segment] + (c0[segment] - c[segment]) * np.exp(
-        -(candidates - t0[segment]) / tau
-    )
+    capacity = c[segment] + (c0[segment] - c[segment]) * np.exp(-(candidates - t0[segment]) / tau)
     rate = base * (1.0 + k * (1.0 - capacity))
     return candidates[keep * bound < rate]

@@ -36,7 +36,7 @@ class Militia:
         retaliation = world.scenario.retaliation
         self.enabled = cfg.enabled
         self.switching = cfg.enabled and cfg.switching
-        self.posture = cfg.posture
+        self.posture: str = cfg.posture
         self.n = cfg.branching_ratio
         self.beta = 1.0 / cfg.trigger_days
         self.rho = retaliation.provocation if retaliation.enabled else 0.0
@@ -179,8 +179,9 @@ class Militia:
                 cause = "strike"
         target, air_defense = world.forces.pick_target(self._uniforms())
         weapon, intercepted, killed, wounded = self.damage.resolve(air_defense)
-        attack = Attack(len(world.log.attacks), now, target, weapon, intercepted, killed,
-                        wounded, cause, parent)
+        attack = Attack(
+            len(world.log.attacks), now, target, weapon, intercepted, killed, wounded, cause, parent
+        )
         world.log.attacks.append(attack)
         if self.n > 0.0:
             self._excitation = (
@@ -198,8 +199,9 @@ class Militia:
             recent.popleft()
 
 
-def _pick(recent: deque[tuple[float, int]], scale: float, decay: float, u: float,
-          now: float) -> int:
+def _pick(
+    recent: deque[tuple[float, int]], scale: float, decay: float, u: float, now: float
+) -> int:
     """The event whose kernel term ``scale * exp(-decay * age)`` covers ``u``.
 
     ``u`` is uniform over the sum of the terms; scanning newest first finds the answer

@@ -9,11 +9,16 @@ attacks that day (the increment of the compensator).
 from __future__ import annotations
 
 import numpy as np
+from collections.abc import Sequence
+from typing import Any
+
 from numpy.typing import NDArray
 
 from .. import hawkes
 from ..scenario import Scenario
 from .simulate import Replication
+
+FloatArray = NDArray[np.floating[Any]]
 
 SERIES: tuple[str, ...] = (
     "personnel",
@@ -37,8 +42,10 @@ UNITS = {
 }
 
 
-def _step(points: list[tuple[float, int]] | list[tuple[float, float]], at: NDArray[np.float64],
-          ) -> NDArray[np.float64]:
+def _step(
+    points: list[tuple[float, int]] | list[tuple[float, float]],
+    at: FloatArray,
+) -> FloatArray:
     if not points:
         return np.zeros(at.shape)
     times = np.array([p[0] for p in points])
@@ -47,8 +54,9 @@ def _step(points: list[tuple[float, int]] | list[tuple[float, float]], at: NDArr
     return values[np.clip(np.searchsorted(times, at, side="right") - 1, 0, None)]
 
 
-def _exponential_segments(rows: list[tuple[float, ...]], at: NDArray[np.float64],
-                          rate: float | None = None) -> NDArray[np.float64]:
+def _exponential_segments(
+    rows: Sequence[tuple[float, ...]], at: FloatArray, rate: float | None = None
+) -> FloatArray:
     """Evaluate segments (t0, start value, asymptote[, decay]) at times ``at``."""
     if not rows:
         return np.zeros(at.shape)
@@ -59,7 +67,7 @@ def _exponential_segments(rows: list[tuple[float, ...]], at: NDArray[np.float64]
     return target + (start - target) * np.exp(-decay * (at - t0))
 
 
-def daily_series(replication: Replication, scenario: Scenario) -> NDArray[np.float64]:
+def daily_series(replication: Replication, scenario: Scenario) -> FloatArray:
     """Array of shape (len(SERIES), days): one row per series in :data:`SERIES` order."""
     days = scenario.window.days
     noon = np.arange(days) + 0.5
@@ -71,9 +79,11 @@ def daily_series(replication: Replication, scenario: Scenario) -> NDArray[np.flo
     attack_times = np.array([a.time for a in log.attacks])
     strike_times = np.array([s.time for s in log.strikes])
     background = traj.background
-    cumulative = hawkes.background_integral(
-        edges, [b[0] for b in background], [b[1] for b in background]
-    ) if background else np.zeros(days + 1)
+    cumulative = (
+        hawkes.background_integral(edges, [b[0] for b in background], [b[1] for b in background])
+        if background
+        else np.zeros(days + 1)
+    )
     cumulative = (
         cumulative
         + hawkes.kernel_integral(edges, attack_times, n, beta)
@@ -90,8 +100,11 @@ def daily_series(replication: Replication, scenario: Scenario) -> NDArray[np.flo
     out = np.empty((len(SERIES), days))
     out[0] = _step(traj.personnel, noon)
     out[1] = np.diff(cumulative)
-    out[2] = np.bincount(attack_times.astype(np.int64), minlength=days)[:days] if len(
-        attack_times) else 0.0
+    out[2] = (
+        np.bincount(attack_times.astype(np.int64), minlength=days)[:days]
+        if len(attack_times)
+        else 0.0
+    )
     out[3] = _step(traj.escalation, noon)
     out[4] = _step(traj.campaign, noon)
     out[5] = _exponential_segments(traj.pressure, noon)

@@ -66,9 +66,7 @@ class Replication:
 def _time_in(trajectory: list[tuple[float, int]], horizon: float, predicate: Any) -> float:
     """Days in [0, horizon] during which ``predicate(value)`` holds (piecewise constant)."""
     total = 0.0
-    for (start, value), (end, _) in zip(
-        trajectory, [*trajectory[1:], (horizon, 0)], strict=True
-    ):
+    for (start, value), (end, _) in zip(trajectory, [*trajectory[1:], (horizon, 0)], strict=True):
         if predicate(value):
             total += min(end, horizon) - start
     return total
@@ -124,8 +122,14 @@ def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int =
     world.retaliation = Retaliation(world)
     world.politics = Politics(world)
     world.isis = Isis(world)
-    for component in (world.forces, world.isis, world.politics, world.militia,
-                      world.retaliation, world.escalation):
+    for component in (
+        world.forces,
+        world.isis,
+        world.politics,
+        world.militia,
+        world.retaliation,
+        world.escalation,
+    ):
         component.start()
     world.env.run(until=world.horizon)
     world.politics.finish()

@@ -38,8 +38,14 @@ def mark_plan(ax: Axes, scenario: Scenario) -> None:
     """Shade drawdown phases and draw scheduled shocks as vertical lines."""
     if scenario.drawdown.enabled:
         for phase in scenario.drawdown.phases:
-            ax.axvspan(phase.start, phase.end, color="0.85", alpha=0.5, lw=0,  # type: ignore[arg-type]
-                       label=f"phase: {phase.name}")
+            ax.axvspan(
+                phase.start,
+                phase.end,
+                color="0.9",
+                lw=0,
+                zorder=0,  # type: ignore[arg-type]
+                label=f"phase: {phase.name}",
+            )
     for shock in scenario.shocks.scheduled:
         color = SHOCK_COLOR if shock.severity > 0 else CALM_COLOR
         ax.axvline(shock.date, color=color, lw=0.8, ls="--", alpha=0.7)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from ..model.series import UNITS
 from ..results import Results
@@ -28,10 +29,12 @@ def plot_fan(results: Results, series: str = "personnel", ax: Axes | None = None
     ax = new_axes(ax)
     s = results.series
     dates = list(s["date"])
-    ax.fill_between(dates, s[f"{series}_q05"], s[f"{series}_q95"], color="C0", alpha=0.18,
-                    lw=0, label="5-95%")
-    ax.fill_between(dates, s[f"{series}_q25"], s[f"{series}_q75"], color="C0", alpha=0.35,
-                    lw=0, label="25-75%")
+    ax.fill_between(
+        dates, s[f"{series}_q05"], s[f"{series}_q95"], color="C0", alpha=0.18, lw=0, label="5-95%"
+    )
+    ax.fill_between(
+        dates, s[f"{series}_q25"], s[f"{series}_q75"], color="C0", alpha=0.35, lw=0, label="25-75%"
+    )
     ax.plot(dates, s[f"{series}_q50"], color="C0", lw=1.6, label="median")
     ax.plot(dates, s[f"{series}_mean"], color="k", lw=1.0, ls=":", label="mean")
     mark_plan(ax, results.scenario)
@@ -48,8 +51,7 @@ def plot_escalation(results: Results, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax)
     s = results.series
     shares = [s[f"escalation_share_{level}"].to_numpy() for level in range(4)]
-    ax.stackplot(list(s["date"]), *shares, colors=LEVEL_COLORS, labels=LEVEL_LABELS,
-                 alpha=0.9)
+    ax.stackplot(list(s["date"]), *shares, colors=LEVEL_COLORS, labels=LEVEL_LABELS, alpha=0.9)
     mark_plan(ax, results.scenario)
     date_axis(ax)
     ax.set_ylim(0, 1)
@@ -86,7 +88,7 @@ def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | Non
     return ax
 
 
-def plot_distributions(results: Results) -> plt.Figure:
+def plot_distributions(results: Results) -> Figure:
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), layout="constrained")
     for ax, outcome in zip(axes.flat, DISTRIBUTIONS, strict=True):
         plot_distribution(results, outcome, ax=ax)
@@ -114,29 +116,47 @@ def plot_trace(results: Results, replication: int | None = None, ax: Axes | None
         return t, v
 
     t, personnel = steps("personnel", "initial_personnel")
-    ax.step(day_dates(scenario, t), personnel, where="post", color="C0", lw=1.8,
-            label="personnel in Iraq")
+    ax.step(
+        day_dates(scenario, t),
+        personnel,
+        where="post",
+        color="C0",
+        lw=1.8,
+        label="personnel in Iraq",
+    )
     ax.set_ylabel("personnel in Iraq")
     ax.set_ylim(0, max(personnel.max() * 1.15, 1))
     level = ax.twinx()
     t, esc = steps("escalation", "initial_escalation")
-    level.step(day_dates(scenario, t), esc, where="post", color="C3", lw=1.4,
-               label="escalation level")
+    level.step(
+        day_dates(scenario, t), esc, where="post", color="C3", lw=1.4, label="escalation level"
+    )
     t, posture = steps("posture", "initial_posture")
     for start, end, value in zip(t[:-1], t[1:], posture[:-1], strict=True):
         if value > 0:
             level.axvspan(*day_dates(scenario, [start, end]), color="C1", alpha=0.15, lw=0)
     level.set_ylim(-0.2, 3.6)
     level.set_yticks(range(4), LEVEL_LABELS, fontsize=8)
-    marks = (("attack", "x", "k", "attack"), ("strike", "v", "C4", "US strike"),
-             ("shock", "*", "C3", "regional shock"), ("de-escalation", "*", "C2", "de-escalation"),
-             ("movement", "|", "C0", "movement"))
+    marks = (
+        ("attack", "x", "k", "attack"),
+        ("strike", "v", "C4", "US strike"),
+        ("shock", "*", "C3", "regional shock"),
+        ("de-escalation", "*", "C2", "de-escalation"),
+        ("movement", "|", "C0", "movement"),
+    )
     for kind, marker, color, label in marks:
         rows = e[e["kind"] == kind]
         if not rows.empty:
             y = {"attack": 3.35, "strike": 3.15, "movement": -0.05}.get(kind, 3.5)
-            level.scatter(day_dates(scenario, rows["time"]), np.full(len(rows), y),
-                          marker=marker, color=color, s=28, label=label, zorder=3)
+            level.scatter(
+                day_dates(scenario, rows["time"]),
+                np.full(len(rows), y),
+                marker=marker,
+                color=color,
+                s=28,
+                label=label,
+                zorder=3,
+            )
     level.fill_between([], [], color="C1", alpha=0.15, label="militia campaign")
     date_axis(ax)
     handles = ax.get_legend_handles_labels()

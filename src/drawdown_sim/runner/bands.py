@@ -63,8 +63,9 @@ class Bands:
         self.days = days
         self.count = 0
         self.bins = {s: bins_for(s, initial_personnel) for s in SERIES}
-        self.histograms = {s: np.zeros((b.size, days), dtype=np.int64)
-                           for s, b in self.bins.items()}
+        self.histograms = {
+            s: np.zeros((b.size, days), dtype=np.int64) for s, b in self.bins.items()
+        }
         self.sums = np.zeros((len(SERIES), days))
 
     def add(self, daily: NDArray[np.float64]) -> None:
@@ -105,7 +106,7 @@ class Bands:
     # --- checkpoints -------------------------------------------------------------------------
     def save(self, handle: BinaryIO, **extra: int) -> None:
         arrays = {f"hist_{s}": h for s, h in self.histograms.items()}
-        np.savez_compressed(handle, count=self.count, sums=self.sums, **arrays, **extra)
+        np.savez_compressed(handle, count=self.count, sums=self.sums, **arrays, **extra)  # type: ignore[arg-type]
 
     def load(self, path: Path) -> int:
         """Restore from a checkpoint; returns its ``chunks_done``."""

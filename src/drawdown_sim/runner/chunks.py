@@ -62,7 +62,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     started = time.perf_counter()
     scenario = _scenario(task.scenario_data)
     result = ChunkResult(task.index)
-    daily: list[NDArray[np.float64]] = []
+    daily: list[NDArray[Any]] = []
     seeds = replication_seeds(task.root_seed, task.first, task.count)
     for offset, seed in enumerate(seeds):
         index = task.first + offset
@@ -70,12 +70,14 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             replication = simulate_seed(scenario, seed, index)
             series = daily_series(replication, scenario)
         except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
-            result.failures.append({
-                "replication": index,
-                "seed": seed_text(seed),
-                "error": f"{type(error).__name__}: {error}",
-                "traceback": traceback.format_exc(limit=8),
-            })
+            result.failures.append(
+                {
+                    "replication": index,
+                    "seed": seed_text(seed),
+                    "error": f"{type(error).__name__}: {error}",
+                    "traceback": traceback.format_exc(limit=8),
+                }
+            )
             continue
         row: dict[str, Any] = {"replication": index, "seed": replication.seed}
         row.update((name, replication.outcomes[name]) for name in OUTCOMES)

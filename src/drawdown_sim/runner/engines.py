@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -34,8 +34,9 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _ordered(submit: Callable[[T], Future[R]], tasks: Iterable[T], ahead: int) -> Iterator[R]:
-    pending: list[Future[R]] = []
+def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iterator[Any]:
+    """Submit up to ``ahead`` tasks, then one more as each result is taken, in order."""
+    pending: list[Any] = []
     iterator = iter(tasks)
     for task in iterator:
         pending.append(submit(task))
@@ -85,8 +86,9 @@ class DaskEngine:
 
         cluster: Any = None
         if self.address is None:
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             client = Client(cluster)
         else:
             client = Client(self.address)

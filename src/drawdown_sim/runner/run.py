@@ -44,8 +44,13 @@ def default_out(scenario: Scenario) -> Path:
     return Path("results") / scenario.name
 
 
-def _tasks(scenario: Scenario, seed: int, reps: int, trace: int, first_chunk: int,
-           ) -> Iterator[ChunkTask]:
+def _tasks(
+    scenario: Scenario,
+    seed: int,
+    reps: int,
+    trace: int,
+    first_chunk: int,
+) -> Iterator[ChunkTask]:
     data = scenario.to_data()
     for index in range(first_chunk, math.ceil(reps / CHUNK_SIZE)):
         first = index * CHUNK_SIZE
@@ -55,23 +60,29 @@ def _tasks(scenario: Scenario, seed: int, reps: int, trace: int, first_chunk: in
 def _prepare(directory: RunDirectory, config: dict[str, Any], resume: bool, force: bool) -> int:
     """Check the directory against this run; start or resume. Returns chunks already done."""
     existing = directory.manifest()
-    if existing is not None and not force and existing.get("scenario_hash") != config[
-            "scenario_hash"]:
+    if (
+        existing is not None
+        and not force
+        and existing.get("scenario_hash") != config["scenario_hash"]
+    ):
         raise RunRefused(
             f"{directory.root} holds results of a different scenario "
             f"({existing.get('name')!r}, hash {str(existing.get('scenario_hash'))[:12]}); "
-            "choose another --out or pass --force to replace them")
+            "choose another --out or pass --force to replace them"
+        )
     partial = directory.run_config()
     if resume and partial is not None:
         if partial != config:
             raise RunRefused(
                 f"the interrupted run in {directory.root} used other settings (scenario, seed, "
-                "replications or trace); rerun with those or pass --force to start over")
+                "replications or trace); rerun with those or pass --force to start over"
+            )
         return -1  # resume from the checkpoint
     if partial is not None and not force and not resume:
         raise RunRefused(
             f"{directory.root} holds an interrupted run; finish it with --resume or start "
-            "over with --force")
+            "over with --force"
+        )
     directory.begin(config)
     return 0
 
@@ -129,7 +140,8 @@ def run(
     last_checkpoint = time.perf_counter()
     compute_seconds = 0.0
     results: Iterator[ChunkResult] = chosen.map_ordered(
-        run_chunk, _tasks(scenario, seed, reps, trace, first_chunk))
+        run_chunk, _tasks(scenario, seed, reps, trace, first_chunk)
+    )
     for result in results:
         directory.save_chunk(result.index, result.rows, result.events, result.failures)
         bands.add(result.daily)
@@ -143,11 +155,15 @@ def run(
 
     failures = directory.failures(chunks)
     elapsed = time.perf_counter() - clock
-    series = pd.DataFrame({
-        "day": range(scenario.window.days),
-        "date": [scenario.window.start + timedelta(days=d) for d in range(scenario.window.days)],
-        **bands.table(),
-    })
+    series = pd.DataFrame(
+        {
+            "day": range(scenario.window.days),
+            "date": [
+                scenario.window.start + timedelta(days=d) for d in range(scenario.window.days)
+            ],
+            **bands.table(),
+        }
+    )
     manifest = {
         "name": scenario.name,
         "scenario_hash": scenario.digest,
@@ -169,8 +185,9 @@ def run(
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "elapsed_seconds": round(elapsed, 3),
             "compute_seconds_this_session": round(compute_seconds, 3),
-            "replications_per_second": round((reps - first_chunk * CHUNK_SIZE)
-                                             / max(elapsed, 1e-9), 2),
+            "replications_per_second": round(
+                (reps - first_chunk * CHUNK_SIZE) / max(elapsed, 1e-9), 2
+            ),
         },
     }
     directory.finish(chunks, series, manifest)

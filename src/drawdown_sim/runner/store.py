@@ -27,8 +27,15 @@ from ..model.events import EVENT_COLUMNS
 from .bands import Bands
 
 INTEGER_OUTCOMES = {
-    "attacks", "attacks_intercepted", "killed", "wounded", "mass_casualty_events",
-    "us_strikes", "max_escalation", "residual_personnel", "isis_attacks",
+    "attacks",
+    "attacks_intercepted",
+    "killed",
+    "wounded",
+    "mass_casualty_events",
+    "us_strikes",
+    "max_escalation",
+    "residual_personnel",
+    "isis_attacks",
 }
 BOOLEAN_OUTCOMES = {"drawdown_complete", "accelerated", "option_cancelled", "isis_resurgence"}
 
@@ -45,11 +52,17 @@ OUTCOME_SCHEMA = pa.schema(
     [("replication", pa.int64()), ("seed", pa.string())]
     + [(name, _outcome_type(name)) for name in OUTCOMES]
 )
-EVENT_SCHEMA = pa.schema([
-    ("replication", pa.int64()), ("time", pa.float64()), ("date", pa.date32()),
-    ("kind", pa.string()), ("site", pa.string()), ("detail", pa.string()),
-    ("value", pa.float64()),
-])
+EVENT_SCHEMA = pa.schema(
+    [
+        ("replication", pa.int64()),
+        ("time", pa.float64()),
+        ("date", pa.date32()),
+        ("kind", pa.string()),
+        ("site", pa.string()),
+        ("detail", pa.string()),
+        ("value", pa.float64()),
+    ]
+)
 assert tuple(EVENT_SCHEMA.names) == EVENT_COLUMNS
 
 
@@ -132,8 +145,13 @@ class RunDirectory:
     def chunk_path(self, kind: str, index: int, suffix: str) -> Path:
         return self.chunks / f"{kind}-{index:06d}.{suffix}"
 
-    def save_chunk(self, index: int, rows: list[dict[str, Any]], events: list[dict[str, Any]],
-                   failures: list[dict[str, Any]]) -> None:
+    def save_chunk(
+        self,
+        index: int,
+        rows: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+        failures: list[dict[str, Any]],
+    ) -> None:
         atomic_write_table(self.chunk_path("outcomes", index, "parquet"), outcome_table(rows))
         if events:
             atomic_write_table(self.chunk_path("events", index, "parquet"), event_table(events))
@@ -166,13 +184,18 @@ class RunDirectory:
 
     def finish(self, chunks: int, series: pd.DataFrame, manifest: dict[str, Any]) -> None:
         """Assemble the final files from the chunks and rename them into place."""
-        concat_parquet((self.chunk_path("outcomes", i, "parquet") for i in range(chunks)),
-                       OUTCOME_SCHEMA, self.root / "outcomes.parquet")
-        events = [p for i in range(chunks)
-                  if (p := self.chunk_path("events", i, "parquet")).exists()]
+        concat_parquet(
+            (self.chunk_path("outcomes", i, "parquet") for i in range(chunks)),
+            OUTCOME_SCHEMA,
+            self.root / "outcomes.parquet",
+        )
+        events = [
+            p for i in range(chunks) if (p := self.chunk_path("events", i, "parquet")).exists()
+        ]
         if events:
             concat_parquet(events, EVENT_SCHEMA, self.root / "events.parquet")
-        atomic_write_table(self.root / "series.parquet",
-                           pa.Table.from_pandas(series, preserve_index=False))
+        atomic_write_table(
+            self.root / "series.parquet", pa.Table.from_pandas(series, preserve_index=False)
+        )
         atomic_write_json(self.manifest_path, manifest)
         shutil.rmtree(self.partial, ignore_errors=True)

@@ -19,6 +19,11 @@ Level = Annotated[int, Field(ge=0, le=3)]
 """An escalation level: 0 calm, 1 tense, 2 crisis, 3 regional war."""
 
 
+def about(section: type[BaseModel]) -> str:
+    """A section's one-line description (its docstring's first line) for the JSON Schema."""
+    return (section.__doc__ or section.__name__).strip().splitlines()[0]
+
+
 class Section(BaseModel):
     """Base of every scenario section: unknown keys and non-finite floats are errors."""
 

@@ -1,4 +1,4 @@
-"""Force posture sections: the window, coalition sites, the drawdown plan and the advisory option."""
+"""Force posture sections: the window, sites, the drawdown plan and the advisory option."""
 
 from __future__ import annotations
 

@@ -27,21 +27,80 @@ MAX_BYTES = 5_000_000
 Origins = dict[tuple[str, ...], tuple[str, int]]
 
 
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{kind}"
+    for kind in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
 def _yaml() -> YAML:
-    # Round-trip mode keeps line numbers, builds only plain maps, lists and scalars (no
-    # Python object tags) and rejects duplicate keys.
+    # Round-trip mode keeps line numbers and rejects duplicate keys. Dates stay text here so
+    # that an impossible date is reported by the schema, with its field, like any bad value.
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.constructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", yaml.constructor.__class__.construct_yaml_str
+    )
     return yaml
 
 
-def _plain(node: Any, file: str, path: tuple[str, ...], origins: Origins,
-           budget: list[int]) -> Any:
+def _check_tags(root: Any, file: str) -> None:
+    """Refuse tags other than plain YAML types (e.g. ``!!python/object``) before building."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        tag = str(getattr(node.tag, "value", node.tag) if hasattr(node, "tag") else "")
+        if tag and tag not in PLAIN_TAGS:
+            line = node.start_mark.line + 1
+            raise ScenarioError(
+                [
+                    Located(
+                        file,
+                        line,
+                        "",
+                        f"YAML tag {tag} is not allowed; scenario files hold plain values only",
+                    )
+                ]
+            )
+        value = getattr(node, "value", None)
+        if isinstance(value, list):
+            for item in value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+
+
+MAX_DEPTH = 64
+"""Nesting a scenario may have; deeper means a recursive alias or a malformed file."""
+
+
+def _plain(node: Any, file: str, path: tuple[str, ...], origins: Origins, budget: list[int]) -> Any:
     """Convert ruamel nodes to plain Python, recording the line of every key."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise ScenarioError([Located(file, 0, "", f"more than {MAX_NODES} values after "
-                                     "expanding aliases; is this an alias bomb?")])
+        raise ScenarioError(
+            [
+                Located(
+                    file,
+                    0,
+                    "",
+                    f"more than {MAX_NODES} values after expanding aliases; is this an alias bomb?",
+                )
+            ]
+        )
+    if len(path) > MAX_DEPTH:
+        raise ScenarioError(
+            [
+                Located(
+                    file,
+                    0,
+                    ".".join(path[:3]) + "...",
+                    f"nested more than {MAX_DEPTH} levels deep; is an alias used inside itself?",
+                )
+            ]
+        )
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -71,15 +130,18 @@ def _plain(node: Any, file: str, path: tuple[str, ...], origins: Origins,
 
 def _parse(text: str, file: str, origins: Origins) -> Any:
     try:
-        document = _yaml().load(io.StringIO(text))
+        yaml = _yaml()
+        root = yaml.compose(io.StringIO(text))
+        _check_tags(root, file)
+        document = yaml.constructor.construct_document(root) if root is not None else None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 0
         what = " ".join(str(part) for part in (error.context, error.problem) if part)
         raise ScenarioError([Located(file, line, "", f"YAML syntax: {what}")]) from None
-    except YAMLError as error:
-        message = str(error).splitlines()[0]
-        raise ScenarioError([Located(file, 0, "", f"YAML: {message}")]) from None
+    except (YAMLError, ValueError, TypeError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ScenarioError([Located(file, 0, "", f"cannot read YAML: {message}")]) from None
     return _plain(document, file, (), origins, [MAX_NODES])
 
 
@@ -94,14 +156,23 @@ def _read(path: Path) -> str:
     except OSError as error:
         raise ScenarioError([Located(file, 0, "", f"cannot read: {error.strerror}")]) from None
     if len(raw) > MAX_BYTES:
-        raise ScenarioError([Located(file, 0, "", f"{len(raw)} bytes is too large for a "
-                                     "scenario file")])
+        raise ScenarioError(
+            [Located(file, 0, "", f"{len(raw)} bytes is too large for a scenario file")]
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ScenarioError([Located(file, line, "", f"not UTF-8 text (byte 0x{raw[error.start]:02x} "
-                                     "); save the file as UTF-8")]) from None
+        raise ScenarioError(
+            [
+                Located(
+                    file,
+                    line,
+                    "",
+                    f"not UTF-8 text (byte 0x{raw[error.start]:02x} ); save the file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -124,12 +195,30 @@ def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dic
     own: Origins = {}
     document = _parse(text, file, own)
     if document is None:
-        raise ScenarioError([Located(file, 1, "", "empty file; a scenario needs at least "
-                                     "name and sites (see `drawdown-sim schema`)")])
+        raise ScenarioError(
+            [
+                Located(
+                    file,
+                    1,
+                    "",
+                    "empty file; a scenario needs at least "
+                    "name and sites (see `drawdown-sim schema`)",
+                )
+            ]
+        )
     if not isinstance(document, dict):
         kind = type(document).__name__
-        raise ScenarioError([Located(file, 1, "", f"top level is a {kind}; a scenario is a "
-                                     "mapping of keys such as name, window, sites")])
+        raise ScenarioError(
+            [
+                Located(
+                    file,
+                    1,
+                    "",
+                    f"top level is a {kind}; a scenario is a "
+                    "mapping of keys such as name, window, sites",
+                )
+            ]
+        )
     parent = document.pop("extends", None)
     if parent is not None:
         line = own.get(("extends",), (file, 0))[1]
@@ -140,9 +229,17 @@ def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dic
             base = _load_document(parent_path, origins, (*chain, resolved))
         except ScenarioError as error:
             if error.problems and error.problems[0].message == "no such file":
-                raise ScenarioError([Located(file, line, "extends",
-                                             f"{parent_path} does not exist (paths are relative "
-                                             "to the extending file)")]) from None
+                raise ScenarioError(
+                    [
+                        Located(
+                            file,
+                            line,
+                            "extends",
+                            f"{parent_path} does not exist (paths are relative "
+                            "to the extending file)",
+                        )
+                    ]
+                ) from None
             raise
         document = _deep_merge(base, document)
     origins.update(own)
@@ -187,8 +284,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError([Located("--set", 0, text, "expected key=value, e.g. "
-                                     "militia.posture=campaign")])
+        raise ScenarioError(
+            [Located("--set", 0, text, "expected key=value, e.g. militia.posture=campaign")]
+        )
     origins: Origins = {}
     try:
         parsed = _parse(value, "--set", origins) if value.strip() else None
@@ -237,6 +335,5 @@ def dump_scenario(scenario: Scenario) -> str:
     stream = io.StringIO()
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
     yaml.dump(scenario.to_data(), stream)
     return stream.getvalue()

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
-from ._base import Section
+from ._base import Section, about
 from .forces import Advisory, Drawdown, Site, Window
 from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
 
@@ -34,24 +34,25 @@ class Distribution(Section):
     """An uncertain parameter's distribution: exactly one of uniform, triangular, choice."""
 
     uniform: tuple[float, float] | None = Field(None, description="[low, high].")
-    triangular: tuple[float, float, float] | None = Field(
-        None, description="[low, mode, high]."
-    )
+    triangular: tuple[float, float, float] | None = Field(None, description="[low, mode, high].")
     choice: list[float] | None = Field(None, min_length=1, description="Equally likely values.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Distribution:
         given = [k for k in ("uniform", "triangular", "choice") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of uniform: [lo, hi], triangular: [lo, mode, hi], "
-                             "choice: [...]")
+            raise ValueError(
+                "give exactly one of uniform: [lo, hi], triangular: [lo, mode, hi], choice: [...]"
+            )
         if self.uniform is not None and not self.uniform[0] < self.uniform[1]:
             raise ValueError(f"uniform needs low < high, got {list(self.uniform)}")
         if self.triangular is not None:
             lo, mode, hi = self.triangular
             if not (lo <= mode <= hi and lo < hi):
-                raise ValueError(f"triangular needs low <= mode <= high and low < high, got "
-                                 f"{list(self.triangular)}")
+                raise ValueError(
+                    f"triangular needs low <= mode <= high and low < high, got "
+                    f"{list(self.triangular)}"
+                )
         return self
 
     @property
@@ -92,7 +93,7 @@ class Scenario(Section):
         description="Short name; results go to results/<name>/. Letters, digits, _ . - only.",
     )
     description: str = Field("", description="What the scenario represents.")
-    window: Window = Field(default_factory=Window)  # type: ignore[arg-type]
+    window: Window = Field(default_factory=Window, description=about(Window))  # type: ignore[arg-type]
     replications: int = Field(2000, ge=1, description="Default number of replications.")
     seed: int = Field(
         20240906,
@@ -101,14 +102,14 @@ class Scenario(Section):
         "fixed (the date the plan was reported) so runs are reproducible.",
     )
     sites: list[Site] = Field(min_length=1, description="Coalition sites in Iraq.")
-    drawdown: Drawdown = Field(default_factory=Drawdown)  # type: ignore[arg-type]
-    advisory: Advisory = Field(default_factory=Advisory)  # type: ignore[arg-type]
-    militia: Militia = Field(default_factory=Militia)  # type: ignore[arg-type]
-    escalation: Escalation = Field(default_factory=Escalation)  # type: ignore[arg-type]
-    shocks: Shocks = Field(default_factory=Shocks)  # type: ignore[arg-type]
-    retaliation: Retaliation = Field(default_factory=Retaliation)  # type: ignore[arg-type]
-    politics: Politics = Field(default_factory=Politics)  # type: ignore[arg-type]
-    isis: Isis = Field(default_factory=Isis)  # type: ignore[arg-type]
+    drawdown: Drawdown = Field(default_factory=Drawdown, description=about(Drawdown))  # type: ignore[arg-type]
+    advisory: Advisory = Field(default_factory=Advisory, description=about(Advisory))  # type: ignore[arg-type]
+    militia: Militia = Field(default_factory=Militia, description=about(Militia))  # type: ignore[arg-type]
+    escalation: Escalation = Field(default_factory=Escalation, description=about(Escalation))  # type: ignore[arg-type]
+    shocks: Shocks = Field(default_factory=Shocks, description=about(Shocks))  # type: ignore[arg-type]
+    retaliation: Retaliation = Field(default_factory=Retaliation, description=about(Retaliation))  # type: ignore[arg-type]
+    politics: Politics = Field(default_factory=Politics, description=about(Politics))  # type: ignore[arg-type]
+    isis: Isis = Field(default_factory=Isis, description=about(Isis))  # type: ignore[arg-type]
     uncertainties: dict[str, Distribution] = Field(
         default_factory=dict,
         description="Dotted key of a numeric field -> its distribution, for sweeps.",
@@ -201,37 +202,61 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             if not _inside(w, day):
                 problems.append(Problem((*where, key), f"{day} is outside {span}"))
         if previous_end is not None and phase.start < previous_end:
-            problems.append(Problem((*where, "start"), f"{phase.start} is before the previous "
-                                    f"phase ends ({previous_end}); phases must not overlap"))
+            problems.append(
+                Problem(
+                    (*where, "start"),
+                    f"{phase.start} is before the previous "
+                    f"phase ends ({previous_end}); phases must not overlap",
+                )
+            )
         previous_end = phase.end
-        for site, target in phase.targets.items():
-            if site not in current:
-                problems.append(Problem((*where, "targets", site),
-                                        f"unknown site {site!r}; sites are: {known}"))
-            elif target > current[site]:
-                problems.append(Problem((*where, "targets", site), f"target {target} exceeds "
-                                        f"the {current[site]} personnel there before this phase; "
-                                        "a drawdown only reduces"))
+        for site_name, target in phase.targets.items():
+            if site_name not in current:
+                problems.append(
+                    Problem(
+                        (*where, "targets", site_name),
+                        f"unknown site {site_name!r}; sites are: {known}",
+                    )
+                )
+            elif target > current[site_name]:
+                problems.append(
+                    Problem(
+                        (*where, "targets", site_name),
+                        f"target {target} exceeds "
+                        f"the {current[site_name]} personnel there before this phase; "
+                        "a drawdown only reduces",
+                    )
+                )
             else:
-                current[site] = target
+                current[site_name] = target
 
     final = current if s.drawdown.enabled else personnel
-    for site, residual in s.advisory.residual.items():
-        if site not in final:
-            problems.append(Problem(("advisory", "residual", site),
-                                    f"unknown site {site!r}; sites are: {known}"))
-        elif residual != final[site]:
-            problems.append(Problem(("advisory", "residual", site), f"{residual} does not match "
-                                    f"the {final[site]} personnel the drawdown leaves at "
-                                    f"{site!r}; make the last phase's target and the residual "
-                                    "the same"))
+    for site_name, residual in s.advisory.residual.items():
+        if site_name not in final:
+            problems.append(
+                Problem(
+                    ("advisory", "residual", site_name),
+                    f"unknown site {site_name!r}; sites are: {known}",
+                )
+            )
+        elif residual != final[site_name]:
+            problems.append(
+                Problem(
+                    ("advisory", "residual", site_name),
+                    f"{residual} does not match "
+                    f"the {final[site_name]} personnel the drawdown leaves at "
+                    f"{site_name!r}; make the last phase's target and the residual "
+                    "the same",
+                )
+            )
     if s.advisory.from_ is not None and not _inside(w, s.advisory.from_):
         problems.append(Problem(("advisory", "from"), f"{s.advisory.from_} is outside {span}"))
 
     for i, shock in enumerate(s.shocks.scheduled):
         if not _inside(w, shock.date):
-            problems.append(Problem(("shocks", "scheduled", i, "date"),
-                                    f"{shock.date} is outside {span}"))
+            problems.append(
+                Problem(("shocks", "scheduled", i, "date"), f"{shock.date} is outside {span}")
+            )
 
     if not problems:  # bounds are only worth checking on an otherwise valid scenario
         problems.extend(_uncertainty_problems(s))

@@ -6,13 +6,13 @@ reasoning behind the calibrated ones is written out in ``docs/model.md``.
 
 from __future__ import annotations
 
-import math
 import datetime as dt
+import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import BySeverity, ByLevel, PositiveDays, Probability, Rate, Section
+from ._base import ByLevel, BySeverity, PositiveDays, Probability, Rate, Section, about
 
 Posture = Literal["restraint", "campaign"]
 Weapon = Literal["rocket", "drone", "ballistic"]
@@ -111,7 +111,9 @@ class Militia(Section):
         "the February 2024 strikes.",
     )
     switching: bool = Field(True, description="false: the posture stays at its initial value.")
-    background_rate: PostureRates = Field(default_factory=PostureRates)  # type: ignore[arg-type]
+    background_rate: PostureRates = Field(
+        default_factory=PostureRates, description=about(PostureRates)
+    )  # type: ignore[arg-type]
     branching_ratio: float = Field(
         0.45,
         ge=0.0,
@@ -153,11 +155,11 @@ class Militia(Section):
         description="Daily hazard of campaign -> restraint (1/day). Assumption: the 2023-24 "
         "campaign lasted about 110 days.",
     )
-    weapon_mix: WeaponMix = Field(default_factory=WeaponMix)  # type: ignore[arg-type]
+    weapon_mix: WeaponMix = Field(default_factory=WeaponMix, description=about(WeaponMix))  # type: ignore[arg-type]
     interception: InterceptionFactors = Field(
-        default_factory=InterceptionFactors  # type: ignore[arg-type]
-    )
-    casualties: Casualties = Field(default_factory=Casualties)  # type: ignore[arg-type]
+        default_factory=InterceptionFactors, description=about(InterceptionFactors)
+    )  # type: ignore[arg-type]
+    casualties: Casualties = Field(default_factory=Casualties, description=about(Casualties))  # type: ignore[arg-type]
 
     @field_validator("branching_ratio")
     @classmethod
@@ -195,11 +197,10 @@ class Escalation(Section):
         description="Level at the window start (0 calm .. 3 regional war). Default 1 (tense): "
         "a month after Haniyeh's killing (reference/events_2023_2025.csv, 2024-07-31).",
     )
-    dwell_days: DwellDays = Field(default_factory=DwellDays)  # type: ignore[arg-type]
+    dwell_days: DwellDays = Field(default_factory=DwellDays, description=about(DwellDays))  # type: ignore[arg-type]
     attack_multiplier: ByLevel = Field(
         default_factory=lambda: ByLevel(calm=1.0, tense=1.2, crisis=1.5, war=2.0),
-        description="m_E: multiplier of the militia background rate at each level. "
-        "Assumption.",
+        description="m_E: multiplier of the militia background rate at each level. Assumption.",
     )
 
 
@@ -247,7 +248,7 @@ class RandomShocks(Section):
         "from Sept 2024 to Sept 2025 and 4 in the year before (reference/events_2023_2025.csv)"
         "; 4 is a quiet-year assumption for scenarios without scheduled shocks.",
     )
-    severity: SeverityMix = Field(default_factory=SeverityMix)  # type: ignore[arg-type]
+    severity: SeverityMix = Field(default_factory=SeverityMix, description=about(SeverityMix))  # type: ignore[arg-type]
 
 
 class Shocks(Section):
@@ -257,7 +258,7 @@ class Shocks(Section):
     scheduled: list[ScheduledShock] = Field(
         default_factory=list, description="Dated shocks, e.g. from the reference events."
     )
-    random: RandomShocks = Field(default_factory=RandomShocks)  # type: ignore[arg-type]
+    random: RandomShocks = Field(default_factory=RandomShocks, description=about(RandomShocks))  # type: ignore[arg-type]
 
 
 class StrikeOdds(Section):
@@ -311,8 +312,7 @@ class Retaliation(Section):
     )
     escalation_bump: Probability = Field(
         0.2,
-        description="Probability that a strike raises the escalation level by one. "
-        "Assumption.",
+        description="Probability that a strike raises the escalation level by one. Assumption.",
     )
     iraqi_killed: StrikeSizes = Field(
         default_factory=lambda: StrikeSizes(small=2.0, large=15.0),
@@ -352,8 +352,7 @@ class Politics(Section):
     )
     expel_at: Rate = Field(
         100.0,
-        description="Pressure at which the advisory option is cancelled: federal sites go to "
-        "zero.",
+        description="Pressure at which the advisory option is cancelled: federal sites go to zero.",
     )
     expel_exit_days: PositiveDays = Field(
         120.0,
@@ -396,8 +395,12 @@ class Isis(Section):
         description="Relative increase of the rate at zero capacity: rate = base_rate * "
         "(1 + sensitivity * (1 - C)). Assumption.",
     )
-    mission_weight: MissionWeights = Field(default_factory=MissionWeights)  # type: ignore[arg-type]
-    region_weight: RegionWeights = Field(default_factory=RegionWeights)  # type: ignore[arg-type]
+    mission_weight: MissionWeights = Field(
+        default_factory=MissionWeights, description=about(MissionWeights)
+    )  # type: ignore[arg-type]
+    region_weight: RegionWeights = Field(
+        default_factory=RegionWeights, description=about(RegionWeights)
+    )  # type: ignore[arg-type]
     full_support_personnel: float = Field(
         1500.0,
         gt=0.0,
