@@ -9,6 +9,9 @@ import simpy
 from .records import Change, Movement
 from .world import ProcessGenerator, Redrawable, World
 
+TIME_EPSILON = 1e-9
+"""Days below which two times are the same instant (float rounding of planned dates)."""
+
 
 def _spread(start: float, length: float, count: int, duration: float) -> list[float]:
     """Start days of ``count`` movements spread evenly so the last ends ``length`` after start."""
@@ -135,14 +138,14 @@ class ForcePosture:
         while self.plan:
             try:
                 due = self.plan[0][0] + self.delay
-                if due > env.now:
+                if due > env.now + TIME_EPSILON:  # a rounding residue must not spin the loop
                     yield env.timeout(due - env.now)
                     continue
                 hold = cfg.hold_at_escalation
                 if (
                     hold is not None
                     and self.world.escalation.level >= hold
-                    and self.delay < cfg.max_slip_days
+                    and self.delay < cfg.max_slip_days - TIME_EPSILON
                 ):
                     held_from = env.now
                     self._holding = True

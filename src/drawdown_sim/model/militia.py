@@ -56,7 +56,12 @@ class Militia:
 
     # --- state read by others ------------------------------------------------------------
     def intensity(self, t: float) -> float:
-        """lambda(t) in attacks/day, for t at or after the last event."""
+        """lambda(t) in attacks/day, for t at or after the last event.
+
+        Zero once no coalition personnel remain: there is nothing left to attack.
+        """
+        if self.world.forces.exposure == 0.0:
+            return 0.0
         total = self.background
         if self._excitation:
             total += self._excitation * math.exp(-self.beta * (t - self._excitation_at))

@@ -8,10 +8,10 @@ attacks that day (the increment of the compensator).
 
 from __future__ import annotations
 
-import numpy as np
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from numpy.typing import NDArray
 
 from .. import hawkes
@@ -99,7 +99,8 @@ def daily_series(replication: Replication, scenario: Scenario) -> FloatArray:
 
     out = np.empty((len(SERIES), days))
     out[0] = _step(traj.personnel, noon)
-    out[1] = np.diff(cumulative)
+    # Attacks need a target: no intensity on days that end with nobody left.
+    out[1] = np.diff(cumulative) * (_step(traj.personnel, edges[1:] - 1e-9) > 0)
     out[2] = (
         np.bincount(attack_times.astype(np.int64), minlength=days)[:days]
         if len(attack_times)

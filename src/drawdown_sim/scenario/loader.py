@@ -298,27 +298,37 @@ def parse_override(text: str) -> tuple[str, Any]:
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Load and validate a scenario file, applying ``--set key=value`` overrides.
 
+    The file is validated first; overrides then apply to the complete scenario (defaults
+    included), so ``--set retaliation.p_casualty.killed=1`` changes one value of a section
+    the file never mentions.
+
     Raises:
         ScenarioError: every problem found, one per line as ``FILE:LINE: path: message``.
     """
     path = Path(path)
     origins: Origins = {}
     data = _load_document(path, origins, ())
+    scenario = _validate(data, origins, str(path))
+    overrides = list(overrides)
+    if not overrides:
+        return scenario
+    full = scenario.to_data()
     problems: list[Located] = []
     for index, text in enumerate(overrides, start=1):
+        key = text.partition("=")[0].strip()
         try:
             key, value = parse_override(text)
-            set_dotted(data, key, value)
+            set_dotted(full, key, value)
         except ScenarioError as error:
             problems.extend(error.problems)
             continue
-        except (KeyError, ValueError, IndexError, TypeError):
+        except (KeyError, ValueError, IndexError, TypeError, AttributeError):
             problems.append(Located("--set", index, key, "no such key in the scenario"))
             continue
         origins[tuple(key.split("."))] = (f"--set {text}", 0)
     if problems:
         raise ScenarioError(problems)
-    return _validate(data, origins, str(path))
+    return _validate(full, origins, str(path))
 
 
 def load_scenario_text(text: str, name: str = "<string>") -> Scenario:

@@ -230,8 +230,11 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             else:
                 current[site_name] = target
 
-    final = current if s.drawdown.enabled else personnel
-    for site_name, residual in s.advisory.residual.items():
+    # With the drawdown switched off nothing moves and the residual is moot (MODEL.md 8 turns
+    # it off on purpose), so it is only checked against a plan that runs.
+    final = current
+    residuals = s.advisory.residual.items() if s.drawdown.enabled else ()
+    for site_name, residual in residuals:
         if site_name not in final:
             problems.append(
                 Problem(

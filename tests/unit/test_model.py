@@ -1,0 +1,151 @@
+"""Unit tests of the model: determinism, stream independence, each mechanism's rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from drawdown_sim import simulate
+from drawdown_sim.model.damage import Damage
+from drawdown_sim.model.forces import _loads, _spread
+from drawdown_sim.model.series import SERIES, daily_series
+from drawdown_sim.model.streams import replication_seeds
+from tests.helpers import REDUCTION, replicate, scenario
+
+
+def test_same_seed_same_everything():
+    s = scenario("historical")
+    a, b = simulate(s, seed=5, replication=3), simulate(s, seed=5, replication=3)
+    assert a.outcomes == pytest.approx(b.outcomes, nan_ok=True)
+    assert a.log == b.log
+    assert simulate(s, seed=6, replication=3).log != a.log
+
+
+def test_replication_seed_is_the_spawned_child():
+    root = np.random.SeedSequence(77)
+    spawned = root.spawn(10)
+    ours = replication_seeds(77, 4, 6)
+    for mine, theirs in zip(ours, spawned[4:], strict=True):
+        assert mine.entropy == theirs.entropy and mine.spawn_key == theirs.spawn_key
+
+
+@pytest.mark.parametrize("switch", ["isis.enabled=false", "politics.enabled=false"])
+def test_switching_a_mechanism_off_leaves_other_streams_alone(switch):
+    # Neither ISIS nor (here, with no strikes) politics feeds back into the attacks, so
+    # their switch must not change the attack sequence: each mechanism has its own stream.
+    base = scenario("baseline", "retaliation.enabled=false")
+    other = scenario("baseline", "retaliation.enabled=false", switch)
+    for r in range(20):
+        assert (
+            simulate(base, replication=r).log.attacks == simulate(other, replication=r).log.attacks
+        )
+
+
+def test_shocks_are_common_to_all_options():
+    for r in range(10):
+        shocks = {
+            simulate(scenario(name), replication=r).log.shocks.__repr__()
+            for name in ("baseline", "full_exit", "status_quo")
+        }
+        assert len(shocks) == 1
+
+
+def test_identical_options_give_identical_outcomes():
+    a = scenario("kurdistan_hub")
+    b = scenario("kurdistan_hub", "advisory.name=renamed")
+    for r in range(10):
+        assert simulate(a, replication=r).log.attacks == simulate(b, replication=r).log.attacks
+
+
+def test_movements_are_spread_to_end_on_the_phase_end():
+    days = _spread(10.0, 100.0, 5, 2.0)
+    assert days[0] == 10.0 and days[-1] + 2.0 == pytest.approx(110.0)
+    assert _loads({0: 250, 1: 100}, 100) == [(0, 100), (1, 100), (0, 100), (0, 50)]
+
+
+def test_plan_completes_on_the_planned_end_without_holds():
+    s = scenario("full_exit", "escalation.enabled=false", "politics.enabled=false")
+    r = simulate(s)
+    assert r.outcomes["completion_day"] == pytest.approx(s.window.offset(s.drawdown.phases[-1].end))
+    assert r.outcomes["slip_days"] == pytest.approx(0.0)
+    assert r.outcomes["residual_personnel"] == 0
+    assert sum(m.personnel for m in r.log.movements) == 2500
+
+
+def test_status_quo_never_moves():
+    r = simulate(scenario("status_quo", "politics.enabled=false"))
+    assert r.outcomes["drawdown_complete"] and r.outcomes["completion_day"] == 0.0
+    assert not r.log.movements and r.outcomes["residual_personnel"] == 2500
+
+
+def test_escalation_is_capped_and_scheduled_shocks_land_on_their_dates():
+    s = scenario("historical", "escalation.dwell_days.war=1000", "retaliation.enabled=false")
+    r = simulate(s)
+    days = sorted(shock.time for shock in r.log.shocks)
+    assert days == sorted(s.window.offset(x.date) for x in s.shocks.scheduled)
+    assert max(level for _, level in r.trajectories.escalation) == 3
+
+
+def test_pressure_crosses_threshold_at_the_exact_time():
+    # Constant crisis: P(t) = a + (P0 - a) exp(-k t) with a = drift / k.
+    s = scenario(
+        "baseline",
+        "escalation.initial=2",
+        "escalation.dwell_days.crisis=1e9",
+        "shocks.enabled=false",
+        "retaliation.enabled=false",
+        "militia.enabled=false",
+        "politics.initial=10",
+        "politics.crisis_drift_per_day=2",
+        "politics.accelerate_at=50",
+        "politics.expel_at=1000",
+    )
+    r = simulate(s)
+    k = math.log(2) / s.politics.half_life_days
+    a = 2 / k
+    expected = -math.log((50 - a) / (10 - a)) / k
+    (change,) = [c for c in r.log.changes if c.kind == "accelerated"]
+    assert change.time == pytest.approx(expected, rel=1e-9)
+    assert r.outcomes["accelerated"] and not r.outcomes["option_cancelled"]
+
+
+def test_expulsion_empties_federal_sites():
+    s = scenario("kurdistan_hub", "politics.initial=200", "escalation.enabled=false")
+    r = simulate(s)
+    assert r.outcomes["option_cancelled"]
+    assert r.outcomes["residual_personnel"] == 1500  # Kurdistan kept, federal gone
+
+
+def test_damage_draws_match_the_configured_mix():
+    s = scenario("baseline")
+    damage = Damage(s, np.random.default_rng(3))
+    draws = [damage.resolve(1.0) for _ in range(20000)]
+    weapons = np.array([d[0] for d in draws])
+    intercepted = np.array([d[1] for d in draws])
+    for weapon, share in (("rocket", 0.45), ("drone", 0.45), ("ballistic", 0.10)):
+        assert abs((weapons == weapon).mean() - share) < 4 * math.sqrt(share * (1 - share) / 2e4)
+    p = s.militia.interception.ballistic
+    observed = intercepted[weapons == "ballistic"].mean()
+    assert abs(observed - p) < 4 * math.sqrt(p * (1 - p) / (weapons == "ballistic").sum())
+    assert all(d[2] == d[3] == 0 for d in draws if d[1])  # intercepted: no casualties
+
+
+def test_daily_series_agree_with_the_records():
+    s = scenario("historical")
+    for r in replicate(s, 5, seed=2):
+        daily = daily_series(r, s)
+        assert daily.shape == (len(SERIES), s.window.days)
+        assert daily[SERIES.index("attacks")].sum() == r.outcomes["attacks"]
+        assert daily[SERIES.index("personnel")][0] == 2500
+        assert daily[SERIES.index("personnel")][-1] == r.outcomes["residual_personnel"]
+        # The compensator over the window is close to the count (its expectation).
+        assert daily[SERIES.index("attack_intensity")].min() >= 0
+
+
+def test_reduction_intensity_is_constant_background_between_attacks():
+    s = scenario("baseline", *REDUCTION, "militia.branching_ratio=0")
+    r = simulate(s)
+    intensity = daily_series(r, s)[SERIES.index("attack_intensity")]
+    assert intensity == pytest.approx(np.full(s.window.days, 0.26))
