@@ -1,0 +1,212 @@
+"""The runner end to end: determinism across workers, resume, round trip, refusals, plots."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from drawdown_sim import Results, run
+from drawdown_sim.cli import app
+from drawdown_sim.model import OUTCOMES
+from drawdown_sim.runner import chunks as chunk_module
+from drawdown_sim.runner.bands import Bands
+from drawdown_sim.runner.run import RunRefused
+from tests.conftest import ROOT, SHIPPED
+from tests.helpers import scenario
+
+
+def _outcomes(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path / "outcomes.parquet")
+
+
+def test_outcomes_identical_for_one_and_two_workers(tmp_path: Path):
+    s = scenario("historical")
+    one = run(s, reps=250, seed=11, workers=1, out=tmp_path / "w1", plots=False)
+    two = run(s, reps=250, seed=11, workers=2, out=tmp_path / "w2", plots=False)
+    pd.testing.assert_frame_equal(one.outcomes, two.outcomes)
+    pd.testing.assert_frame_equal(one.series, two.series)
+    assert list(one.outcomes.columns) == ["replication", "seed", *OUTCOMES]
+    assert one.outcomes["replication"].tolist() == list(range(250))
+    assert one.manifest["workers"] == 1 and two.manifest["workers"] == 2
+
+
+def test_results_round_trip_is_lossless(tmp_path: Path):
+    s = scenario("baseline")
+    original = run(s, reps=120, seed=3, workers=1, out=tmp_path / "a", trace=2, plots=False)
+    original.save(tmp_path / "b")
+    again = Results.load(tmp_path / "b")
+    for name in ("outcomes", "series", "events"):
+        pd.testing.assert_frame_equal(getattr(original, name), getattr(again, name))
+        assert getattr(original, name).dtypes.equals(getattr(again, name).dtypes)
+    assert again.manifest == original.manifest
+    assert again.scenario == s
+    assert set(again.events["replication"]) == {0, 1}
+
+
+def test_series_quantiles_are_exact_for_integer_series():
+    rng = np.random.default_rng(0)
+    daily = np.zeros((500, 7, 20))
+    daily[:, 0, :] = rng.integers(0, 2501, size=(500, 20))  # personnel
+    daily[:, 2, :] = rng.poisson(3.0, size=(500, 20))  # attacks
+    daily[:, 1, :] = rng.gamma(2.0, 0.1, size=(500, 20))  # intensity (log bins)
+    bands = Bands(20, 2500)
+    bands.add(daily[:200])
+    bands.add(daily[200:])  # folding chunks equals adding all at once
+    for q in (0.05, 0.5, 0.95):
+        exact = np.quantile(daily[:, 0, :], q, axis=0, method="inverted_cdf")
+        np.testing.assert_array_equal(bands.quantile("personnel", q), exact)
+        exact = np.quantile(daily[:, 2, :], q, axis=0, method="inverted_cdf")
+        np.testing.assert_array_equal(bands.quantile("attacks", q), exact)
+        exact = np.quantile(daily[:, 1, :], q, axis=0, method="inverted_cdf")
+        np.testing.assert_allclose(bands.quantile("attack_intensity", q), exact, rtol=0.006)
+    np.testing.assert_allclose(bands.table()["personnel_mean"], daily[:, 0, :].mean(axis=0))
+
+
+def test_a_failing_replication_is_reported_not_lost(tmp_path: Path, monkeypatch):
+    real = chunk_module.simulate_seed
+
+    def flaky(scenario_, seed, index):
+        if index == 3:
+            raise RuntimeError("injected fault")
+        return real(scenario_, seed, index)
+
+    monkeypatch.setattr(chunk_module, "simulate_seed", flaky)
+    out = tmp_path / "flaky"
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "scenarios/baseline.yaml"),
+            "--reps",
+            "10",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--no-plots",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "replication 3" in result.output and "injected fault" in result.output
+    loaded = Results.load(out)
+    assert loaded.manifest["replications_failed"] == 1
+    assert loaded.manifest["failures"][0]["replication"] == 3
+    assert loaded.outcomes["replication"].tolist() == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+
+
+def test_bad_scenario_writes_nothing(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsites: []\n")
+    out = tmp_path / "never"
+    result = CliRunner().invoke(app, ["run", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"{bad}:2: sites" in result.output
+    assert not out.exists()
+
+
+def test_refuses_to_overwrite_another_scenario(tmp_path: Path):
+    out = tmp_path / "shared"
+    run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
+    with pytest.raises(RunRefused, match="different scenario"):
+        run(scenario("full_exit"), reps=10, workers=1, out=out, plots=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "scenarios/options/full_exit.yaml"),
+            "--reps",
+            "10",
+            "--out",
+            str(out),
+            "--no-plots",
+        ],
+    )
+    assert result.exit_code == 2 and "--force" in result.output
+    run(scenario("full_exit"), reps=10, workers=1, out=out, plots=False, force=True)
+    assert Results.load(out).name == "full_exit"
+
+
+def test_resume_after_sigkill_is_identical(tmp_path: Path):
+    args = [
+        sys.executable,
+        "-m",
+        "drawdown_sim",
+        "run",
+        str(ROOT / "scenarios/historical.yaml"),
+        "--reps",
+        "1500",
+        "--seed",
+        "5",
+        "--workers",
+        "2",
+        "--no-plots",
+    ]
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [*args, "--out", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    checkpoint = killed / ".partial" / "checkpoint.npz"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    # Nothing looks complete after the kill.
+    assert not (killed / "manifest.json").exists()
+    assert not (killed / "outcomes.parquet").exists()
+    done = subprocess.run(
+        [*args, "--out", str(killed), "--resume"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    whole = subprocess.run(
+        [*args, "--workers", "1", "--out", str(tmp_path / "whole")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert whole.returncode == 0, whole.stderr
+    pd.testing.assert_frame_equal(_outcomes(killed), _outcomes(tmp_path / "whole"))
+    a, b = Results.load(killed), Results.load(tmp_path / "whole")
+    pd.testing.assert_frame_equal(a.series, b.series)
+    assert a.manifest["resumed"] is True and not (killed / ".partial").exists()
+
+
+def test_interrupted_run_needs_resume_or_force(tmp_path: Path):
+    out = tmp_path / "partial"
+    (out / ".partial").mkdir(parents=True)
+    (out / ".partial" / "run.json").write_text("{}")
+    with pytest.raises(RunRefused, match="--resume"):
+        run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_plots_for_every_shipped_scenario(tmp_path: Path, path: Path):
+    out = tmp_path / path.stem
+    result = CliRunner().invoke(
+        app, ["run", str(path), "--reps", "40", "--workers", "1", "--trace", "1", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert names == [
+        "distributions.png",
+        "escalation.png",
+        "fan_attack_intensity.png",
+        "fan_personnel.png",
+        "fan_political_pressure.png",
+        "trace.png",
+    ]
+    assert all((out / "plots" / n).stat().st_size > 10_000 for n in names)
+    assert "attacks" in result.output and str(out) in result.output
