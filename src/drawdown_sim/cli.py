@@ -78,7 +78,7 @@ def _describe(scenario: Scenario) -> str:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
     set_: Annotated[
-        list[str] | None,  # noqa: UP007 - typer needs Optional here
+        list[str] | None,
         typer.Option("--set", help="Override a key, e.g. --set militia.posture=campaign."),
     ] = None,
 ) -> None:
@@ -101,7 +101,7 @@ def validate(
 @app.command()
 def schema(
     output: Annotated[
-        Path | None,  # noqa: UP007
+        Path | None,
         typer.Option("-o", "--output", help="Write the JSON Schema here instead of stdout."),
     ] = None,
 ) -> None:
@@ -124,42 +124,30 @@ def run_command(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.", metavar="SCENARIO")],
     reps: Annotated[
         int | None,
-        typer.Option(  # noqa: UP007
-            "--reps", min=1, help="Replications (default: the scenario's)."
-        ),
+        typer.Option("--reps", min=1, help="Replications (default: the scenario's)."),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(  # noqa: UP007
-            "--seed", min=0, help="Root seed (default: the scenario's)."
-        ),
+        typer.Option("--seed", min=0, help="Root seed (default: the scenario's)."),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(  # noqa: UP007
-            "--workers", min=1, help="Worker processes (default: CPU count)."
-        ),
+        typer.Option("--workers", min=1, help="Worker processes (default: CPU count)."),
     ] = None,
     engine: Annotated[
         str, typer.Option("--engine", help="local (process pool) or dask.")
     ] = "local",
     scheduler: Annotated[
         str | None,
-        typer.Option(  # noqa: UP007
-            "--scheduler", help="Dask scheduler address (with --engine dask)."
-        ),
+        typer.Option("--scheduler", help="Dask scheduler address (with --engine dask)."),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option(  # noqa: UP007
-            "--set", help="Override a scenario key: --set militia.posture=campaign."
-        ),
+        typer.Option("--set", help="Override a scenario key: --set militia.posture=campaign."),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(  # noqa: UP007
-            "--out", help="Results directory (default: results/<name>/)."
-        ),
+        typer.Option("--out", help="Results directory (default: results/<name>/)."),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish an interrupted run in --out.")
@@ -238,6 +226,90 @@ def _report_run(results: Any) -> None:
             )
         typer.echo(f"{failed} replication(s) failed; see manifest.json", err=True)
         raise typer.Exit(1)
+
+
+@app.command("compare")
+def compare_command(
+    scenario_files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Two or more scenario files (option files extend the baseline).",
+            metavar="SCENARIO...",
+        ),
+    ],
+    reps: Annotated[
+        int | None,
+        typer.Option(
+            "--reps", min=1, help="Replications per option (default: the first scenario's)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Root seed shared by all options.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: CPU count).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address.")
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference", help="Option the others are compared with (default: the first)."
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("results/compare"),
+    force: Annotated[bool, typer.Option("--force", help="Replace results in --out.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted compare.")
+    ] = False,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")] = False,
+) -> None:
+    """Run options with common random numbers and compare them pairwise."""
+    from .scenario import ScenarioError, load_scenario
+
+    if len(scenario_files) < 2:
+        fail_input("compare needs at least two scenarios")
+    scenarios, problems = [], []
+    for path in scenario_files:
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as error:
+            problems.append(str(error))
+    if problems:
+        fail_input("\n".join(problems))
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        fail_input(f"scenario names must differ to be compared: {', '.join(names)}")
+    if reference is not None and reference not in names:
+        fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
+    from .compare import compare
+    from .console import comparison_table, console, option_progress
+    from .runner.run import RunRefused
+
+    try:
+        with option_progress(names) as progress:
+            comparison = compare(
+                scenarios,
+                reps,
+                seed,
+                workers,
+                engine,
+                reference=reference,
+                out=out,
+                plots=not no_plots,
+                force=force,
+                resume=resume,
+                scheduler=scheduler,
+                progress=progress,
+            )
+    except RunRefused as error:
+        fail_input(str(error))
+    console.print(comparison_table(comparison))
+    console.print(f"table: {out / 'comparison.csv'}")
+    if not no_plots:
+        console.print("plots: " + ", ".join(str(p) for p in sorted((out / "plots").glob("*.png"))))
 
 
 def main() -> None:

@@ -4,8 +4,8 @@ and summary tables."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -22,6 +22,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .compare import Comparison
     from .runner.run import Progress as ProgressFn
 
 console = Console()
@@ -75,4 +76,67 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
         table.add_row(
             str(name), *(f"{row[c]:,.3g}" for c in ("mean", "median", "q05", "q95", "p_positive"))
         )
+    return table
+
+
+@contextmanager
+def option_progress(options: list[str]) -> Iterator[Callable[[str, int, int], None]]:
+    """Progress of several runs: one bar per option on a terminal, plain lines otherwise."""
+    reporters: dict[str, ProgressFn] = {}
+    stack = ExitStack()
+    with stack:
+
+        def update(option: str, done: int, total: int) -> None:
+            if option not in reporters:
+                reporters[option] = stack.enter_context(progress_reporter(option))
+            reporters[option](done, total)
+
+        yield update
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Key outcomes per option, with the paired difference to the reference."""
+    from .compare import KEY_OUTCOMES
+
+    table = Table(
+        title=f"Options compared with {comparison.reference!r} (paired, common random numbers)",
+        title_justify="left",
+    )
+    for column in (
+        "outcome",
+        "option",
+        "mean",
+        "90% interval",
+        "diff vs ref [95% CI]",
+        "P(better)",
+        "var. reduction",
+    ):
+        table.add_column(column, justify="left" if column in ("outcome", "option") else "right")
+    t = comparison.table
+    for outcome in KEY_OUTCOMES:
+        for _, row in t[t["outcome"] == outcome].iterrows():
+            is_ref = row["option"] == comparison.reference
+            diff = (
+                "reference"
+                if is_ref
+                else (f"{row['diff_mean']:+.3g} [{row['diff_lo']:+.3g}, {row['diff_hi']:+.3g}]")
+            )
+            better = (
+                "" if is_ref or row["p_better"] != row["p_better"] else f"{row['p_better']:.0%}"
+            )
+            gain = (
+                ""
+                if is_ref or not row["variance_reduction"] == row["variance_reduction"]
+                else (f"{row['variance_reduction']:.1f}x")
+            )
+            table.add_row(
+                outcome,
+                str(row["option"]),
+                f"{row['mean']:.3g}",
+                f"{row['q05']:.3g} - {row['q95']:.3g}",
+                diff,
+                better,
+                gain,
+            )
+        table.add_section()
     return table

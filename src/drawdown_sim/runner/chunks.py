@@ -31,6 +31,7 @@ class ChunkTask:
     first: int
     count: int
     trace: int  # replications below this index keep their event log
+    series: bool = True  # False: outcomes only (sweeps need no daily series)
 
 
 @dataclass
@@ -68,7 +69,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         index = task.first + offset
         try:
             replication = simulate_seed(scenario, seed, index)
-            series = daily_series(replication, scenario)
+            series = daily_series(replication, scenario) if task.series else None
         except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
             result.failures.append(
                 {
@@ -82,7 +83,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         row: dict[str, Any] = {"replication": index, "seed": replication.seed}
         row.update((name, replication.outcomes[name]) for name in OUTCOMES)
         result.rows.append(row)
-        daily.append(series)
+        if series is not None:
+            daily.append(series)
         if index < task.trace:
             result.events.extend(event_rows(replication, scenario))
     if daily:
