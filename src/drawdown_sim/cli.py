@@ -312,6 +312,59 @@ def compare_command(
         console.print("plots: " + ", ".join(str(p) for p in sorted((out / "plots").glob("*.png"))))
 
 
+@app.command("sweep")
+def sweep_command(
+    study_file: Annotated[Path, typer.Argument(help="Study YAML file.", metavar="STUDY")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: CPU count).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address.")
+    ] = None,
+    states: Annotated[
+        int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
+    ] = None,
+    reps: Annotated[
+        int | None,
+        typer.Option("--reps", min=2, help="Override replications per option and state."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory (default: results/<study name>/)."),
+    ] = None,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")] = False,
+) -> None:
+    """Run every option of a study in Latin-hypercube states of the world; report regret and
+    satisficing fractions."""
+    from .scenario import ScenarioError
+    from .study import load_study
+
+    try:
+        study, options = load_study(study_file)
+    except ScenarioError as error:
+        fail_input(error)
+    update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
+    study = study.model_copy(update=update)
+    from .console import console, progress_reporter, sweep_tables
+    from .sweep import sweep
+
+    with progress_reporter(study.name) as progress:
+        result = sweep(
+            study,
+            options,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            out=out,
+            plots=not no_plots,
+            progress=progress,
+        )
+    for table in sweep_tables(result):
+        console.print(table)
+    console.print(f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
     from .compare import Comparison
     from .runner.run import Progress as ProgressFn
+    from .sweep import Sweep
 
-console = Console()
+# Outside a terminal (logs, CI, pipes) rich would wrap tables at 80 columns.
+console = Console(width=None if Console().is_terminal else 160)
 errors = Console(stderr=True)
 
 
@@ -96,6 +98,8 @@ def option_progress(options: list[str]) -> Iterator[Callable[[str, int, int], No
 
 def comparison_table(comparison: Comparison) -> Table:
     """Key outcomes per option, with the paired difference to the reference."""
+    import pandas as pd
+
     from .compare import KEY_OUTCOMES
 
     table = Table(
@@ -121,12 +125,10 @@ def comparison_table(comparison: Comparison) -> Table:
                 if is_ref
                 else (f"{row['diff_mean']:+.3g} [{row['diff_lo']:+.3g}, {row['diff_hi']:+.3g}]")
             )
-            better = (
-                "" if is_ref or row["p_better"] != row["p_better"] else f"{row['p_better']:.0%}"
-            )
+            better = "" if is_ref or pd.isna(row["p_better"]) else f"{row['p_better']:.0%}"
             gain = (
                 ""
-                if is_ref or not row["variance_reduction"] == row["variance_reduction"]
+                if is_ref or pd.isna(row["variance_reduction"])
                 else (f"{row['variance_reduction']:.1f}x")
             )
             table.add_row(
@@ -140,3 +142,33 @@ def comparison_table(comparison: Comparison) -> Table:
             )
         table.add_section()
     return table
+
+
+def sweep_tables(result: Sweep) -> list[Table]:
+    """Regret per option and outcome, and satisficing fractions."""
+    regret = Table(
+        title=f"Robustness across {result.study.states} states of the world "
+        f"({result.study.replications} replications per option and state)",
+        title_justify="left",
+    )
+    for column in ("outcome", "option", "mean", "regret mean", "regret p90", "best in"):
+        regret.add_column(column, justify="left" if column in ("outcome", "option") else "right")
+    for outcome, rows in result.regret.groupby("outcome", sort=False):
+        for _, row in rows.iterrows():
+            regret.add_row(
+                str(outcome),
+                str(row["option"]),
+                f"{row['mean']:.3g}",
+                f"{row['regret_mean']:.3g}",
+                f"{row['regret_p90']:.3g}",
+                f"{row['best_in_states']:.0%}",
+            )
+        regret.add_section()
+    satisficing = Table(
+        title="Satisficing fraction (share of states meeting every threshold)", title_justify="left"
+    )
+    satisficing.add_column("option")
+    satisficing.add_column("fraction", justify="right")
+    for _, row in result.satisficing.iterrows():
+        satisficing.add_row(str(row["option"]), f"{row['satisficing_fraction']:.0%}")
+    return [regret, satisficing]

@@ -254,10 +254,13 @@ def _locate(path: tuple[str | int, ...], origins: Origins, default: str) -> tupl
     return default, 0
 
 
-def _validate(data: dict[str, Any], origins: Origins, default: str) -> Scenario:
+def _validate(
+    data: dict[str, Any], origins: Origins, default: str, model: type[Any] = Scenario
+) -> Any:
+    """Validate ``data`` with ``model``; every problem located by ``origins``."""
     problems: list[Problem] = []
     try:
-        scenario = Scenario.model_validate(data, context={"problems": problems})
+        scenario = model.model_validate(data, context={"problems": problems})
     except ValidationError as error:
         for item in error.errors():
             loc = tuple(p for p in item["loc"] if not str(p).startswith("function-"))

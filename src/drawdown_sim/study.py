@@ -1,0 +1,141 @@
+"""Study files for ``drawdown-sim sweep``: which options, how many states of the world,
+which outcomes to judge and the thresholds an option must meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .compare import direction
+from .model import OUTCOMES
+from .scenario import Located, Scenario, ScenarioError, load_scenario
+from .scenario.loader import Origins, _load_document, _locate, _validate
+
+
+class Threshold(BaseModel):
+    """Bound on an outcome's mean in a state of the world: ``max`` and/or ``min``."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    max: float | None = Field(None, description="The mean must not exceed this.")
+    min: float | None = Field(None, description="The mean must be at least this.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Threshold:
+        if self.max is None and self.min is None:
+            raise ValueError("give max, min or both")
+        if self.max is not None and self.min is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} exceeds max {self.max:g}")
+        return self
+
+    def holds(self, value: float) -> bool:
+        return (self.max is None or value <= self.max) and (self.min is None or value >= self.min)
+
+
+class Study(BaseModel):
+    """A robustness study: every option in every sampled state of the world."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Results go to results/<name>/.")
+    description: str = Field("", description="What the study asks.")
+    options: list[str] = Field(min_length=2, description="Scenario files, relative to the study.")
+    states: int = Field(32, ge=2, description="States of the world (Latin-hypercube samples).")
+    replications: int = Field(200, ge=2, description="Replications per option and state.")
+    seed: int = Field(20240906, ge=0, description="Seed of the sample and of the replications.")
+    outcomes: list[str] = Field(min_length=1, description="Outcomes to judge (regret).")
+    thresholds: dict[str, Threshold] = Field(
+        default_factory=dict, description="Satisficing: bounds on outcome means per state."
+    )
+
+    @field_validator("outcomes")
+    @classmethod
+    def _judgeable(cls, outcomes: list[str]) -> list[str]:
+        for name in outcomes:
+            if name not in OUTCOMES:
+                raise ValueError(f"unknown outcome {name!r}; outcomes are: {', '.join(OUTCOMES)}")
+            if not direction(name):
+                raise ValueError(
+                    f"{name!r} has no better direction; judge e.g. attacks, killed, isis_attacks"
+                )
+        return outcomes
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known(cls, thresholds: dict[str, Threshold]) -> dict[str, Threshold]:
+        unknown = [name for name in thresholds if name not in OUTCOMES]
+        if unknown:
+            raise ValueError(
+                f"unknown outcome(s) {', '.join(unknown)}; outcomes are: {', '.join(OUTCOMES)}"
+            )
+        return thresholds
+
+
+def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:
+    """Load a study and its option scenarios; every problem reported with file and line."""
+    path = Path(path)
+    origins: Origins = {}
+    data = _load_document(path, origins, ())
+    study: Study = _validate(data, origins, str(path), Study)
+    scenarios: list[Scenario] = []
+    problems: list[Located] = []
+    for index, option in enumerate(study.options):
+        file, line = _locate(("options", str(index)), origins, str(path))
+        option_path = path.parent / option
+        if not option_path.exists():
+            problems.append(
+                Located(
+                    file,
+                    line,
+                    f"options.{index}",
+                    f"{option_path} does not exist (paths are relative to the study file)",
+                )
+            )
+            continue
+        try:
+            scenarios.append(load_scenario(option_path))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        problems.append(
+            Located(
+                str(path),
+                _locate(("options",), origins, str(path))[1],
+                "options",
+                f"option names must differ, got {names}",
+            )
+        )
+    if scenarios and not scenarios[0].uncertainties:
+        problems.append(
+            Located(
+                str(path), 0, "options", f"{scenarios[0].name} declares no uncertainties to sample"
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return study, scenarios
+
+
+def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
+    """Latin-hypercube states of the world from the scenario's uncertainties."""
+    import numpy as np
+    from scipy.stats import qmc
+
+    keys = sorted(scenario.uncertainties)
+    sampler = qmc.LatinHypercube(d=len(keys), rng=np.random.default_rng(study.seed))
+    unit = sampler.random(study.states)
+    data = scenario.to_data()
+    states = []
+    for row in unit:
+        values: dict[str, Any] = {}
+        for key, u in zip(keys, row, strict=True):
+            value = scenario.uncertainties[key].ppf(float(u))
+            current: Any = data
+            for part in key.split("."):
+                current = current[int(part)] if isinstance(current, list) else current[part]
+            values[key] = round(value) if isinstance(current, int) else value
+        states.append(values)
+    return states

@@ -1,0 +1,155 @@
+"""Robustness under deep uncertainty: every option in every sampled state of the world.
+
+For each state (a Latin-hypercube sample of the scenario's ``uncertainties``) every option
+is replicated with the same seeds (common random numbers). Per option the report gives the
+mean of each judged outcome across states, its regret against the best option in each state
+(mean and 90th percentile), and the satisficing fraction: the share of states in which all
+thresholds hold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .compare import direction
+from .model import OUTCOMES
+from .runner.chunks import ChunkTask, run_chunk
+from .runner.engines import make_engine
+from .runner.run import CHUNK_SIZE
+from .runner.store import atomic_write_bytes, atomic_write_json, atomic_write_table
+from .scenario import Scenario
+from .study import Study, state_values
+
+SweepProgress = Callable[[int, int], None]
+
+
+@dataclass
+class Sweep:
+    """A finished sweep: one row per state x option, and the robustness report."""
+
+    frame: pd.DataFrame
+    regret: pd.DataFrame
+    satisficing: pd.DataFrame
+    study: Study
+    parameters: list[str]
+    path: Path | None = None
+
+
+def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
+    # A state is one point: its scenario needs no uncertainties (nor their slow checks).
+    data = option.to_data()
+    data["uncertainties"] = {}
+    return Scenario.model_validate(data).with_values(values)
+
+
+def _tasks(study: Study, cells: list[tuple[int, int, Scenario]]) -> Iterator[ChunkTask]:
+    index = 0
+    for _, _, scenario in cells:
+        data = scenario.to_data()
+        for first in range(0, study.replications, CHUNK_SIZE):
+            count = min(CHUNK_SIZE, study.replications - first)
+            yield ChunkTask(index, data, study.seed, first, count, trace=0, series=False)
+            index += 1
+
+
+def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Per option and judged outcome: mean across states, regret mean and 90th percentile."""
+    rows = []
+    for outcome in study.outcomes:
+        table = frame.pivot(index="state", columns="option", values=outcome)
+        best = table.min(axis=1) if direction(outcome) == "lower" else table.max(axis=1)
+        regret = (
+            table.sub(best, axis=0) if direction(outcome) == "lower" else -table.sub(best, axis=0)
+        )
+        for option in table.columns:
+            rows.append(
+                {
+                    "option": option,
+                    "outcome": outcome,
+                    "mean": table[option].mean(),
+                    "regret_mean": regret[option].mean(),
+                    "regret_p90": regret[option].quantile(0.9),
+                    "best_in_states": float((regret[option] == 0).mean()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def satisficing_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    ok = np.ones(len(frame), dtype=bool)
+    for outcome, threshold in study.thresholds.items():
+        ok &= frame[outcome].map(threshold.holds).to_numpy(dtype=bool)
+    result = frame.assign(satisfices=ok).groupby("option", sort=False)["satisfices"].mean()
+    return result.rename("satisficing_fraction").reset_index()
+
+
+def sweep(
+    study: Study,
+    options: list[Scenario],
+    *,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    plots: bool = True,
+    progress: SweepProgress | None = None,
+) -> Sweep:
+    """Run every option in every state; write ``sweep.parquet``, tables and plots."""
+    root = Path(out) if out is not None else Path("results") / study.name
+    states = state_values(study, options[0])
+    parameters = sorted(options[0].uncertainties)
+    cells = [
+        (s, o, _state_scenario(option, values))
+        for s, values in enumerate(states)
+        for o, option in enumerate(options)
+    ]
+    per_cell = math.ceil(study.replications / CHUNK_SIZE)
+    total = len(cells) * study.replications
+    sums: dict[int, list[dict[str, Any]]] = {}
+    done = 0
+    for result in make_engine(engine, workers, scheduler).map_ordered(
+        run_chunk, _tasks(study, cells)
+    ):
+        sums.setdefault(result.index // per_cell, []).extend(result.rows)
+        done += len(result.rows) + len(result.failures)
+        if progress is not None:
+            progress(done, total)
+    rows = []
+    for cell, (s, o, _) in enumerate(cells):
+        outcomes = pd.DataFrame(sums.get(cell, []))
+        row: dict[str, Any] = {"state": s, "option": options[o].name, "replications": len(outcomes)}
+        row.update(states[s])
+        for name in OUTCOMES:
+            row[name] = float(outcomes[name].astype(float).mean()) if len(outcomes) else np.nan
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    result_obj = Sweep(
+        frame, regret_table(frame, study), satisficing_table(frame, study), study, parameters, root
+    )
+    root.mkdir(parents=True, exist_ok=True)
+    atomic_write_table(root / "sweep.parquet", pa.Table.from_pandas(frame, preserve_index=False))
+    atomic_write_bytes(root / "regret.csv", result_obj.regret.to_csv(index=False).encode())
+    atomic_write_bytes(
+        root / "satisficing.csv", result_obj.satisficing.to_csv(index=False).encode()
+    )
+    atomic_write_json(
+        root / "study.json",
+        {
+            "study": study.model_dump(),
+            "options": [o.name for o in options],
+            "parameters": parameters,
+        },
+    )
+    if plots:
+        from .plots.sweep_plots import write_sweep_plots
+
+        write_sweep_plots(result_obj)
+    return result_obj
