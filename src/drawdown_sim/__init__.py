@@ -25,8 +25,8 @@ _EXPORTS = {
     "OUTCOMES": "drawdown_sim.model",
     "run": "drawdown_sim.runner.run",
     "Results": "drawdown_sim.results",
-    "compare": "drawdown_sim.compare",
-    "Comparison": "drawdown_sim.compare",
+    "compare": "drawdown_sim.comparison",
+    "Comparison": "drawdown_sim.comparison",
 }
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .compare import Comparison, compare
+    from .comparison import Comparison, compare
     from .model import OUTCOMES, Replication, simulate
     from .results import Results
     from .runner.run import run

@@ -284,7 +284,7 @@ def compare_command(
         fail_input(f"scenario names must differ to be compared: {', '.join(names)}")
     if reference is not None and reference not in names:
         fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
-    from .compare import compare
+    from .comparison import compare
     from .console import comparison_table, console, option_progress
     from .runner.run import RunRefused
 

@@ -22,7 +22,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .compare import Comparison
+    from .comparison import Comparison
     from .runner.run import Progress as ProgressFn
     from .sweep import Sweep
 
@@ -100,7 +100,7 @@ def comparison_table(comparison: Comparison) -> Table:
     """Key outcomes per option, with the paired difference to the reference."""
     import pandas as pd
 
-    from .compare import KEY_OUTCOMES
+    from .comparison import KEY_OUTCOMES
 
     table = Table(
         title=f"Options compared with {comparison.reference!r} (paired, common random numbers)",

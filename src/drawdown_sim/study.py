@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .compare import direction
+from .comparison import direction
 from .model import OUTCOMES
 from .scenario import Located, Scenario, ScenarioError, load_scenario
 from .scenario.loader import Origins, _load_document, _locate, _validate

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .compare import direction
+from .comparison import direction
 from .model import OUTCOMES
 from .runner.chunks import ChunkTask, run_chunk
 from .runner.engines import make_engine

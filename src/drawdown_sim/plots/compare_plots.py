@@ -15,7 +15,7 @@ from ..model.series import UNITS
 from ._common import date_axis, mark_plan, new_axes, save
 
 if TYPE_CHECKING:
-    from ..compare import Comparison
+    from ..comparison import Comparison
 
 OUTCOME_LABELS = {
     "attacks": "militia attacks",

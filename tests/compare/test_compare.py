@@ -1,0 +1,176 @@
+"""Option comparison and robustness sweeps: paired design, variance reduction, regret."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from drawdown_sim import compare
+from drawdown_sim.cli import app
+from drawdown_sim.study import Study, load_study
+from drawdown_sim.sweep import regret_table, sweep
+from tests.conftest import ROOT
+from tests.helpers import scenario
+
+OPTIONS = ROOT / "scenarios" / "options"
+
+
+def test_identical_options_are_identical_replication_by_replication(tmp_path: Path):
+    a = scenario("kurdistan_hub")
+    b = scenario("kurdistan_hub", "name=kurdistan_copy")
+    result = compare([a, b], reps=60, workers=1, out=tmp_path, plots=False)
+    left = result.results["kurdistan_hub"].outcomes.drop(columns="seed")
+    right = result.results["kurdistan_copy"].outcomes.drop(columns="seed")
+    pd.testing.assert_frame_equal(left, right)
+    rows = result.table[result.table["option"] == "kurdistan_copy"]
+    assert (rows["diff_mean"] == 0).all() and (rows["p_tie"] == 1).all()
+
+
+def test_common_random_numbers_reduce_variance_for_the_shipped_options(tmp_path: Path):
+    options = [scenario(name) for name in ("kurdistan_hub", "full_exit", "advisory_500")]
+    result = compare(options, reps=200, workers=2, out=tmp_path, plots=False)
+    t = result.table.set_index(["option", "outcome"])
+    for option in ("full_exit", "advisory_500"):
+        for outcome in ("attacks", "wounded", "isis_attacks"):
+            assert t.loc[(option, outcome), "variance_reduction"] > 1.0
+    # The interval brackets the mean difference and P(better) is a probability.
+    rows = result.table.dropna(subset=["diff_lo"])
+    assert (rows["diff_lo"] <= rows["diff_mean"] + 1e-12).all()
+    assert (rows["diff_mean"] <= rows["diff_hi"] + 1e-12).all()
+    assert rows["p_better"].dropna().between(0, 1).all()
+    # ISIS attacks are higher without any residual support.
+    assert t.loc[("full_exit", "isis_attacks"), "diff_mean"] > 0
+
+
+def test_compare_cli_writes_every_option_table_and_plots(tmp_path: Path):
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            str(OPTIONS / "kurdistan_hub.yaml"),
+            str(OPTIONS / "full_exit.yaml"),
+            "--reps",
+            "30",
+            "--workers",
+            "1",
+            "--reference",
+            "full_exit",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("kurdistan_hub", "full_exit"):
+        assert (out / name / "manifest.json").exists()
+        assert (out / name / "outcomes.parquet").exists()
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["reference"]) == {"full_exit"}
+    assert {"diff_mean", "diff_lo", "diff_hi", "p_better", "variance_reduction"} <= set(table)
+    assert sorted(p.name for p in (out / "plots").glob("*.png")) == [
+        "differences.png",
+        "distributions.png",
+        "fans.png",
+        "tradeoff.png",
+    ]
+    assert "Options compared with 'full_exit'" in result.output
+
+
+def test_compare_rejects_bad_input(tmp_path: Path):
+    runner = CliRunner()
+    one = runner.invoke(app, ["compare", str(OPTIONS / "full_exit.yaml")])
+    assert one.exit_code == 2 and "at least two" in one.output
+    ref = runner.invoke(
+        app,
+        [
+            "compare",
+            str(OPTIONS / "full_exit.yaml"),
+            str(OPTIONS / "kurdistan_hub.yaml"),
+            "--reference",
+            "nope",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
+    assert ref.exit_code == 2 and "--reference" in ref.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
+    study, options = load_study(ROOT / "studies" / "advisory_options.yaml")
+    small = study.model_copy(update={"states": 4, "replications": 20})
+    result = sweep(small, options[:3], workers=2, out=tmp_path, plots=True)
+    frame = result.frame
+    assert len(frame) == 4 * 3
+    assert set(result.parameters) <= set(frame.columns)
+    for outcome in small.outcomes:
+        table = frame.pivot(index="state", columns="option", values=outcome)
+        best = table.idxmin(axis=1)
+        for state, option in best.items():
+            regret = table.loc[state] - table.loc[state].min()
+            assert regret[option] == 0.0
+            assert (regret >= 0).all()
+    assert result.satisficing["satisficing_fraction"].between(0, 1).all()
+    assert (tmp_path / "sweep.parquet").exists() and (tmp_path / "regret.csv").exists()
+    assert sorted(p.name for p in (tmp_path / "plots").glob("*.png")) == [
+        "outcome_vs_parameter.png",
+        "regret.png",
+        "satisficing.png",
+    ]
+    # Sampled parameters stay inside their declared ranges (Latin hypercube).
+    lo, hi = options[0].uncertainties["militia.branching_ratio"].support
+    assert frame["militia.branching_ratio"].between(lo, hi).all()
+
+
+def test_regret_table_by_hand():
+    frame = pd.DataFrame(
+        {"state": [0, 0, 1, 1], "option": ["a", "b", "a", "b"], "killed": [1.0, 3.0, 5.0, 2.0]}
+    )
+    study = Study(name="s", options=["x", "y"], outcomes=["killed"])
+    regret = regret_table(frame, study).set_index("option")
+    assert regret.loc["a", "regret_mean"] == pytest.approx(1.5)  # (0 + 3) / 2
+    assert regret.loc["b", "regret_mean"] == pytest.approx(1.0)  # (2 + 0) / 2
+    assert np.isclose(regret.loc["a", "best_in_states"], 0.5)
+
+
+STUDY = textwrap.dedent("""\
+    name: bad_study
+    options:
+      - ../scenarios/options/full_exit.yaml
+      - ../scenarios/options/nowhere.yaml
+    outcomes: [killed]
+    thresholds:
+      killed: {max: 1}
+""")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        (STUDY, 4, "options.1: "),
+        (STUDY.replace("killed: {max: 1}", "killed: {min: 3, max: 1}"), 7, "min 3 exceeds max 1"),
+        (STUDY.replace("killed: {max: 1}", "deaths: {max: 1}"), 6, "unknown outcome"),
+        (
+            STUDY.replace("outcomes: [killed]", "outcomes: [residual_personnel]"),
+            5,
+            "no better direction",
+        ),
+        (STUDY + "colour: red\n", 8, "colour: unknown key"),
+    ],
+)
+def test_bad_study_exits_2_with_file_and_line(tmp_path: Path, text, line, fragment):
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    path = studies / "bad.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:{line}:" in result.output and fragment in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
