@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import simpy
 
 from .records import Change, Shock
@@ -43,22 +42,30 @@ class Escalation:
         if not cfg.enabled:
             return []
         rng = self.world.streams.shocks
+        scheduled = cfg.scheduled
+        uniforms = rng.random(len(scheduled)).tolist() if scheduled else []
         shocks = [
-            (self.world.day(s.date), s.name, s.severity, True, float(rng.random()))
-            for s in cfg.scheduled
+            (self.world.day(s.date), s.name, s.severity, True, u)
+            for s, u in zip(scheduled, uniforms, strict=True)
         ]
         rate = cfg.random.rate_per_year / 365.25
         count = int(rng.poisson(rate * self.world.horizon)) if rate > 0 else 0
         if count:
-            # Given their number, Poisson arrival times are iid uniform over the window.
-            times = np.sort(rng.uniform(0.0, self.world.horizon, size=count))
+            # Given their number, Poisson arrival times are iid uniform over the window; each
+            # shock takes three uniforms: time, severity, posture switch.
             mix = cfg.random.severity
-            severities = rng.choice([1, 2, 3], size=count, p=[mix.minor, mix.serious, mix.major])
-            uniforms = rng.random(size=count)
-            shocks += [
-                (float(t), f"random shock of severity {s}", int(s), False, float(u))
-                for t, s, u in zip(times, severities, uniforms, strict=True)
-            ]
+            minor, serious = mix.minor, mix.minor + mix.serious
+            for u_time, u_severity, u_posture in rng.random((count, 3)).tolist():
+                severity = 1 if u_severity < minor else 2 if u_severity < serious else 3
+                shocks.append(
+                    (
+                        u_time * self.world.horizon,
+                        f"random shock of severity {severity}",
+                        severity,
+                        False,
+                        u_posture,
+                    )
+                )
         shocks.sort(key=lambda shock: shock[0])
         return shocks
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import simpy
 
+from ..scenario import Scenario
 from .records import Change, Movement
 from .world import ProcessGenerator, Redrawable, World
 
@@ -35,6 +36,38 @@ def _loads(sizes: dict[int, int], movement_size: int) -> list[tuple[int, int]]:
     return loads
 
 
+_PLANS: dict[int, tuple[Scenario, tuple[tuple[float, int, int], ...]]] = {}
+
+
+def _plan(world: World) -> tuple[tuple[float, int, int], ...]:
+    """The drawdown plan as (due day, site index, personnel) movements; computed once per
+    scenario, since it depends on nothing random."""
+    scenario = world.scenario
+    cached = _PLANS.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    cfg = scenario.drawdown
+    index = {site.name: i for i, site in enumerate(scenario.sites)}
+    current = [site.personnel for site in scenario.sites]
+    plan: list[tuple[float, int, int]] = []
+    for phase in cfg.phases:
+        cuts: dict[int, int] = {}
+        for name, target in phase.targets.items():
+            cuts[index[name]] = current[index[name]] - target
+            current[index[name]] = target
+        loads = _loads(cuts, cfg.movement_size)
+        start = world.day(phase.start)
+        length = world.day(phase.end) - start
+        for day, (site, size) in zip(
+            _spread(start, length, len(loads), cfg.movement_days), loads, strict=True
+        ):
+            plan.append((day, site, size))
+    if len(_PLANS) > 32:
+        _PLANS.clear()
+    _PLANS[id(scenario)] = (scenario, tuple(plan))
+    return _PLANS[id(scenario)][1]
+
+
 class ForcePosture:
     """Personnel at each site and in transit, moved out by the drawdown plan.
 
@@ -58,7 +91,7 @@ class ForcePosture:
         self.option_active = False
         self.accelerated = False
         self.option_cancelled = False
-        self.plan = self._initial_plan() if cfg.enabled else []
+        self.plan = [list(m) for m in _plan(world)] if cfg.enabled else []
         self._transit: dict[int, tuple[int, int]] = {}
         self._movements = 0
         self._clock = Redrawable(world)
@@ -69,25 +102,6 @@ class ForcePosture:
         self._weight_total = 0.0
         self._recompute_targets()
         world.log.trajectories.personnel.append((0.0, sum(self.personnel)))
-
-    def _initial_plan(self) -> list[list[float]]:
-        cfg = self.world.scenario.drawdown
-        index = {site.name: i for i, site in enumerate(self.sites)}
-        current = list(self.personnel)
-        plan: list[list[float]] = []
-        for phase in cfg.phases:
-            cuts: dict[int, int] = {}
-            for name, target in phase.targets.items():
-                cuts[index[name]] = current[index[name]] - target
-                current[index[name]] = target
-            loads = _loads(cuts, cfg.movement_size)
-            start = self.world.day(phase.start)
-            length = self.world.day(phase.end) - start
-            for day, (site, size) in zip(
-                _spread(start, length, len(loads), cfg.movement_days), loads, strict=True
-            ):
-                plan.append([day, site, size])
-        return plan
 
     # --- state read by others --------------------------------------------------------------
     @property

@@ -10,7 +10,6 @@ numbers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,9 +26,15 @@ STREAMS = (
 """Spawn order of the mechanisms' streams; never reorder (it would change every result)."""
 
 
-@dataclass(frozen=True)
 class Streams:
-    """The generators of one replication, one per mechanism."""
+    """The generators of one replication, one per mechanism, created on first use.
+
+    Stream i is the i-th child of the replication's seed sequence, exactly as
+    ``seed.spawn(len(STREAMS))[i]``; building only the streams a replication uses saves the
+    cost of seeding the others (a mechanism that is off never draws).
+    """
+
+    __slots__ = ("_seed", *STREAMS)
 
     shocks: np.random.Generator
     attacks: np.random.Generator
@@ -40,10 +45,24 @@ class Streams:
     escalation: np.random.Generator
     posture: np.random.Generator
 
+    def __init__(self, replication_seed: np.random.SeedSequence) -> None:
+        self._seed = replication_seed
+
     @classmethod
     def spawn(cls, replication_seed: np.random.SeedSequence) -> Streams:
-        children = replication_seed.spawn(len(STREAMS))
-        return cls(*(np.random.Generator(np.random.PCG64(child)) for child in children))
+        return cls(replication_seed)
+
+    def __getattr__(self, name: str) -> np.random.Generator:
+        # Called only for a stream not created yet (slots hold the created ones).
+        if name not in STREAMS:
+            raise AttributeError(name)
+        seed = self._seed
+        child = np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, STREAMS.index(name)), pool_size=seed.pool_size
+        )
+        generator = np.random.Generator(np.random.PCG64(child))
+        object.__setattr__(self, name, generator)
+        return generator
 
 
 def replication_seeds(root_seed: int, first: int, count: int) -> list[np.random.SeedSequence]:
