@@ -365,6 +365,40 @@ def sweep_command(
     console.print(f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv)")
 
 
+@app.command("report")
+def report_command(
+    directory: Annotated[
+        Path, typer.Argument(help="A results directory (run or compare).", metavar="DIR")
+    ],
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not redraw the plots.")] = False,
+) -> None:
+    """Summarise a results directory and redraw its plots."""
+    from .console import comparison_table, console, summary_table
+
+    if (directory / "comparison.csv").exists():
+        from .comparison import Comparison
+
+        comparison = Comparison.load(directory)
+        console.print(comparison_table(comparison))
+        if not no_plots:
+            from .plots.compare_plots import write_compare_plots
+
+            write_compare_plots(comparison)
+        return
+    from .results import Results
+
+    try:
+        results = Results.load(directory)
+    except FileNotFoundError as error:
+        fail_input(str(error))
+    console.print(summary_table(results.summary(), results.label))
+    if not no_plots:
+        from .plots import write_run_plots
+
+        write_run_plots(results)
+    _report_run(results)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

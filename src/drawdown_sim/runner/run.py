@@ -128,6 +128,17 @@ def run(
     }
     started = datetime.now(UTC)
     clock = time.perf_counter()
+    existing = directory.manifest()
+    if (
+        resume
+        and existing is not None
+        and directory.run_config() is None
+        and all(
+            existing.get(key) == config[key]
+            for key in ("scenario_hash", "seed", "replications", "trace")
+        )
+    ):
+        return Results.load(directory.root)  # already complete: nothing to resume
     directory.root.mkdir(parents=True, exist_ok=True)
     first_chunk = _prepare(directory, config, resume, force)
     bands = Bands(scenario.window.days, sum(site.personnel for site in scenario.sites))

@@ -1,0 +1,74 @@
+"""The other commands: --help speed, --version, schema, report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from drawdown_sim import run
+from drawdown_sim.cli import app
+from tests.conftest import ROOT
+from tests.helpers import scenario
+
+
+def test_help_is_fast_and_lists_the_commands():
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "drawdown_sim", "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        best = min(best, time.perf_counter() - started)
+    for command in ("validate", "schema", "run", "compare", "sweep", "report"):
+        assert command in done.stdout
+    assert best < 1.0  # the interpreter's own start-up is most of it; heavy imports are lazy
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, drawdown_sim.cli; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for heavy in ("numpy", "pandas", "simpy", "matplotlib", "pydantic", "pyarrow"):
+        assert f"'{heavy}'" not in imported
+
+
+def test_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("drawdown-sim ")
+
+
+def test_schema_to_file(tmp_path: Path):
+    target = tmp_path / "s.json"
+    result = CliRunner().invoke(app, ["schema", "-o", str(target)])
+    assert result.exit_code == 0
+    schema = json.loads(target.read_text())
+    assert "militia" in schema["properties"] and schema["additionalProperties"] is False
+
+
+def test_report_summarises_and_redraws(tmp_path: Path):
+    out = tmp_path / "r"
+    run(scenario("baseline"), reps=30, workers=1, out=out, plots=False)
+    result = CliRunner().invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "isis_attacks" in result.output
+    assert (out / "plots" / "fan_personnel.png").exists()
+    missing = CliRunner().invoke(app, ["report", str(tmp_path / "none")])
+    assert missing.exit_code == 2 and "no manifest.json" in missing.output
+
+
+def test_resume_of_a_complete_run_does_nothing(tmp_path: Path):
+    out = tmp_path / "done"
+    first = run(scenario("baseline"), reps=20, workers=1, out=out, plots=False)
+    stamp = (out / "outcomes.parquet").stat().st_mtime_ns
+    again = run(scenario("baseline"), reps=20, workers=1, out=out, plots=False, resume=True)
+    assert (out / "outcomes.parquet").stat().st_mtime_ns == stamp
+    assert again.manifest == first.manifest
+    assert ROOT.exists()
