@@ -210,3 +210,12 @@ def test_plots_for_every_shipped_scenario(tmp_path: Path, path: Path):
     ]
     assert all((out / "plots" / n).stat().st_size > 10_000 for n in names)
     assert "attacks" in result.output and str(out) in result.output
+
+
+def test_two_runs_cannot_write_one_directory(tmp_path: Path):
+    from drawdown_sim.runner.store import RunDirectory
+
+    out = tmp_path / "locked"
+    with RunDirectory(out).lock(), pytest.raises(RunRefused, match="another run"):
+        run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
+    run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)  # free again

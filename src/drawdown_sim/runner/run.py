@@ -111,7 +111,6 @@ def run(
     Raises:
         RunRefused: the directory holds other results or an interrupted run.
     """
-    from ..results import Results
 
     reps = scenario.replications if reps is None else reps
     seed = scenario.seed if seed is None else seed
@@ -126,6 +125,45 @@ def run(
         "chunk_size": CHUNK_SIZE,
         "trace": trace,
     }
+    try:
+        with directory.lock():
+            return _run_locked(
+                scenario,
+                reps,
+                seed,
+                chosen,
+                directory,
+                config,
+                resume,
+                force,
+                trace,
+                plots,
+                overrides,
+                progress,
+            )
+    except BlockingIOError:
+        raise RunRefused(
+            f"another run is writing to {directory.root}; wait for it or choose another --out"
+        ) from None
+
+
+def _run_locked(
+    scenario: Scenario,
+    reps: int,
+    seed: int,
+    chosen: Engine,
+    directory: RunDirectory,
+    config: dict[str, Any],
+    resume: bool,
+    force: bool,
+    trace: int,
+    plots: bool,
+    overrides: Sequence[str],
+    progress: Progress | None,
+) -> Any:
+    """The body of :func:`run`, under the directory's lock."""
+    from ..results import Results
+
     started = datetime.now(UTC)
     clock = time.perf_counter()
     existing = directory.manifest()

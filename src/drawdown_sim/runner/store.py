@@ -11,10 +11,12 @@ is written last: a directory without a manifest is not a complete result.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +117,21 @@ class RunDirectory:
         self.root = root
         self.partial = root / ".partial"
         self.chunks = self.partial / "chunks"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on the directory for the length of a run.
+
+        Raises:
+            BlockingIOError: another process is writing to this directory.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @property
     def manifest_path(self) -> Path:
