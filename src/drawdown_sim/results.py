@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +16,30 @@ from .runner.store import atomic_write_json, atomic_write_table
 from .scenario import Scenario
 
 
-@dataclass
 class Results:
-    """One results directory (``drawdown-sim run`` output) loaded into memory."""
+    """One results directory (``drawdown-sim run`` output).
 
-    outcomes: pd.DataFrame
-    series: pd.DataFrame
-    events: pd.DataFrame | None
-    manifest: dict[str, Any]
-    path: Path | None = None
+    Tables are read from disk on first use, so summarising or plotting a run of 100,000
+    replications reads only the columns it needs.
+    """
+
+    def __init__(
+        self,
+        manifest: dict[str, Any],
+        path: Path | None = None,
+        outcomes: pd.DataFrame | None = None,
+        series: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.path = path
+        self._outcomes = outcomes
+        self._series = series
+        self._events = events
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Load a complete results directory (one with a ``manifest.json``)."""
+        """Open a complete results directory (one with a ``manifest.json``)."""
         root = Path(path)
         manifest_path = root / "manifest.json"
         if not manifest_path.exists():
@@ -37,15 +47,42 @@ class Results:
                 f"{root} holds no complete results (no manifest.json); run "
                 "`drawdown-sim run` or finish an interrupted run with --resume"
             )
-        manifest = json.loads(manifest_path.read_text())
-        events_path = root / "events.parquet"
-        return cls(
-            outcomes=pq.read_table(root / "outcomes.parquet").to_pandas(),
-            series=pq.read_table(root / "series.parquet").to_pandas(),
-            events=pq.read_table(events_path).to_pandas() if events_path.exists() else None,
-            manifest=manifest,
-            path=root,
-        )
+        return cls(json.loads(manifest_path.read_text()), root)
+
+    def _read(self, name: str) -> pd.DataFrame | None:
+        if self.path is None or not (self.path / f"{name}.parquet").exists():
+            return None
+        return pq.read_table(self.path / f"{name}.parquet").to_pandas()
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per replication: ``replication``, ``seed`` and the outcomes."""
+        if self._outcomes is None:
+            self._outcomes = self._read("outcomes")
+        assert self._outcomes is not None
+        return self._outcomes
+
+    @property
+    def series(self) -> pd.DataFrame:
+        """Daily means and quantile bands."""
+        if self._series is None:
+            self._series = self._read("series")
+        assert self._series is not None
+        return self._series
+
+    @property
+    def events(self) -> pd.DataFrame | None:
+        """Event log of the traced replications (``--trace N``), or None."""
+        if self._events is None:
+            self._events = self._read("events")
+        return self._events
+
+    def column(self, name: str) -> np.ndarray:
+        """One outcome column as floats, read alone when the table is not loaded."""
+        if self._outcomes is None and self.path is not None:
+            table = pq.read_table(self.path / "outcomes.parquet", columns=[name])
+            return table.column(name).to_numpy().astype(float)
+        return self.outcomes[name].to_numpy(dtype=float)
 
     def save(self, path: str | Path) -> None:
         """Write the same layout ``load`` reads (manifest last)."""
@@ -73,7 +110,7 @@ class Results:
 
     @property
     def replications(self) -> int:
-        return len(self.outcomes)
+        return int(self.manifest.get("replications_done", len(self.outcomes)))
 
     @property
     def seed(self) -> int:
@@ -86,14 +123,14 @@ class Results:
 
     def summary(self) -> pd.DataFrame:
         """Per outcome: mean, median, 5% and 95% quantiles, and P(> 0) (share for booleans)."""
-        return summarize(self.outcomes)
+        return summarize({name: self.column(name) for name in OUTCOMES})
 
 
-def summarize(outcomes: pd.DataFrame) -> pd.DataFrame:
+def summarize(outcomes: pd.DataFrame | dict[str, np.ndarray]) -> pd.DataFrame:
     """Summary table of outcome columns (see :meth:`Results.summary`)."""
     rows = {}
     for name in OUTCOMES:
-        values = outcomes[name].astype(float).to_numpy()
+        values = np.asarray(outcomes[name], dtype=float)
         finite = values[np.isfinite(values)]
         if finite.size == 0:
             rows[name] = dict(mean=np.nan, median=np.nan, q05=np.nan, q95=np.nan, p_positive=np.nan)

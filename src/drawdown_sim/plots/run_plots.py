@@ -62,10 +62,9 @@ def plot_escalation(results: Results, ax: Axes | None = None) -> Axes:
 
 
 def _values(results: Results, outcome: str) -> np.ndarray:
-    o = results.outcomes
     if outcome == "casualties":
-        return (o["killed"] + o["wounded"]).to_numpy(dtype=float)
-    return o[outcome].to_numpy(dtype=float)
+        return results.column("killed") + results.column("wounded")
+    return results.column(outcome)
 
 
 def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | None = None) -> Axes:
