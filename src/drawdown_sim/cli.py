@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -24,6 +25,26 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+
+
+class EngineName(StrEnum):
+    """Where replications run."""
+
+    local = "local"
+    dask = "dask"
+
+
+# Options shared by run, compare and sweep.
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Worker processes (default: CPU count).")
+]
+EngineOption = Annotated[
+    EngineName, typer.Option("--engine", help="local (process pool) or dask (cluster).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address (with --engine dask).")
+]
+NoPlotsOption = Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")]
 
 
 def _version(value: bool) -> None:
@@ -130,17 +151,9 @@ def run_command(
         int | None,
         typer.Option("--seed", min=0, help="Root seed (default: the scenario's)."),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", min=1, help="Worker processes (default: CPU count)."),
-    ] = None,
-    engine: Annotated[
-        str, typer.Option("--engine", help="local (process pool) or dask.")
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address (with --engine dask)."),
-    ] = None,
+    workers: WorkersOption = None,
+    engine: EngineOption = EngineName.local,
+    scheduler: SchedulerOption = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a scenario key: --set militia.posture=campaign."),
@@ -158,12 +171,10 @@ def run_command(
     trace: Annotated[
         int, typer.Option("--trace", min=0, help="Keep the event log of the first N replications.")
     ] = 0,
-    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")] = False,
+    no_plots: NoPlotsOption = False,
 ) -> None:
     """Replicate a scenario; write manifest, outcomes, daily series and plots."""
     scenario = load_or_exit(scenario_file, set_)
-    if engine not in ("local", "dask"):
-        fail_input(f"--engine: {engine!r} is not an engine; use local or dask")
     from .console import console, progress_reporter, summary_table
     from .runner.run import RunRefused, default_out, run
 
@@ -175,7 +186,7 @@ def run_command(
                 reps,
                 seed,
                 workers,
-                engine,
+                engine.value,
                 scheduler=scheduler,
                 out=target,
                 resume=resume,
@@ -246,13 +257,9 @@ def compare_command(
     seed: Annotated[
         int | None, typer.Option("--seed", min=0, help="Root seed shared by all options.")
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker processes (default: CPU count).")
-    ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address.")
-    ] = None,
+    workers: WorkersOption = None,
+    engine: EngineOption = EngineName.local,
+    scheduler: SchedulerOption = None,
     reference: Annotated[
         str | None,
         typer.Option(
@@ -264,7 +271,7 @@ def compare_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish an interrupted compare.")
     ] = False,
-    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")] = False,
+    no_plots: NoPlotsOption = False,
 ) -> None:
     """Run options with common random numbers and compare them pairwise."""
     from .scenario import ScenarioError, load_scenario
@@ -295,7 +302,7 @@ def compare_command(
                 reps,
                 seed,
                 workers,
-                engine,
+                engine.value,
                 reference=reference,
                 out=out,
                 plots=not no_plots,
@@ -315,13 +322,9 @@ def compare_command(
 @app.command("sweep")
 def sweep_command(
     study_file: Annotated[Path, typer.Argument(help="Study YAML file.", metavar="STUDY")],
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker processes (default: CPU count).")
-    ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address.")
-    ] = None,
+    workers: WorkersOption = None,
+    engine: EngineOption = EngineName.local,
+    scheduler: SchedulerOption = None,
     states: Annotated[
         int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
     ] = None,
@@ -333,7 +336,7 @@ def sweep_command(
         Path | None,
         typer.Option("--out", help="Output directory (default: results/<study name>/)."),
     ] = None,
-    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")] = False,
+    no_plots: NoPlotsOption = False,
 ) -> None:
     """Run every option of a study in Latin-hypercube states of the world; report regret and
     satisficing fractions."""
@@ -354,7 +357,7 @@ def sweep_command(
             study,
             options,
             workers=workers,
-            engine=engine,
+            engine=engine.value,
             scheduler=scheduler,
             out=out,
             plots=not no_plots,

@@ -16,9 +16,10 @@ from numpy.typing import NDArray
 
 from ..model import OUTCOMES, simulate_seed
 from ..model.events import event_rows
-from ..model.series import SERIES, daily_series
+from ..model.series import daily_series
 from ..model.streams import replication_seeds, seed_text
 from ..scenario import Scenario
+from .bands import Bands, BandsDelta
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ChunkTask:
 class ChunkResult:
     index: int
     rows: list[dict[str, Any]] = field(default_factory=list)
-    daily: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, len(SERIES), 0)))
+    bands: BandsDelta | None = None  # the chunk's daily-series histograms (None: no series)
     events: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
@@ -88,6 +89,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         if index < task.trace:
             result.events.extend(event_rows(replication, scenario))
     if daily:
-        result.daily = np.stack(daily)
+        bands = Bands(scenario.window.days, sum(site.personnel for site in scenario.sites))
+        result.bands = bands.delta(np.stack(daily))
     result.seconds = time.perf_counter() - started
     return result

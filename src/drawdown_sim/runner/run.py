@@ -20,8 +20,9 @@ from .store import RunDirectory
 CHUNK_SIZE = 100
 """Replications per chunk: the unit streamed to disk and redone on resume."""
 
-CHECKPOINT_SECONDS = 2.0
-"""Least time between checkpoints of the daily bands."""
+CHECKPOINT_SECONDS = 10.0
+"""Least time between checkpoints of the daily bands: at most this much work is redone
+after an interruption."""
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in the run)."""
@@ -186,19 +187,20 @@ def _run_locked(
     done = min(first_chunk * CHUNK_SIZE, reps)
     if progress is not None:
         progress(done, reps)
-    last_checkpoint = time.perf_counter()
+    last_checkpoint = -math.inf  # the first chunk is checkpointed at once
     compute_seconds = 0.0
     results: Iterator[ChunkResult] = chosen.map_ordered(
         run_chunk, _tasks(scenario, seed, reps, trace, first_chunk)
     )
     for result in results:
         directory.save_chunk(result.index, result.rows, result.events, result.failures)
-        bands.add(result.daily)
+        if result.bands is not None:
+            bands.fold(result.bands)
         compute_seconds += result.seconds
         done += len(result.rows) + len(result.failures)
         if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS or result.index == chunks - 1:
             directory.save_checkpoint(bands, result.index + 1)
-            last_checkpoint = time.perf_counter()
+            last_checkpoint = -math.inf  # the first chunk is checkpointed at once
         if progress is not None:
             progress(done, reps)
 
