@@ -23,7 +23,11 @@ STREAMS = (
     "escalation",
     "posture",
 )
-"""Spawn order of the mechanisms' streams; never reorder (it would change every result)."""
+"""Spawn order of the mechanisms' streams; never reorder (it would change every result).
+
+``politics`` is reserved: the pressure model of MODEL.md 3.6 is deterministic given the
+strikes (the Iraqis killed in a strike are drawn by retaliation), so it never draws; its slot
+keeps the order of MODEL.md section 4 and costs nothing (streams are built on first use)."""
 
 
 class Streams:
