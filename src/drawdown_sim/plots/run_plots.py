@@ -67,13 +67,22 @@ def _values(results: Results, outcome: str) -> np.ndarray:
     return results.column(outcome)
 
 
+def _bins(values: np.ndarray) -> np.ndarray | int:
+    """About 60 bins; for counts, bins of whole numbers so no bar straddles a gap."""
+    if values.size == 0 or not np.all(values == np.round(values)):
+        return 60
+    lo, hi = values.min(), values.max()
+    width = max(1.0, np.ceil((hi - lo + 1) / 60))
+    return np.arange(lo - 0.5, hi + width + 0.5, width)
+
+
 def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | None = None) -> Axes:
     """Histogram of an outcome across replications with its empirical CDF."""
     ax = new_axes(ax, (5.0, 3.6))
     title, unit = DISTRIBUTIONS.get(outcome, (outcome, outcome))
     values = _values(results, outcome)
     values = values[np.isfinite(values)]
-    ax.hist(values, bins=min(60, max(10, len(np.unique(values)))), color="C0", alpha=0.7)
+    ax.hist(values, bins=_bins(values), color="C0", alpha=0.7)
     ax.set_xlabel(unit)
     ax.set_ylabel("replications")
     ecdf = ax.twinx()
