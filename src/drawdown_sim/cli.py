@@ -402,6 +402,38 @@ def report_command(
     _report_run(results)
 
 
+@app.command("calibrate")
+def calibrate_command(
+    scenario_file: Annotated[
+        Path, typer.Argument(help="Scenario YAML file.", metavar="SCENARIO")
+    ] = Path("scenarios/baseline.yaml"),
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a scenario key.")
+    ] = None,
+) -> None:
+    """Compare a scenario's implied attack rates and casualties with the public reference."""
+    scenario = load_or_exit(scenario_file, set_)
+    from rich.table import Table
+
+    from .calibration import checks
+    from .console import console
+
+    table = Table(
+        title=f"Calibration of {scenario.name} against the reference data", title_justify="left"
+    )
+    for column in ("figure", "reference", "model", "model/reference", "source"):
+        table.add_column(
+            column,
+            justify="right" if column in ("reference", "model", "model/reference") else "left",
+        )
+    for check in checks(scenario):
+        ratio = check.model / check.reference if check.reference else float("nan")
+        table.add_row(
+            check.name, f"{check.reference:.4g}", f"{check.model:.4g}", f"{ratio:.2f}", check.source
+        )
+    console.print(table)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
