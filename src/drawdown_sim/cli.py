@@ -337,6 +337,8 @@ def sweep_command(
         typer.Option("--out", help="Output directory (default: results/<study name>/)."),
     ] = None,
     no_plots: NoPlotsOption = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted sweep.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace results in --out.")] = False,
 ) -> None:
     """Run every option of a study in Latin-hypercube states of the world; report regret and
     satisficing fractions."""
@@ -350,19 +352,32 @@ def sweep_command(
     update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
     study = study.model_copy(update=update)
     from .console import console, progress_reporter, sweep_tables
+    from .runner.run import RunRefused
     from .sweep import sweep
 
-    with progress_reporter(study.name) as progress:
-        result = sweep(
-            study,
-            options,
-            workers=workers,
-            engine=engine.value,
-            scheduler=scheduler,
-            out=out,
-            plots=not no_plots,
-            progress=progress,
+    try:
+        with progress_reporter(study.name) as progress:
+            result = sweep(
+                study,
+                options,
+                workers=workers,
+                engine=engine.value,
+                scheduler=scheduler,
+                out=out,
+                plots=not no_plots,
+                resume=resume,
+                force=force,
+                progress=progress,
+            )
+    except RunRefused as error:
+        fail_input(str(error))
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted; finish with: drawdown-sim sweep {study_file} --resume "
+            "(and the same options)",
+            err=True,
         )
+        raise typer.Exit(130) from None
     for table in sweep_tables(result):
         console.print(table)
     console.print(f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv)")

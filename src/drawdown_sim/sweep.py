@@ -9,7 +9,9 @@ thresholds hold.
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,13 @@ from .comparison import direction
 from .model import OUTCOMES
 from .runner.chunks import ChunkTask, run_chunk
 from .runner.engines import make_engine
-from .runner.run import CHUNK_SIZE
-from .runner.store import atomic_write_bytes, atomic_write_json, atomic_write_table
+from .runner.run import CHUNK_SIZE, RunRefused
+from .runner.store import (
+    RunDirectory,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_table,
+)
 from .scenario import Scenario
 from .study import Study, state_values
 
@@ -100,10 +107,71 @@ def sweep(
     scheduler: str | None = None,
     out: str | Path | None = None,
     plots: bool = True,
+    resume: bool = False,
+    force: bool = False,
     progress: SweepProgress | None = None,
 ) -> Sweep:
-    """Run every option in every state; write ``sweep.parquet``, tables and plots."""
-    root = Path(out) if out is not None else Path("results") / study.name
+    """Run every option in every state; write ``sweep.parquet``, tables and plots.
+
+    Chunks stream to ``out/.partial/`` as they finish; ``resume=True`` skips the chunks an
+    interrupted sweep already finished (with identical results, as every chunk is seeded).
+
+    Raises:
+        RunRefused: ``out`` holds another study's results or an interrupted sweep (without
+            ``resume`` or ``force``), or another process is writing to it.
+    """
+    directory = RunDirectory(Path(out) if out is not None else Path("results") / study.name)
+    config = {"study": study.model_dump(), "options": [o.digest for o in options]}
+    try:
+        with directory.lock():
+            return _sweep_locked(
+                study,
+                options,
+                directory,
+                config,
+                workers,
+                engine,
+                scheduler,
+                plots,
+                resume,
+                force,
+                progress,
+            )
+    except BlockingIOError:
+        raise RunRefused(f"another process is writing to {directory.root}") from None
+
+
+def _sweep_locked(
+    study: Study,
+    options: list[Scenario],
+    directory: RunDirectory,
+    config: dict[str, Any],
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    plots: bool,
+    resume: bool,
+    force: bool,
+    progress: SweepProgress | None,
+) -> Sweep:
+    root = directory.root
+    previous = root / "study.json"
+    if previous.exists() and not force and json.loads(previous.read_text()).get("config") != config:
+        raise RunRefused(
+            f"{root} holds the results of another study or options; choose "
+            "another --out or pass --force"
+        )
+    partial = directory.run_config()
+    if partial is not None and not (resume and partial == config):
+        if not force:
+            raise RunRefused(
+                f"{root} holds an interrupted sweep"
+                + (" of other settings" if resume else "")
+                + "; finish it with --resume or start over with --force"
+            )
+        partial = None
+    if partial is None:
+        directory.begin(config)
     states = state_values(study, options[0])
     parameters = sorted(options[0].uncertainties)
     cells = [
@@ -113,18 +181,23 @@ def sweep(
     ]
     per_cell = math.ceil(study.replications / CHUNK_SIZE)
     total = len(cells) * study.replications
-    sums: dict[int, list[dict[str, Any]]] = {}
-    done = 0
-    for result in make_engine(engine, workers, scheduler).map_ordered(
-        run_chunk, _tasks(study, cells)
-    ):
-        sums.setdefault(result.index // per_cell, []).extend(result.rows)
+    tasks = list(_tasks(study, cells))
+    todo = [t for t in tasks if not directory.chunk_path("outcomes", t.index, "parquet").exists()]
+    done = sum(t.count for t in tasks) - sum(t.count for t in todo)
+    if progress is not None:
+        progress(done, total)
+    for result in make_engine(engine, workers, scheduler).map_ordered(run_chunk, todo):
+        directory.save_chunk(result.index, result.rows, [], result.failures)
         done += len(result.rows) + len(result.failures)
         if progress is not None:
             progress(done, total)
     rows = []
     for cell, (s, o, _) in enumerate(cells):
-        outcomes = pd.DataFrame(sums.get(cell, []))
+        parts = [
+            pd.read_parquet(directory.chunk_path("outcomes", cell * per_cell + k, "parquet"))
+            for k in range(per_cell)
+        ]
+        outcomes = pd.concat(parts, ignore_index=True)
         row: dict[str, Any] = {"state": s, "option": options[o].name, "replications": len(outcomes)}
         row.update(states[s])
         for name in OUTCOMES:
@@ -134,20 +207,24 @@ def sweep(
     result_obj = Sweep(
         frame, regret_table(frame, study), satisficing_table(frame, study), study, parameters, root
     )
-    root.mkdir(parents=True, exist_ok=True)
     atomic_write_table(root / "sweep.parquet", pa.Table.from_pandas(frame, preserve_index=False))
     atomic_write_bytes(root / "regret.csv", result_obj.regret.to_csv(index=False).encode())
     atomic_write_bytes(
         root / "satisficing.csv", result_obj.satisficing.to_csv(index=False).encode()
     )
+    failures = directory.failures(len(tasks))
     atomic_write_json(
         root / "study.json",
         {
+            "config": config,
             "study": study.model_dump(),
             "options": [o.name for o in options],
             "parameters": parameters,
+            "replications_failed": len(failures),
+            "failures": [{k: f[k] for k in ("replication", "seed", "error")} for f in failures],
         },
     )
+    shutil.rmtree(directory.partial, ignore_errors=True)
     if plots:
         from .plots.sweep_plots import write_sweep_plots
 

@@ -174,3 +174,68 @@ def test_bad_study_exits_2_with_file_and_line(tmp_path: Path, text, line, fragme
     assert f"{path}:{line}:" in result.output and fragment in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        textwrap.dedent(f"""\
+        name: resumable
+        options: [{OPTIONS / "kurdistan_hub.yaml"}, {OPTIONS / "full_exit.yaml"}]
+        states: 6
+        replications: 200
+        outcomes: [killed, isis_attacks]
+    """)
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "drawdown_sim",
+        "sweep",
+        str(study),
+        "--workers",
+        "2",
+        "--no-plots",
+    ]
+    cut = tmp_path / "cut"
+    process = subprocess.Popen(
+        [*args, "--out", str(cut)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    chunks = cut / ".partial" / "chunks"
+    deadline = time.monotonic() + 120
+    while (
+        process.poll() is None
+        and time.monotonic() < deadline
+        and (len(list(chunks.glob("outcomes-*.parquet"))) < 4 if chunks.exists() else True)
+    ):
+        time.sleep(0.05)
+    assert process.poll() is None, "the sweep finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (cut / "sweep.parquet").exists()
+    refused = subprocess.run(
+        [*args, "--out", str(cut)], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+    resumed = subprocess.run(
+        [*args, "--out", str(cut), "--resume"], capture_output=True, text=True, check=False
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    whole = subprocess.run(
+        [*args, "--out", str(tmp_path / "whole")], capture_output=True, text=True, check=False
+    )
+    assert whole.returncode == 0, whole.stderr
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(cut / "sweep.parquet"),
+        pd.read_parquet(tmp_path / "whole" / "sweep.parquet"),
+    )
+    assert not (cut / ".partial").exists()
