@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -43,3 +47,19 @@ def paired_z(a: np.ndarray, b: np.ndarray) -> float:
     d = a - b
     se = d.std(ddof=1) / np.sqrt(d.size)
     return float(d.mean() / se) if se > 0 else float(np.sign(d.mean()) * np.inf)
+
+
+def kill_when(args: list[str], ready: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Start ``args`` in a new session and SIGKILL its whole group once ``ready()`` holds.
+
+    Fails if the command ends before it can be interrupted.
+    """
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline and not ready():
+        time.sleep(0.05)
+    assert process.poll() is None, "the command finished before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

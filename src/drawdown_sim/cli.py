@@ -5,7 +5,10 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -69,6 +72,23 @@ def fail_input(error: ScenarioError | str) -> NoReturn:
     """Print every problem, one per line, to stderr and exit with status 2 (bad input)."""
     typer.echo(str(error), err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def resumable(extra: str = "") -> Iterator[None]:
+    """Turn a refused directory into exit 2 and Ctrl-C into exit 130 with the command that
+    finishes the interrupted work (this command line, ``--resume`` instead of ``--force``)."""
+    words = [shlex.quote(a) for a in sys.argv[1:] if a not in ("--force", "--resume")]
+    command = " ".join(["drawdown-sim", *words]) + extra
+    from .runner.run import RunRefused
+
+    try:
+        yield
+    except RunRefused as error:
+        fail_input(str(error))
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finish with: {command} --resume", err=True)
+        raise typer.Exit(130) from None
 
 
 def load_or_exit(path: Path, overrides: list[str] | None = None) -> Scenario:
@@ -176,35 +196,28 @@ def run_command(
     """Replicate a scenario; write manifest, outcomes, daily series and plots."""
     scenario = load_or_exit(scenario_file, set_)
     from .console import console, progress_reporter, summary_table
-    from .runner.run import RunRefused, default_out, run
+    from .runner.run import default_out, run
 
     target = out if out is not None else default_out(scenario)
-    try:
-        with progress_reporter(scenario.name) as progress:
-            results = run(
-                scenario,
-                reps,
-                seed,
-                workers,
-                engine.value,
-                scheduler=scheduler,
-                out=target,
-                resume=resume,
-                force=force,
-                trace=trace,
-                plots=not no_plots,
-                overrides=set_ or [],
-                progress=progress,
-            )
-    except RunRefused as error:
-        fail_input(str(error))
-    except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted; finish with: drawdown-sim run {scenario_file} --out {target} "
-            "--resume (and the same options)",
-            err=True,
+    with (
+        resumable("" if "--out" in sys.argv else f" --out {target}"),
+        progress_reporter(scenario.name) as progress,
+    ):
+        results = run(
+            scenario,
+            reps,
+            seed,
+            workers,
+            engine.value,
+            scheduler=scheduler,
+            out=target,
+            resume=resume,
+            force=force,
+            trace=trace,
+            plots=not no_plots,
+            overrides=set_ or [],
+            progress=progress,
         )
-        raise typer.Exit(130) from None
     console.print(summary_table(results.summary(), f"{results.label}"))
     _report_run(results)
 
@@ -293,26 +306,22 @@ def compare_command(
         fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
     from .comparison import compare
     from .console import comparison_table, console, option_progress
-    from .runner.run import RunRefused
 
-    try:
-        with option_progress(names) as progress:
-            comparison = compare(
-                scenarios,
-                reps,
-                seed,
-                workers,
-                engine.value,
-                reference=reference,
-                out=out,
-                plots=not no_plots,
-                force=force,
-                resume=resume,
-                scheduler=scheduler,
-                progress=progress,
-            )
-    except RunRefused as error:
-        fail_input(str(error))
+    with resumable(), option_progress(names) as progress:
+        comparison = compare(
+            scenarios,
+            reps,
+            seed,
+            workers,
+            engine.value,
+            reference=reference,
+            out=out,
+            plots=not no_plots,
+            force=force,
+            resume=resume,
+            scheduler=scheduler,
+            progress=progress,
+        )
     console.print(comparison_table(comparison))
     console.print(f"table: {out / 'comparison.csv'}")
     if not no_plots:
@@ -352,32 +361,21 @@ def sweep_command(
     update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
     study = study.model_copy(update=update)
     from .console import console, progress_reporter, sweep_tables
-    from .runner.run import RunRefused
     from .sweep import sweep
 
-    try:
-        with progress_reporter(study.name) as progress:
-            result = sweep(
-                study,
-                options,
-                workers=workers,
-                engine=engine.value,
-                scheduler=scheduler,
-                out=out,
-                plots=not no_plots,
-                resume=resume,
-                force=force,
-                progress=progress,
-            )
-    except RunRefused as error:
-        fail_input(str(error))
-    except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted; finish with: drawdown-sim sweep {study_file} --resume "
-            "(and the same options)",
-            err=True,
+    with resumable(), progress_reporter(study.name) as progress:
+        result = sweep(
+            study,
+            options,
+            workers=workers,
+            engine=engine.value,
+            scheduler=scheduler,
+            out=out,
+            plots=not no_plots,
+            resume=resume,
+            force=force,
+            progress=progress,
         )
-        raise typer.Exit(130) from None
     for table in sweep_tables(result):
         console.print(table)
     console.print(f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv)")

@@ -16,29 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import OUTCOMES
+from .model import OUTCOME_SPECS, OUTCOMES
 from .results import Results
 from .runner.run import run
 from .runner.store import atomic_write_bytes
 from .scenario import Scenario
 
-LOWER_IS_BETTER = (
-    "attacks",
-    "killed",
-    "wounded",
-    "mass_casualty_events",
-    "us_strikes",
-    "campaign_days",
-    "crisis_days",
-    "max_escalation",
-    "slip_days",
-    "accelerated",
-    "option_cancelled",
-    "political_pressure_peak",
-    "isis_attacks",
-    "isis_resurgence",
-)
-HIGHER_IS_BETTER = ("drawdown_complete",)
 KEY_OUTCOMES = (
     "attacks",
     "killed",
@@ -56,11 +39,7 @@ OptionProgress = Callable[[str, int, int], None]
 
 def direction(outcome: str) -> str:
     """``lower``, ``higher`` (is better) or ``""`` when neither is better."""
-    if outcome in LOWER_IS_BETTER:
-        return "lower"
-    if outcome in HIGHER_IS_BETTER:
-        return "higher"
-    return ""
+    return OUTCOME_SPECS[outcome].better
 
 
 @dataclass

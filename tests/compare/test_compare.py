@@ -15,7 +15,7 @@ from drawdown_sim.cli import app
 from drawdown_sim.study import Study, load_study
 from drawdown_sim.sweep import regret_table, sweep
 from tests.conftest import ROOT
-from tests.helpers import scenario
+from tests.helpers import kill_when, scenario
 
 OPTIONS = ROOT / "scenarios" / "options"
 
@@ -177,11 +177,8 @@ def test_bad_study_exits_2_with_file_and_line(tmp_path: Path, text, line, fragme
 
 
 def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
-    import os
-    import signal
     import subprocess
     import sys
-    import time
 
     study = tmp_path / "study.yaml"
     study.write_text(
@@ -204,23 +201,8 @@ def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
         "--no-plots",
     ]
     cut = tmp_path / "cut"
-    process = subprocess.Popen(
-        [*args, "--out", str(cut)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     chunks = cut / ".partial" / "chunks"
-    deadline = time.monotonic() + 120
-    while (
-        process.poll() is None
-        and time.monotonic() < deadline
-        and (len(list(chunks.glob("outcomes-*.parquet"))) < 4 if chunks.exists() else True)
-    ):
-        time.sleep(0.05)
-    assert process.poll() is None, "the sweep finished before it could be interrupted"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when([*args, "--out", str(cut)], lambda: len(list(chunks.glob("outcomes-*"))) >= 4)
     assert not (cut / "sweep.parquet").exists()
     refused = subprocess.run(
         [*args, "--out", str(cut)], capture_output=True, text=True, check=False

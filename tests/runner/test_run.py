@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +18,7 @@ from drawdown_sim.runner import chunks as chunk_module
 from drawdown_sim.runner.bands import Bands
 from drawdown_sim.runner.run import RunRefused
 from tests.conftest import ROOT, SHIPPED
-from tests.helpers import scenario
+from tests.helpers import kill_when, scenario
 
 
 def _outcomes(path: Path) -> pd.DataFrame:
@@ -151,19 +148,8 @@ def test_resume_after_sigkill_is_identical(tmp_path: Path):
         "--no-plots",
     ]
     killed = tmp_path / "killed"
-    process = subprocess.Popen(
-        [*args, "--out", str(killed)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     checkpoint = killed / ".partial" / "checkpoint.npz"
-    deadline = time.monotonic() + 120
-    while not checkpoint.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    assert process.poll() is None, "the run finished before it could be interrupted"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when([*args, "--out", str(killed)], checkpoint.exists)
     # Nothing looks complete after the kill.
     assert not (killed / "manifest.json").exists()
     assert not (killed / "outcomes.parquet").exists()

@@ -1,6 +1,14 @@
 """The SimPy model of one drawdown window."""
 
-from .simulate import OUTCOMES, Replication, simulate, simulate_seed
+from .simulate import OUTCOME_SPECS, OUTCOMES, Replication, simulate, simulate_seed
 from .streams import STREAMS, replication_seeds
 
-__all__ = ["OUTCOMES", "STREAMS", "Replication", "replication_seeds", "simulate", "simulate_seed"]
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_SPECS",
+    "STREAMS",
+    "Replication",
+    "replication_seeds",
+    "simulate",
+    "simulate_seed",
+]

@@ -18,27 +18,39 @@ from .retaliation import Retaliation
 from .streams import Streams, replication_seeds, seed_text
 from .world import World
 
-OUTCOMES: tuple[str, ...] = (
-    "attacks",
-    "attacks_intercepted",
-    "killed",
-    "wounded",
-    "mass_casualty_events",
-    "us_strikes",
-    "campaign_days",
-    "crisis_days",
-    "max_escalation",
-    "drawdown_complete",
-    "completion_day",
-    "slip_days",
-    "accelerated",
-    "option_cancelled",
-    "residual_personnel",
-    "political_pressure_peak",
-    "isis_attacks",
-    "isis_resurgence",
-)
-"""Outcome names: the results contract of MODEL.md section 5, in column order."""
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """An outcome column: its type and which way is better (``""``: neither)."""
+
+    kind: str  # "int" | "float" | "bool"
+    better: str  # "lower" | "higher" | ""
+
+
+OUTCOME_SPECS: dict[str, OutcomeSpec] = {
+    "attacks": OutcomeSpec("int", "lower"),
+    "attacks_intercepted": OutcomeSpec("int", ""),
+    "killed": OutcomeSpec("int", "lower"),
+    "wounded": OutcomeSpec("int", "lower"),
+    "mass_casualty_events": OutcomeSpec("int", "lower"),
+    "us_strikes": OutcomeSpec("int", "lower"),
+    "campaign_days": OutcomeSpec("float", "lower"),
+    "crisis_days": OutcomeSpec("float", "lower"),
+    "max_escalation": OutcomeSpec("int", "lower"),
+    "drawdown_complete": OutcomeSpec("bool", "higher"),
+    "completion_day": OutcomeSpec("float", ""),
+    "slip_days": OutcomeSpec("float", "lower"),
+    "accelerated": OutcomeSpec("bool", "lower"),
+    "option_cancelled": OutcomeSpec("bool", "lower"),
+    "residual_personnel": OutcomeSpec("int", ""),
+    "political_pressure_peak": OutcomeSpec("float", "lower"),
+    "isis_attacks": OutcomeSpec("int", "lower"),
+    "isis_resurgence": OutcomeSpec("bool", "lower"),
+}
+"""The results contract of MODEL.md section 5, in column order: type and better direction."""
+
+OUTCOMES: tuple[str, ...] = tuple(OUTCOME_SPECS)
+"""Outcome names in column order."""
 
 MASS_CASUALTY = 5
 """An attack with at least this many killed + wounded is a mass-casualty event."""

@@ -24,35 +24,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..model import OUTCOMES
+from ..model import OUTCOME_SPECS
 from ..model.events import EVENT_COLUMNS
 from .bands import Bands
 
-INTEGER_OUTCOMES = {
-    "attacks",
-    "attacks_intercepted",
-    "killed",
-    "wounded",
-    "mass_casualty_events",
-    "us_strikes",
-    "max_escalation",
-    "residual_personnel",
-    "isis_attacks",
-}
-BOOLEAN_OUTCOMES = {"drawdown_complete", "accelerated", "option_cancelled", "isis_resurgence"}
-
-
-def _outcome_type(name: str) -> pa.DataType:
-    if name in INTEGER_OUTCOMES:
-        return pa.int64()
-    if name in BOOLEAN_OUTCOMES:
-        return pa.bool_()
-    return pa.float64()
-
+ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
 OUTCOME_SCHEMA = pa.schema(
     [("replication", pa.int64()), ("seed", pa.string())]
-    + [(name, _outcome_type(name)) for name in OUTCOMES]
+    + [(name, ARROW_TYPES[spec.kind]) for name, spec in OUTCOME_SPECS.items()]
 )
 EVENT_SCHEMA = pa.schema(
     [
