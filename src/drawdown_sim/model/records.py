@@ -57,7 +57,7 @@ class Change(NamedTuple):
     """A change of a discrete state: posture, escalation, or a political decision."""
 
     time: float
-    kind: str  # "posture" | "escalation" | "accelerated" | "option_cancelled" | "completed"
+    kind: str  # posture, escalation, accelerated, option_cancelled, completed, option
     value: str
     cause: str
 

@@ -34,9 +34,9 @@ def day_dates(scenario: Scenario, days: Any) -> list[date]:
     return [scenario.window.start + timedelta(days=float(d)) for d in days]
 
 
-def mark_plan(ax: Axes, scenario: Scenario) -> None:
-    """Shade drawdown phases and draw scheduled shocks as vertical lines."""
-    if scenario.drawdown.enabled:
+def mark_plan(ax: Axes, scenario: Scenario, phases: bool = True) -> None:
+    """Shade drawdown phases (unless ``phases`` is false) and draw scheduled shocks."""
+    if phases and scenario.drawdown.enabled:
         for phase in scenario.drawdown.phases:
             ax.axvspan(
                 phase.start,

@@ -126,14 +126,7 @@ def plot_overlaid_fans(
             dates, s[f"{series}_q25"], s[f"{series}_q75"], color=f"C{i}", alpha=0.2, lw=0
         )
         ax.plot(dates, s[f"{series}_q50"], color=f"C{i}", lw=1.5, label=f"{option} median")
-    reference = comparison.results[comparison.reference].scenario
-    if reference.shocks.scheduled:
-        mark_plan(
-            ax,
-            reference.model_copy(
-                update={"drawdown": reference.drawdown.model_copy(update={"phases": []})}
-            ),
-        )
+    mark_plan(ax, comparison.results[comparison.reference].scenario, phases=False)
     date_axis(ax)
     ax.set_ylabel(UNITS[series])
     ax.set_ylim(bottom=0)

@@ -52,7 +52,7 @@ def plot_escalation(results: Results, ax: Axes | None = None) -> Axes:
     s = results.series
     shares = [s[f"escalation_share_{level}"].to_numpy() for level in range(4)]
     ax.stackplot(list(s["date"]), *shares, colors=LEVEL_COLORS, labels=LEVEL_LABELS, alpha=0.9)
-    mark_plan(ax, results.scenario)
+    mark_plan(ax, results.scenario, phases=False)
     date_axis(ax)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of replications")
