@@ -30,6 +30,7 @@ class Politics:
         self._asymptote = 0.0
         self.peak = self._value
         self._crisis = False
+        self._timing = False  # the watcher is waiting for a computed crossing time
         self._watch = Redrawable(world)
 
     def value(self, t: float) -> float:
@@ -60,7 +61,7 @@ class Politics:
         crisis = self.world.escalation.level >= 2
         if self.enabled and crisis != self._crisis:
             self._new_segment()
-            self._watch.wake("escalation")
+            self._rewatch("escalation")
 
     def on_strike(self, strike: Strike) -> None:
         if not self.enabled:
@@ -77,7 +78,18 @@ class Politics:
         )
         self.peak = max(self.peak, self._value)
         self._check()
-        self._watch.wake("strike")
+        self._rewatch("strike")
+
+    def _crossing_ahead(self) -> bool:
+        """Whether the current segment's drift reaches the next threshold."""
+        threshold = self._next_threshold()
+        return threshold is not None and self._asymptote > threshold
+
+    def _rewatch(self, cause: str) -> None:
+        # The watcher only needs a redraw if it is timing a crossing or one now lies ahead;
+        # otherwise it keeps waiting, and a strike costs no interrupt.
+        if self._timing or self._crossing_ahead():
+            self._watch.wake(cause)
 
     def _next_threshold(self) -> float | None:
         forces = self.world.forces
@@ -103,8 +115,10 @@ class Politics:
             try:
                 threshold = self._next_threshold()
                 if threshold is None or self._asymptote <= threshold:
+                    self._timing = False
                     yield env.event()  # no crossing in this segment: wait for a change
                     continue
+                self._timing = True
                 gap = self._value - self._asymptote
                 crossing = -math.log((threshold - self._asymptote) / gap) / self.decay
                 yield env.timeout(max(crossing, 0.0))
