@@ -378,7 +378,9 @@ def sweep_command(
         )
     for table in sweep_tables(result):
         console.print(table)
-    console.print(f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv)")
+    console.print(
+        f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv, sensitivity.csv)"
+    )
 
 
 @app.command("report")

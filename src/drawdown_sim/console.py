@@ -171,4 +171,17 @@ def sweep_tables(result: Sweep) -> list[Table]:
     satisficing.add_column("fraction", justify="right")
     for _, row in result.satisficing.iterrows():
         satisficing.add_row(str(row["option"]), f"{row['satisficing_fraction']:.0%}")
-    return [regret, satisficing]
+    sensitivity = Table(
+        title="Most influential uncertain parameters (RBD-FAST first-order "
+        "index, mean over options)",
+        title_justify="left",
+    )
+    for column in ("outcome", "parameter", "S1"):
+        sensitivity.add_column(column, justify="right" if column == "S1" else "left")
+    mean = result.sensitivity.groupby(["outcome", "parameter"], sort=False)["S1"].mean()
+    for outcome in result.study.outcomes:
+        if outcome in mean.index.get_level_values(0):
+            for parameter, value in mean.loc[outcome].nlargest(3).items():
+                sensitivity.add_row(outcome, str(parameter), f"{value:.2f}")
+            sensitivity.add_section()
+    return [regret, satisficing, sensitivity]

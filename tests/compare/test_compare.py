@@ -117,6 +117,10 @@ def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
             assert (regret >= 0).all()
     assert result.satisficing["satisficing_fraction"].between(0, 1).all()
     assert (tmp_path / "sweep.parquet").exists() and (tmp_path / "regret.csv").exists()
+    sensitivity = pd.read_csv(tmp_path / "sensitivity.csv")
+    assert len(sensitivity) == 3 * len(small.outcomes) * len(result.parameters)
+    assert set(sensitivity["parameter"]) == set(result.parameters)
+    assert sensitivity["S1"].isna().all()  # 4 states are too few for an index
     assert sorted(p.name for p in (tmp_path / "plots").glob("*.png")) == [
         "outcome_vs_parameter.png",
         "regret.png",
@@ -221,3 +225,19 @@ def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
         pd.read_parquet(tmp_path / "whole" / "sweep.parquet"),
     )
     assert not (cut / ".partial").exists()
+
+
+def test_sensitivity_ranks_the_parameter_that_drives_the_outcome():
+    from drawdown_sim.sweep import sensitivity_table
+
+    study, options = load_study(ROOT / "studies" / "advisory_options.yaml")
+    study = study.model_copy(update={"states": 64, "outcomes": ["killed"]})
+    parameters = sorted(options[0].uncertainties)
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.random((64, len(parameters))), columns=parameters)
+    # Only the branching ratio matters, through a non-linear response.
+    frame["killed"] = np.exp(3 * frame["militia.branching_ratio"]) + rng.normal(0, 0.05, 64)
+    frame["state"], frame["option"] = range(64), "x"
+    table = sensitivity_table(frame, study, options[:1], parameters).set_index("parameter")
+    assert table["S1"].idxmax() == "militia.branching_ratio"
+    assert table.loc["militia.branching_ratio", "S1"] > 0.8
