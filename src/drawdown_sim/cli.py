@@ -102,7 +102,7 @@ def load_or_exit(path: Path, overrides: list[str] | None = None) -> Scenario:
 
 
 def _describe(scenario: Scenario) -> str:
-    personnel = sum(site.personnel for site in scenario.sites)
+    personnel = scenario.initial_personnel
     phases = len(scenario.drawdown.phases) if scenario.drawdown.enabled else 0
     residual = sum(scenario.advisory.residual.values())
     return (

@@ -56,6 +56,11 @@ def bins_for(series: str, initial_personnel: int) -> Bins:
     return Bins(INTEGER_SERIES.get(series))
 
 
+def series_bins(initial_personnel: int) -> dict[str, Bins]:
+    """The bins of every daily series."""
+    return {s: bins_for(s, initial_personnel) for s in SERIES}
+
+
 @dataclass(frozen=True)
 class BandsDelta:
     """One chunk's contribution to :class:`Bands`."""
@@ -65,13 +70,26 @@ class BandsDelta:
     cells: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]
 
 
+def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta:
+    """A chunk's contribution, computed where the chunk ran (a worker) and small to send:
+    per series, the occupied (bin, day) cells and their counts. Needs no histograms."""
+    days = daily.shape[2]
+    day = np.arange(days)
+    cells = {}
+    for k, series in enumerate(SERIES):
+        flat = (bins[series].index(daily[:, k, :]) * days + day).ravel()
+        occupied, counts = np.unique(flat, return_counts=True)
+        cells[series] = (occupied, counts)
+    return BandsDelta(daily.shape[0], daily.sum(axis=0), cells)
+
+
 class Bands:
     """Accumulates daily series of many replications into histograms and sums."""
 
     def __init__(self, days: int, initial_personnel: int) -> None:
         self.days = days
         self.count = 0
-        self.bins = {s: bins_for(s, initial_personnel) for s in SERIES}
+        self.bins = series_bins(initial_personnel)
         self.histograms = {
             s: np.zeros((b.size, days), dtype=np.int64) for s, b in self.bins.items()
         }
@@ -82,15 +100,8 @@ class Bands:
         self.fold(self.delta(daily))
 
     def delta(self, daily: NDArray[np.float64]) -> BandsDelta:
-        """A chunk's contribution, computed where the chunk ran (a worker) and small to send:
-        per series, the occupied (bin, day) cells and their counts."""
-        day = np.arange(self.days)
-        cells = {}
-        for k, series in enumerate(SERIES):
-            flat = (self.bins[series].index(daily[:, k, :]) * self.days + day).ravel()
-            occupied, counts = np.unique(flat, return_counts=True)
-            cells[series] = (occupied, counts)
-        return BandsDelta(daily.shape[0], daily.sum(axis=0), cells)
+        """A chunk's contribution (see :func:`chunk_delta`)."""
+        return chunk_delta(daily, self.bins)
 
     def fold(self, delta: BandsDelta) -> None:
         """Add a chunk's contribution (chunks are folded in order: see the module doc)."""

@@ -19,7 +19,7 @@ from ..model.events import event_rows
 from ..model.series import daily_series
 from ..model.streams import replication_seeds, seed_text
 from ..scenario import Scenario
-from .bands import Bands, BandsDelta
+from .bands import BandsDelta, chunk_delta, series_bins
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,6 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         if index < task.trace:
             result.events.extend(event_rows(replication, scenario))
     if daily:
-        bands = Bands(scenario.window.days, sum(site.personnel for site in scenario.sites))
-        result.bands = bands.delta(np.stack(daily))
+        result.bands = chunk_delta(np.stack(daily), series_bins(scenario.initial_personnel))
     result.seconds = time.perf_counter() - started
     return result

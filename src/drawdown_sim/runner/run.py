@@ -180,7 +180,7 @@ def _run_locked(
         return Results.load(directory.root)  # already complete: nothing to resume
     directory.root.mkdir(parents=True, exist_ok=True)
     first_chunk = _prepare(directory, config, resume, force)
-    bands = Bands(scenario.window.days, sum(site.personnel for site in scenario.sites))
+    bands = Bands(scenario.window.days, scenario.initial_personnel)
     if first_chunk < 0:
         first_chunk = directory.load_checkpoint(bands)
     chunks = math.ceil(reps / CHUNK_SIZE)

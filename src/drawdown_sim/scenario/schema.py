@@ -131,6 +131,11 @@ class Scenario(Section):
         return self.model_dump(mode="json", by_alias=True, exclude={"extends"})
 
     @property
+    def initial_personnel(self) -> int:
+        """Coalition personnel in Iraq at the window start."""
+        return sum(site.personnel for site in self.sites)
+
+    @property
     def digest(self) -> str:
         """SHA-256 of the resolved scenario: results carry it to detect a changed scenario."""
         text = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
