@@ -195,7 +195,7 @@ def run_command(
 ) -> None:
     """Replicate a scenario; write manifest, outcomes, daily series and plots."""
     scenario = load_or_exit(scenario_file, set_)
-    from .console import console, progress_reporter, summary_table
+    from .console import progress_reporter
     from .runner.run import default_out, run
 
     target = out if out is not None else default_out(scenario)
@@ -218,8 +218,16 @@ def run_command(
             overrides=set_ or [],
             progress=progress,
         )
-    console.print(summary_table(results.summary(), f"{results.label}"))
+    _print_run_summary(results)
     _report_run(results)
+
+
+def _print_run_summary(results: Any) -> None:
+    from .console import completion_table, console, summary_table
+
+    console.print(summary_table(results.summary(), f"{results.label}"))
+    if results.scenario.planned_end_day is not None:
+        console.print(completion_table({results.name: results.completion()}, "Drawdown completion"))
 
 
 def _report_run(results: Any) -> None:
@@ -305,7 +313,7 @@ def compare_command(
     if reference is not None and reference not in names:
         fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
     from .comparison import compare
-    from .console import comparison_table, console, option_progress
+    from .console import console, option_progress
 
     with resumable(), option_progress(names) as progress:
         comparison = compare(
@@ -322,10 +330,22 @@ def compare_command(
             scheduler=scheduler,
             progress=progress,
         )
-    console.print(comparison_table(comparison))
+    _print_comparison(comparison)
     console.print(f"table: {out / 'comparison.csv'}")
     if not no_plots:
         console.print("plots: " + ", ".join(str(p) for p in sorted((out / "plots").glob("*.png"))))
+
+
+def _print_comparison(comparison: Any) -> None:
+    from .console import comparison_table, completion_table, console
+
+    console.print(comparison_table(comparison))
+    console.print(
+        completion_table(
+            {name: r.completion() for name, r in comparison.results.items()},
+            "Drawdown completion by option",
+        )
+    )
 
 
 @app.command("sweep")
@@ -391,13 +411,12 @@ def report_command(
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not redraw the plots.")] = False,
 ) -> None:
     """Summarise a results directory and redraw its plots."""
-    from .console import comparison_table, console, summary_table
 
     if (directory / "comparison.csv").exists():
         from .comparison import Comparison
 
         comparison = Comparison.load(directory)
-        console.print(comparison_table(comparison))
+        _print_comparison(comparison)
         if not no_plots:
             from .plots.compare_plots import write_compare_plots
 
@@ -409,7 +428,7 @@ def report_command(
         results = Results.load(directory)
     except FileNotFoundError as error:
         fail_input(str(error))
-    console.print(summary_table(results.summary(), results.label))
+    _print_run_summary(results)
     if not no_plots:
         from .plots import write_run_plots
 

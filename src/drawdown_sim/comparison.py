@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .model import OUTCOME_SPECS, OUTCOMES
-from .results import Results
+from .results import CENSORED_OUTCOMES, Results
 from .runner.run import run
 from .runner.store import atomic_write_bytes
 from .scenario import Scenario
@@ -26,11 +26,19 @@ KEY_OUTCOMES = (
     "attacks",
     "killed",
     "wounded",
-    "slip_days",
     "isis_attacks",
     "isis_resurgence",
+    "completed_on_time",
+    "drawdown_complete",
+    "slip_days",
     "option_cancelled",
+    "attacks_follow_on",
+    "killed_follow_on",
+    "wounded_follow_on",
+    "isis_attacks_follow_on",
+    "isis_resurgence_follow_on",
 )
+"""Outcomes shown in the terminal table: the window's, then the follow-on's (when present)."""
 BOOTSTRAP_RESAMPLES = 2000
 
 OptionProgress = Callable[[str, int, int], None]
@@ -75,18 +83,27 @@ def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[f
 
 
 def comparison_table(results: dict[str, Results], reference: str, seed: int = 0) -> pd.DataFrame:
-    """One row per option and outcome: distribution, and paired difference to the reference."""
+    """One row per option and outcome: distribution, and paired difference to the reference.
+
+    Censored outcomes (completion day and slip, null where the plan is unfinished at the end
+    of the horizon) get Kaplan-Meier quantiles, no mean, and no paired difference unless
+    every pair is uncensored. Outcomes null throughout (no follow-on period) are left out.
+    """
     rng = np.random.default_rng(seed)
     ref = results[reference].outcomes.set_index("replication")
     rows: list[dict[str, Any]] = []
+    summaries = {option: result.summary() for option, result in results.items()}
     for option, result in results.items():
         own = result.outcomes.set_index("replication")
+        summary = summaries[option]
         common = own.index.intersection(ref.index)  # failed replications drop out of pairs
         for outcome in OUTCOMES:
-            values = own[outcome].to_numpy(dtype=float)
-            finite = values[np.isfinite(values)]
-            a = own.loc[common, outcome].to_numpy(dtype=float)
-            b = ref.loc[common, outcome].to_numpy(dtype=float)
+            if outcome not in summary.index:
+                continue
+            stats = summary.loc[outcome]
+            a = own.loc[common, outcome].to_numpy(dtype=float, na_value=np.nan)
+            b = ref.loc[common, outcome].to_numpy(dtype=float, na_value=np.nan)
+            censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
             keep = np.isfinite(a) & np.isfinite(b)
             a, b = a[keep], b[keep]
             d = a - b
@@ -94,18 +111,21 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
                 "option": option,
                 "outcome": outcome,
                 "direction": direction(outcome),
-                "mean": finite.mean() if finite.size else np.nan,
-                "q05": np.quantile(finite, 0.05) if finite.size else np.nan,
-                "q95": np.quantile(finite, 0.95) if finite.size else np.nan,
+                "mean": stats["mean"],
+                "median": stats["median"],
+                "q05": stats["q05"],
+                "q95": stats["q95"],
+                "censored": stats["censored"],
                 "reference": reference,
                 "pairs": int(d.size),
             }
-            if option == reference or d.size < 2:
+            if option == reference or d.size < 2 or censored:
                 row.update(
                     diff_mean=0.0 if option == reference else np.nan,
                     diff_lo=np.nan,
                     diff_hi=np.nan,
                     p_better=np.nan,
+                    p_worse=np.nan,
                     p_tie=np.nan,
                     variance_reduction=np.nan,
                 )
@@ -114,15 +134,33 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
                 paired = d.var(ddof=1)
                 independent = a.var(ddof=1) + b.var(ddof=1)
                 better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
+                worse = {"lower": d > 0, "higher": d < 0}.get(row["direction"])
                 row.update(
                     diff_mean=d.mean(),
                     diff_lo=lo,
                     diff_hi=hi,
                     p_better=better.mean() if better is not None else np.nan,
+                    p_worse=worse.mean() if worse is not None else np.nan,
                     p_tie=(d == 0).mean(),
                     variance_reduction=independent / paired if paired > 0 else np.inf,
                 )
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def completion_frame(results: dict[str, Results]) -> pd.DataFrame:
+    """Per option: P(complete by the planned end / window end), censoring, and the
+    Kaplan-Meier median completion day and slip, each with its 95% interval."""
+    rows = []
+    for option, result in results.items():
+        c = result.completion()
+        row: dict[str, Any] = {"option": option, "runs": c.runs}
+        for name in ("by_planned_end", "by_window_end", "censored", "median_day", "median_slip"):
+            estimate = getattr(c, name)
+            row[name] = estimate.value
+            row[f"{name}_lo"] = estimate.low
+            row[f"{name}_hi"] = estimate.high
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -171,6 +209,9 @@ def compare(
             progress=None if progress is None else partial(progress, scenario.name),
         )
     table = comparison_table(results, reference, seed)
+    atomic_write_bytes(
+        root / "completion.csv", completion_frame(results).to_csv(index=False).encode()
+    )
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())
     comparison = Comparison(results, table, reference, root)
     if plots:

@@ -19,6 +19,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .completion import CompletionSummary, Estimate
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -70,14 +72,83 @@ def progress_reporter(label: str) -> Iterator[ProgressFn]:
     yield plain
 
 
+def number(value: float, digits: int = 3) -> str:
+    """A number for people: thousands separators, no exponent, ``-`` for missing."""
+    if value != value:  # NaN
+        return "-"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 1:
+        return f"{value:,.{max(digits - 2, 1)}f}"
+    return f"{value:.{digits}g}"
+
+
+def signed(value: float) -> str:
+    """:func:`number` with an explicit sign (differences)."""
+    text = number(value)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("outcome", "mean", "median", "5%", "95%", "P(>0)"):
+    for column in ("outcome", "mean", "median", "5%", "95%", "P(>0)", "censored"):
         table.add_column(column, justify="left" if column == "outcome" else "right")
     for name, row in summary.iterrows():
+        censored = row.get("censored", 0.0)
+        cells = [number(row[c]) for c in ("mean", "median", "q05", "q95")]
+        if censored and censored > 0:
+            # Censored: no mean over the finished runs only; a quantile the Kaplan-Meier
+            # estimate never reaches is unknown beyond the horizon.
+            cells = ["censored" if cells[0] == "-" else cells[0]] + [
+                "not reached" if c == "-" else c for c in cells[1:]
+            ]
         table.add_row(
-            str(name), *(f"{row[c]:,.3g}" for c in ("mean", "median", "q05", "q95", "p_positive"))
+            str(name),
+            *cells,
+            f"{row['p_positive']:.0%}",
+            f"{censored:.0%}" if censored else "",
         )
+    return table
+
+
+def _estimate(e: Estimate, percent: bool = False, unit: str = "") -> str:
+    if not e.reached:
+        return "not reached"
+    if percent:
+        return f"{e.value:.0%} [{e.low:.0%}, {e.high:.0%}]"
+    low = "?" if e.low != e.low else number(e.low)
+    high = "beyond horizon" if e.high != e.high else number(e.high)
+    return f"{number(e.value)}{unit} [{low}, {high}]"
+
+
+def completion_table(summaries: dict[str, CompletionSummary], title: str) -> Table:
+    """P(complete by the planned end / window end), censoring and Kaplan-Meier medians."""
+    table = Table(title=title, title_justify="left")
+    for column in (
+        "option",
+        "by planned end",
+        "by window end",
+        "unfinished at horizon",
+        "median completion day",
+        "median slip (days)",
+    ):
+        table.add_column(column, justify="left" if column == "option" else "right")
+    for name, c in summaries.items():
+        table.add_row(
+            name,
+            _estimate(c.by_planned_end, percent=True),
+            _estimate(c.by_window_end, percent=True),
+            _estimate(c.censored, percent=True),
+            _estimate(c.median_day),
+            _estimate(c.median_slip),
+        )
+    table.caption = (
+        "95% intervals; medians are Kaplan-Meier estimates with plans unfinished at the end "
+        "of the horizon censored there."
+    )
     return table
 
 
@@ -112,32 +183,52 @@ def comparison_table(comparison: Comparison) -> Table:
         "mean",
         "90% interval",
         "diff vs ref [95% CI]",
-        "P(better)",
+        "better / worse / tie",
         "var. reduction",
     ):
         table.add_column(column, justify="left" if column in ("outcome", "option") else "right")
     t = comparison.table
     for outcome in KEY_OUTCOMES:
-        for _, row in t[t["outcome"] == outcome].iterrows():
+        rows = t[t["outcome"] == outcome]
+        if rows.empty:
+            continue
+        for _, row in rows.iterrows():
             is_ref = row["option"] == comparison.reference
-            diff = (
-                "reference"
-                if is_ref
-                else (f"{row['diff_mean']:+.3g} [{row['diff_lo']:+.3g}, {row['diff_hi']:+.3g}]")
+            censored = row.get("censored", 0.0) or 0.0
+            if is_ref:
+                diff = "reference"
+            elif pd.isna(row["diff_mean"]):
+                diff = "censored: see completion" if censored else "-"
+            else:
+                diff = (
+                    f"{signed(row['diff_mean'])} "
+                    f"[{signed(row['diff_lo'])}, {signed(row['diff_hi'])}]"
+                )
+            shares = (
+                ""
+                if is_ref or pd.isna(row["p_tie"])
+                else (
+                    f"{row['p_better']:.0%} / {row['p_worse']:.0%} / {row['p_tie']:.0%}"
+                    if not pd.isna(row["p_better"])
+                    else f"tie {row['p_tie']:.0%}"
+                )
             )
-            better = "" if is_ref or pd.isna(row["p_better"]) else f"{row['p_better']:.0%}"
             gain = (
                 ""
                 if is_ref or pd.isna(row["variance_reduction"])
-                else (f"{row['variance_reduction']:.1f}x")
+                else "no variance"
+                if row["variance_reduction"] == float("inf")
+                else f"{row['variance_reduction']:.1f}x"
             )
+            mean = "censored" if censored and pd.isna(row["mean"]) else number(row["mean"])
+            high = "not reached" if pd.isna(row["q95"]) else number(row["q95"])
             table.add_row(
                 outcome,
                 str(row["option"]),
-                f"{row['mean']:.3g}",
-                f"{row['q05']:.3g} - {row['q95']:.3g}",
+                mean,
+                f"{number(row['q05'])} - {high}",
                 diff,
-                better,
+                shares,
                 gain,
             )
         table.add_section()

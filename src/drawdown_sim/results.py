@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .model import OUTCOMES
+from .completion import CompletionSummary, kaplan_meier, quantile, summarize_completion
+from .model import OUTCOME_SPECS, OUTCOMES
 from .runner.store import atomic_write_json, atomic_write_table
 from .scenario import Scenario
 
@@ -78,11 +80,13 @@ class Results:
         return self._events
 
     def column(self, name: str) -> np.ndarray:
-        """One outcome column as floats, read alone when the table is not loaded."""
+        """One outcome column as floats (NaN for nulls), read alone when the table is not
+        loaded."""
         if self._outcomes is None and self.path is not None:
             table = pq.read_table(self.path / "outcomes.parquet", columns=[name])
-            return table.column(name).to_numpy().astype(float)
-        return self.outcomes[name].to_numpy(dtype=float)
+            column = pc.cast(table.column(name), pa.float64())
+            return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+        return np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
 
     def save(self, path: str | Path) -> None:
         """Write the same layout ``load`` reads (manifest last)."""
@@ -122,24 +126,77 @@ class Results:
         return f"{self.name} ({self.replications:,} replications, seed {self.seed})"
 
     def summary(self) -> pd.DataFrame:
-        """Per outcome: mean, median, 5% and 95% quantiles, and P(> 0) (share for booleans)."""
-        return summarize({name: self.column(name) for name in OUTCOMES})
+        """Per outcome: mean, median, 5% and 95% quantiles, P(> 0) (share for booleans) and
+        the share censored. Completion and slip are censored where the plan is unfinished
+        at the end of the horizon: their quantiles are Kaplan-Meier estimates and their mean
+        is left empty rather than averaged over the finished runs only."""
+        scenario = self.scenario
+        return summarize(
+            {name: self.column(name) for name in OUTCOMES},
+            planned_end=scenario.planned_end_day,
+            horizon_days=scenario.horizon_days,
+        )
+
+    def completion(self) -> CompletionSummary:
+        """P(complete by the planned end / the window end), Kaplan-Meier medians, the curve."""
+        scenario = self.scenario
+        return summarize_completion(
+            self.column("completion_day"),
+            scenario.planned_end_day,
+            scenario.window_days,
+            scenario.horizon_days,
+        )
 
 
-def summarize(outcomes: pd.DataFrame | dict[str, np.ndarray]) -> pd.DataFrame:
-    """Summary table of outcome columns (see :meth:`Results.summary`)."""
+CENSORED_OUTCOMES = ("completion_day", "slip_days")
+"""Outcomes that are null where the drawdown is unfinished at the end of the horizon."""
+
+
+def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dict[str, float]:
+    """Summary of a censored column (NaN: censored at ``horizon_days - offset``)."""
+    curve = kaplan_meier(values, horizon_days - offset)
+    finite = values[np.isfinite(values)]
+    share = float(np.isnan(values).mean()) if values.size else np.nan
+    return dict(
+        mean=float(finite.mean()) if finite.size and share == 0.0 else np.nan,
+        median=quantile(curve, 0.5).value,
+        q05=quantile(curve, 0.05).value,
+        q95=quantile(curve, 0.95).value,
+        p_positive=float((finite > 0).sum() / values.size) if values.size else np.nan,
+        censored=share,
+    )
+
+
+def summarize(
+    outcomes: pd.DataFrame | dict[str, np.ndarray],
+    *,
+    planned_end: float | None = None,
+    horizon_days: float | None = None,
+) -> pd.DataFrame:
+    """Summary table of outcome columns (see :meth:`Results.summary`).
+
+    Count quantiles are values that occur (numpy's ``inverted_cdf``), never interpolated.
+    Columns that are null throughout (the follow-on's, without a follow-on) are left out.
+    """
     rows = {}
     for name in OUTCOMES:
         values = np.asarray(outcomes[name], dtype=float)
         finite = values[np.isfinite(values)]
-        if finite.size == 0:
-            rows[name] = dict(mean=np.nan, median=np.nan, q05=np.nan, q95=np.nan, p_positive=np.nan)
+        if name in CENSORED_OUTCOMES and horizon_days is not None:
+            offset = (planned_end or 0.0) if name == "slip_days" else 0.0
+            rows[name] = _censored_row(values, offset, horizon_days)
             continue
+        if finite.size == 0:
+            continue
+        method: Literal["linear", "inverted_cdf"] = (
+            "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
+        )
         rows[name] = dict(
             mean=float(finite.mean()),
-            median=float(np.median(finite)),
-            q05=float(np.quantile(finite, 0.05)),
-            q95=float(np.quantile(finite, 0.95)),
+            median=float(np.quantile(finite, 0.5, method=method)),
+            q05=float(np.quantile(finite, 0.05, method=method)),
+            q95=float(np.quantile(finite, 0.95, method=method)),
             p_positive=float((finite > 0).mean()),
+            censored=0.0,
         )
     return pd.DataFrame.from_dict(rows, orient="index")

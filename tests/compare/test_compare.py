@@ -72,7 +72,9 @@ def test_compare_cli_writes_every_option_table_and_plots(tmp_path: Path):
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["reference"]) == {"full_exit"}
     assert {"diff_mean", "diff_lo", "diff_hi", "p_better", "variance_reduction"} <= set(table)
+    assert (out / "completion.csv").exists()
     assert sorted(p.name for p in (out / "plots").glob("*.png")) == [
+        "completion.png",
         "differences.png",
         "distributions.png",
         "fans.png",

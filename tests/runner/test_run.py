@@ -186,7 +186,9 @@ def test_plots_for_every_shipped_scenario(tmp_path: Path, path: Path):
     )
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (out / "plots").glob("*.png"))
+    has_plan = bool(scenario(path.stem).drawdown.phases)
     assert names == [
+        *(["completion.png"] if has_plan else []),
         "distributions.png",
         "escalation.png",
         "fan_attack_intensity.png",
@@ -205,3 +207,23 @@ def test_two_runs_cannot_write_one_directory(tmp_path: Path):
     with RunDirectory(out).lock(), pytest.raises(RunRefused, match="another run"):
         run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
     run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)  # free again
+
+
+def test_checkpoints_are_written_at_most_every_checkpoint_interval(tmp_path: Path, monkeypatch):
+    # 8 chunks finish well within CHECKPOINT_SECONDS: one checkpoint after the first chunk and
+    # one after the last. The interval used to be reset after every chunk (8 checkpoints).
+    from drawdown_sim.runner import run as run_module
+    from drawdown_sim.runner.store import RunDirectory
+
+    written: list[int] = []
+    original = RunDirectory.save_checkpoint
+
+    def counting(self, bands, chunks_done):
+        written.append(chunks_done)
+        original(self, bands, chunks_done)
+
+    monkeypatch.setattr(RunDirectory, "save_checkpoint", counting)
+    monkeypatch.setattr(run_module, "CHECKPOINT_SECONDS", 3600.0)
+    s = scenario("baseline", "isis.enabled=false")
+    run(s, reps=8 * run_module.CHUNK_SIZE, seed=1, workers=1, out=tmp_path / "r", plots=False)
+    assert written == [1, 8]

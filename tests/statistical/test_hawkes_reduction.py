@@ -28,7 +28,7 @@ def hawkes_run():
 
 def _params(s):
     m = s.militia
-    return m.background_rate.campaign, m.branching_ratio, 1.0 / m.trigger_days, s.window.days
+    return m.background_rate.campaign, m.branching_ratio, 1.0 / m.trigger_days, s.horizon_days
 
 
 def test_reduction_has_no_other_mechanism(hawkes_run):
@@ -123,7 +123,7 @@ def test_branching_ratio_zero_gives_poisson_counts():
     s = scenario("baseline", *REDUCTION, "militia.branching_ratio=0")
     reps = replicate(s, 1500, seed=9)
     counts = np.array([len(r.log.attacks) for r in reps], dtype=float)
-    expected = s.militia.background_rate.campaign * s.window.days
+    expected = s.militia.background_rate.campaign * s.horizon_days
     se = np.sqrt(expected / counts.size)
     assert abs(counts.mean() - expected) < Z * se
     # Dispersion index: sum (x - mean)^2 / mean ~ chi2(R - 1) for Poisson counts.

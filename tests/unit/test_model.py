@@ -136,10 +136,13 @@ def test_daily_series_agree_with_the_records():
     s = scenario("historical")
     for r in replicate(s, 5, seed=2):
         daily = daily_series(r, s)
-        assert daily.shape == (len(SERIES), s.window.days)
-        assert daily[SERIES.index("attacks")].sum() == r.outcomes["attacks"]
+        assert daily.shape == (len(SERIES), s.horizon_days)
+        window = s.window_days
+        attacks = daily[SERIES.index("attacks")]
+        assert attacks[:window].sum() == r.outcomes["attacks"]
+        assert attacks[window:].sum() == r.outcomes["attacks_follow_on"]
         assert daily[SERIES.index("personnel")][0] == 2500
-        assert daily[SERIES.index("personnel")][-1] == r.outcomes["residual_personnel"]
+        assert daily[SERIES.index("personnel")][window - 1] == r.outcomes["residual_personnel"]
         # The compensator over the window is close to the count (its expectation).
         assert daily[SERIES.index("attack_intensity")].min() >= 0
 
@@ -148,4 +151,4 @@ def test_reduction_intensity_is_constant_background_between_attacks():
     s = scenario("baseline", *REDUCTION, "militia.branching_ratio=0")
     r = simulate(s)
     intensity = daily_series(r, s)[SERIES.index("attack_intensity")]
-    assert intensity == pytest.approx(np.full(s.window.days, 0.26))
+    assert intensity == pytest.approx(np.full(s.horizon_days, 0.26))

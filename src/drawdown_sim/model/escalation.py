@@ -11,6 +11,24 @@ LEVEL_NAMES = ("calm", "tense", "crisis", "war")
 MAX_LEVEL = 3
 
 
+def level_after_shock(level: int, severity: int) -> int:
+    """The escalation level after a shock of ``severity`` hits at ``level``.
+
+    A shock of severity s > 0 raises the level to at least s, and one step more only if the
+    level is already exactly s (a second serious shock during a crisis makes it a regional
+    war); a shock below the current level leaves it. Severities do not add: one serious
+    shock takes "tense" to "crisis", not to "regional war". A negative severity (a ceasefire
+    or de-escalation) lowers the level by that many steps.
+    """
+    if severity < 0:
+        return max(level + severity, 0)
+    if level < severity:
+        return min(severity, MAX_LEVEL)
+    if level == severity:
+        return min(level + 1, MAX_LEVEL)
+    return level
+
+
 class Escalation:
     """Level E in 0..3: raised by shocks and strikes, stepping down after exponential dwells.
 
@@ -82,8 +100,7 @@ class Escalation:
             if day > env.now:
                 yield env.timeout(day - env.now)
             self.world.log.shocks.append(Shock(env.now, name, severity, scheduled))
-            if self.enabled:
-                self.shift(severity, f"shock: {name}")
+            self.shock(severity, f"shock: {name}")
             if severity > 0:
                 self.world.militia.on_shock(severity, posture_u)
 
@@ -103,10 +120,17 @@ class Escalation:
                 self._dwell.woken()  # level changed: memorylessness lets us redraw
 
     def shift(self, delta: int, cause: str) -> None:
-        """Raise (or lower, for delta < 0) the level, capped to 0..3."""
+        """Raise (or lower, for delta < 0) the level by ``delta``, capped to 0..3."""
         if not self.enabled:
             return
         self._set(min(max(self.level + delta, 0), MAX_LEVEL), cause)
+        self._dwell.wake(cause)
+
+    def shock(self, severity: int, cause: str) -> None:
+        """Apply a regional shock: see :func:`level_after_shock`."""
+        if not self.enabled:
+            return
+        self._set(level_after_shock(self.level, severity), cause)
         self._dwell.wake(cause)
 
     def _set(self, level: int, cause: str) -> None:

@@ -15,10 +15,16 @@ TIME_EPSILON = 1e-9
 
 
 def _spread(start: float, length: float, count: int, duration: float) -> list[float]:
-    """Start days of ``count`` movements spread evenly so the last ends ``length`` after start."""
+    """Start days of ``count`` movements spread evenly over a phase of ``length`` days.
+
+    The last movement arrives on the phase's end (``start + length``); with several, the
+    first leaves at the phase start. A single movement therefore leaves ``duration`` before
+    the end, not at the start: a phase's date is when its target is due, not when to rush.
+    """
+    latest = start + max(length - duration, 0.0)
     if count <= 1:
-        return [start] * count
-    spacing = max(length - duration, 0.0) / (count - 1)
+        return [latest] * count
+    spacing = (latest - start) / (count - 1)
     return [start + k * spacing for k in range(count)]
 
 
@@ -83,11 +89,21 @@ class ForcePosture:
         self.sites = scenario.sites
         self.personnel = [site.personnel for site in self.sites]
         self._exponent = scenario.militia.exposure_exponent
-        self._norm = sum(p**self._exponent for p in self.personnel if p > 0)
+        self._propensity = [site.attack_propensity for site in self.sites]
+        self._norm = sum(
+            w * p**self._exponent
+            for w, p in zip(self._propensity, self.personnel, strict=True)
+            if p > 0
+        )
         self.enabled = cfg.enabled
+        self.has_plan = cfg.enabled and bool(cfg.phases)
         self.delay = 0.0
-        self.planned_end = world.day(cfg.phases[-1].end) if cfg.enabled and cfg.phases else 0.0
+        planned_end = scenario.planned_end_day
+        self.planned_end = 0.0 if planned_end is None else planned_end
         self.completion_day: float | None = None
+        final = scenario.final_personnel()
+        self.residual = [final[site.name] for site in self.sites]
+        """Personnel the option keeps at each site (zero at federal sites once expelled)."""
         self.option_active = False
         self.accelerated = False
         self.option_cancelled = False
@@ -110,16 +126,25 @@ class ForcePosture:
         return sum(self.personnel) + sum(size for _, size in self._transit.values())
 
     def support(self) -> float:
-        """Personnel at sites weighted by region and mission (ISIS support, personnel)."""
+        """Personnel at sites weighted by region and mission (ISIS support, personnel).
+
+        Personnel the option keeps carry its mission once the option is in force; everyone
+        else carries the pre-drawdown counter-terrorism mission until they leave.
+        """
         isis = self.world.scenario.isis
-        advisory = self.world.scenario.advisory
-        mission = advisory.mission if self.option_active else "counter_terrorism"
-        weight = getattr(isis.mission_weight, mission)
-        regions = isis.region_weight
-        return weight * sum(
-            p * getattr(regions, site.region)
-            for p, site in zip(self.personnel, self.sites, strict=True)
+        kept_weight = getattr(
+            isis.mission_weight,
+            self.world.scenario.advisory.mission if self.option_active else "counter_terrorism",
         )
+        leaving_weight = isis.mission_weight.counter_terrorism
+        regions = isis.region_weight
+        total = 0.0
+        for p, kept, site in zip(self.personnel, self.residual, self.sites, strict=True):
+            staying = min(p, kept)
+            total += getattr(regions, site.region) * (
+                kept_weight * staying + leaving_weight * (p - staying)
+            )
+        return total
 
     def pick_target(self, u: float) -> tuple[str, float]:
         """(target name, air defence) chosen with probability proportional to exposure."""
@@ -135,8 +160,11 @@ class ForcePosture:
     def start(self) -> None:
         env = self.world.env
         advisory_from = self.world.scenario.advisory.from_
-        if advisory_from is not None:
-            env.process(self._option_from(self.world.day(advisory_from)))
+        option_day = self.world.day(advisory_from) if advisory_from else self.planned_end
+        if option_day <= 0.0:
+            self._activate_option("option in force from the start")
+        else:
+            env.process(self._option_from(option_day))
         if self.plan:
             self._clock.process = env.process(self._drawdown())
         else:
@@ -144,7 +172,8 @@ class ForcePosture:
 
     def _option_from(self, day: float) -> ProcessGenerator:
         yield self.world.env.timeout(day)
-        self._activate_option("advisory.from reached")
+        cause = "advisory.from reached" if self.world.scenario.advisory.from_ else "planned end"
+        self._activate_option(cause)
 
     def _drawdown(self) -> ProcessGenerator:
         env = self.world.env
@@ -201,7 +230,6 @@ class ForcePosture:
             return
         self.completion_day = self.world.now
         self.world.log.changes.append(Change(self.world.now, "completed", "drawdown", cause))
-        self._activate_option("drawdown complete")
 
     def _activate_option(self, cause: str) -> None:
         if self.option_active:
@@ -219,14 +247,17 @@ class ForcePosture:
         """Attack targets (sites and movements), their exposure weights p^a, and X."""
         a = self._exponent
         targets = [
-            (site.name, p**a, site.air_defense)
-            for p, site in zip(self.personnel, self.sites, strict=True)
+            (site.name, w * p**a, site.air_defense)
+            for w, p, site in zip(self._propensity, self.personnel, self.sites, strict=True)
             if p > 0
         ]
-        # Convoys and airlifts carry no air defence of their own.
-        exposure = self.world.scenario.drawdown.movement_exposure
+        # A movement's exposure is its own term, a share of the initial presence's exposure
+        # pro rata to its load, independent of the sites' exponent a (a convoy is not a
+        # small base). Convoys and airlifts carry no air defence of their own.
+        cfg = self.world.scenario.drawdown
+        per_person = cfg.movement_exposure * self._norm / cfg.movement_size
         targets += [
-            (f"movement:{self.sites[site].name}", exposure * size**a, 0.0)
+            (f"movement:{self.sites[site].name}", per_person * size, 0.0)
             for site, size in self._transit.values()
         ]
         self._targets = targets
@@ -239,9 +270,18 @@ class ForcePosture:
         if self._holding:
             self._clock.wake("escalation")
 
+    @property
+    def can_accelerate(self) -> bool:
+        """Whether an acceleration would mean anything: a plan with movements still to come.
+
+        Without a plan (the status quo) or once the last movement has left, there is nothing
+        to compress, and ``accelerated`` stays false.
+        """
+        return self.has_plan and not self.accelerated and bool(self.plan)
+
     def accelerate(self, factor: float) -> None:
         """Compress the remaining schedule towards now by ``factor`` (once)."""
-        if self.accelerated:
+        if not self.can_accelerate:
             return
         self.accelerated = True
         now = self.world.now
@@ -263,6 +303,9 @@ class ForcePosture:
         if not self.enabled:
             return
         federal = {i for i, site in enumerate(self.sites) if site.region == "federal"}
+        for i in federal:
+            self.residual[i] = 0
+        world.isis.on_presence_change()
         self.plan = [m for m in self.plan if int(m[1]) not in federal]
         cuts = {i: self.personnel[i] for i in federal}
         loads = _loads(cuts, world.scenario.drawdown.movement_size)
@@ -282,9 +325,11 @@ class ForcePosture:
         else:
             self._clock.wake("option cancelled")
 
-    def slip_days(self) -> float:
-        """Completion (or window end) minus the last phase's planned end (days)."""
-        if not self.enabled or not self.world.scenario.drawdown.phases:
+    def slip_days(self) -> float | None:
+        """Completion minus the last phase's planned end (days); None while unfinished
+        (censored at the end of the horizon); 0 without a plan."""
+        if not self.has_plan:
             return 0.0
-        end = self.completion_day if self.completion_day is not None else self.world.horizon
-        return end - self.planned_end
+        if self.completion_day is None:
+            return None
+        return self.completion_day - self.planned_end

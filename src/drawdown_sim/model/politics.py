@@ -3,6 +3,11 @@
 Between strikes P(t) relaxes exponentially towards ``drift / k`` (k = ln 2 / half-life;
 drift > 0 only at crisis or war), so it is known in closed form and threshold crossings are
 scheduled exactly rather than checked daily.
+
+With the defaults a crisis alone settles at 0.3 / (ln 2 / 45) = 19.5, below both thresholds:
+by design, only US strikes on Iraqi soil carry pressure to a decision (the Iraqi prime
+minister announced the process to end the coalition presence the day after the 2024-01-04
+US strike in Baghdad). The drift keeps pressure up between strikes during a crisis.
 """
 
 from __future__ import annotations
@@ -94,7 +99,7 @@ class Politics:
     def _next_threshold(self) -> float | None:
         forces = self.world.forces
         pending = []
-        if not forces.accelerated:
+        if forces.can_accelerate:
             pending.append(self.cfg.accelerate_at)
         if not forces.option_cancelled:
             pending.append(self.cfg.expel_at)
@@ -103,7 +108,7 @@ class Politics:
 
     def _check(self) -> None:
         forces = self.world.forces
-        if not forces.accelerated and self._value >= self.cfg.accelerate_at:
+        if forces.can_accelerate and self._value >= self.cfg.accelerate_at:
             forces.accelerate(self.cfg.accelerate_factor)
         if not forces.option_cancelled and self._value >= self.cfg.expel_at:
             forces.cancel_option()

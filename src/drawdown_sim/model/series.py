@@ -1,4 +1,5 @@
-"""Daily series of one replication, derived from its records with numpy afterwards.
+"""Daily series of one replication over the whole horizon (window and follow-on), derived from
+its records with numpy afterwards.
 
 State is piecewise constant (or exponential) between events, so nothing ticks daily during
 the run. Day d covers [d, d + 1) days from the window start; state series are read at noon
@@ -69,7 +70,7 @@ def _exponential_segments(
 
 def daily_series(replication: Replication, scenario: Scenario) -> FloatArray:
     """Array of shape (len(SERIES), days): one row per series in :data:`SERIES` order."""
-    days = scenario.window.days
+    days = scenario.horizon_days
     noon = np.arange(days) + 0.5
     edges = np.arange(days + 1, dtype=float)
     traj = replication.trajectories

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,48 +16,117 @@ from .militia import Militia
 from .politics import Politics
 from .records import Log, Trajectories
 from .retaliation import Retaliation
+from .scan import max_window_count, scan_threshold
 from .streams import Streams, replication_seeds, seed_text
 from .world import World
 
 
 @dataclass(frozen=True)
 class OutcomeSpec:
-    """An outcome column: its type and which way is better (``""``: neither)."""
+    """An outcome column: its type, which way is better (``""``: neither), its unit and what
+    it means."""
 
     kind: str  # "int" | "float" | "bool"
     better: str  # "lower" | "higher" | ""
+    unit: str = ""
+    description: str = ""
+    follow_on: bool = False  # a count or duration that also gets a <name>_follow_on column
 
+
+_WINDOW_SPECS: dict[str, OutcomeSpec] = {
+    "attacks": OutcomeSpec(
+        "int", "lower", "attacks", "Militia attacks on coalition sites and movements", True
+    ),
+    "attacks_intercepted": OutcomeSpec("int", "", "attacks", "Attacks intercepted", True),
+    "killed": OutcomeSpec("int", "lower", "personnel", "Coalition personnel killed", True),
+    "wounded": OutcomeSpec("int", "lower", "personnel", "Coalition personnel wounded", True),
+    "mass_casualty_events": OutcomeSpec(
+        "int", "lower", "attacks", "Attacks with 5 or more killed and wounded", True
+    ),
+    "us_strikes": OutcomeSpec("int", "lower", "strikes", "US retaliatory strikes", True),
+    "campaign_days": OutcomeSpec(
+        "float", "lower", "days", "Days with the militias on campaign", True
+    ),
+    "crisis_days": OutcomeSpec(
+        "float", "lower", "days", "Days at escalation level crisis or war", True
+    ),
+    "max_escalation": OutcomeSpec("int", "lower", "level 0-3", "Highest escalation level"),
+    "drawdown_complete": OutcomeSpec(
+        "bool", "higher", "", "Drawdown complete by the end of the window"
+    ),
+    "completion_day": OutcomeSpec(
+        "float",
+        "",
+        "days from window start",
+        "Day the last movement arrived; null if unfinished at the end of the horizon",
+    ),
+    "completion_censored": OutcomeSpec(
+        "bool", "lower", "", "Drawdown unfinished at the end of the horizon (censored)"
+    ),
+    "completed_on_time": OutcomeSpec(
+        "bool",
+        "higher",
+        "",
+        "Drawdown complete by the last phase's planned end (true where there is no plan)",
+    ),
+    "slip_days": OutcomeSpec(
+        "float",
+        "lower",
+        "days",
+        "Completion minus the last phase's planned end; null if censored, 0 with no plan",
+    ),
+    "accelerated": OutcomeSpec(
+        "bool",
+        "lower",
+        "",
+        "Political pressure compressed the remaining phases (false where there is no plan)",
+    ),
+    "option_cancelled": OutcomeSpec(
+        "bool", "lower", "", "Political pressure cancelled the advisory option"
+    ),
+    "residual_personnel": OutcomeSpec(
+        "int", "", "personnel", "Coalition personnel in Iraq at the end of the window"
+    ),
+    "political_pressure_peak": OutcomeSpec(
+        "float", "lower", "index", "Highest Iraqi political pressure in the window"
+    ),
+    "isis_attacks": OutcomeSpec("int", "lower", "attacks", "ISIS attacks on Iraqi forces", True),
+    "isis_resurgence": OutcomeSpec(
+        "bool",
+        "lower",
+        "",
+        "Some 30-day ISIS count reaches what a constant rate at the initial capacity reaches "
+        "with at most isis.resurgence_false_alarm probability",
+        True,
+    ),
+}
+
+FOLLOW_ON_SUFFIX = "_follow_on"
 
 OUTCOME_SPECS: dict[str, OutcomeSpec] = {
-    "attacks": OutcomeSpec("int", "lower"),
-    "attacks_intercepted": OutcomeSpec("int", ""),
-    "killed": OutcomeSpec("int", "lower"),
-    "wounded": OutcomeSpec("int", "lower"),
-    "mass_casualty_events": OutcomeSpec("int", "lower"),
-    "us_strikes": OutcomeSpec("int", "lower"),
-    "campaign_days": OutcomeSpec("float", "lower"),
-    "crisis_days": OutcomeSpec("float", "lower"),
-    "max_escalation": OutcomeSpec("int", "lower"),
-    "drawdown_complete": OutcomeSpec("bool", "higher"),
-    "completion_day": OutcomeSpec("float", ""),
-    "slip_days": OutcomeSpec("float", "lower"),
-    "accelerated": OutcomeSpec("bool", "lower"),
-    "option_cancelled": OutcomeSpec("bool", "lower"),
-    "residual_personnel": OutcomeSpec("int", ""),
-    "political_pressure_peak": OutcomeSpec("float", "lower"),
-    "isis_attacks": OutcomeSpec("int", "lower"),
-    "isis_resurgence": OutcomeSpec("bool", "lower"),
+    **_WINDOW_SPECS,
+    **{
+        f"{name}{FOLLOW_ON_SUFFIX}": OutcomeSpec(
+            spec.kind, spec.better, spec.unit, f"{spec.description}, over the follow-on period"
+        )
+        for name, spec in _WINDOW_SPECS.items()
+        if spec.follow_on
+    },
 }
-"""The results contract of MODEL.md section 5, in column order: type and better direction."""
+"""The results contract in column order: the window's outcomes, then the follow-on's (null
+when the scenario has no follow-on period)."""
 
 OUTCOMES: tuple[str, ...] = tuple(OUTCOME_SPECS)
 """Outcome names in column order."""
+
+FOLLOW_ON_OUTCOMES: tuple[str, ...] = tuple(n for n in OUTCOMES if n.endswith(FOLLOW_ON_SUFFIX))
+"""The follow-on period's columns."""
 
 MASS_CASUALTY = 5
 """An attack with at least this many killed + wounded is a mass-casualty event."""
 
 RESURGENCE_WINDOW = 30.0
-"""Days over which ISIS counts are compared with the baseline expectation."""
+"""Days over which ISIS counts are compared with the constant-capacity null."""
 
 
 @dataclass(frozen=True)
@@ -75,56 +145,98 @@ class Replication:
         return self.log.trajectories
 
 
-def _time_in(trajectory: list[tuple[float, int]], horizon: float, predicate: Any) -> float:
-    """Days in [0, horizon] during which ``predicate(value)`` holds (piecewise constant)."""
+def _time_in(
+    trajectory: list[tuple[float, int]], start: float, end: float, predicate: Any
+) -> float:
+    """Days in [start, end) during which ``predicate(value)`` holds (piecewise constant)."""
     total = 0.0
-    for (start, value), (end, _) in zip(trajectory, [*trajectory[1:], (horizon, 0)], strict=True):
+    for (t0, value), (t1, _) in zip(trajectory, [*trajectory[1:], (end, 0)], strict=True):
         if predicate(value):
-            total += min(end, horizon) - start
+            total += max(min(t1, end) - max(t0, start), 0.0)
     return total
 
 
-def _resurgence(times: list[float], baseline_30: float, factor: float) -> bool:
-    """Whether some 30-day window holds more than ``factor`` x the baseline expectation."""
-    if not times or baseline_30 <= 0.0:
-        return False
-    t = np.asarray(times)
-    counts = np.searchsorted(t, t + RESURGENCE_WINDOW, side="left") - np.arange(t.size)
-    return bool(counts.max() > factor * baseline_30)
+def _value_at(trajectory: list[tuple[float, int]], t: float) -> int:
+    """The piecewise-constant value holding just before ``t`` (changes at ``t`` excluded)."""
+    value = trajectory[0][1]
+    for time, v in trajectory:
+        if time >= t:
+            break
+        value = v
+    return value
+
+
+def _pressure_peak(segments: list[tuple[float, float, float, float]], end: float) -> float:
+    """Largest P over [0, end]: each segment is monotone, so its maximum is at an end."""
+    peak = -math.inf
+    for (t0, start, target, decay), following in zip(segments, [*segments[1:], None], strict=True):
+        if t0 > end:
+            break
+        t1 = min(following[0] if following is not None else end, end)
+        peak = max(peak, start, target + (start - target) * math.exp(-decay * (t1 - t0)))
+    return peak if peak > -math.inf else 0.0
+
+
+def _period(world: World, start: float, end: float) -> dict[str, Any]:
+    """The count and duration outcomes over [start, end)."""
+    log = world.log
+    attacks = [a for a in log.attacks if start <= a.time < end]
+    isis = np.asarray(log.isis_attacks)
+    cfg = world.scenario.isis
+    resurgence = False
+    if world.isis.enabled:
+        threshold = scan_threshold(
+            world.isis.baseline_30, (end - start) / RESURGENCE_WINDOW, cfg.resurgence_false_alarm
+        )
+        resurgence = max_window_count(isis, start, end, RESURGENCE_WINDOW) >= threshold
+    return {
+        "attacks": len(attacks),
+        "attacks_intercepted": sum(a.intercepted for a in attacks),
+        "killed": sum(a.killed for a in attacks),
+        "wounded": sum(a.wounded for a in attacks),
+        "mass_casualty_events": sum(a.killed + a.wounded >= MASS_CASUALTY for a in attacks),
+        "us_strikes": sum(start <= s.time < end for s in log.strikes),
+        "campaign_days": _time_in(log.trajectories.campaign, start, end, bool),
+        "crisis_days": _time_in(log.trajectories.escalation, start, end, lambda e: e >= 2),
+        "isis_attacks": int(((isis >= start) & (isis < end)).sum()),
+        "isis_resurgence": resurgence,
+    }
 
 
 def _outcomes(world: World) -> dict[str, Any]:
     log = world.log
-    horizon = world.horizon
-    casualties = [a.killed + a.wounded for a in log.attacks]
+    window = world.window_days
     forces = world.forces
     completion = forces.completion_day
-    return {
-        "attacks": len(log.attacks),
-        "attacks_intercepted": sum(a.intercepted for a in log.attacks),
-        "killed": sum(a.killed for a in log.attacks),
-        "wounded": sum(a.wounded for a in log.attacks),
-        "mass_casualty_events": sum(c >= MASS_CASUALTY for c in casualties),
-        "us_strikes": len(log.strikes),
-        "campaign_days": _time_in(log.trajectories.campaign, horizon, bool),
-        "crisis_days": _time_in(log.trajectories.escalation, horizon, lambda e: e >= 2),
-        "max_escalation": world.escalation.max_level,
-        "drawdown_complete": completion is not None,
-        "completion_day": float("nan") if completion is None else completion,
-        "slip_days": forces.slip_days(),
-        "accelerated": forces.accelerated,
-        "option_cancelled": forces.option_cancelled,
-        "residual_personnel": forces.total,
-        "political_pressure_peak": world.politics.peak,
-        "isis_attacks": len(log.isis_attacks),
-        "isis_resurgence": _resurgence(
-            log.isis_attacks, world.isis.baseline_30, world.scenario.isis.resurgence_factor
-        ),
-    }
+    trajectories = log.trajectories
+    decided = {c.kind for c in log.changes if c.time < window}
+    slip = forces.slip_days()
+    planned_end = forces.planned_end
+    outcomes: dict[str, Any] = _period(world, 0.0, window)
+    outcomes.update(
+        max_escalation=max(level for t, level in trajectories.escalation if t < window),
+        drawdown_complete=completion is not None and completion <= window,
+        completion_day=completion,
+        completion_censored=completion is None,
+        completed_on_time=not forces.has_plan
+        or (completion is not None and completion <= planned_end + 1e-9),
+        slip_days=slip,
+        accelerated="accelerated" in decided,
+        option_cancelled="option_cancelled" in decided,
+        residual_personnel=_value_at(trajectories.personnel, window + 1e-9),
+        political_pressure_peak=_pressure_peak(trajectories.pressure, window)
+        if world.politics.enabled
+        else 0.0,
+    )
+    ordered = {name: outcomes[name] for name in _WINDOW_SPECS}
+    follow_on = _period(world, window, world.horizon) if world.horizon > window else {}
+    for name in FOLLOW_ON_OUTCOMES:
+        ordered[name] = follow_on.get(name.removesuffix(FOLLOW_ON_SUFFIX))
+    return ordered
 
 
-def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int = 0) -> Replication:
-    """Run one replication from an explicit seed sequence (the runners' entry point)."""
+def build_world(scenario: Scenario, seed: np.random.SeedSequence) -> World:
+    """The world of one replication, elaborated and started but not yet run."""
     world = World(scenario, Streams.spawn(seed))
     # Construction order is irrelevant to randomness (each mechanism has its own stream);
     # the components reference each other, so all exist before any starts.
@@ -143,6 +255,12 @@ def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int =
         world.escalation,
     ):
         component.start()
+    return world
+
+
+def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int = 0) -> Replication:
+    """Run one replication from an explicit seed sequence (the runners' entry point)."""
+    world = build_world(scenario, seed)
     world.env.run(until=world.horizon)
     world.politics.finish()
     world.isis.finish()

@@ -42,8 +42,10 @@ class World:
         self.scenario = scenario
         self.streams = streams
         self.log = Log()
-        self.horizon = float(scenario.window.days)
-        """Length of the window (days); the run stops there."""
+        self.window_days = float(scenario.window_days)
+        """Length of the drawdown window (days): the outcome columns cover [0, window_days)."""
+        self.horizon = float(scenario.horizon_days)
+        """Days simulated, the follow-on included; the run stops there."""
 
     @property
     def now(self) -> float:

@@ -51,11 +51,33 @@ def mark_plan(ax: Axes, scenario: Scenario, phases: bool = True) -> None:
         ax.axvline(shock.date, color=color, lw=0.8, ls="--", alpha=0.7)  # type: ignore[arg-type]
     if scenario.shocks.scheduled:
         ax.plot([], [], color=SHOCK_COLOR, lw=0.8, ls="--", label="scheduled shock")
+    mark_window_end(ax, scenario)
+
+
+def window_end_date(scenario: Scenario) -> date:
+    """The first day after the drawdown window (where the follow-on begins)."""
+    return scenario.window.end + timedelta(days=1)
+
+
+def mark_window_end(ax: Axes, scenario: Scenario) -> None:
+    """A solid line where the drawdown window ends and the follow-on period begins."""
+    if scenario.follow_on is None:
+        return
+    ax.axvline(
+        window_end_date(scenario),  # type: ignore[arg-type]
+        color="0.25",
+        lw=1.1,
+        ls="-",
+        label="window end (follow-on after)",
+        zorder=1,
+    )
 
 
 def date_axis(ax: Axes) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=2))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    """Month ticks that stay readable over one year or several (concise labels)."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def save(fig: Figure, path: Path) -> Path:

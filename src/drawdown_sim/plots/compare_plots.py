@@ -8,14 +8,24 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..model.series import UNITS
 from ._common import date_axis, mark_plan, new_axes, save
+from .completion_plots import plot_completion
 
 if TYPE_CHECKING:
     from ..comparison import Comparison
+
+
+def label(outcome: str) -> str:
+    """A readable label for an outcome column, follow-on included."""
+    base = outcome.removesuffix("_follow_on")
+    text = OUTCOME_LABELS.get(base, base.replace("_", " "))
+    return f"{text} (follow-on)" if base != outcome else text
+
 
 OUTCOME_LABELS = {
     "attacks": "militia attacks",
@@ -28,7 +38,8 @@ OUTCOME_LABELS = {
     "option_cancelled": "P(option cancelled)",
     "political_pressure_peak": "peak political pressure",
 }
-PANELS = ("attacks", "casualties", "slip_days", "isis_attacks")
+PANELS = ("attacks", "casualties", "isis_attacks")
+"""Outcomes drawn per option: over the window, then (with a follow-on) over the follow-on."""
 
 
 def _title(comparison: Comparison) -> str:
@@ -41,8 +52,12 @@ def _title(comparison: Comparison) -> str:
 
 def _values(comparison: Comparison, option: str, outcome: str) -> np.ndarray:
     o = comparison.results[option].outcomes
-    v = (o["killed"] + o["wounded"]) if outcome == "casualties" else o[outcome]
-    values = v.to_numpy(dtype=float)
+    if outcome.startswith("casualties"):
+        suffix = outcome.removeprefix("casualties")
+        v = o[f"killed{suffix}"] + o[f"wounded{suffix}"]
+    else:
+        v = o[outcome]
+    values = v.to_numpy(dtype=float, na_value=np.nan)
     return values[np.isfinite(values)]
 
 
@@ -59,10 +74,10 @@ def plot_option_distributions(
         sample = values[rng.permutation(values.size)[:300]]
         ax.scatter(i + rng.uniform(-0.18, 0.18, sample.size), sample, s=4, alpha=0.3, color="C0")
         ax.scatter([i], [values.mean()], marker="D", color="C3", zorder=3, s=25)
-    ax.set_ylabel(OUTCOME_LABELS.get(outcome, outcome))
+    ax.set_ylabel(label(outcome))
     ax.tick_params(axis="x", rotation=20)
     ax.set_title(
-        OUTCOME_LABELS.get(outcome, outcome).capitalize() + " (whiskers 5-95%, diamond = mean)",
+        label(outcome).capitalize() + " (whiskers 5-95%, diamond = mean)",
         fontsize=9,
     )
     return ax
@@ -78,39 +93,70 @@ def plot_forest(comparison: Comparison, outcome: str = "attacks", ax: Axes | Non
     ax.errorbar(rows["diff_mean"], y, xerr=err, fmt="o", color="C0", capsize=3)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(y, rows["option"])
-    ax.set_xlabel(f"{OUTCOME_LABELS.get(outcome, outcome)}: option - {comparison.reference}")
+    ax.set_xlabel(f"{label(outcome)}: option - {comparison.reference}")
     ax.set_title(f"{outcome}: paired difference, 95% interval", fontsize=9)
     return ax
 
 
+def _paired_totals(comparison: Comparison, option: str, outcome: str) -> pd.Series:
+    """Per replication, ``outcome`` over the whole horizon (window plus any follow-on)."""
+    o = comparison.results[option].outcomes.set_index("replication")
+    parts = ["killed", "wounded"] if outcome == "casualties" else [outcome]
+    columns = parts + ([f"{p}_follow_on" for p in parts] if _has_follow_on(comparison) else [])
+    return o[columns].astype(float).sum(axis=1, skipna=False)
+
+
 def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
-    """Coalition casualties against ISIS attacks: option means with 5-95% intervals."""
-    ax = new_axes(ax, (7, 5))
+    """The decision: each option's paired mean difference to the reference in coalition
+    casualties (x) and ISIS attacks (y), with 95% intervals as a cross (normal approximation
+    to the paired mean); quadrants say which way is better."""
+    ax = new_axes(ax, (8, 5.5))
+    reference = comparison.reference
+    period = "window + follow-on" if _has_follow_on(comparison) else "window"
+    ref_x = _paired_totals(comparison, reference, "casualties")
+    ref_y = _paired_totals(comparison, reference, "isis_attacks")
     for i, option in enumerate(comparison.options):
-        x = _values(comparison, option, "casualties")
-        y = _values(comparison, option, "isis_attacks")
-        xerr = [[x.mean() - np.quantile(x, 0.05)], [np.quantile(x, 0.95) - x.mean()]]
-        yerr = [[y.mean() - np.quantile(y, 0.05)], [np.quantile(y, 0.95) - y.mean()]]
+        if option == reference:
+            continue
+        dx = (_paired_totals(comparison, option, "casualties") - ref_x).dropna().to_numpy()
+        dy = (_paired_totals(comparison, option, "isis_attacks") - ref_y).dropna().to_numpy()
+        if dx.size < 2 or dy.size < 2:
+            continue
+        hx = 1.96 * dx.std(ddof=1) / np.sqrt(dx.size)
+        hy = 1.96 * dy.std(ddof=1) / np.sqrt(dy.size)
         ax.errorbar(
-            [x.mean()],
-            [y.mean()],
-            xerr=xerr,
-            yerr=yerr,
+            [dx.mean()],
+            [dy.mean()],
+            xerr=[[hx], [hx]],
+            yerr=[[hy], [hy]],
             fmt="o",
-            capsize=3,
+            capsize=4,
             color=f"C{i}",
             label=option,
-            alpha=0.9,
+            ms=7,
         )
         ax.annotate(
-            option, (x.mean(), y.mean()), textcoords="offset points", xytext=(6, 6), fontsize=8
+            option, (dx.mean(), dy.mean()), textcoords="offset points", xytext=(7, 5), fontsize=8
         )
-    ax.set_xlabel("coalition killed + wounded in the window (mean, 5-95%)")
-    ax.set_ylabel("ISIS attacks on Iraqi forces (mean, 5-95%)")
-    ax.set_title(
-        f"Trade-off: coalition casualties vs ISIS attacks ({_title(comparison)})", fontsize=9
+    ax.axhline(0, color="0.4", lw=0.8)
+    ax.axvline(0, color="0.4", lw=0.8)
+    ax.margins(0.25)
+    corners = (
+        (0.02, 0.04, "left", "bottom", "fewer casualties,\nfewer ISIS attacks"),
+        (0.98, 0.96, "right", "top", "more casualties,\nmore ISIS attacks"),
+        (0.02, 0.96, "left", "top", "fewer casualties,\nmore ISIS attacks"),
+        (0.98, 0.04, "right", "bottom", "more casualties,\nfewer ISIS attacks"),
     )
-    ax.legend(fontsize=8)
+    for x, y, ha, va, text in corners:
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="0.45")
+    ax.set_xlabel(f"coalition killed + wounded, {period}: option - {reference} (paired mean)")
+    ax.set_ylabel(f"ISIS attacks on Iraqi forces, {period}: option - {reference}")
+    ax.set_title(
+        f"Trade-off against {reference}: paired mean differences, 95% intervals\n"
+        f"{_title(comparison)}",
+        fontsize=9,
+    )
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
@@ -130,7 +176,7 @@ def plot_overlaid_fans(
     date_axis(ax)
     ax.set_ylabel(UNITS[series])
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_title(
         f"{series.replace('_', ' ').capitalize()} by option (median, 25-75%; {_title(comparison)})",
         fontsize=9,
@@ -138,18 +184,35 @@ def plot_overlaid_fans(
     return ax
 
 
-FOREST_PANELS = ("attacks", "wounded", "slip_days", "isis_attacks")
+FOREST_PANELS = ("attacks", "wounded", "isis_attacks")
+
+
+def _has_follow_on(comparison: Comparison) -> bool:
+    return comparison.results[comparison.reference].scenario.follow_on is not None
 
 
 def _grid(comparison: Comparison, draw: str) -> Figure:
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), layout="constrained")
-    panels = PANELS if draw == "box" else FOREST_PANELS
-    for ax, outcome in zip(axes.flat, panels, strict=True):
-        if draw == "box":
-            plot_option_distributions(comparison, outcome, ax=ax)
-        else:
-            plot_forest(comparison, outcome, ax=ax)
-    fig.suptitle(_title(comparison), fontsize=10)
+    """One row for the window and, with a follow-on period, one for the follow-on."""
+    base = PANELS if draw == "box" else FOREST_PANELS
+    rows = [("", "the window")]
+    if _has_follow_on(comparison):
+        rows.append(("_follow_on", "the follow-on"))
+    fig, axes = plt.subplots(
+        len(rows), len(base), figsize=(15, 4.2 * len(rows)), layout="constrained", squeeze=False
+    )
+    for (suffix, period), row in zip(rows, axes, strict=True):
+        for ax, outcome in zip(row, base, strict=True):
+            if draw == "box":
+                plot_option_distributions(comparison, f"{outcome}{suffix}", ax=ax)
+            else:
+                plot_forest(comparison, f"{outcome}{suffix}", ax=ax)
+            text = label(outcome)
+            what = "paired difference, 95% interval" if draw != "box" else ""
+            ax.set_title(
+                f"{text[0].upper()}{text[1:]}, {period}" + (f": {what}" if what else ""), fontsize=9
+            )
+    note = "whiskers 5-95%, diamond = mean" if draw == "box" else "option minus reference"
+    fig.suptitle(f"{_title(comparison)} ({note})", fontsize=10)
     return fig
 
 
@@ -166,4 +229,6 @@ def write_compare_plots(comparison: Comparison) -> list[Path]:
     plot_overlaid_fans(comparison, "personnel", ax=axes[0])
     plot_overlaid_fans(comparison, "attack_intensity", ax=axes[1])
     written.append(save(fig, folder / "fans.png"))
+    ax = plot_completion(comparison.results)
+    written.append(save(ax.figure, folder / "completion.png"))  # type: ignore[arg-type]
     return written

@@ -12,12 +12,13 @@ from matplotlib.figure import Figure
 from ..model.series import UNITS
 from ..results import Results
 from ._common import date_axis, day_dates, mark_plan, new_axes, save
+from .completion_plots import plot_completion
 
 FAN_SERIES = ("personnel", "attack_intensity", "political_pressure")
 DISTRIBUTIONS = {
     "attacks": ("Militia attacks", "attacks in the window"),
     "casualties": ("Coalition casualties", "killed + wounded"),
-    "slip_days": ("Drawdown slip", "days after the planned end"),
+    "slip_days": ("Drawdown slip (finished runs)", "days after the planned end"),
     "isis_attacks": ("ISIS attacks on Iraqi forces", "attacks in the window"),
 }
 LEVEL_COLORS = ("#4daf4a", "#ffd92f", "#fc8d62", "#b2182b")
@@ -115,7 +116,7 @@ def plot_trace(results: Results, replication: int | None = None, ax: Axes | None
     e = events[events["replication"] == replication]
     scenario = results.scenario
     ax = new_axes(ax, (11, 5))
-    horizon = scenario.window.days
+    horizon = scenario.horizon_days
 
     def steps(kind: str, initial: str) -> tuple[np.ndarray, np.ndarray]:
         rows = e[e["kind"].isin([initial, kind])]
@@ -184,6 +185,9 @@ def write_run_plots(results: Results) -> list[Path]:
         written.append(save(ax.figure, folder / f"fan_{series}.png"))  # type: ignore[arg-type]
     ax = plot_escalation(results)
     written.append(save(ax.figure, folder / "escalation.png"))  # type: ignore[arg-type]
+    if results.scenario.planned_end_day is not None:
+        ax = plot_completion({results.name: results})
+        written.append(save(ax.figure, folder / "completion.png"))  # type: ignore[arg-type]
     written.append(save(plot_distributions(results), folder / "distributions.png"))
     if results.events is not None and not results.events.empty:
         ax = plot_trace(results)

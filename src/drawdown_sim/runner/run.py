@@ -180,7 +180,7 @@ def _run_locked(
         return Results.load(directory.root)  # already complete: nothing to resume
     directory.root.mkdir(parents=True, exist_ok=True)
     first_chunk = _prepare(directory, config, resume, force)
-    bands = Bands(scenario.window.days, scenario.initial_personnel)
+    bands = Bands(scenario.horizon_days, scenario.initial_personnel)
     if first_chunk < 0:
         first_chunk = directory.load_checkpoint(bands)
     chunks = math.ceil(reps / CHUNK_SIZE)
@@ -200,7 +200,7 @@ def _run_locked(
         done += len(result.rows) + len(result.failures)
         if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS or result.index == chunks - 1:
             directory.save_checkpoint(bands, result.index + 1)
-            last_checkpoint = -math.inf  # the first chunk is checkpointed at once
+            last_checkpoint = time.perf_counter()
         if progress is not None:
             progress(done, reps)
 
@@ -208,9 +208,9 @@ def _run_locked(
     elapsed = time.perf_counter() - clock
     series = pd.DataFrame(
         {
-            "day": range(scenario.window.days),
+            "day": range(scenario.horizon_days),
             "date": [
-                scenario.window.start + timedelta(days=d) for d in range(scenario.window.days)
+                scenario.window.start + timedelta(days=d) for d in range(scenario.horizon_days)
             ],
             **bands.table(),
         }

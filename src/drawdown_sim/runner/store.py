@@ -31,8 +31,18 @@ from .bands import Bands
 ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
 OUTCOME_SCHEMA = pa.schema(
-    [("replication", pa.int64()), ("seed", pa.string())]
-    + [(name, ARROW_TYPES[spec.kind]) for name, spec in OUTCOME_SPECS.items()]
+    [
+        pa.field("replication", pa.int64(), metadata={"description": "Replication index r"}),
+        pa.field("seed", pa.string(), metadata={"description": "Root seed / replication"}),
+    ]
+    + [
+        pa.field(
+            name,
+            ARROW_TYPES[spec.kind],
+            metadata={"unit": spec.unit, "description": spec.description},
+        )
+        for name, spec in OUTCOME_SPECS.items()
+    ]
 )
 EVENT_SCHEMA = pa.schema(
     [

@@ -40,6 +40,17 @@ class Window(Section):
         return float((day - self.start).days)
 
 
+class FollowOn(Section):
+    """A follow-on period simulated after the drawdown window, so that what each option keeps
+    is seen after the drawdown; outcomes over it are reported as ``<outcome>_follow_on``."""
+
+    end: date = Field(
+        description="Last day of the follow-on period (ISO date, after window.end). The shipped "
+        "scenarios use 2026-09-30: the joint statement keeps the mission supporting Syria, "
+        "from Erbil, to September 2026 (reference/events_2023_2025.csv, 2024-09-27).",
+    )
+
+
 class Site(Section):
     """A coalition site in Iraq."""
 
@@ -60,6 +71,17 @@ class Site(Section):
         le=1.0,
         description="Base interception probability of the site's air defence, multiplied by "
         "the weapon factor (militia.interception). Assumption.",
+    )
+    attack_propensity: float = Field(
+        1.0,
+        ge=0.0,
+        le=100.0,
+        description="Relative militia attack propensity per unit of exposure "
+        "(dimensionless; 1 = a federal base). A site's share of attacks is proportional to "
+        "attack_propensity x personnel^a. Of the attacks the 2023-24 reporting places at a "
+        "named site in Iraq, 5 hit Ain al-Asad and 1 Erbil (reference/events_2023_2025.csv): "
+        "per unit of exposure Erbil drew about 0.15 of Ain al-Asad's rate. The shipped "
+        "scenarios give Kurdistan sites 0.2 (one event is weak evidence) and sweep it.",
     )
 
 
@@ -103,10 +125,16 @@ class Drawdown(Section):
     movement_days: PositiveDays = Field(
         2.0, description="Exposure window of one movement (days). Assumption."
     )
-    movement_exposure: Rate = Field(
-        3.0,
-        description="Attack hazard multiplier of personnel in transit relative to the same "
-        "personnel on a defended base (dimensionless). Assumption: convoys are softer targets.",
+    movement_exposure: float = Field(
+        0.1,
+        ge=0.0,
+        le=10.0,
+        description="Exposure added by one full movement (movement_size personnel) while on "
+        "the road, as a share of the whole presence's exposure at the window start "
+        "(dimensionless; a smaller load counts pro rata). Independent of the sites' exponent "
+        "militia.exposure_exponent. Assumption: a convoy or airlift is a soft target for a "
+        "couple of days, drawing a tenth of the attacks the whole posture draws; swept in "
+        "the baseline's uncertainties.",
     )
     hold_at_escalation: int | None = Field(
         3,
@@ -141,8 +169,11 @@ class Advisory(Section):
     from_: date | None = Field(
         None,
         alias="from",
-        description="Date the option's mission takes effect if before the drawdown completes "
-        "(ISO date; null: at completion).",
+        description="Date from which the personnel the option keeps carry its mission (ISO "
+        "date; null: the last phase's planned end, or the window start when there is no "
+        "plan). A fixed date rather than the realised completion, so that finishing early is "
+        "not penalised and slipping is not rewarded. Personnel above the residual keep the "
+        "pre-drawdown counter-terrorism mission until they leave.",
     )
 
     @model_validator(mode="after")

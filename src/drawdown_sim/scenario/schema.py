@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from ._base import Section, about
-from .forces import Advisory, Drawdown, Site, Window
+from .forces import Advisory, Drawdown, FollowOn, Site, Window
 from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
 
 Path = tuple[str | int, ...]
@@ -94,6 +94,12 @@ class Scenario(Section):
     )
     description: str = Field("", description="What the scenario represents.")
     window: Window = Field(default_factory=Window, description=about(Window))  # type: ignore[arg-type]
+    follow_on: FollowOn | None = Field(
+        None,
+        description="Optional follow-on period after the window (null: none). The simulation "
+        "runs through it; the outcome columns keep their meaning over the window and each "
+        "count and duration also gets a <outcome>_follow_on column over the follow-on.",
+    )
     replications: int = Field(2000, ge=1, description="Default number of replications.")
     seed: int = Field(
         20240906,
@@ -129,6 +135,38 @@ class Scenario(Section):
     def to_data(self) -> dict[str, Any]:
         """Plain JSON-able data (dates as ISO strings), without ``extends``."""
         return self.model_dump(mode="json", by_alias=True, exclude={"extends"})
+
+    @property
+    def window_days(self) -> int:
+        """Length of the drawdown window (days, end date included)."""
+        return self.window.days
+
+    @property
+    def horizon_days(self) -> int:
+        """Days simulated: the window plus the follow-on period, if any."""
+        if self.follow_on is None:
+            return self.window.days
+        return (self.follow_on.end - self.window.start).days + 1
+
+    @property
+    def horizon_end(self) -> date:
+        """Last day simulated (the follow-on's end, or the window's)."""
+        return self.follow_on.end if self.follow_on is not None else self.window.end
+
+    @property
+    def planned_end_day(self) -> float | None:
+        """Day offset of the last phase's planned end; None without a plan that runs."""
+        if not self.drawdown.enabled or not self.drawdown.phases:
+            return None
+        return self.window.offset(self.drawdown.phases[-1].end)
+
+    def final_personnel(self) -> dict[str, int]:
+        """Personnel each site holds once every phase's targets are reached."""
+        final = {site.name: site.personnel for site in self.sites}
+        if self.drawdown.enabled:
+            for phase in self.drawdown.phases:
+                final.update(phase.targets)
+        return final
 
     @property
     def initial_personnel(self) -> int:
@@ -184,6 +222,11 @@ def get_dotted(data: Any, key: str) -> Any:
 
 def _inside(window: Window, day: date) -> bool:
     return window.start <= day <= window.end
+
+
+MAX_HORIZON_YEARS = 30
+"""Longest simulated horizon (window plus follow-on): the model describes a drawdown and
+what follows it, not a century; a bound also keeps daily series bounded in memory."""
 
 
 def cross_section_problems(s: Scenario) -> list[Problem]:
@@ -257,13 +300,37 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
                     "the same",
                 )
             )
-    if s.advisory.from_ is not None and not _inside(w, s.advisory.from_):
-        problems.append(Problem(("advisory", "from"), f"{s.advisory.from_} is outside {span}"))
+    # Events may fall anywhere in the simulated horizon, the follow-on included.
+    valid_follow_on = s.follow_on is not None and s.follow_on.end > w.end
+    horizon = Window(start=w.start, end=s.horizon_end) if valid_follow_on else w
+    horizon_span = f"the simulated period {w.start} to {s.horizon_end}"
+    if s.follow_on is not None and s.follow_on.end <= w.end:
+        problems.append(
+            Problem(
+                ("follow_on", "end"),
+                f"{s.follow_on.end} must be after window.end ({w.end}): the follow-on period "
+                "comes after the drawdown window",
+            )
+        )
+    if s.horizon_days > MAX_HORIZON_YEARS * 366:
+        problems.append(
+            Problem(
+                ("follow_on", "end") if s.follow_on else ("window", "end"),
+                f"the simulated period of {s.horizon_days:,} days is longer than "
+                f"{MAX_HORIZON_YEARS} years; shorten the window or the follow-on",
+            )
+        )
+    if s.advisory.from_ is not None and not _inside(horizon, s.advisory.from_):
+        problems.append(
+            Problem(("advisory", "from"), f"{s.advisory.from_} is outside {horizon_span}")
+        )
 
     for i, shock in enumerate(s.shocks.scheduled):
-        if not _inside(w, shock.date):
+        if not _inside(horizon, shock.date):
             problems.append(
-                Problem(("shocks", "scheduled", i, "date"), f"{shock.date} is outside {span}")
+                Problem(
+                    ("shocks", "scheduled", i, "date"), f"{shock.date} is outside {horizon_span}"
+                )
             )
 
     if not problems:  # bounds are only worth checking on an otherwise valid scenario

@@ -411,10 +411,13 @@ class Isis(Section):
         description="Time constant of the capacity's response to the presence (days): "
         "capability erodes slowly. Assumption.",
     )
-    resurgence_factor: float = Field(
-        2.0,
+    resurgence_false_alarm: float = Field(
+        0.05,
         gt=0.0,
-        description="Resurgence: some 30-day window holds more than this times the 30-day "
-        "expectation at the initial capacity. 2.0 because the largest of a year's sliding "
-        "30-day Poisson counts routinely exceeds 1.5x its mean by chance alone.",
+        lt=0.5,
+        description="Resurgence: the largest 30-day ISIS count of a period reaches a "
+        "threshold that a constant rate at the initial capacity reaches over the same "
+        "period with at most this probability (scan statistic, Naus 1982). So at constant "
+        "capacity a resurgence is a false alarm with at most this probability "
+        "(dimensionless).",
     )

@@ -1,0 +1,147 @@
+"""Drawdown completion as a right-censored outcome.
+
+A plan unfinished at the end of the simulated horizon has no completion day: it is censored
+there, not capped. Its distribution is estimated by Kaplan-Meier (``scipy.stats.ecdf`` with
+``CensoredData``); a quantile the estimate never reaches (more than 1 - q of the runs still
+unfinished) is reported as not reached rather than guessed. Probabilities come with Wilson
+score intervals (``scipy.stats.binomtest``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its 95% interval; NaN where it cannot be estimated."""
+
+    value: float
+    low: float
+    high: float
+
+    @property
+    def reached(self) -> bool:
+        return not math.isnan(self.value)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The Kaplan-Meier CDF of completion: P(complete by day t), with a pointwise 95% band."""
+
+    days: NDArray[np.float64]
+    cdf: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    censored_at: float  # the end of the horizon (days)
+    censored_share: float
+
+
+@dataclass(frozen=True)
+class CompletionSummary:
+    """What an analyst asks of a drawdown plan's completion, over a run's replications."""
+
+    runs: int
+    by_planned_end: Estimate  # P(complete by the last phase's planned end)
+    by_window_end: Estimate  # P(complete by the end of the window)
+    censored: Estimate  # P(unfinished at the end of the horizon)
+    median_day: Estimate  # Kaplan-Meier median completion day (days from window start)
+    median_slip: Estimate  # Kaplan-Meier median slip (days after the planned end)
+    curve: Curve
+
+
+def proportion(successes: int, trials: int) -> Estimate:
+    """A share with its Wilson score interval."""
+    from scipy.stats import binomtest
+
+    if trials == 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    interval = binomtest(successes, trials).proportion_ci(CONFIDENCE, method="wilson")
+    return Estimate(successes / trials, float(interval.low), float(interval.high))
+
+
+def kaplan_meier(values: ArrayLike, censored_at: float) -> Curve:
+    """The Kaplan-Meier CDF of ``values`` (NaN: censored at ``censored_at``)."""
+    from scipy.stats import CensoredData, ecdf
+
+    x = np.asarray(values, dtype=float)
+    done = x[~np.isnan(x)]
+    unfinished = int(np.isnan(x).sum())
+    if done.size == 0:
+        empty = np.zeros(0)
+        return Curve(empty, empty, empty, empty, censored_at, 1.0 if x.size else 0.0)
+    data = CensoredData(uncensored=done, right=np.full(unfinished, censored_at))
+    result = ecdf(data).cdf
+    with warnings.catch_warnings():
+        # The log-log band is undefined where the estimate is 0 or 1; there Greenwood's
+        # variance is zero, so the band collapses onto the estimate (filled in below).
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = result.confidence_interval(CONFIDENCE)
+    cdf = np.asarray(result.probabilities, dtype=float)
+    low = np.asarray(band.low.probabilities, dtype=float)
+    high = np.asarray(band.high.probabilities, dtype=float)
+    return Curve(
+        np.asarray(result.quantiles, dtype=float),
+        cdf,
+        np.where(np.isnan(low), cdf, low),
+        np.where(np.isnan(high), cdf, high),
+        censored_at,
+        unfinished / x.size,
+    )
+
+
+def _first_reaching(days: NDArray[np.float64], cdf: NDArray[np.float64], q: float) -> float:
+    reached = np.flatnonzero(cdf >= q - 1e-12)
+    return float(days[reached[0]]) if reached.size else math.nan
+
+
+def quantile(curve: Curve, q: float) -> Estimate:
+    """The q-quantile of the Kaplan-Meier estimate, with the interval read off its band.
+
+    NaN when the estimate never reaches q: too many runs are unfinished to say.
+    """
+    if curve.days.size == 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    return Estimate(
+        _first_reaching(curve.days, curve.cdf, q),
+        _first_reaching(curve.days, curve.high, q),
+        _first_reaching(curve.days, curve.low, q),
+    )
+
+
+def summarize_completion(
+    completion_day: ArrayLike,
+    planned_end: float | None,
+    window_days: float,
+    horizon_days: float,
+) -> CompletionSummary:
+    """Completion of a plan over a run.
+
+    Args:
+        completion_day: per replication, the completion day (NaN or None: censored).
+        planned_end: the last phase's planned end (days), None when there is no plan.
+        window_days: length of the drawdown window (days).
+        horizon_days: the simulated horizon, where unfinished plans are censored (days).
+    """
+    x = np.array(completion_day, dtype=float)
+    runs = x.size
+    finished = ~np.isnan(x)
+    end = 0.0 if planned_end is None else planned_end
+    curve = kaplan_meier(x, horizon_days)
+    slips = kaplan_meier(x - end, horizon_days - end)
+    return CompletionSummary(
+        runs=runs,
+        by_planned_end=proportion(int((finished & (x <= end + 1e-9)).sum()), runs),
+        by_window_end=proportion(int((finished & (x <= window_days)).sum()), runs),
+        censored=proportion(int((~finished).sum()), runs),
+        median_day=quantile(curve, 0.5),
+        median_slip=quantile(slips, 0.5),
+        curve=curve,
+    )

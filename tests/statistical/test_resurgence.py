@@ -1,0 +1,60 @@
+"""ISIS resurgence: a false alarm at constant capacity with at most the stated probability.
+
+The old rule (a 30-day count above twice its mean) fired in about 16% of replications at a
+constant rate, because the largest of a year's sliding 30-day counts routinely sits far above
+the mean. The threshold now comes from the scan statistic of the constant-rate process.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from drawdown_sim.model.scan import max_window_count, scan_tail, scan_threshold
+from tests.helpers import outcome, replicate, scenario
+
+pytestmark = pytest.mark.statistical
+
+
+@pytest.mark.parametrize(("rate", "days"), [(0.3, 395), (0.6, 365), (0.05, 365)])
+def test_naus_approximation_matches_a_simulated_scan_statistic(rate, days):
+    rng = np.random.default_rng(7)
+    sims = 6000
+    maxima = np.empty(sims, dtype=int)
+    for i in range(sims):
+        times = np.sort(rng.uniform(0.0, days, rng.poisson(rate * days)))
+        maxima[i] = max_window_count(times, 0.0, days, 30.0)
+    psi, windows = 30 * rate, days / 30
+    for k in range(int(psi) + 2, int(psi) + 12, 3):
+        p = scan_tail(k, psi, windows)
+        se = math.sqrt(max(p * (1 - p), 1e-4) / sims)
+        # 4 standard errors plus the approximation's own small error.
+        assert abs((maxima >= k).mean() - p) < 4 * se + 0.005, (k, p, (maxima >= k).mean())
+
+
+def test_threshold_is_the_smallest_count_within_the_false_alarm_rate():
+    k = scan_threshold(9.0, 395 / 30, 0.05)
+    assert scan_tail(k, 9.0, 395 / 30) <= 0.05 < scan_tail(k - 1, 9.0, 395 / 30)
+
+
+def test_false_alarm_rate_at_constant_capacity_is_at_most_five_percent():
+    # status_quo keeps everyone on the same mission: the capacity, hence the ISIS rate, is
+    # constant over the window and the follow-on.
+    s = scenario(
+        "status_quo", "militia.enabled=false", "politics.enabled=false", "shocks.enabled=false"
+    )
+    reps = replicate(s, 3000, seed=31)
+    psi = 30 * s.isis.base_rate  # capacity 1 (2,500 personnel exceed full support)
+    for column, days in (
+        ("isis_resurgence", s.window_days),
+        ("isis_resurgence_follow_on", s.horizon_days - s.window_days),
+    ):
+        alarms = outcome(reps, column)
+        k = scan_threshold(psi, days / 30, s.isis.resurgence_false_alarm)
+        expected = scan_tail(k, psi, days / 30)
+        se = math.sqrt(expected * (1 - expected) / alarms.size)
+        assert expected <= 0.05
+        assert abs(alarms.mean() - expected) < 4 * se + 0.005, (column, alarms.mean(), expected)
+        assert alarms.mean() < 0.05 + 3 * se
