@@ -14,27 +14,45 @@ from importlib.resources import files
 
 import numpy as np
 
+from .fitting import HawkesFit, fit_tallies
 from .scenario import Scenario
 
 RESTRAINT_ATTACKS, RESTRAINT_DAYS = 2, 163
 """Reference README: in Iraq only 2 attacks from 2024-02-04 to 2024-07-16."""
 
-CASUALTIES, CASUALTY_ATTACKS, KILLED = 186, 170, 3
-"""Reference README: 186 killed or injured over about 170 attacks, 3 killed (Tower 22)."""
+TOWER_22_KILLED, TOWER_22_INJURED = 3, 40
+"""Tower 22 (Jordan, 2024-01-28): counted in the 186 but not at an Iraqi or Syrian base."""
 
-MASS_CASUALTY_EVENTS = 2
-"""Attacks with >= 5 casualties in the reference: Tower 22 and 2024-08-05 (7 injured)."""
+CASUALTIES, CASUALTY_ATTACKS = 186 - 43, 169
+"""Killed or injured in Iraq and Syria, Oct 2023 - Feb 2024: 186 in all less Tower 22's 43,
+over about 170 attacks less Tower 22."""
+
+KILLED_IRAQ_SYRIA = 0
+"""Nobody was killed in Iraq or Syria in that period: all 3 deaths were at Tower 22."""
+
+MASS_CASUALTY_EVENTS, MASS_CASUALTY_ATTACKS = 1, 180
+"""Attacks in Iraq and Syria with >= 5 casualties, Oct 2023 - Aug 2024: 2024-08-05 (7
+injured), over about 180 attacks (170 by February, about 10 more by August)."""
 
 
 @dataclass(frozen=True)
 class Check:
-    """A reference figure and the scenario's value for it."""
+    """A reference figure (with its 95% interval where it is a count) and the model's value."""
 
     name: str
     unit: str
     reference: float
     model: float
     source: str
+    low: float = float("nan")
+    high: float = float("nan")
+
+    @property
+    def inside(self) -> bool | None:
+        """Whether the model's value lies in the reference interval (None: no interval)."""
+        if self.low != self.low:
+            return None
+        return self.low <= self.model <= self.high
 
 
 def _attack_counts() -> list[dict[str, str]]:
@@ -59,52 +77,114 @@ def campaign_rate_in_iraq() -> tuple[float, str]:
     return rate, source
 
 
-def checks(scenario: Scenario, draws: int = 200_000, seed: int = 0) -> list[Check]:
+def campaign_kernel_fit(imputations: int = 20) -> HawkesFit:
+    """The Hawkes kernel fitted to the 2023-24 running totals (Iraq and Syria), 2023-10-17 to
+    2024-02-04: interval-censored, imputed within reporting intervals."""
+    rows = [r for r in _attack_counts() if r["date"] <= "2024-02-04"]
+    start = date.fromisoformat(rows[0]["date"])
+    days = [(date.fromisoformat(r["date"]) - start).days for r in rows]
+    counts = [int(r["cumulative_total"]) for r in rows]
+    return fit_tallies(days, counts, imputations=imputations, seed=1)
+
+
+def _poisson_interval(events: int, trials: int) -> tuple[float, float]:
+    """Exact (Garwood) 95% interval of a rate estimated from ``events`` in ``trials``."""
+    from scipy import stats
+
+    low = stats.chi2.ppf(0.025, 2 * events) / 2 / trials if events else 0.0
+    high = stats.chi2.ppf(0.975, 2 * events + 2) / 2 / trials
+    return float(low), float(high)
+
+
+def checks(
+    scenario: Scenario, draws: int = 200_000, seed: int = 0, fit: HawkesFit | None = None
+) -> list[Check]:
     """Compare the scenario's implied figures with the reference targets."""
+    from .hawkes import expected_count
     from .model.damage import Damage
 
     m = scenario.militia
     multiplier = scenario.escalation.attack_multiplier
-    stationary = 1.0 / (1.0 - m.branching_ratio)
+    beta = 1.0 / m.trigger_days
+
+    def implied(posture: str) -> float:
+        regime = m.campaign if posture == "campaign" else m.restraint
+        count = expected_count(
+            scenario.background_rate(posture) * multiplier.at(regime.reference_level),
+            m.branching_ratio,
+            beta,
+            regime.reference_days,
+        )
+        return count / regime.reference_days
+
     campaign, campaign_source = campaign_rate_in_iraq()
     air_defense = np.mean([site.air_defense for site in scenario.sites])
     damage = Damage(scenario, np.random.default_rng(seed))
     outcomes = np.array([damage.resolve(float(air_defense))[2:] for _ in range(draws)])
     per_attack = outcomes.sum(axis=1)
+    fit = campaign_kernel_fit() if fit is None else fit
+    mass_low, mass_high = _poisson_interval(MASS_CASUALTY_EVENTS, MASS_CASUALTY_ATTACKS)
+    killed_low, killed_high = _poisson_interval(KILLED_IRAQ_SYRIA, CASUALTIES)
+    n_low, n_high = fit.branching_ratio.interval()
+    t_low, t_high = fit.trigger_days.interval()
     return [
         Check(
-            "campaign attacks/day in Iraq (at crisis)",
+            "campaign attacks/day in Iraq (110 days from an empty history, at crisis)",
             "attacks/day",
             campaign,
-            m.background_rate.campaign * multiplier.crisis * stationary,
+            implied("campaign"),
             campaign_source,
         ),
         Check(
-            "restraint attacks/day in Iraq (at tense)",
+            "restraint attacks/day in Iraq (163 days, at tense)",
             "attacks/day",
             RESTRAINT_ATTACKS / RESTRAINT_DAYS,
-            m.background_rate.restraint * multiplier.tense * stationary,
+            implied("restraint"),
             "2 attacks in Iraq 2024-02-04 to 2024-07-16",
+            *_poisson_interval(RESTRAINT_ATTACKS, RESTRAINT_DAYS),
         ),
         Check(
-            "casualties per attack",
+            "branching ratio (fit to the 2023-24 tallies)",
+            "attacks per attack",
+            fit.branching_ratio.estimate,
+            m.branching_ratio,
+            f"maximum likelihood, {fit.imputations} imputations, +-{fit.branching_ratio.stderr:.2f}",
+            max(n_low, 0.0),
+            n_high,
+        ),
+        Check(
+            "mean trigger delay (fit to the 2023-24 tallies)",
+            "days",
+            fit.trigger_days.estimate,
+            m.trigger_days,
+            f"maximum likelihood, +-{fit.trigger_days.stderr:.1f} days",
+            max(t_low, 0.0),
+            t_high,
+        ),
+        Check(
+            "casualties per attack (Iraq and Syria)",
             "killed+wounded",
             CASUALTIES / CASUALTY_ATTACKS,
             float(per_attack.mean()),
-            "186 killed or injured over about 170 attacks",
+            "186 killed or injured less Tower 22's 43, over about 169 attacks",
+            *_poisson_interval(CASUALTIES, CASUALTY_ATTACKS),
         ),
         Check(
-            "share of attacks with >= 5 casualties",
+            "share of attacks with >= 5 casualties (Iraq and Syria)",
             "share",
-            MASS_CASUALTY_EVENTS / CASUALTY_ATTACKS,
+            MASS_CASUALTY_EVENTS / MASS_CASUALTY_ATTACKS,
             float((per_attack >= 5).mean()),
-            "Tower 22 and 2024-08-05 over about 170 attacks",
+            "2024-08-05 (7 injured) over about 180 attacks, Oct 2023 - Aug 2024",
+            mass_low,
+            mass_high,
         ),
         Check(
-            "share of casualties killed",
+            "share of casualties killed (Iraq and Syria)",
             "share",
-            KILLED / CASUALTIES,
+            KILLED_IRAQ_SYRIA / CASUALTIES,
             float(outcomes[:, 0].sum() / max(per_attack.sum(), 1)),
-            "3 of 186",
+            "0 of 143; Tower 22 (3 of 43, Jordan) not applied to Iraqi bases",
+            killed_low,
+            killed_high,
         ),
     ]

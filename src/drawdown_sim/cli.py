@@ -455,16 +455,126 @@ def calibrate_command(
     table = Table(
         title=f"Calibration of {scenario.name} against the reference data", title_justify="left"
     )
-    for column in ("figure", "reference", "model", "model/reference", "source"):
+    for column in ("figure", "reference [95% interval]", "model", "inside", "source"):
         table.add_column(
             column,
-            justify="right" if column in ("reference", "model", "model/reference") else "left",
+            justify="right" if column in ("reference [95% interval]", "model") else "left",
         )
     for check in checks(scenario):
-        ratio = check.model / check.reference if check.reference else float("nan")
+        interval = f" [{check.low:.3g}, {check.high:.3g}]" if check.inside is not None else ""
+        inside = {True: "yes", False: "NO", None: "-"}[check.inside]
         table.add_row(
-            check.name, f"{check.reference:.4g}", f"{check.model:.4g}", f"{ratio:.2f}", check.source
+            check.name,
+            f"{check.reference:.3g}{interval}",
+            f"{check.model:.3g}",
+            inside,
+            check.source,
         )
+    console.print(table)
+
+
+def _date_option(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail_input(f"{option}: {value[:40]!r} is not an ISO date (YYYY-MM-DD)")
+
+
+@app.command("fit")
+def fit_command(
+    events_file: Annotated[
+        Path, typer.Argument(help="CSV: one row per event, or running totals.", metavar="EVENTS")
+    ],
+    time_column: Annotated[
+        str | None,
+        typer.Option("--time-column", help="Column of dates, timestamps or days (default date)."),
+    ] = None,
+    count_column: Annotated[
+        str | None,
+        typer.Option(
+            "--count-column",
+            help="Column of running totals: fit the tallies as interval-censored counts.",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day observed (ISO date).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day observed (ISO date).")] = None,
+    imputations: Annotated[
+        int,
+        typer.Option("--imputations", min=1, max=1000, help="Placements of imputed times."),
+    ] = 20,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the imputations.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Fit an exponential-kernel Hawkes process by maximum likelihood (background rate per
+    day, branching ratio, mean trigger delay in days)."""
+    from .fitting import FitError, fit_daily_events, fit_event_times, fit_tallies
+    from .observed import ObservedDataError, read_event_log, read_tallies
+
+    first, last = _date_option(start, "--start"), _date_option(end, "--end")
+    try:
+        if count_column is not None:
+            tallies = read_tallies(events_file, count_column, time_column, first, last)
+            result = fit_tallies(
+                tallies.days(),
+                tallies.counts,
+                imputations=imputations,
+                seed=seed,
+                start=tallies.dates[0],
+                end=tallies.dates[-1],
+            )
+        else:
+            log = read_event_log(events_file, time_column, first, last)
+            if log.daily:
+                days = [float(int(t)) for t in log.times]
+                result = fit_daily_events(
+                    days, log.horizon, imputations, seed, start=log.start, end=log.end
+                )
+            else:
+                result = fit_event_times(log.times, log.horizon)
+    except (ObservedDataError, FitError) as error:
+        fail_input(str(error))
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    from rich.table import Table
+
+    from .console import console, number
+
+    table = Table(
+        title=f"Hawkes fit of {events_file.name}: {result.events} events over "
+        f"{number(result.days)} days ({result.method}"
+        + (f", {result.imputations} imputations" if result.imputations > 1 else "")
+        + ")",
+        title_justify="left",
+    )
+    for column in ("parameter", "estimate", "std. error", "95% interval", "unit"):
+        table.add_column(column, justify="left" if column in ("parameter", "unit") else "right")
+    for label, parameter, unit, floor, ceiling in (
+        ("background rate", result.background_rate, "events/day", 0.0, None),
+        ("branching ratio", result.branching_ratio, "events per event", 0.0, 1.0),
+        ("mean trigger delay", result.trigger_days, "days", 0.0, None),
+    ):
+        low, high = parameter.interval()
+        low = max(low, floor)
+        high = min(high, ceiling) if ceiling is not None else high
+        table.add_row(
+            label,
+            f"{parameter.estimate:.3g}",
+            f"{parameter.stderr:.2g}",
+            f"[{low:.3g}, {high:.3g}]",
+            unit,
+        )
+    table.caption = (
+        f"Time-rescaling Kolmogorov-Smirnov p-value {result.ks_pvalue:.2f} (below 0.05 rejects "
+        "the fitted model). "
+        "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
+    )
     console.print(table)
 
 

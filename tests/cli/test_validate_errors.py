@@ -28,12 +28,12 @@ VALID = textwrap.dedent("""\
           targets: {Alpha: 0}
     militia:
       branching_ratio: 0.4
-      background_rate: {restraint: 0.01, campaign: 0.3}
+      campaign: {attack_rate: 0.3, reference_days: 110, reference_level: 2}
     retaliation:
       p_volume: 0.2
 """)
 # Line numbers in VALID: 1 name, 6 Alpha, 7 Bravo, 10 phase name, 11 start, 12 end,
-# 13 targets, 15 branching_ratio, 16 background_rate, 18 p_volume.
+# 13 targets, 15 branching_ratio, 16 campaign, 18 p_volume.
 
 
 def _replace(old: str, new: str) -> str:
@@ -59,9 +59,9 @@ CASES = [
     ),
     (
         "unknown-nested-key",
-        _replace("restraint: 0.01,", "restraint: 0.01, surge: 2,"),
+        _replace("attack_rate: 0.3,", "attack_rate: 0.3, surge: 2,"),
         16,
-        "militia.background_rate.surge: unknown key",
+        "militia.campaign.surge: unknown key",
     ),
     (
         "unknown-phase-key",
@@ -81,21 +81,21 @@ CASES = [
     ),
     (
         "negative-rate",
-        _replace("campaign: 0.3", "campaign: -0.3"),
+        _replace("attack_rate: 0.3", "attack_rate: -0.3"),
         16,
-        "militia.background_rate.campaign",
+        "militia.campaign.attack_rate",
     ),
     (
         "nan-rate",
-        _replace("campaign: 0.3", "campaign: .nan"),
+        _replace("attack_rate: 0.3", "attack_rate: .nan"),
         16,
-        "militia.background_rate.campaign",
+        "militia.campaign.attack_rate",
     ),
     (
         "infinite-rate",
-        _replace("campaign: 0.3", "campaign: .inf"),
+        _replace("attack_rate: 0.3", "attack_rate: .inf"),
         16,
-        "militia.background_rate.campaign",
+        "militia.campaign.attack_rate",
     ),
     (
         "probability-above-one",

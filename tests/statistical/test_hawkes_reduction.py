@@ -28,17 +28,18 @@ def hawkes_run():
 
 def _params(s):
     m = s.militia
-    return m.background_rate.campaign, m.branching_ratio, 1.0 / m.trigger_days, s.horizon_days
+    mu = s.background_rate("campaign")
+    return mu, m.branching_ratio, 1.0 / m.trigger_days, s.horizon_days
 
 
 def test_reduction_has_no_other_mechanism(hawkes_run):
-    _, reps = hawkes_run
+    s, reps = hawkes_run
     for r in reps[:50]:
         assert not r.log.strikes and not r.log.shocks and not r.log.movements
         assert not r.log.isis_attacks
         assert {a.cause for a in r.log.attacks} <= {"background", "attack"}
         # Exposure 1 and multiplier 1: the background is the campaign rate throughout.
-        assert [b for _, b in r.trajectories.background] == [0.26]
+        assert [b for _, b in r.trajectories.background] == [s.background_rate("campaign")]
 
 
 def test_mean_count_matches_the_exact_transient_formula(hawkes_run):
@@ -123,7 +124,7 @@ def test_branching_ratio_zero_gives_poisson_counts():
     s = scenario("baseline", *REDUCTION, "militia.branching_ratio=0")
     reps = replicate(s, 1500, seed=9)
     counts = np.array([len(r.log.attacks) for r in reps], dtype=float)
-    expected = s.militia.background_rate.campaign * s.horizon_days
+    expected = s.background_rate("campaign") * s.horizon_days
     se = np.sqrt(expected / counts.size)
     assert abs(counts.mean() - expected) < Z * se
     # Dispersion index: sum (x - mean)^2 / mean ~ chi2(R - 1) for Poisson counts.

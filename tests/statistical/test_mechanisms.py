@@ -37,8 +37,10 @@ def test_higher_escalation_multiplier_gives_more_attacks():
         scenario(
             "baseline",
             *FROZEN,
+            # The campaign rate is anchored at its reference level (crisis): raising the
+            # multiplier there would only rescale mu. Raise it at the other levels.
             "escalation.attack_multiplier.tense=2.0",
-            "escalation.attack_multiplier.crisis=2.5",
+            "escalation.attack_multiplier.war=3.0",
         ),
         300,
         seed=22,

@@ -151,4 +151,4 @@ def test_reduction_intensity_is_constant_background_between_attacks():
     s = scenario("baseline", *REDUCTION, "militia.branching_ratio=0")
     r = simulate(s)
     intensity = daily_series(r, s)[SERIES.index("attack_intensity")]
-    assert intensity == pytest.approx(np.full(s.horizon_days, 0.26))
+    assert intensity == pytest.approx(np.full(s.horizon_days, s.background_rate("campaign")))

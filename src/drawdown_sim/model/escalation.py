@@ -53,27 +53,22 @@ class Escalation:
         """m_E: militia background multiplier at the current level (1 when disabled)."""
         return self._multipliers[self.level] if self.enabled else 1.0
 
-    def _draw_schedule(self) -> list[tuple[float, str, int, bool, float]]:
-        """(day, name, severity, scheduled, posture uniform) for every shock of the window."""
+    def _draw_schedule(self) -> list[tuple[float, str, int, bool]]:
+        """(day, name, severity, scheduled) for every shock of the horizon."""
         scenario = self.world.scenario
         cfg = scenario.shocks
         if not cfg.enabled:
             return []
         rng = self.world.streams.shocks
-        scheduled = cfg.scheduled
-        uniforms = rng.random(len(scheduled)).tolist() if scheduled else []
-        shocks = [
-            (self.world.day(s.date), s.name, s.severity, True, u)
-            for s, u in zip(scheduled, uniforms, strict=True)
-        ]
+        shocks = [(self.world.day(s.date), s.name, s.severity, True) for s in cfg.scheduled]
         rate = cfg.random.rate_per_year / 365.25
         count = int(rng.poisson(rate * self.world.horizon)) if rate > 0 else 0
         if count:
-            # Given their number, Poisson arrival times are iid uniform over the window; each
-            # shock takes three uniforms: time, severity, posture switch.
+            # Given their number, Poisson arrival times are iid uniform over the horizon; each
+            # shock takes two uniforms: time and severity.
             mix = cfg.random.severity
             minor, serious = mix.minor, mix.minor + mix.serious
-            for u_time, u_severity, u_posture in rng.random((count, 3)).tolist():
+            for u_time, u_severity in rng.random((count, 2)).tolist():
                 severity = 1 if u_severity < minor else 2 if u_severity < serious else 3
                 shocks.append(
                     (
@@ -81,7 +76,6 @@ class Escalation:
                         f"random shock of severity {severity}",
                         severity,
                         False,
-                        u_posture,
                     )
                 )
         shocks.sort(key=lambda shock: shock[0])
@@ -96,13 +90,13 @@ class Escalation:
 
     def _shocks(self) -> ProcessGenerator:
         env = self.world.env
-        for day, name, severity, scheduled, posture_u in self.schedule:
+        for day, name, severity, scheduled in self.schedule:
             if day > env.now:
                 yield env.timeout(day - env.now)
             self.world.log.shocks.append(Shock(env.now, name, severity, scheduled))
             self.shock(severity, f"shock: {name}")
             if severity > 0:
-                self.world.militia.on_shock(severity, posture_u)
+                self.world.militia.on_shock(severity)
 
     def _dwell_clock(self) -> ProcessGenerator:
         """Step down one level after an exponential dwell at the current level."""
@@ -142,5 +136,6 @@ class Escalation:
         self.world.log.changes.append(Change(now, "escalation", LEVEL_NAMES[level], cause))
         self.world.log.trajectories.escalation.append((now, level))
         self.world.militia.on_background_change()
+        self.world.militia.on_propensity_change("escalation")
         self.world.forces.on_escalation()
         self.world.politics.on_escalation()

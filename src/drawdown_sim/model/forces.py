@@ -125,6 +125,19 @@ class ForcePosture:
         """Personnel in Iraq, at sites and in transit."""
         return sum(self.personnel) + sum(size for _, size in self._transit.values())
 
+    @property
+    def timetable_state(self) -> str:
+        """The withdrawal timetable as the militias see it: ``none`` (no plan, no talks),
+        ``negotiating`` (no plan, talks under way), ``honoured``, ``slipping`` (movements
+        held or the plan delayed) or ``complete``."""
+        if not self.has_plan:
+            return "negotiating" if self.world.scenario.drawdown.talks else "none"
+        if self.completion_day is not None:
+            return "complete"
+        if self._holding or self.delay > TIME_EPSILON:
+            return "slipping"
+        return "honoured"
+
     def support(self) -> float:
         """Personnel at sites weighted by region and mission (ISIS support, personnel).
 
@@ -192,6 +205,7 @@ class ForcePosture:
                 ):
                     held_from = env.now
                     self._holding = True
+                    self.world.militia.on_propensity_change("timetable slipping")
                     try:  # held until escalation drops (we are woken) or the slip cap
                         yield env.timeout(cfg.max_slip_days - self.delay)
                     finally:
@@ -230,6 +244,7 @@ class ForcePosture:
             return
         self.completion_day = self.world.now
         self.world.log.changes.append(Change(self.world.now, "completed", "drawdown", cause))
+        self.world.militia.on_propensity_change("timetable complete")
 
     def _activate_option(self, cause: str) -> None:
         if self.option_active:

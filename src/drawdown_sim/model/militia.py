@@ -8,7 +8,21 @@ Intensity (attacks/day)::
 simulated by Ogata thinning. Between changes of the background ``mu_S * m_E * X`` the
 intensity only decays, so its current value bounds it until the next change; when the
 background changes the waiting candidate is stale and the clock is woken to redraw (exact,
-because exponential waiting times are memoryless).
+because exponential waiting times are memoryless). ``mu_S`` is derived from the posture's
+observed attack rate (:meth:`Scenario.background_rate`).
+
+Posture switches are a regime with a propensity, not a coin per shock. In restraint the
+hazard of a campaign is::
+
+    h(t) = (h0 + sum of active shocks' hazards + killed_hazard x militia killed in recent
+            US strikes) x timetable factor x escalation factor
+
+where a shock or a strike counts for ``shock_days``, and the timetable factor depends on
+whether a withdrawal timetable exists and is honoured, slipping, complete, only negotiated,
+or absent. The switch time is exact: one Exp(1) budget is drawn when a restraint spell
+begins and the switch happens when the integrated hazard spends it (the hazard is piecewise
+constant, so the integral is exact). A campaign ends at a constant hazard or, with a
+probability, after a large US strike.
 """
 
 from __future__ import annotations
@@ -37,6 +51,11 @@ class Militia:
         self.enabled = cfg.enabled
         self.switching = cfg.enabled and cfg.switching
         self.posture: str = cfg.posture
+        scenario = world.scenario
+        self._mu = {
+            "campaign": scenario.background_rate("campaign"),
+            "restraint": scenario.background_rate("restraint"),
+        }
         self.n = cfg.branching_ratio
         self.beta = 1.0 / cfg.trigger_days
         self.rho = retaliation.provocation if retaliation.enabled else 0.0
@@ -52,6 +71,14 @@ class Militia:
         self._uniforms = Uniforms(world.streams.attacks)
         self._clock = Redrawable(world)
         self._posture_clock = Redrawable(world)
+        # Posture regime: the Exp(1) budget of the current spell, the hazard integral spent,
+        # the hazard in force since ``_hazard_since``, and the shocks and strike deaths that
+        # raise the propensity until their end time.
+        self._budget: float | None = None
+        self._spent = 0.0
+        self._hazard = 0.0
+        self._hazard_since = 0.0
+        self._raisers: list[tuple[float, float]] = []  # (end day, hazard 1/day)
         world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
 
     # --- state read by others ------------------------------------------------------------
@@ -77,15 +104,17 @@ class Militia:
         self._clock.process = env.process(self._attack_clock())
         if self.switching:
             self._posture_clock.process = env.process(self._switch_clock())
+        scheduled = self.world.scenario.militia.scheduled
+        if scheduled:
+            env.process(self._scheduled_postures())
 
     # --- reactions to other mechanisms -----------------------------------------------------
     def on_background_change(self) -> None:
         """Recompute mu_S * m_E * X after a posture, escalation or exposure change."""
         if not self.enabled:
             return
-        rates = self.world.scenario.militia.background_rate
         background = (
-            rates.of(self.posture) * self.world.escalation.multiplier * self.world.forces.exposure
+            self._mu[self.posture] * self.world.escalation.multiplier * self.world.forces.exposure
         )
         if background == self.background:
             return
@@ -95,14 +124,45 @@ class Militia:
         if rose:  # a lower background leaves the thinning bound valid: no redraw needed
             self._clock.wake("background")
 
-    def on_shock(self, severity: int, uniform: float) -> None:
-        """A regional shock may end restraint (probability by severity)."""
-        chance = self.world.scenario.militia.campaign_on_shock.at(severity)
-        if self.switching and self.posture == "restraint" and uniform < chance:
-            self.set_posture("campaign", f"shock of severity {severity}")
+    # --- the posture regime ------------------------------------------------------------------
+    def campaign_hazard(self) -> float:
+        """h(t): hazard of restraint -> campaign now (1/day); see the module docstring."""
+        cfg = self.world.scenario.militia
+        raised = cfg.campaign_hazard_per_day + sum(h for _, h in self._raisers)
+        timetable = cfg.timetable_factor.of(self.world.forces.timetable_state)
+        return raised * timetable * cfg.escalation_factor.at(self.world.escalation.level)
+
+    def _raise(self, hazard: float, cause: str) -> None:
+        """Add ``hazard`` to the propensity for ``shock_days``."""
+        if not self.switching or hazard <= 0.0:
+            return
+        env = self.world.env
+        end = env.now + self.world.scenario.militia.shock_days
+        entry = (end, hazard)
+        self._raisers.append(entry)
+        expiry = env.timeout(end - env.now)
+        expiry.callbacks.append(lambda _event: self._lower(entry))
+        self.on_propensity_change(cause)
+
+    def _lower(self, entry: tuple[float, float]) -> None:
+        self._raisers.remove(entry)
+        self.on_propensity_change("shock or strike effect ended")
+
+    def on_propensity_change(self, cause: str = "") -> None:
+        """Something the campaign propensity depends on changed: re-time the switch."""
+        if self.switching and self.posture == "restraint":
+            self._posture_clock.wake(cause or "propensity")
+
+    def on_shock(self, severity: int) -> None:
+        """A regional shock raises the campaign propensity while it lasts."""
+        self._raise(self.world.scenario.militia.shock_hazard.at(severity), "shock")
 
     def on_strike(self, strike: Strike, uniform: float) -> None:
-        """A US strike provokes attacks and, if large, may end a campaign."""
+        """A US strike provokes attacks, raises the campaign propensity by the militia
+        members it kills, and, if large, may end a campaign."""
+        self._raise(
+            self.world.scenario.militia.killed_hazard * strike.iraqi_killed, "US strike deaths"
+        )
         now = self.world.now
         if self.enabled and self.rho > 0.0:
             self._provocation = (
@@ -125,6 +185,7 @@ class Militia:
         if posture == self.posture:
             return
         self.posture = posture
+        self._budget = None  # a new spell draws a new budget
         now = self.world.now
         self.world.log.changes.append(Change(now, "posture", posture, cause))
         self.world.log.trajectories.campaign.append((now, int(posture == "campaign")))
@@ -133,21 +194,37 @@ class Militia:
 
     # --- processes ---------------------------------------------------------------------------
     def _switch_clock(self) -> ProcessGenerator:
-        """Spontaneous posture switches at the daily hazards."""
+        """Posture switches by integrated hazard: a spell ends when the hazard integral since
+        it began reaches its Exp(1) budget. The hazard is piecewise constant; whenever it may
+        have changed the clock is woken, books what was spent, and re-times the switch."""
         env = self.world.env
         rng = self.world.streams.posture
         cfg = self.world.scenario.militia
         while True:
             try:
+                if self._budget is None:
+                    self._budget = float(rng.standard_exponential())
+                    self._spent = 0.0
                 campaign = self.posture == "campaign"
-                hazard = cfg.restraint_hazard_per_day if campaign else cfg.campaign_hazard_per_day
-                if hazard <= 0.0:
-                    yield env.event()
-                else:
-                    yield env.timeout(rng.standard_exponential() / hazard)
-                    self.set_posture("restraint" if campaign else "campaign", "daily hazard")
+                self._hazard = cfg.restraint_hazard_per_day if campaign else self.campaign_hazard()
+                self._hazard_since = env.now
+                if self._hazard <= 0.0:
+                    yield env.event()  # no hazard until something changes
+                    continue
+                yield env.timeout(max(self._budget - self._spent, 0.0) / self._hazard)
+                self.set_posture("restraint" if campaign else "campaign", "propensity")
             except simpy.Interrupt:
+                self._spent += self._hazard * (env.now - self._hazard_since)
                 self._posture_clock.woken()
+
+    def _scheduled_postures(self) -> ProcessGenerator:
+        env = self.world.env
+        world = self.world
+        for change in sorted(world.scenario.militia.scheduled, key=lambda c: c.date):
+            day = world.day(change.date)
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            self.set_posture(change.posture, f"scheduled: {change.name}")
 
     def _attack_clock(self) -> ProcessGenerator:
         """Ogata thinning: candidates at the current bound, accepted with lambda/bound."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from .records import Attack, Strike
-from .world import World
+from .world import ProcessGenerator, World
 
 
 class Retaliation:
@@ -22,7 +22,17 @@ class Retaliation:
         self._recent: deque[float] = deque()
 
     def start(self) -> None:
-        """Retaliation has no process of its own: strikes are scheduled by attacks."""
+        """Decided strikes follow attacks; only dated (scheduled) strikes need a process."""
+        if self.enabled and self.cfg.scheduled:
+            self.world.env.process(self._scheduled())
+
+    def _scheduled(self) -> ProcessGenerator:
+        env = self.world.env
+        for strike in sorted(self.cfg.scheduled, key=lambda s: s.date):
+            day = self.world.day(strike.date)
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            self._strike(strike.size, "scheduled", -1, strike.iraqi_killed)
 
     def on_attack(self, attack: Attack) -> None:
         if not self.enabled:
@@ -50,11 +60,11 @@ class Retaliation:
         strike_at = self.world.env.timeout(delay)
         strike_at.callbacks.append(lambda _event: self._strike(size, cause, attack))
 
-    def _strike(self, size: str, cause: str, attack: int) -> None:
+    def _strike(self, size: str, cause: str, attack: int, killed: int | None = None) -> None:
         world = self.world
         rng = world.streams.retaliation
         mean_killed = getattr(self.cfg.iraqi_killed, size)
-        iraqi_killed = int(rng.poisson(mean_killed))
+        iraqi_killed = int(rng.poisson(mean_killed)) if killed is None else killed
         u_posture, u_escalation = rng.random(2)
         strike = Strike(len(world.log.strikes), world.now, size, cause, attack, iraqi_killed)
         world.log.strikes.append(strike)

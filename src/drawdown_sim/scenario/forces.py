@@ -116,6 +116,12 @@ class Drawdown(Section):
         description="Ordered, non-overlapping phases. An empty list means no drawdown "
         "(the status quo): the drawdown counts as complete on day 0.",
     )
+    talks: bool = Field(
+        False,
+        description="With no phases: withdrawal talks are under way, so the militias' demand "
+        "is being negotiated (militia.timetable_factor.negotiating rather than none). The "
+        "2024 backtest sets it: the Higher Military Commission met from 2024-01-25.",
+    )
     movement_size: int = Field(
         100,
         gt=0,

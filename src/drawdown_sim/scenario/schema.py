@@ -168,6 +168,27 @@ class Scenario(Section):
                 final.update(phase.targets)
         return final
 
+    def background_rate(self, posture: str) -> float:
+        """mu for ``posture`` (attacks/day at exposure 1 and escalation multiplier 1).
+
+        Derived from the posture's observed attack rate with the transient mean of the Hawkes
+        process from an empty history over the reference period, at the reference level's
+        multiplier: ``rate * T / (m_E * E[N(T) | mu = 1])``. Provoked attacks are not part of
+        the derivation (with retaliation on, the model's rate is higher by what strikes
+        provoke).
+        """
+        from ..hawkes import expected_count
+
+        m = self.militia
+        regime = m.campaign if posture == "campaign" else m.restraint
+        per_unit = expected_count(
+            1.0, m.branching_ratio, 1.0 / m.trigger_days, regime.reference_days
+        )
+        multiplier = self.escalation.attack_multiplier.at(regime.reference_level)
+        if per_unit <= 0.0 or multiplier <= 0.0:
+            return 0.0
+        return regime.attack_rate * regime.reference_days / (multiplier * per_unit)
+
     @property
     def initial_personnel(self) -> int:
         """Coalition personnel in Iraq at the window start."""
@@ -324,6 +345,17 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
         problems.append(
             Problem(("advisory", "from"), f"{s.advisory.from_} is outside {horizon_span}")
         )
+
+    dated: list[tuple[Path, date]] = [
+        (("militia", "scheduled", i, "date"), x.date) for i, x in enumerate(s.militia.scheduled)
+    ]
+    dated += [
+        (("retaliation", "scheduled", i, "date"), x.date)
+        for i, x in enumerate(s.retaliation.scheduled)
+    ]
+    for where_dated, day in dated:
+        if not _inside(horizon, day):
+            problems.append(Problem(where_dated, f"{day} is outside {horizon_span}"))
 
     for i, shock in enumerate(s.shocks.scheduled):
         if not _inside(horizon, shock.date):
