@@ -148,7 +148,8 @@ def checks(
             "attacks per attack",
             fit.branching_ratio.estimate,
             m.branching_ratio,
-            f"maximum likelihood, {fit.imputations} imputations, +-{fit.branching_ratio.stderr:.2f}",
+            f"maximum likelihood, {fit.imputations} imputations, "
+            f"+-{fit.branching_ratio.stderr:.2f}",
             max(n_low, 0.0),
             n_high,
         ),
