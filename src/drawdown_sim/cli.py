@@ -546,13 +546,14 @@ def fit_command(
 
     from .console import console, number
 
-    table = Table(
-        title=f"Hawkes fit of {events_file.name}: {result.events} events over "
-        f"{number(result.days)} days ({result.method}"
-        + (f", {result.imputations} imputations" if result.imputations > 1 else "")
-        + ")",
-        title_justify="left",
+    console.print(
+        f"Hawkes fit of {events_file.name}: {result.events} events over "
+        f"{number(result.days)} days; {result.method}"
+        + (f", {result.imputations} imputations (Rubin's rules)" if result.imputations > 1 else ""),
+        highlight=False,
+        soft_wrap=True,
     )
+    table = Table(title_justify="left")
     for column in ("parameter", "estimate", "std. error", "95% interval", "unit"):
         table.add_column(column, justify="left" if column in ("parameter", "unit") else "right")
     for label, parameter, unit, floor, ceiling in (
@@ -576,6 +577,94 @@ def fit_command(
         "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
     )
     console.print(table)
+
+
+@app.command("backtest")
+def backtest_command(
+    scenario_file: Annotated[
+        Path,
+        typer.Argument(help="Scenario of a past period (or a shipped name).", metavar="SCENARIO"),
+    ],
+    observed_file: Annotated[
+        Path,
+        typer.Argument(help="Observed running totals or event log (CSV).", metavar="OBSERVED"),
+    ],
+    reps: Annotated[int, typer.Option("--reps", min=10, max=1_000_000)] = 1000,
+    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for the table and plot.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a scenario key (key=value).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Lay the scenario's predictive band of cumulative attacks over the observed record:
+    the predictive percentile of each observed count and whether it is in the 50% and 90%
+    bands."""
+    scenario = load_or_exit(scenario_file, set_)
+    from .backtest import backtest, read_observations, to_csv
+    from .observed import ObservedDataError
+
+    try:
+        observations = read_observations(observed_file, scenario)
+    except ObservedDataError as error:
+        fail_input(str(error))
+    result = backtest(scenario, observations, reps, seed)
+    target = out if out is not None else Path("results") / scenario.name
+    target.mkdir(parents=True, exist_ok=True)
+    from .runner.store import atomic_write_bytes
+
+    atomic_write_bytes(target / "backtest.csv", to_csv(result))
+    from .plots._common import save
+    from .plots.backtest_plots import plot_backtest
+
+    ax = plot_backtest(result)
+    save(ax.figure, target / "backtest.png")  # type: ignore[arg-type]
+    summary = {
+        "scenario": scenario.name,
+        "replications": reps,
+        "coverage_50": result.coverage50,
+        "coverage_90": result.coverage90,
+        "final_pit": float(result.final()["pit"]),
+        "p_no_campaign": result.p_no_campaign,
+        "observations": json.loads(result.table.to_json(orient="records", date_format="iso")),
+        "table": str(target / "backtest.csv"),
+        "plot": str(target / "backtest.png"),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    from rich.table import Table
+
+    from .console import console
+
+    table = Table(
+        title=f"Backtest of {scenario.name} ({reps:,} replications): cumulative attacks in Iraq",
+        title_justify="left",
+    )
+    for column in ("date", "observed", "source", "median", "50% band", "90% band", "PIT"):
+        table.add_column(column, justify="left" if column in ("date", "source") else "right")
+    for _, row in result.table.iterrows():
+        table.add_row(
+            str(row["date"]),
+            str(row["observed"]),
+            str(row["source"]),
+            str(row["median"]),
+            f"{row['q25']}-{row['q75']}" + (" in" if row["in_50"] else " OUT"),
+            f"{row['q05']}-{row['q95']}" + (" in" if row["in_90"] else " OUT"),
+            f"{row['pit']:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"{result.coverage90:.0%} of observed dates inside the 90% band, "
+        f"{result.coverage50:.0%} inside the 50% band; P(no campaign day) "
+        f"{result.p_no_campaign:.0%}. PIT: the predictive percentile of the observed count "
+        "(midpoint of [F(y-1), F(y)]).",
+        soft_wrap=True,
+        highlight=False,
+    )
+    console.print(f"table: {target / 'backtest.csv'}\nplot: {target / 'backtest.png'}")
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
+from .hawkes import excitation_sums, log_likelihood
+
 FloatArray = NDArray[np.float64]
 
 MIN_EVENTS = 10
@@ -98,35 +100,13 @@ class HawkesFit:
         }
 
 
-# --- likelihood -----------------------------------------------------------------------------
-def _excitation_sums(times: FloatArray, beta: float) -> FloatArray:
-    """A_i = sum_{j<i} exp(-beta (t_i - t_j)) by Ozaki's recursion, O(N)."""
-    out = np.empty(times.size)
-    previous, running = 0.0, 0.0
-    exp = math.exp
-    for i, t in enumerate(times.tolist()):
-        running = exp(-beta * (t - previous)) * (running + 1.0) if i else 0.0
-        out[i] = running
-        previous = t
-    return out
-
-
-def log_likelihood(times: ArrayLike, horizon: float, mu: float, n: float, beta: float) -> float:
-    """Log-likelihood of sorted event times on [0, horizon] (events/day, 1/day)."""
-    t = np.asarray(times, dtype=float)
-    if t.size == 0:
-        return -mu * horizon
-    intensity = mu + n * beta * _excitation_sums(t, beta)
-    compensator = mu * horizon + n * float(-np.expm1(-beta * (horizon - t)).sum())
-    return float(np.log(intensity).sum() - compensator)
-
-
+# --- likelihood ---------------------------------------------------------------------------
 def rescaled_gaps(times: ArrayLike, mu: float, n: float, beta: float) -> FloatArray:
     """Compensator increments between successive events: Exp(1) under the model."""
     t = np.asarray(times, dtype=float)
     if t.size < 2:
         return np.zeros(0)
-    a = _excitation_sums(t, beta)
+    a = excitation_sums(t, beta)
     gaps = np.diff(t)
     # Integral of the kernel sum over (t_{i-1}, t_i]: (A_{i-1} + 1) (1 - e^{-beta gap}).
     kernel = n * (a[:-1] + 1.0) * -np.expm1(-beta * gaps)

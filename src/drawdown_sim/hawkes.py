@@ -8,6 +8,8 @@ delay 1/beta days), background ``mu`` attacks/day.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -83,14 +85,25 @@ def compensator(at: ArrayLike, events: ArrayLike, mu: float, n: float, beta: flo
     return mu * at + kernel_integral(at, events, n, beta)
 
 
+def excitation_sums(times: ArrayLike, beta: float) -> FloatArray:
+    """``A_i = sum_{j<i} exp(-beta (t_i - t_j))`` for sorted times (Ozaki 1979 recursion, O(N))."""
+    t = np.asarray(times, dtype=float)
+    out = np.empty(t.size)
+    previous, running = 0.0, 0.0
+    exp = math.exp
+    for i, now in enumerate(t.tolist()):
+        running = exp(-beta * (now - previous)) * (running + 1.0) if i else 0.0
+        out[i] = running
+        previous = now
+    return out
+
+
 def log_likelihood(events: ArrayLike, horizon: float, mu: float, n: float, beta: float) -> float:
-    """Log-likelihood of event times on [0, horizon] (Ozaki 1979 recursion, O(N))."""
+    """Log-likelihood of sorted event times on [0, horizon] with constant background ``mu``
+    (Ozaki 1979 recursion, O(N))."""
     t = np.asarray(events, dtype=float)
     if t.size == 0:
         return -mu * horizon
-    excitation = np.zeros(t.size)
-    decay = np.exp(-beta * np.diff(t))
-    for i in range(1, t.size):
-        excitation[i] = decay[i - 1] * (excitation[i - 1] + 1.0)
-    intensity = mu + n * beta * excitation
-    return float(np.log(intensity).sum() - compensator([horizon], t, mu, n, beta)[0])
+    intensity = mu + n * beta * excitation_sums(t, beta)
+    compensator = mu * horizon + n * float(-np.expm1(-beta * (horizon - t)).sum())
+    return float(np.log(intensity).sum() - compensator)

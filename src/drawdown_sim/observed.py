@@ -25,7 +25,7 @@ def _short(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs of a small regular CSV file."""
     try:
         info = path.stat()
@@ -96,7 +96,7 @@ def read_tallies(
     end: date | None = None,
 ) -> Tallies:
     """Rows with a date and a running total; rows with an empty total are skipped."""
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     time_col = _column(path, header, time_column, ("date",))
     count_col = _column(path, header, count_column, ())
     dates: list[date] = []
@@ -158,7 +158,7 @@ def read_event_log(
 
     Numbers are days from ``start`` (or from 0 when no start is given).
     """
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     col = _column(path, header, time_column, ("date", "time"))
     values = [(line, row.get(col, "")) for line, row in rows]
     if not values:
