@@ -1,4 +1,4 @@
-"""``python -m drawdown_sim`` runs the command line."""
+"""``python -m drawdown_sim``: the same as the ``drawdown-sim`` command."""
 
 from .cli import main
 

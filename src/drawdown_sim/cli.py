@@ -611,7 +611,9 @@ def backtest_command(
     except ObservedDataError as error:
         fail_input(str(error))
     result = backtest(scenario, observations, reps, seed)
-    target = out if out is not None else Path("results") / scenario.name
+    from .runner.run import results_dir
+
+    target = out if out is not None else results_dir(scenario.name)
     target.mkdir(parents=True, exist_ok=True)
     from .runner.store import atomic_write_bytes
 

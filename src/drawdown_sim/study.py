@@ -39,7 +39,11 @@ class Study(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Results go to results/<name>/.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$",
+        description="Results go to results/<name>/. Letters, digits, _ . - only, not starting "
+        "with a dot or a dash, at most 100 characters.",
+    )
     description: str = Field("", description="What the study asks.")
     options: list[str] = Field(min_length=2, description="Scenario files, relative to the study.")
     states: int = Field(32, ge=2, description="States of the world (Latin-hypercube samples).")

@@ -25,7 +25,7 @@ from .comparison import direction
 from .model import OUTCOMES
 from .runner.chunks import ChunkTask, run_chunk
 from .runner.engines import make_engine
-from .runner.run import CHUNK_SIZE, RunRefused
+from .runner.run import CHUNK_SIZE, RunRefused, results_dir
 from .runner.store import (
     RunDirectory,
     atomic_write_bytes,
@@ -169,7 +169,7 @@ def sweep(
         RunRefused: ``out`` holds another study's results or an interrupted sweep (without
             ``resume`` or ``force``), or another process is writing to it.
     """
-    directory = RunDirectory(Path(out) if out is not None else Path("results") / study.name)
+    directory = RunDirectory(Path(out) if out is not None else results_dir(study.name))
     config = {"study": study.model_dump(), "options": [o.digest for o in options]}
     try:
         with directory.lock():

@@ -58,7 +58,7 @@ def test_a_plan_can_slip_past_the_window_end_up_to_its_cap():
     s = scenario(
         "baseline",
         "escalation.initial=3",
-        "escalation.dwell_days.war=1e6",
+        "escalation.dwell_days.war=36500",
         "shocks.enabled=false",
         "retaliation.enabled=false",
         "politics.enabled=false",
@@ -74,7 +74,7 @@ def test_an_unfinished_plan_is_censored_not_capped():
     s = scenario(
         "baseline",
         "escalation.initial=3",
-        "escalation.dwell_days.war=1e6",
+        "escalation.dwell_days.war=36500",
         "drawdown.max_slip_days=2000",
         "shocks.enabled=false",
         "retaliation.enabled=false",

@@ -68,6 +68,7 @@ def test_holding_at_escalation_delays_completion():
 def test_large_strike_makes_restraint_more_likely():
     deadly = (
         "militia.posture=campaign",
+        "uncertainties={}",  # a single run: no sweep ranges to keep stable
         "militia.casualties.hit_probability=0.6",
         "militia.casualties.killed_fraction=0.5",
         "retaliation.p_casualty.killed=1",

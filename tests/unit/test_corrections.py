@@ -110,9 +110,9 @@ def test_the_historical_shocks_map_to_plausible_levels():
     # No step-downs and no strikes, so the levels are the shocks' doing alone.
     s = scenario(
         "historical",
-        "escalation.dwell_days.tense=1e6",
-        "escalation.dwell_days.crisis=1e6",
-        "escalation.dwell_days.war=1e6",
+        "escalation.dwell_days.tense=36500",
+        "escalation.dwell_days.crisis=36500",
+        "escalation.dwell_days.war=36500",
         "retaliation.enabled=false",
     )
     replication = simulate(s, replication=0)
@@ -193,7 +193,7 @@ def test_crisis_drift_alone_settles_below_every_threshold():
         "status_quo",
         "retaliation.enabled=false",
         "escalation.initial=2",
-        "escalation.dwell_days.crisis=1e6",
+        "escalation.dwell_days.crisis=36500",
         "shocks.enabled=false",
     )
     outcomes = simulate(held, replication=0).outcomes

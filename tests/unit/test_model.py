@@ -93,7 +93,7 @@ def test_pressure_crosses_threshold_at_the_exact_time():
     s = scenario(
         "baseline",
         "escalation.initial=2",
-        "escalation.dwell_days.crisis=1e9",
+        "escalation.dwell_days.crisis=36500",
         "shocks.enabled=false",
         "retaliation.enabled=false",
         "militia.enabled=false",

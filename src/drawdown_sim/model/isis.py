@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .world import World
+from .world import RunawayReplication, World
 
 
 class Isis:
@@ -70,6 +70,12 @@ class Isis:
         if not self.enabled:
             return
         segments = np.asarray(self.world.log.trajectories.capacity)
+        bound = self.base * (1.0 + self.sensitivity) * self.world.horizon
+        if bound > 10 * self.world.max_events:
+            raise RunawayReplication(
+                f"about {bound:,.0f} ISIS attack candidates exceed max_events "
+                f"({self.world.max_events:,}); lower isis.base_rate or raise max_events"
+            )
         times = attack_times(
             segments,
             self.world.horizon,

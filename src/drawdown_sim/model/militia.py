@@ -35,7 +35,7 @@ import simpy
 from .damage import Damage
 from .records import Attack, Change, Strike
 from .streams import Uniforms
-from .world import ProcessGenerator, Redrawable, World
+from .world import STALLED_STEPS, ProcessGenerator, Redrawable, RunawayReplication, World
 
 NEGLIGIBLE = 40.0
 """Kernel terms older than this many mean delays (weight < e^-40) are dropped."""
@@ -230,13 +230,25 @@ class Militia:
         """Ogata thinning: candidates at the current bound, accepted with lambda/bound."""
         env = self.world.env
         draw = self._uniforms
+        stalled = 0
         while True:
             try:
                 bound = self.intensity(env.now)
+                if not math.isfinite(bound):
+                    raise RunawayReplication(
+                        f"the attack intensity is not finite on day {env.now:.1f}"
+                    )
                 if bound <= 0.0:
                     yield env.event()  # no intensity until the background changes
                     continue
-                yield env.timeout(draw.exponential() / bound)
+                wait = draw.exponential() / bound
+                stalled = stalled + 1 if env.now + wait == env.now else 0
+                if stalled > STALLED_STEPS:
+                    raise RunawayReplication(
+                        f"simulated time no longer advances on day {env.now:.1f}: the attack "
+                        f"intensity ({bound:.3g}/day) is too high to tell event times apart"
+                    )
+                yield env.timeout(wait)
                 u = draw() * bound
                 intensity = self.intensity(env.now)
                 if u < intensity:
@@ -247,6 +259,7 @@ class Militia:
 
     def _attack(self, u: float) -> None:
         world = self.world
+        world.count_event()
         now = world.now
         cause, parent = "background", -1
         if u >= self.background:

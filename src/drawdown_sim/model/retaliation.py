@@ -62,6 +62,7 @@ class Retaliation:
 
     def _strike(self, size: str, cause: str, attack: int, killed: int | None = None) -> None:
         world = self.world
+        world.count_event()
         rng = world.streams.retaliation
         mean_killed = getattr(self.cfg.iraqi_killed, size)
         iraqi_killed = int(rng.poisson(mean_killed)) if killed is None else killed

@@ -26,6 +26,15 @@ if TYPE_CHECKING:
 
 ProcessGenerator = Generator[simpy.Event, Any, Any]
 
+STALLED_STEPS = 10_000
+"""Consecutive steps of one clock that leave simulated time where it was before the
+replication is declared stalled (floating point can no longer tell the times apart)."""
+
+
+class RunawayReplication(RuntimeError):
+    """A replication that would run without bound: too many events, an intensity that is not
+    finite, or simulated time that no longer advances. It fails with this reason."""
+
 
 class World:
     """Environment, scenario, random streams, records and the components of a replication."""
@@ -46,6 +55,19 @@ class World:
         """Length of the drawdown window (days): the outcome columns cover [0, window_days)."""
         self.horizon = float(scenario.horizon_days)
         """Days simulated, the follow-on included; the run stops there."""
+        self.events = 0
+        """Attacks and strikes so far (the runaway guard counts them)."""
+        self.max_events = scenario.max_events
+
+    def count_event(self) -> None:
+        """Count an attack or strike; fail the replication past ``scenario.max_events``."""
+        self.events += 1
+        if self.events > self.max_events:
+            raise RunawayReplication(
+                f"more than {self.max_events:,} attacks and strikes by day {self.now:.1f} "
+                "(max_events): the attack process runs away; lower the attack rates, the "
+                "branching ratio or the provocation, or raise max_events"
+            )
 
     @property
     def now(self) -> float:

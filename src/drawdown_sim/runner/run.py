@@ -41,8 +41,22 @@ def package_version() -> str:
         return "unknown"
 
 
+RESULTS = Path("results")
+"""Where results go by default, relative to the working directory."""
+
+
+def results_dir(name: str) -> Path:
+    """``results/<name>``, checked to lie inside ``results/`` (names are validated so that
+    they cannot escape; this is the second lock on the door)."""
+    target = RESULTS / name
+    base = RESULTS.resolve()
+    if target.resolve().parent != base or name in ("", ".", ".."):
+        raise RunRefused(f"{name[:40]!r} would write outside {RESULTS}/; choose another name")
+    return target
+
+
 def default_out(scenario: Scenario) -> Path:
-    return Path("results") / scenario.name
+    return results_dir(scenario.name)
 
 
 def _tasks(

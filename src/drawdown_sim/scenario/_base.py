@@ -6,14 +6,35 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MINUTE = 1.0 / 1440.0
+"""One minute in days: the shortest delay or duration a scenario may give. Shorter ones stop
+simulated time from advancing in floating point (a day plus 1e-14 is a day)."""
+
+CENTURY = 36_525.0
+"""A hundred years in days: the longest duration a scenario may give."""
+
+MAX_PER_DAY = 1_000.0
+"""Most events a day any rate may give: far above anything in the record (about 3 attacks a
+day at the height of the 2023-24 campaign), low enough that a replication stays bounded."""
+
+MAX_WEIGHT = 1_000_000.0
+"""Largest weight, index, threshold or count-like number (personnel, pressure)."""
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 """A probability in [0, 1]."""
 
-Rate = Annotated[float, Field(ge=0.0)]
-"""A finite, non-negative rate or weight (NaN and infinity are rejected by the section config)."""
+Rate = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+"""A finite, non-negative weight, factor or index (at most 10^6; NaN and infinity are
+rejected by the section config)."""
 
-PositiveDays = Annotated[float, Field(gt=0.0)]
-"""A strictly positive duration in days."""
+PerDay = Annotated[float, Field(ge=0.0, le=MAX_PER_DAY)]
+"""A rate in events (or hazard) per day, at most 1,000 a day."""
+
+PositiveDays = Annotated[float, Field(ge=MINUTE, le=CENTURY)]
+"""A duration in days, from one minute to a century."""
+
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+"""A count of people or events (at most 10^6: the coalition in Iraq numbers thousands)."""
 
 Level = Annotated[int, Field(ge=0, le=3)]
 """An escalation level: 0 calm, 1 tense, 2 crisis, 3 regional war."""
@@ -27,12 +48,15 @@ def about(section: type[BaseModel]) -> str:
 class Section(BaseModel):
     """Base of every scenario section: unknown keys and non-finite floats are errors."""
 
+    # strict: YAML's true is not a count and 1 is not a boolean. Dates and lists of numbers
+    # relax it field by field (YAML gives them as text and lists).
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         allow_inf_nan=False,
         populate_by_name=True,
         validate_default=True,
+        strict=True,
     )
 
 

@@ -16,7 +16,12 @@ class Located:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line > 0 else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        path = self.path if len(self.path) <= 80 else self.path[:77] + "..."
+        return f"{where}: {path}: {self.message}" if path else f"{where}: {self.message}"
+
+
+MAX_LISTED = 50
+"""Problems listed one per line; the rest are counted in a last line."""
 
 
 class ScenarioError(ValueError):
@@ -24,4 +29,7 @@ class ScenarioError(ValueError):
 
     def __init__(self, problems: list[Located]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        shown = [str(p) for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            shown.append(f"... and {len(problems) - MAX_LISTED:,} more problems")
+        super().__init__("\n".join(shown))

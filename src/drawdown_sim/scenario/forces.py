@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ._base import PositiveDays, Rate, Section
+from ._base import CENTURY, Count, PositiveDays, Section
 
 
 class Window(Section):
@@ -15,11 +15,13 @@ class Window(Section):
 
     start: date = Field(
         date(2024, 9, 1),
+        strict=False,
         description="First day simulated (ISO date). Default: the month the plan was reported "
         "(reference/events_2023_2025.csv, 2024-09-06).",
     )
     end: date = Field(
         date(2025, 9, 30),
+        strict=False,
         description="Last day simulated (ISO date). Default: the joint statement's 'no later "
         "than end of Sept 2025' (reference/events_2023_2025.csv, 2024-09-27).",
     )
@@ -45,6 +47,7 @@ class FollowOn(Section):
     is seen after the drawdown; outcomes over it are reported as ``<outcome>_follow_on``."""
 
     end: date = Field(
+        strict=False,
         description="Last day of the follow-on period (ISO date, after window.end). The shipped "
         "scenarios use 2026-09-30: the joint statement keeps the mission supporting Syria, "
         "from Erbil, to September 2026 (reference/events_2023_2025.csv, 2024-09-27).",
@@ -54,13 +57,20 @@ class FollowOn(Section):
 class Site(Section):
     """A coalition site in Iraq."""
 
-    name: str = Field(min_length=1, description="Unique site name, used by phase targets.")
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^\S(.*\S)?$",
+        description="Unique site name (case and surrounding spaces ignored when comparing), "
+        "used by phase targets; no leading or trailing spaces.",
+    )
     region: Literal["federal", "kurdistan"] = Field(
         description="federal Iraq or the Kurdistan Region; the expulsion of 3.6 empties "
         "federal sites only."
     )
     personnel: int = Field(
         ge=0,
+        le=1_000_000,
         description="Coalition personnel at the window start. Public figure: about 2,500 US "
         "troops in Iraq in 2024 (reference/README.md); no per-base figures are public, so "
         "the per-site split is a stated assumption.",
@@ -89,9 +99,13 @@ class Phase(Section):
     """A drawdown phase: between start and end, sites are brought down to their targets."""
 
     name: str = Field(min_length=1, description="Phase name for plots and logs.")
-    start: date = Field(description="First day movements of this phase may start (ISO date).")
-    end: date = Field(description="Planned day the phase's targets are reached (ISO date).")
-    targets: dict[str, int] = Field(
+    start: date = Field(
+        strict=False, description="First day movements of this phase may start (ISO date)."
+    )
+    end: date = Field(
+        strict=False, description="Planned day the phase's targets are reached (ISO date)."
+    )
+    targets: dict[str, Count] = Field(
         default_factory=dict,
         description="Personnel each named site holds at the end of the phase (personnel). "
         "Sites not named keep what they have.",
@@ -125,6 +139,7 @@ class Drawdown(Section):
     movement_size: int = Field(
         100,
         gt=0,
+        le=1_000_000,
         description="Personnel per movement (convoy or airlift). Assumption: about a company "
         "or one C-17 load of people and kit.",
     )
@@ -150,8 +165,10 @@ class Drawdown(Section):
         "(null: never hold). Default 3 (regional war): the 'postponement of a definitive "
         "end-date' under a regional war.",
     )
-    max_slip_days: Rate = Field(
+    max_slip_days: float = Field(
         90.0,
+        ge=0.0,
+        le=CENTURY,
         description="Once holds have delayed the plan by this many days in total, movements "
         "proceed regardless (days). Assumption.",
     )
@@ -161,7 +178,7 @@ class Advisory(Section):
     """The advisory-retention option: the policy lever compared (MODEL.md 3.2)."""
 
     name: str = Field("none", min_length=1, description="Option name for tables and plots.")
-    residual: dict[str, int] = Field(
+    residual: dict[str, Count] = Field(
         default_factory=dict,
         description="Personnel each named site holds once the drawdown completes (personnel); "
         "must equal the site's final drawdown target (or its initial personnel if no phase "
@@ -175,6 +192,7 @@ class Advisory(Section):
     from_: date | None = Field(
         None,
         alias="from",
+        strict=False,
         description="Date from which the personnel the option keeps carry its mission (ISO "
         "date; null: the last phase's planned end, or the window start when there is no "
         "plan). A fixed date rather than the realised completion, so that finishing early is "

@@ -5,6 +5,8 @@ errors that name the file and line of every problem at once.
 from __future__ import annotations
 
 import io
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,17 @@ from .schema import Problem, Scenario, set_dotted
 MAX_NODES = 100_000
 """Nodes a scenario may expand to; more means an alias bomb, not a scenario."""
 
-MAX_BYTES = 5_000_000
-"""A scenario file is a few kilobytes; refuse anything this large outright."""
+MAX_BYTES = 1024 * 1024
+"""A scenario file is a few kilobytes; anything over 1 MiB is refused before it is read."""
+
+MAX_KEYS = 5_000
+"""Keys and list items a file may hold (counted before parsing, in linear time): a scenario
+has a few hundred. The YAML parser's time grows faster than linearly with the key count."""
+
+MAX_SHOWN = 80
+"""Characters of a key or value shown in a message; longer ones are cut."""
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 # Where each value came from: dotted path (tuple) -> (file, line).
 Origins = dict[tuple[str, ...], tuple[str, int]]
@@ -44,32 +55,91 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _cut(text: str) -> str:
+    """``text`` cut to :data:`MAX_SHOWN` characters, so no message echoes a whole file."""
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+def _prescan(text: str, file: str) -> None:
+    """Bound nesting and size in one linear pass, before the YAML parser sees the text.
+
+    The parser recurses once per nesting level and slows down faster than linearly with the
+    number of keys, so a 1 KB file of nested brackets or a file of 90,000 keys would
+    otherwise end in a RecursionError or take minutes.
+    """
+    depth = 0
+    keys = 0
+    quote = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > 2 * MAX_DEPTH:
+            raise ScenarioError(
+                [Located(file, number, "", f"indented more than {MAX_DEPTH} levels deep")]
+            )
+        stripped = line.lstrip()
+        if stripped.startswith("- ") or stripped == "-":
+            keys += 1
+        for char in line:
+            if quote:
+                if char == quote:
+                    quote = ""
+                continue
+            if char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ScenarioError(
+                        [Located(file, number, "", f"nested more than {MAX_DEPTH} levels deep")]
+                    )
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+            elif char in ":,":
+                keys += 1
+        quote = ""  # an unterminated quote is the parser's to report
+        if keys > MAX_KEYS:
+            raise ScenarioError(
+                [
+                    Located(
+                        file,
+                        number,
+                        "",
+                        f"more than {MAX_KEYS:,} keys and items; a scenario holds a few hundred",
+                    )
+                ]
+            )
+
+
 def _check_tags(root: Any, file: str) -> None:
     """Refuse tags other than plain YAML types (e.g. ``!!python/object``) before building."""
     seen: set[int] = set()
-    stack = [root]
+    stack: list[tuple[Any, str]] = [(root, "")]
     while stack:
-        node = stack.pop()
+        node, path = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
         tag = str(getattr(node.tag, "value", node.tag) if hasattr(node, "tag") else "")
         if tag and tag not in PLAIN_TAGS:
             line = node.start_mark.line + 1
-            raise ScenarioError(
-                [
-                    Located(
-                        file,
-                        line,
-                        "",
-                        f"YAML tag {tag} is not allowed; scenario files hold plain values only",
-                    )
-                ]
+            message = (
+                "merge keys (<<) are not supported; write the keys out, or use extends: to "
+                "build on another scenario"
+                if tag == "tag:yaml.org,2002:merge"
+                else f"YAML tag {_cut(tag)} is not allowed; scenario files hold plain values only"
             )
+            raise ScenarioError([Located(file, line, _cut(path), message)])
         value = getattr(node, "value", None)
         if isinstance(value, list):
-            for item in value:
-                stack.extend(item if isinstance(item, tuple) else (item,))
+            for index, item in enumerate(value):
+                if isinstance(item, tuple):  # a mapping's (key, value) pair
+                    key = str(getattr(item[0], "value", ""))
+                    child = f"{path}.{key}" if path else key
+                    stack.extend((part, child) for part in item)
+                else:
+                    stack.append((item, f"{path}.{index}" if path else str(index)))
 
 
 MAX_DEPTH = 64
@@ -129,35 +199,57 @@ def _plain(node: Any, file: str, path: tuple[str, ...], origins: Origins, budget
 
 
 def _parse(text: str, file: str, origins: Origins) -> Any:
+    _prescan(text, file)
     try:
         yaml = _yaml()
         root = yaml.compose(io.StringIO(text))
         _check_tags(root, file)
         document = yaml.constructor.construct_document(root) if root is not None else None
+    except ScenarioError:
+        raise
+    except RecursionError:
+        raise ScenarioError(
+            [Located(file, 0, "", f"nested more than {MAX_DEPTH} levels deep")]
+        ) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 0
         what = " ".join(str(part) for part in (error.context, error.problem) if part)
-        raise ScenarioError([Located(file, line, "", f"YAML syntax: {what}")]) from None
+        raise ScenarioError([Located(file, line, "", f"YAML syntax: {_cut(what)}")]) from None
     except (YAMLError, ValueError, TypeError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ScenarioError([Located(file, 0, "", f"cannot read YAML: {message}")]) from None
+        raise ScenarioError([Located(file, 0, "", f"cannot read YAML: {_cut(message)}")]) from None
     return _plain(document, file, (), origins, [MAX_NODES])
 
 
 def _read(path: Path) -> str:
+    """The text of a regular file of at most :data:`MAX_BYTES`; never blocks on a FIFO or
+    reads a device."""
     file = str(path)
     try:
-        raw = path.read_bytes()
+        info = os.stat(path)
     except FileNotFoundError:
         raise ScenarioError([Located(file, 0, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Located(file, 0, "", "is a directory, not a scenario file")]) from None
     except OSError as error:
         raise ScenarioError([Located(file, 0, "", f"cannot read: {error.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError([Located(file, 0, "", "is a directory, not a scenario file")])
+    if not stat.S_ISREG(info.st_mode):
         raise ScenarioError(
-            [Located(file, 0, "", f"{len(raw)} bytes is too large for a scenario file")]
+            [Located(file, 0, "", "not a regular file (a device, FIFO or socket); give a file")]
+        )
+    if info.st_size > MAX_BYTES:
+        raise ScenarioError(
+            [Located(file, 0, "", f"larger than {MAX_BYTES // 1024} KiB; a scenario is a few KiB")]
+        )
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ScenarioError([Located(file, 0, "", f"cannot read: {error.strerror}")]) from None
+    if len(raw) > MAX_BYTES:  # it grew after the check
+        raise ScenarioError(
+            [Located(file, 0, "", f"larger than {MAX_BYTES // 1024} KiB; a scenario is a few KiB")]
         )
     try:
         return raw.decode("utf-8")
@@ -225,6 +317,18 @@ def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dic
         if not isinstance(parent, str):
             raise ScenarioError([Located(file, line, "extends", "must be a file path")])
         parent_path = path.parent / parent
+        if parent_path.suffix.lower() not in SCENARIO_SUFFIXES:
+            raise ScenarioError(
+                [
+                    Located(
+                        file,
+                        line,
+                        "extends",
+                        f"{_cut(parent)} is not a scenario file; extends names a .yaml or "
+                        ".yml file",
+                    )
+                ]
+            )
         try:
             base = _load_document(parent_path, origins, (*chain, resolved))
         except ScenarioError as error:
@@ -303,7 +407,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
     The file is validated first; overrides then apply to the complete scenario (defaults
     included), so ``--set retaliation.p_casualty.killed=1`` changes one value of a section
-    the file never mentions.
+    the file never mentions. A mapping value (``--set "militia={posture: campaign}"``) is
+    merged into the section key by key, like ``extends``; a list value replaces the list.
 
     Raises:
         ScenarioError: every problem found, one per line as ``FILE:LINE: path: message``.
@@ -321,12 +426,35 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         key = text.partition("=")[0].strip()
         try:
             key, value = parse_override(text)
-            set_dotted(full, key, value)
+            if key.split(".")[0] == "extends":
+                raise ScenarioError(
+                    [
+                        Located(
+                            "--set",
+                            index,
+                            "extends",
+                            "cannot be overridden: the file is already resolved; write a "
+                            "scenario file that extends the other one",
+                        )
+                    ]
+                )
+            if any(part.startswith("-") and part[1:].isdigit() for part in key.split(".")):
+                raise ScenarioError(
+                    [
+                        Located(
+                            "--set",
+                            index,
+                            _cut(key),
+                            "list indices count from 0; negative indices are not allowed",
+                        )
+                    ]
+                )
+            set_dotted(full, key, value, merge=True)
         except ScenarioError as error:
             problems.extend(error.problems)
             continue
         except (KeyError, ValueError, IndexError, TypeError, AttributeError):
-            problems.append(Located("--set", index, key, "no such key in the scenario"))
+            problems.append(Located("--set", index, _cut(key), "no such key in the scenario"))
             continue
         origins[tuple(key.split("."))] = (f"--set {text}", 0)
     if problems:

@@ -33,8 +33,10 @@ class Problem:
 class Distribution(Section):
     """An uncertain parameter's distribution: exactly one of uniform, triangular, choice."""
 
-    uniform: tuple[float, float] | None = Field(None, description="[low, high].")
-    triangular: tuple[float, float, float] | None = Field(None, description="[low, mode, high].")
+    uniform: tuple[float, float] | None = Field(None, strict=False, description="[low, high].")
+    triangular: tuple[float, float, float] | None = Field(
+        None, strict=False, description="[low, mode, high]."
+    )
     choice: list[float] | None = Field(None, min_length=1, description="Equally likely values.")
 
     @model_validator(mode="after")
@@ -89,10 +91,12 @@ class Scenario(Section):
         "deep-merges this file over it (lists replace).",
     )
     name: str = Field(
-        pattern=r"^[A-Za-z0-9_.\-]+$",
-        description="Short name; results go to results/<name>/. Letters, digits, _ . - only.",
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$",
+        description="Short name; results go to results/<name>/. Letters, digits, _ . - only, "
+        "not starting with a dot or a dash (so it can never name . or .. or an option), at "
+        "most 100 characters.",
     )
-    description: str = Field("", description="What the scenario represents.")
+    description: str = Field("", max_length=10_000, description="What the scenario represents.")
     window: Window = Field(default_factory=Window, description=about(Window))  # type: ignore[arg-type]
     follow_on: FollowOn | None = Field(
         None,
@@ -100,10 +104,24 @@ class Scenario(Section):
         "runs through it; the outcome columns keep their meaning over the window and each "
         "count and duration also gets a <outcome>_follow_on column over the follow-on.",
     )
-    replications: int = Field(2000, ge=1, description="Default number of replications.")
+    replications: int = Field(
+        2000,
+        ge=1,
+        le=10_000_000,
+        description="Default number of replications (at most 10^7).",
+    )
+    max_events: int = Field(
+        1_000_000,
+        ge=1_000,
+        le=100_000_000,
+        description="Most attacks, strikes and ISIS attacks one replication may produce. A "
+        "replication that exceeds it fails with that reason rather than running for minutes "
+        "and gigabytes; the shipped scenarios produce a few hundred.",
+    )
     seed: int = Field(
         20240906,
         ge=0,
+        le=2**63 - 1,
         description="Root seed: replication r uses SeedSequence(seed).spawn(...)[r]. Default "
         "fixed (the date the plan was reported) so runs are reproducible.",
     )
@@ -208,22 +226,39 @@ class Scenario(Section):
         return Scenario.model_validate(data)
 
 
-def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``; numeric parts index lists."""
+def _index(part: str, key: str) -> int:
+    if not part.isdigit():
+        raise KeyError(f"{key}: {part!r} is not a list index (0, 1, ...)")
+    return int(part)
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any, merge: bool = False) -> None:
+    """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``; numeric parts (0, 1, ...) index
+    lists. With ``merge``, a mapping value is merged into an existing mapping key by key (an
+    empty mapping ``{}`` replaces it, which clears it)."""
     parts = key.split(".")
     node: Any = data
     for part in parts[:-1]:
         if isinstance(node, list):
-            node = node[int(part)]
+            node = node[_index(part, key)]
         else:
             node = node.setdefault(part, {})
             if not isinstance(node, dict | list):
                 raise KeyError(f"{key}: {part!r} is not a section")
     last = parts[-1]
     if isinstance(node, list):
-        node[int(last)] = value
+        node[_index(last, key)] = value
+    elif merge and value and isinstance(value, dict) and isinstance(node.get(last), dict):
+        node[last] = _merged(node[last], value)
     else:
         node[last] = value
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def get_dotted(data: Any, key: str) -> Any:
@@ -257,9 +292,18 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
     span = f"the window {w.start} to {w.end}"
 
     personnel: dict[str, int] = {}
+    folded: dict[str, str] = {}
     for i, site in enumerate(s.sites):
-        if site.name in personnel:
-            problems.append(Problem(("sites", i, "name"), f"duplicate site name {site.name!r}"))
+        key = site.name.strip().casefold()
+        if key in folded:
+            problems.append(
+                Problem(
+                    ("sites", i, "name"),
+                    f"duplicate site name {site.name[:40]!r} (the same as {folded[key][:40]!r} "
+                    "up to case and spaces); site names must differ",
+                )
+            )
+        folded[key] = site.name
         personnel[site.name] = site.personnel
     known = ", ".join(personnel)
 
@@ -366,8 +410,98 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             )
 
     if not problems:  # bounds are only worth checking on an otherwise valid scenario
+        problems.extend(_stability_problems(s, corner=False))
+    if not problems:
         problems.extend(_uncertainty_problems(s))
+    if not problems:
+        problems.extend(_stability_problems(s, corner=True))
     return problems
+
+
+# Keys of the attack-strike loop, and whether the loop grows with each (True) or shrinks.
+LOOP_KEYS: dict[str, bool] = {
+    "militia.branching_ratio": True,
+    "retaliation.provocation": True,
+    "retaliation.p_casualty.killed": True,
+    "retaliation.p_casualty.wounded": True,
+    "militia.casualties.hit_probability": True,
+    "militia.casualties.killed_fraction": True,
+    "militia.casualties.mean_if_hit": True,
+    "retaliation.p_volume": True,
+    "retaliation.volume_attacks": False,
+}
+
+
+def loop_radius(values: dict[str, float], retaliation: bool = True) -> float:
+    """Spectral radius of the expected offspring matrix of the attack-strike loop.
+
+    Type 1 is an attack, type 2 a US strike. An attack begets ``n`` attacks directly and at
+    most ``p_s`` strikes: a strike follows a casualty attack with probability p_casualty
+    (killed or wounded; an attack kills anyone with probability at most ``killed_fraction x
+    mean_if_hit``), and the volume rule adds at most ``p_volume / volume_attacks`` strikes
+    per attack. Interception is ignored (movements have none), so ``p_s`` is an upper bound.
+    A strike begets ``rho`` attacks. The matrix ``[[n, p_s], [rho, 0]]`` has spectral radius
+    ``(n + sqrt(n^2 + 4 p_s rho)) / 2``; below 1 the loop dies out, at 1 or above it explodes.
+    """
+    n = values["militia.branching_ratio"]
+    if not retaliation:
+        return n
+    killed = min(
+        1.0, values["militia.casualties.killed_fraction"] * values["militia.casualties.mean_if_hit"]
+    )
+    p_k, p_w = values["retaliation.p_casualty.killed"], values["retaliation.p_casualty.wounded"]
+    per_hit = max(p_w, p_w + (p_k - p_w) * killed)
+    p_s = values["militia.casualties.hit_probability"] * per_hit + values[
+        "retaliation.p_volume"
+    ] / max(values["retaliation.volume_attacks"], 1.0)
+    rho = values["retaliation.provocation"]
+    return (n + math.sqrt(n * n + 4.0 * p_s * rho)) / 2.0
+
+
+def _stability_problems(s: Scenario, corner: bool) -> list[Problem]:
+    """The attack-strike loop must die out at the scenario's values or, with ``corner``, at
+    the most explosive corner of its uncertainties (which a sweep could draw)."""
+    if not s.militia.enabled:
+        return []
+    data = s.to_data()
+    values = {key: float(get_dotted(data, key)) for key in LOOP_KEYS}
+    retaliation = s.retaliation.enabled
+    radius = loop_radius(values, retaliation)
+    advice = (
+        "lower militia.branching_ratio or retaliation.provocation (or the strike "
+        "probabilities) until it is below 1"
+    )
+    if radius >= 1.0 and not corner:
+        return [
+            Problem(
+                ("retaliation", "provocation") if retaliation else ("militia", "branching_ratio"),
+                f"the attack-strike loop explodes: each attack begets on average more than one "
+                f"further attack through triggering and US strikes (spectral radius "
+                f"{radius:.3f}, must be below 1); {advice}",
+            )
+        ]
+    if not corner:
+        return []
+    extreme = dict(values)
+    swept = []
+    for key, grows in LOOP_KEYS.items():
+        if key in s.uncertainties:
+            support = s.uncertainties[key].support
+            extreme[key] = max(support) if grows else min(support)
+            swept.append(key)
+    if swept:
+        worst = loop_radius(extreme, retaliation)
+        if worst >= 1.0:
+            return [
+                Problem(
+                    ("uncertainties", swept[0]),
+                    "a sweep can draw an explosive attack-strike loop: with "
+                    + ", ".join(f"{k}={extreme[k]:g}" for k in swept)
+                    + f" the spectral radius is {worst:.3f} (must be below 1); narrow these "
+                    "ranges",
+                )
+            ]
+    return []
 
 
 def _uncertainty_problems(s: Scenario) -> list[Problem]:

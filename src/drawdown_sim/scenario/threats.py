@@ -12,7 +12,17 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import ByLevel, BySeverity, Level, PositiveDays, Probability, Rate, Section, about
+from ._base import (
+    ByLevel,
+    BySeverity,
+    Level,
+    PerDay,
+    PositiveDays,
+    Probability,
+    Rate,
+    Section,
+    about,
+)
 
 Posture = Literal["restraint", "campaign"]
 Weapon = Literal["rocket", "drone", "ballistic"]
@@ -28,7 +38,7 @@ class PostureRegime(Section):
     the whole initial presence exposed. Sweeping the kernel therefore keeps this rate.
     """
 
-    attack_rate: Rate = Field(
+    attack_rate: PerDay = Field(
         description="Observed attacks/day on coalition sites in Iraq in this posture."
     )
     reference_days: PositiveDays = Field(
@@ -84,7 +94,7 @@ class TimetableFactors(Section):
 class ScheduledPosture(Section):
     """A dated change of militia posture (a truce, a declared suspension, a declared campaign)."""
 
-    date: dt.date = Field(description="Day the posture changes (ISO date).")
+    date: dt.date = Field(strict=False, description="Day the posture changes (ISO date).")
     posture: Posture = Field(description="The posture from that day.")
     name: str = Field(min_length=1, description="What happened.")
 
@@ -146,7 +156,8 @@ class Casualties(Section):
     )
     dispersion: float = Field(
         0.015,
-        gt=0.0,
+        ge=1e-4,
+        le=1e4,
         description="Negative-binomial shape of (casualties - 1) given a hit: smaller is "
         "heavier-tailed. Set so that 0.8% of attacks injure 5 or more: one or two such "
         "events in about 180 attacks in Iraq and Syria.",
@@ -206,7 +217,7 @@ class Militia(Section):
         "linearly with personnel (a base is a target whether 200 or 2,000 are on it). "
         "Assumption.",
     )
-    campaign_hazard_per_day: Rate = Field(
+    campaign_hazard_per_day: PerDay = Field(
         1.0 / 730.0,
         description="Base propensity: hazard of restraint -> campaign with no shock, at "
         "factor 1 (1/day). Assumption: about once in two years. The propensity is "
@@ -226,7 +237,7 @@ class Militia(Section):
         description="How long a shock, or a US strike that kills militia members, raises the "
         "propensity (days). Assumption.",
     )
-    killed_hazard: Rate = Field(
+    killed_hazard: PerDay = Field(
         0.0005,
         description="Hazard of restraint -> campaign added per militia member killed in a US "
         "strike, for shock_days (1/day per person). Assumption: the 2024-07-30 strike killed "
@@ -249,7 +260,7 @@ class Militia(Section):
         description="Probability that a large US strike (one after coalition deaths) ends a "
         "campaign: the February 2024 strikes and the militia suspension. Assumption.",
     )
-    restraint_hazard_per_day: Rate = Field(
+    restraint_hazard_per_day: PerDay = Field(
         1.0 / 120.0,
         description="Daily hazard of campaign -> restraint (1/day). Assumption: the 2023-24 "
         "campaign lasted about 110 days.",
@@ -306,7 +317,9 @@ class Escalation(Section):
 class ScheduledShock(Section):
     """A dated regional shock."""
 
-    date: dt.date = Field(description="Day of the shock (ISO date, inside the window).")
+    date: dt.date = Field(
+        strict=False, description="Day of the shock (ISO date, inside the window)."
+    )
     name: str = Field(min_length=1, description="What happened.")
     severity: int = Field(
         ge=-3,
@@ -341,8 +354,10 @@ class SeverityMix(Section):
 class RandomShocks(Section):
     """Unscheduled regional shocks: a Poisson process."""
 
-    rate_per_year: Rate = Field(
+    rate_per_year: float = Field(
         4.0,
+        ge=0.0,
+        le=10_000.0,
         description="Shocks per year (1/year). The reference file lists 9 upward shocks "
         "from Sept 2024 to Sept 2025 and 4 in the year before (reference/events_2023_2025.csv)"
         "; 4 is a quiet-year assumption for scenarios without scheduled shocks.",
@@ -361,10 +376,18 @@ class Shocks(Section):
 
 
 class StrikeOdds(Section):
-    """A value for an attack that killed coalition personnel and one that only wounded."""
+    """A probability for an attack that killed coalition personnel and one that only wounded."""
 
-    killed: float = Field(ge=0.0, description="After an attack with coalition killed.")
-    wounded: float = Field(ge=0.0, description="After an attack with wounded only.")
+    killed: Probability = Field(description="After an attack with coalition killed.")
+    wounded: Probability = Field(description="After an attack with wounded only.")
+
+
+class StrikeDelays(Section):
+    """A mean delay (days) after an attack that killed coalition personnel and one that only
+    wounded."""
+
+    killed: PositiveDays = Field(description="After an attack with coalition killed (days).")
+    wounded: PositiveDays = Field(description="After an attack with wounded only (days).")
 
 
 class StrikeSizes(Section):
@@ -377,7 +400,7 @@ class StrikeSizes(Section):
 class ScheduledStrike(Section):
     """A dated US strike on Iraqi soil (backtests: the strikes that did happen)."""
 
-    date: dt.date = Field(description="Day of the strike (ISO date).")
+    date: dt.date = Field(strict=False, description="Day of the strike (ISO date).")
     name: str = Field(min_length=1, description="What happened.")
     size: Literal["small", "large"] = Field(
         description="small: a single target or drone strike; large: e.g. 2024-02-02."
@@ -399,14 +422,15 @@ class Retaliation(Section):
         "(killed) was followed by the 2024-02-02 strikes; of wounding attacks, e.g. "
         "2023-12-25 Erbil drew strikes. Assumption.",
     )
-    delay_days: StrikeOdds = Field(
-        default_factory=lambda: StrikeOdds(killed=5.0, wounded=2.0),
+    delay_days: StrikeDelays = Field(
+        default_factory=lambda: StrikeDelays(killed=5.0, wounded=2.0),
         description="Mean delay from the attack to the strike (days; exponential). Tower 22 "
         "to the Feb 2 strikes: 5 days.",
     )
     volume_attacks: int = Field(
         10,
         ge=1,
+        le=1_000_000,
         description="k: a strike is considered after k attacks within window_days (attacks).",
     )
     window_days: PositiveDays = Field(30.0, description="Window for the volume rule (days).")
@@ -415,8 +439,10 @@ class Retaliation(Section):
         description="Probability of a (small) strike when the volume rule fires. Assumption: "
         "8 retaliations over about 160 attacks by 2024-01-27 (reference).",
     )
-    provocation: Rate = Field(
+    provocation: float = Field(
         0.5,
+        ge=0.0,
+        le=1_000.0,
         description="rho: expected militia attacks provoked by one strike (attacks). "
         "Published effects disagree (Afghanistan: 90+ days of more attacks; Gaza: none), "
         "so sweep it in uncertainties.",
@@ -499,7 +525,7 @@ class Isis(Section):
     """ISIS attacks on Iraqi forces and the support capacity that suppresses them (3.7)."""
 
     enabled: bool = Field(True, description="false: no ISIS attacks.")
-    base_rate: Rate = Field(
+    base_rate: PerDay = Field(
         0.3,
         description="ISIS attacks/day on Iraqi forces at full support capacity. Assumption: "
         "about 110 a year at the 2024 low.",
@@ -518,6 +544,7 @@ class Isis(Section):
     full_support_personnel: float = Field(
         1500.0,
         gt=0.0,
+        le=1_000_000.0,
         description="Weighted personnel giving capacity 1 (personnel). Assumption.",
     )
     capacity_lag_days: PositiveDays = Field(
