@@ -22,6 +22,7 @@ from drawdown_sim.model.series import daily_series
 from drawdown_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+REPEATS = 3
 
 
 def bare_event_seconds(events: int = 200_000) -> float:
@@ -32,7 +33,7 @@ def bare_event_seconds(events: int = 200_000) -> float:
             yield env.timeout(1.0)
 
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         env = simpy.Environment()
         env.process(loop(env))
         started = time.perf_counter()
@@ -47,15 +48,18 @@ def per_replication(
     """(seconds per replication, attacks per replication, simulated years per replication)."""
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides)
     seeds = replication_seeds(scenario.seed, 0, reps)
-    attacks = 0
-    started = time.perf_counter()
-    for index, seed in enumerate(seeds):
-        replication = simulate_seed(scenario, seed, index)
-        attacks += replication.outcomes["attacks"]
-        if series:
-            daily_series(replication, scenario)
+    best = float("inf")
+    for _ in range(REPEATS):  # the best of a few passes: other load only ever adds time
+        attacks = 0
+        started = time.perf_counter()
+        for index, seed in enumerate(seeds):
+            replication = simulate_seed(scenario, seed, index)
+            attacks += replication.outcomes["attacks"] + replication.outcomes["attacks_follow_on"]
+            if series:
+                daily_series(replication, scenario)
+        best = min(best, time.perf_counter() - started)
     years = scenario.horizon_days / 365.25
-    return (time.perf_counter() - started) / reps, attacks / reps, years
+    return best / reps, attacks / reps, years
 
 
 def main() -> None:

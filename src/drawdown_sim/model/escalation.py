@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import simpy
-
 from .records import Change, Shock
-from .world import ProcessGenerator, Redrawable, World
+from .world import ProcessGenerator, Timer, World
 
 LEVEL_NAMES = ("calm", "tense", "crisis", "war")
 MAX_LEVEL = 3
@@ -43,7 +41,8 @@ class Escalation:
         self.enabled = cfg.enabled
         self.level = cfg.initial if cfg.enabled else 0
         self.max_level = self.level
-        self._dwell = Redrawable(world)
+        self._dwell = Timer(world.env)
+        self._started = False
         self._multipliers = tuple(cfg.attack_multiplier.at(e) for e in range(4))
         self.schedule = self._draw_schedule()
         world.log.trajectories.escalation.append((0.0, self.level))
@@ -86,7 +85,8 @@ class Escalation:
         if self.schedule:
             env.process(self._shocks())
         if self.enabled:
-            self._dwell.process = env.process(self._dwell_clock())
+            self._started = True
+            self._redraw_dwell()
 
     def _shocks(self) -> ProcessGenerator:
         env = self.world.env
@@ -98,34 +98,34 @@ class Escalation:
             if severity > 0:
                 self.world.militia.on_shock(severity)
 
-    def _dwell_clock(self) -> ProcessGenerator:
-        """Step down one level after an exponential dwell at the current level."""
-        env = self.world.env
-        rng = self.world.streams.escalation
-        dwell = self.world.scenario.escalation.dwell_days
-        while True:
-            try:
-                if self.level == 0:
-                    yield env.event()  # calm: nothing to step down from until woken
-                else:
-                    yield env.timeout(rng.exponential(dwell.at(self.level)))
-                    self._set(self.level - 1, "dwell ended")
-            except simpy.Interrupt:
-                self._dwell.woken()  # level changed: memorylessness lets us redraw
+    def _redraw_dwell(self) -> None:
+        """Draw the time until the level steps down one (exponential, mean dwell_days at the
+        current level); calm has nothing to step down from."""
+        if not self._started:
+            return
+        if self.level == 0:
+            self._dwell.cancel()
+            return
+        dwell = self.world.scenario.escalation.dwell_days.at(self.level)
+        self._dwell.set(float(self.world.streams.escalation.exponential(dwell)), self._step_down)
+
+    def _step_down(self) -> None:
+        self._set(self.level - 1, "dwell ended")
+        self._redraw_dwell()
 
     def shift(self, delta: int, cause: str) -> None:
         """Raise (or lower, for delta < 0) the level by ``delta``, capped to 0..3."""
         if not self.enabled:
             return
         self._set(min(max(self.level + delta, 0), MAX_LEVEL), cause)
-        self._dwell.wake(cause)
+        self._redraw_dwell()  # memoryless: a fresh dwell at the new level
 
     def shock(self, severity: int, cause: str) -> None:
         """Apply a regional shock: see :func:`level_after_shock`."""
         if not self.enabled:
             return
         self._set(level_after_shock(self.level, severity), cause)
-        self._dwell.wake(cause)
+        self._redraw_dwell()
 
     def _set(self, level: int, cause: str) -> None:
         if level == self.level:

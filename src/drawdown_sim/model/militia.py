@@ -30,12 +30,10 @@ from __future__ import annotations
 import math
 from collections import deque
 
-import simpy
-
 from .damage import Damage
 from .records import Attack, Change, Strike
 from .streams import Uniforms
-from .world import STALLED_STEPS, ProcessGenerator, Redrawable, RunawayReplication, World
+from .world import STALLED_STEPS, ProcessGenerator, RunawayReplication, Timer, World
 
 NEGLIGIBLE = 40.0
 """Kernel terms older than this many mean delays (weight < e^-40) are dropped."""
@@ -51,11 +49,7 @@ class Militia:
         self.enabled = cfg.enabled
         self.switching = cfg.enabled and cfg.switching
         self.posture: str = cfg.posture
-        scenario = world.scenario
-        self._mu = {
-            "campaign": scenario.background_rate("campaign"),
-            "restraint": scenario.background_rate("restraint"),
-        }
+        self._mu = _background_rates(world.scenario)
         self.n = cfg.branching_ratio
         self.beta = 1.0 / cfg.trigger_days
         self.rho = retaliation.provocation if retaliation.enabled else 0.0
@@ -69,8 +63,11 @@ class Militia:
         self._recent_attacks: deque[tuple[float, int]] = deque()
         self._recent_strikes: deque[tuple[float, int]] = deque()
         self._uniforms = Uniforms(world.streams.attacks)
-        self._clock = Redrawable(world)
-        self._posture_clock = Redrawable(world)
+        self._clock = Timer(world.env)
+        self._posture_clock = Timer(world.env)
+        self._started = False
+        self._bound = 0.0
+        self._stalled = 0
         # Posture regime: the Exp(1) budget of the current spell, the hazard integral spent,
         # the hazard in force since ``_hazard_since``, and the shocks and strike deaths that
         # raise the propensity until their end time.
@@ -101,9 +98,10 @@ class Militia:
         if not self.enabled:
             return
         env = self.world.env
-        self._clock.process = env.process(self._attack_clock())
+        self._started = True
+        self._next_candidate()
         if self.switching:
-            self._posture_clock.process = env.process(self._switch_clock())
+            self._retime_switch()
         scheduled = self.world.scenario.militia.scheduled
         if scheduled:
             env.process(self._scheduled_postures())
@@ -121,8 +119,8 @@ class Militia:
         rose = background > self.background
         self.background = background
         self.world.log.trajectories.background.append((self.world.now, background))
-        if rose:  # a lower background leaves the thinning bound valid: no redraw needed
-            self._clock.wake("background")
+        if rose and self._started:  # a lower background leaves the bound valid: no redraw
+            self._next_candidate()
 
     # --- the posture regime ------------------------------------------------------------------
     def campaign_hazard(self) -> float:
@@ -150,8 +148,8 @@ class Militia:
 
     def on_propensity_change(self, cause: str = "") -> None:
         """Something the campaign propensity depends on changed: re-time the switch."""
-        if self.switching and self.posture == "restraint":
-            self._posture_clock.wake(cause or "propensity")
+        if self.switching and self._started and self.posture == "restraint":
+            self._retime_switch()
 
     def on_shock(self, severity: int) -> None:
         """A regional shock raises the campaign propensity while it lasts."""
@@ -171,7 +169,8 @@ class Militia:
             )
             self._provocation_at = now
             self._recent_strikes.append((now, strike.id))
-            self._clock.wake("strike")
+            if self._started:
+                self._next_candidate()
         chance = self.world.scenario.militia.restraint_on_strike
         if (
             self.switching
@@ -190,32 +189,37 @@ class Militia:
         self.world.log.changes.append(Change(now, "posture", posture, cause))
         self.world.log.trajectories.campaign.append((now, int(posture == "campaign")))
         self.on_background_change()
-        self._posture_clock.wake(cause)
+        if self.switching and self._started:
+            self._retime_switch()
 
     # --- processes ---------------------------------------------------------------------------
-    def _switch_clock(self) -> ProcessGenerator:
+    def _retime_switch(self) -> None:
         """Posture switches by integrated hazard: a spell ends when the hazard integral since
         it began reaches its Exp(1) budget. The hazard is piecewise constant; whenever it may
-        have changed the clock is woken, books what was spent, and re-times the switch."""
-        env = self.world.env
-        rng = self.world.streams.posture
+        have changed, this books what was spent at the old hazard and re-times the switch."""
+        now = self.world.env.now
+        if self._budget is None:
+            self._budget = float(self.world.streams.posture.standard_exponential())
+            self._spent = 0.0
+        else:
+            self._spent += self._hazard * (now - self._hazard_since)
+        campaign = self.posture == "campaign"
         cfg = self.world.scenario.militia
-        while True:
-            try:
-                if self._budget is None:
-                    self._budget = float(rng.standard_exponential())
-                    self._spent = 0.0
-                campaign = self.posture == "campaign"
-                self._hazard = cfg.restraint_hazard_per_day if campaign else self.campaign_hazard()
-                self._hazard_since = env.now
-                if self._hazard <= 0.0:
-                    yield env.event()  # no hazard until something changes
-                    continue
-                yield env.timeout(max(self._budget - self._spent, 0.0) / self._hazard)
-                self.set_posture("restraint" if campaign else "campaign", "propensity")
-            except simpy.Interrupt:
-                self._spent += self._hazard * (env.now - self._hazard_since)
-                self._posture_clock.woken()
+        hazard = cfg.restraint_hazard_per_day if campaign else self.campaign_hazard()
+        unchanged = hazard == self._hazard and self._spent > 0.0
+        self._hazard = hazard
+        self._hazard_since = now
+        if unchanged:
+            return  # the pending switch time is still right
+        if self._hazard <= 0.0:
+            self._posture_clock.cancel()  # no hazard until something changes
+            return
+        self._posture_clock.set(
+            max(self._budget - self._spent, 0.0) / self._hazard, self._switch_now
+        )
+
+    def _switch_now(self) -> None:
+        self.set_posture("restraint" if self.posture == "campaign" else "campaign", "propensity")
 
     def _scheduled_postures(self) -> ProcessGenerator:
         env = self.world.env
@@ -226,72 +230,104 @@ class Militia:
                 yield env.timeout(day - env.now)
             self.set_posture(change.posture, f"scheduled: {change.name}")
 
-    def _attack_clock(self) -> ProcessGenerator:
-        """Ogata thinning: candidates at the current bound, accepted with lambda/bound."""
-        env = self.world.env
-        draw = self._uniforms
-        stalled = 0
-        while True:
-            try:
-                bound = self.intensity(env.now)
-                if not math.isfinite(bound):
-                    raise RunawayReplication(
-                        f"the attack intensity is not finite on day {env.now:.1f}"
-                    )
-                if bound <= 0.0:
-                    yield env.event()  # no intensity until the background changes
-                    continue
-                wait = draw.exponential() / bound
-                stalled = stalled + 1 if env.now + wait == env.now else 0
-                if stalled > STALLED_STEPS:
-                    raise RunawayReplication(
-                        f"simulated time no longer advances on day {env.now:.1f}: the attack "
-                        f"intensity ({bound:.3g}/day) is too high to tell event times apart"
-                    )
-                yield env.timeout(wait)
-                u = draw() * bound
-                intensity = self.intensity(env.now)
-                if u < intensity:
-                    # u is uniform on [0, intensity): reuse it to pick the cause.
-                    self._attack(u)
-            except simpy.Interrupt:
-                self._clock.woken()
+    def _next_candidate(self, bound: float | None = None) -> None:
+        """Ogata thinning: draw the next candidate at the current bound (the intensity now,
+        which only decays until the background rises or a strike comes, when this is called
+        again and the pending candidate goes stale: exact, by memorylessness). ``bound`` is
+        the intensity now when the caller already knows it."""
+        now = self.world.env.now
+        if bound is None:
+            bound = self.intensity(now)
+        if not math.isfinite(bound):
+            raise RunawayReplication(f"the attack intensity is not finite on day {now:.1f}")
+        if bound <= 0.0:
+            self._clock.cancel()  # no intensity until the background changes
+            return
+        wait = self._uniforms.exponential() / bound
+        self._stalled = self._stalled + 1 if now + wait == now else 0
+        if self._stalled > STALLED_STEPS:
+            raise RunawayReplication(
+                f"simulated time no longer advances on day {now:.1f}: the attack intensity "
+                f"({bound:.3g}/day) is too high to tell event times apart"
+            )
+        self._bound = bound
+        self._clock.set(wait, self._candidate)
 
-    def _attack(self, u: float) -> None:
+    def _candidate(self) -> None:
+        """A candidate time: accept it with probability intensity / bound, then draw the next."""
+        now = self.world.env.now
+        u = self._uniforms() * self._bound
+        intensity = self.intensity(now)
+        if u < intensity:
+            # u is uniform on [0, intensity): reuse it to pick the cause.
+            self._attack(u, now)
+            if intensity > 0.0:
+                intensity += self.n * self.beta  # the attack's own kernel starts now
+        self._next_candidate(intensity)
+
+    def _attack(self, u: float, now: float) -> None:
+        """Record an attack at ``now``; ``u`` is uniform on [0, intensity) and picks its cause.
+
+        The hot path of a campaign: one call per attack, so the decayed excitation is
+        computed once and shared by the attribution and the update.
+        """
         world = self.world
-        world.count_event()
-        now = world.now
+        world.events += 1  # the runaway guard (World.count_event), inlined on the hot path
+        if world.events > world.max_events:
+            world.runaway()
+        n_beta = self.n * self.beta
+        decayed = (
+            self._excitation * math.exp(-self.beta * (now - self._excitation_at))
+            if self._excitation
+            else 0.0
+        )
         cause, parent = "background", -1
         if u >= self.background:
             u -= self.background
-            excitation = self._excitation * math.exp(-self.beta * (now - self._excitation_at))
-            if u < excitation:
-                parent = _pick(self._recent_attacks, self.n * self.beta, self.beta, u, now)
+            if u < decayed:
+                parent = _pick(self._recent_attacks, n_beta, self.beta, u, now)
                 cause = "attack"
             else:
-                u -= excitation
-                parent = _pick(self._recent_strikes, self.rho * self.gamma, self.gamma, u, now)
+                parent = _pick(
+                    self._recent_strikes, self.rho * self.gamma, self.gamma, u - decayed, now
+                )
                 cause = "strike"
         target, air_defense = world.forces.pick_target(self._uniforms())
         weapon, intercepted, killed, wounded = self.damage.resolve(air_defense)
-        attack = Attack(
-            len(world.log.attacks), now, target, weapon, intercepted, killed, wounded, cause, parent
-        )
-        world.log.attacks.append(attack)
-        if self.n > 0.0:
-            self._excitation = (
-                self._excitation * math.exp(-self.beta * (now - self._excitation_at))
-                + self.n * self.beta
-            )
+        log = world.log.attacks
+        attack = Attack(len(log), now, target, weapon, intercepted, killed, wounded, cause, parent)
+        log.append(attack)
+        if n_beta > 0.0:
+            self._excitation = decayed + n_beta
             self._excitation_at = now
-            self._recent_attacks.append((now, attack.id))
-            self._prune(self._recent_attacks, self.beta, now)
+            recent = self._recent_attacks
+            recent.append((now, attack.id))
+            if len(recent) > 64:  # pruning is only worth its cost once the deque grows
+                self._prune(recent, self.beta, now)
         world.retaliation.on_attack(attack)
 
     @staticmethod
     def _prune(recent: deque[tuple[float, int]], decay: float, now: float) -> None:
         while recent and decay * (now - recent[0][0]) > NEGLIGIBLE:
             recent.popleft()
+
+
+_RATES: dict[int, tuple[object, dict[str, float]]] = {}
+
+
+def _background_rates(scenario: object) -> dict[str, float]:
+    """mu per posture, derived once per scenario (it depends on nothing random)."""
+    cached = _RATES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    rates = {
+        posture: scenario.background_rate(posture)  # type: ignore[attr-defined]
+        for posture in ("campaign", "restraint")
+    }
+    if len(_RATES) > 32:
+        _RATES.clear()
+    _RATES[id(scenario)] = (scenario, rates)
+    return rates
 
 
 def _pick(

@@ -261,9 +261,12 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence) -> World:
 def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int = 0) -> Replication:
     """Run one replication from an explicit seed sequence (the runners' entry point)."""
     world = build_world(scenario, seed)
-    world.env.run(until=world.horizon)
-    world.politics.finish()
-    world.isis.finish()
+    try:
+        world.env.run(until=world.horizon)
+        world.politics.finish()
+        world.isis.finish()
+    finally:
+        world.streams.release()
     militia = world.militia
     return Replication(
         index=index,

@@ -7,7 +7,7 @@ other (``world.escalation.shift(...)``); state that other components read is an 
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -63,6 +63,10 @@ class World:
         """Count an attack or strike; fail the replication past ``scenario.max_events``."""
         self.events += 1
         if self.events > self.max_events:
+            self.runaway()
+
+    def runaway(self) -> None:
+        if self.events > self.max_events:
             raise RunawayReplication(
                 f"more than {self.max_events:,} attacks and strikes by day {self.now:.1f} "
                 "(max_events): the attack process runs away; lower the attack rates, the "
@@ -76,6 +80,40 @@ class World:
     def day(self, when: Any) -> float:
         """Day offset of an ISO date within the window."""
         return self.scenario.window.offset(when)
+
+
+class Timer:
+    """One pending callback that can be re-timed cheaply.
+
+    A clock that must redraw its waiting time whenever its inputs change (the attack clock
+    when the background rises, the posture clock when the propensity changes, the
+    escalation dwell when the level moves) would otherwise be a SimPy process woken by
+    ``Process.interrupt``, which costs an exception, an extra event and a generator resume
+    each time. Here a new :meth:`set` simply makes the pending timeout stale: when a stale
+    timeout fires its callback does nothing.
+    """
+
+    __slots__ = ("_env", "_version", "_fire")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self._env = env
+        self._version = 0
+        self._fire = self._fired  # one bound method, shared by every timeout
+
+    def set(self, delay: float, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after ``delay`` days, unless set again or cancelled first."""
+        self._version += 1
+        # The timeout carries (version, callback) as its value: no closure per timeout.
+        timeout = self._env.timeout(delay, (self._version, callback))
+        timeout.callbacks.append(self._fire)
+
+    def _fired(self, event: simpy.Event) -> None:
+        version, callback = event._value  # the value set at creation (a Timeout never fails)
+        if version == self._version:
+            callback()
+
+    def cancel(self) -> None:
+        self._version += 1
 
 
 class Redrawable:
