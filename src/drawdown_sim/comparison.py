@@ -72,14 +72,53 @@ class Comparison:
         return cls(results, table, str(table["reference"].iloc[0]), root)
 
 
+BOOTSTRAP_BINS = 4096
+"""Distinct values above which a continuous difference is binned for the bootstrap."""
+
+
 def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """95% percentile bootstrap interval of the mean of paired differences ``d``."""
-    if np.all(d == d[0]):
-        return float(d[0]), float(d[0])
-    index = rng.integers(0, d.size, size=(BOOTSTRAP_RESAMPLES, d.size))
-    means = d[index].mean(axis=1)
+    """95% percentile bootstrap interval of the mean of paired differences ``d``.
+
+    A bootstrap resample of N values from the empirical distribution is a multinomial draw of
+    counts over its distinct values, so the resampled means are drawn as multinomial counts
+    times those values, in memory that does not grow with N. Whole-number differences (counts
+    and booleans) are exact. Other differences are binned into :data:`BOOTSTRAP_BINS`
+    equal-width bins, each represented by the mean of its values, so a resampled mean is off
+    by at most half a bin width, (max - min) / 8192.
+    """
+    if d.size == 0:
+        return float("nan"), float("nan")
+    low, high = float(d.min()), float(d.max())
+    if low == high:
+        return low, low
+    if high - low <= 1_000_000 and np.array_equal(d, np.rint(d)):
+        counts = np.bincount((d - low).astype(np.int64))
+        values = np.flatnonzero(counts) + low
+        counts = counts[counts > 0]
+    else:
+        counts, edges = np.histogram(d, bins=BOOTSTRAP_BINS, range=(low, high))
+        sums, _ = np.histogram(d, bins=edges, weights=d)
+        keep = counts > 0
+        values, counts = sums[keep] / counts[keep], counts[keep]
+    n = int(counts.sum())
+    p = counts / n
+    means = np.empty(BOOTSTRAP_RESAMPLES)
+    block = max(1, 2_000_000 // values.size)  # bounded scratch: block x values counts at once
+    for start in range(0, BOOTSTRAP_RESAMPLES, block):
+        size = min(block, BOOTSTRAP_RESAMPLES - start)
+        means[start : start + size] = rng.multinomial(n, p, size=size) @ values / n
     lo, hi = np.quantile(means, [0.025, 0.975])
     return float(lo), float(hi)
+
+
+def _paired(
+    own: Results, ref: Results, outcome: str, index: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outcome of ``own`` and ``ref`` on the replications both completed, aligned
+    (``index`` None: the same replications in the same order, the usual case)."""
+    if index is None:
+        return own.column(outcome), ref.column(outcome)
+    return own.column(outcome)[index[0]], ref.column(outcome)[index[1]]
 
 
 def comparison_table(results: dict[str, Results], reference: str, seed: int = 0) -> pd.DataFrame:
@@ -88,24 +127,33 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
     Censored outcomes (completion day and slip, null where the plan is unfinished at the end
     of the horizon) get Kaplan-Meier quantiles, no mean, and no paired difference unless
     every pair is uncensored. Outcomes null throughout (no follow-on period) are left out.
+    Columns are read one at a time, so memory grows with one column, not the table.
     """
     rng = np.random.default_rng(seed)
-    ref = results[reference].outcomes.set_index("replication")
+    ref = results[reference]
+    ref_ids = ref.column("replication")
     rows: list[dict[str, Any]] = []
-    summaries = {option: result.summary() for option, result in results.items()}
     for option, result in results.items():
-        own = result.outcomes.set_index("replication")
-        summary = summaries[option]
-        common = own.index.intersection(ref.index)  # failed replications drop out of pairs
+        summary = result.summary()
+        # Failed replications drop out of the pairs.
+        own_ids = result.column("replication")
+        index: tuple[np.ndarray, np.ndarray] | None = None
+        if not np.array_equal(own_ids, ref_ids):
+            _, own_at, ref_at = np.intersect1d(
+                own_ids, ref_ids, assume_unique=True, return_indices=True
+            )
+            index = (own_at, ref_at)
+        del own_ids
         for outcome in OUTCOMES:
             if outcome not in summary.index:
                 continue
             stats = summary.loc[outcome]
-            a = own.loc[common, outcome].to_numpy(dtype=float, na_value=np.nan)
-            b = ref.loc[common, outcome].to_numpy(dtype=float, na_value=np.nan)
+            a, b = _paired(result, ref, outcome, index)
             censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
             keep = np.isfinite(a) & np.isfinite(b)
-            a, b = a[keep], b[keep]
+            if not keep.all():
+                a, b = a[keep], b[keep]
+            del keep
             d = a - b
             row: dict[str, Any] = {
                 "option": option,
@@ -145,6 +193,7 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
                     variance_reduction=independent / paired if paired > 0 else np.inf,
                 )
             rows.append(row)
+            del a, b, d  # before the next column is read
     return pd.DataFrame(rows)
 
 

@@ -83,7 +83,9 @@ class Results:
         """One outcome column as floats (NaN for nulls), read alone when the table is not
         loaded."""
         if self._outcomes is None and self.path is not None:
-            table = pq.read_table(self.path / "outcomes.parquet", columns=[name])
+            # ParquetFile.read, not read_table: the dataset layer behind read_table holds
+            # about 70 bytes per row of Python objects even for a single column.
+            table = pq.ParquetFile(self.path / "outcomes.parquet").read(columns=[name])
             column = pc.cast(table.column(name), pa.float64())
             return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
         return np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
@@ -132,7 +134,7 @@ class Results:
         is left empty rather than averaged over the finished runs only."""
         scenario = self.scenario
         return summarize(
-            {name: self.column(name) for name in OUTCOMES},
+            _Columns(self),
             planned_end=scenario.planned_end_day,
             horizon_days=scenario.horizon_days,
         )
@@ -146,6 +148,17 @@ class Results:
             scenario.window_days,
             scenario.horizon_days,
         )
+
+
+class _Columns:
+    """Outcome columns read one at a time on demand: a summary of a million replications
+    holds one column (8 MB) at a time, never the whole table."""
+
+    def __init__(self, results: Results) -> None:
+        self._results = results
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._results.column(name)
 
 
 CENSORED_OUTCOMES = ("completion_day", "slip_days")
@@ -168,7 +181,7 @@ def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dic
 
 
 def summarize(
-    outcomes: pd.DataFrame | dict[str, np.ndarray],
+    outcomes: pd.DataFrame | dict[str, np.ndarray] | _Columns,
     *,
     planned_end: float | None = None,
     horizon_days: float | None = None,
@@ -176,15 +189,17 @@ def summarize(
     """Summary table of outcome columns (see :meth:`Results.summary`).
 
     Count quantiles are values that occur (numpy's ``inverted_cdf``), never interpolated.
-    Columns that are null throughout (the follow-on's, without a follow-on) are left out.
+    Columns that are null throughout (the follow-on's, without a follow-on) are left out. Each
+    column is read, summarised and dropped before the next, so memory is one column's worth.
     """
     rows = {}
     for name in OUTCOMES:
-        values = np.asarray(outcomes[name], dtype=float)
+        values = np.asarray(outcomes[name], dtype=float)  # one column at a time
         finite = values[np.isfinite(values)]
         if name in CENSORED_OUTCOMES and horizon_days is not None:
             offset = (planned_end or 0.0) if name == "slip_days" else 0.0
             rows[name] = _censored_row(values, offset, horizon_days)
+            del values, finite
             continue
         if finite.size == 0:
             continue
@@ -199,4 +214,5 @@ def summarize(
             p_positive=float((finite > 0).mean()),
             censored=0.0,
         )
+        del values, finite  # before the next column is read
     return pd.DataFrame.from_dict(rows, orient="index")

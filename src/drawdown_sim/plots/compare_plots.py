@@ -51,13 +51,13 @@ def _title(comparison: Comparison) -> str:
 
 
 def _values(comparison: Comparison, option: str, outcome: str) -> np.ndarray:
-    o = comparison.results[option].outcomes
+    """One outcome of one option (casualties = killed + wounded), read column by column."""
+    result = comparison.results[option]
     if outcome.startswith("casualties"):
         suffix = outcome.removeprefix("casualties")
-        v = o[f"killed{suffix}"] + o[f"wounded{suffix}"]
+        values = result.column(f"killed{suffix}") + result.column(f"wounded{suffix}")
     else:
-        v = o[outcome]
-    values = v.to_numpy(dtype=float, na_value=np.nan)
+        values = result.column(outcome)
     return values[np.isfinite(values)]
 
 
@@ -100,10 +100,11 @@ def plot_forest(comparison: Comparison, outcome: str = "attacks", ax: Axes | Non
 
 def _paired_totals(comparison: Comparison, option: str, outcome: str) -> pd.Series:
     """Per replication, ``outcome`` over the whole horizon (window plus any follow-on)."""
-    o = comparison.results[option].outcomes.set_index("replication")
+    result = comparison.results[option]
     parts = ["killed", "wounded"] if outcome == "casualties" else [outcome]
     columns = parts + ([f"{p}_follow_on" for p in parts] if _has_follow_on(comparison) else [])
-    return o[columns].astype(float).sum(axis=1, skipna=False)
+    total = sum(result.column(c) for c in columns)
+    return pd.Series(total, index=result.column("replication").astype(np.int64))
 
 
 def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
