@@ -131,7 +131,7 @@ def _grouped(done: NDArray[np.float64], runs: int, censored_at: float) -> Curve:
     hours = np.rint(done / GROUPED_RESOLUTION).astype(np.int64)
     steps, counts = np.unique(hours, return_counts=True)
     del hours
-    times = steps * GROUPED_RESOLUTION
+    times = (steps * GROUPED_RESOLUTION).astype(np.float64)
     cdf = np.cumsum(counts) / runs
     # The right-censored observations make the curve's last step at the censoring time, as
     # scipy reports it: unchanged from the last finished time.
