@@ -220,6 +220,25 @@ def run_command(
         )
     _print_run_summary(results)
     _report_run(results)
+    if not no_plots:
+        _write_report("run", results)
+
+
+def _write_report(kind: str, *args: Any) -> None:
+    """Write report.html; a failure to draw never changes the run's status or hides its
+    summary: it is reported in one line."""
+    from .console import errors
+
+    try:
+        from . import report
+
+        path = getattr(report, f"{kind}_report")(*args)
+    except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
+        errors.print(f"warning: the report could not be written: {type(error).__name__}: {error}")
+        return
+    from .console import console
+
+    console.print(f"report: {path}", highlight=False)
 
 
 def _print_run_summary(results: Any) -> None:
@@ -331,6 +350,8 @@ def compare_command(
             progress=progress,
         )
     _print_comparison(comparison)
+    if not no_plots:
+        _write_report("compare", comparison)
     console.print(f"table: {out / 'comparison.csv'}")
     if not no_plots:
         console.print("plots: " + ", ".join(str(p) for p in sorted((out / "plots").glob("*.png"))))
@@ -401,39 +422,62 @@ def sweep_command(
     console.print(
         f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv, sensitivity.csv)"
     )
+    if not no_plots:
+        _write_report("sweep", result, options)
 
 
 @app.command("report")
 def report_command(
     directory: Annotated[
-        Path, typer.Argument(help="A results directory (run or compare).", metavar="DIR")
+        Path, typer.Argument(help="A results directory (run, compare or sweep).", metavar="DIR")
     ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to write the HTML (default DIR/report.html)."),
+    ] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not redraw the plots.")] = False,
 ) -> None:
-    """Summarise a results directory and redraw its plots."""
+    """Summarise a results directory and write a self-contained HTML report of it."""
+    from . import report
 
-    if (directory / "comparison.csv").exists():
-        from .comparison import Comparison
-
-        comparison = Comparison.load(directory)
-        _print_comparison(comparison)
-        if not no_plots:
-            from .plots.compare_plots import write_compare_plots
-
-            write_compare_plots(comparison)
-        return
-    from .results import Results
-
+    if not directory.is_dir():
+        fail_input(f"{directory}: not a results directory")
     try:
-        results = Results.load(directory)
-    except FileNotFoundError as error:
-        fail_input(str(error))
-    _print_run_summary(results)
-    if not no_plots:
-        from .plots import write_run_plots
+        if (directory / "comparison.csv").exists():
+            from .comparison import Comparison
 
-        write_run_plots(results)
-    _report_run(results)
+            comparison = Comparison.load(directory)
+            _print_comparison(comparison)
+            if not no_plots:
+                from .plots.compare_plots import write_compare_plots
+
+                write_compare_plots(comparison)
+            path = report.compare_report(comparison, output)
+        elif (directory / "study.json").exists():
+            from .console import console, sweep_tables
+            from .sweep import load_sweep
+
+            result, options = load_sweep(directory)
+            for table in sweep_tables(result):
+                console.print(table)
+            path = report.sweep_report(result, options, output)
+        else:
+            from .results import Results
+
+            try:
+                results = Results.load(directory)
+            except FileNotFoundError as error:
+                fail_input(str(error))
+            _print_run_summary(results)
+            if not no_plots:
+                from .plots import write_run_plots
+
+                write_run_plots(results)
+            _report_run(results)
+            path = report.run_report(results, output)
+    except (OSError, ValueError, KeyError) as error:
+        fail_input(f"{directory}: cannot read these results ({type(error).__name__}: {error})")
+    typer.echo(f"report: {path}")
 
 
 @app.command("calibrate")

@@ -54,6 +54,25 @@ class Sweep:
     path: Path | None = None
 
 
+def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
+    """A finished sweep directory and its options' scenarios (for reports)."""
+    root = Path(path)
+    info = json.loads((root / "study.json").read_text())
+    frame = pd.read_parquet(root / "sweep.parquet")
+    study = Study.model_validate(info["study"])
+    options = [Scenario.model_validate(d) for d in info.get("option_scenarios", [])]
+    result = Sweep(
+        frame,
+        pd.read_csv(root / "regret.csv"),
+        pd.read_csv(root / "satisficing.csv"),
+        pd.read_csv(root / "sensitivity.csv"),
+        study,
+        list(info["parameters"]),
+        root,
+    )
+    return result, options
+
+
 def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
     # A state is one point: its scenario needs no uncertainties (nor their slow checks).
     data = option.to_data()
@@ -277,6 +296,7 @@ def _sweep_locked(
             "config": config,
             "study": study.model_dump(),
             "options": [o.name for o in options],
+            "option_scenarios": [o.to_data() for o in options],
             "parameters": parameters,
             "replications_failed": len(failures),
             "failures": [{k: f[k] for k in ("replication", "seed", "error")} for f in failures],

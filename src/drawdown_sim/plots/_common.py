@@ -19,6 +19,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ..scenario import Scenario  # noqa: E402
 
+# User text (scenario, phase and shock names) is plain text: "$x$" must not turn into
+# mathtext, and a stray "$" must not break every plot.
+matplotlib.rcParams["text.parse_math"] = False
+
 SHOCK_COLOR = "#b2182b"
 CALM_COLOR = "#2166ac"
 

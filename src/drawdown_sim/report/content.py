@@ -1,0 +1,502 @@
+"""What a report says: tables and plain-words answers, built only from computed numbers."""
+
+from __future__ import annotations
+
+import math
+import typing
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from ..model import OUTCOME_SPECS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..comparison import Comparison
+    from ..completion import CompletionSummary, Estimate
+    from ..results import Results
+    from ..scenario import Scenario
+    from ..sweep import Sweep
+
+LABELS = {
+    "attacks": "militia attacks",
+    "attacks_intercepted": "attacks intercepted",
+    "killed": "coalition killed",
+    "wounded": "coalition wounded",
+    "mass_casualty_events": "mass-casualty attacks",
+    "us_strikes": "US strikes",
+    "campaign_days": "days of militia campaign",
+    "crisis_days": "days at crisis or war",
+    "max_escalation": "highest escalation level",
+    "drawdown_complete": "P(complete by the window end)",
+    "completion_day": "completion day",
+    "completion_censored": "P(unfinished at the horizon)",
+    "completed_on_time": "P(complete by the planned end)",
+    "slip_days": "slip (days)",
+    "accelerated": "P(timetable accelerated)",
+    "option_cancelled": "P(option cancelled)",
+    "residual_personnel": "personnel at the window end",
+    "political_pressure_peak": "peak political pressure",
+    "isis_attacks": "ISIS attacks",
+    "isis_resurgence": "P(ISIS resurgence)",
+}
+
+
+def label(outcome: str) -> str:
+    """A readable outcome label, "(follow-on)" for the follow-on's columns."""
+    base = outcome.removesuffix("_follow_on")
+    text = LABELS.get(base, base.replace("_", " "))
+    return f"{text} (follow-on)" if base != outcome else text
+
+
+def number(value: Any) -> str:
+    from ..console import number as fmt
+
+    try:
+        return fmt(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def signed(value: Any) -> str:
+    from ..console import signed as fmt
+
+    return fmt(float(value))
+
+
+def _percent(value: float) -> str:
+    return "-" if value != value else f"{value:.0%}"
+
+
+# --- assumptions ----------------------------------------------------------------------------
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def field_description(model: type[BaseModel], dotted: str) -> str:
+    """The schema description of a dotted key (list indices skipped), or "" if unknown."""
+    description, parent = "", ""
+    current: type[BaseModel] | None = model
+    for part in dotted.split("."):
+        if current is None:
+            return ""
+        if part.isdigit():
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            by_alias = [f for f in current.model_fields.values() if f.alias == part]
+            if not by_alias:
+                return ""
+            field = by_alias[0]
+        parent, description = description, field.description or ""
+        current = _model_of(field.annotation)
+    if len(description) < 40 and parent:  # a generic leaf ("Severity 3."): say what it is of
+        return f"{parent} ({description.rstrip('.')})"
+    return description
+
+
+def assumptions(scenario: Scenario) -> list[dict[str, str]]:
+    """Each uncertain parameter: value in this scenario, range swept, source or assumption."""
+    from ..scenario import Scenario as Model
+    from ..scenario.schema import get_dotted
+
+    data = scenario.to_data()
+    rows = []
+    for key, distribution in scenario.uncertainties.items():
+        if distribution.triangular is not None:
+            lo, mode, hi = distribution.triangular
+            spread = f"{number(lo)} to {number(hi)} (mode {number(mode)})"
+        else:
+            support = distribution.support
+            spread = (
+                f"{number(support[0])} to {number(support[-1])}"
+                if distribution.uniform is not None
+                else ", ".join(number(v) for v in support)
+            )
+        rows.append(
+            {
+                "key": key,
+                "value": number(get_dotted(data, key)),
+                "range": spread,
+                "source": field_description(Model, key),
+            }
+        )
+    return rows
+
+
+# --- tables ---------------------------------------------------------------------------------
+def _table(
+    id_: str,
+    title: str,
+    columns: list[str],
+    rows: list[list[str]],
+    note: str = "",
+    text_columns: int = 1,
+) -> dict[str, Any]:
+    return {
+        "id": id_,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "note": note,
+        "text_columns": text_columns,
+    }
+
+
+def _estimate(e: Estimate, percent: bool = False) -> str:
+    if not e.reached:
+        return "not reached"
+    if percent:
+        return f"{e.value:.0%} [{e.low:.0%}, {e.high:.0%}]"
+    high = "beyond the horizon" if e.high != e.high else number(e.high)
+    return f"{number(e.value)} [{number(e.low)}, {high}]"
+
+
+def _completion_rows(summaries: dict[str, CompletionSummary]) -> list[list[str]]:
+    return [
+        [
+            name,
+            _estimate(c.by_planned_end, True),
+            _estimate(c.by_window_end, True),
+            _estimate(c.censored, True),
+            _estimate(c.median_day),
+            _estimate(c.median_slip),
+        ]
+        for name, c in summaries.items()
+    ]
+
+
+COMPLETION_COLUMNS = [
+    "option",
+    "complete by planned end",
+    "complete by window end",
+    "unfinished at the horizon",
+    "median completion day",
+    "median slip (days)",
+]
+COMPLETION_NOTE = (
+    "95% intervals (Wilson for shares). Medians are Kaplan-Meier estimates with plans "
+    "unfinished at the end of the horizon censored there; 'not reached' means too many are "
+    "unfinished to say. Days count from the window start."
+)
+
+
+def run_tables(results: Results) -> list[dict[str, Any]]:
+    summary = results.summary()
+    tables = []
+    for period, keep in (
+        ("the drawdown window", lambda n: not n.endswith("_follow_on")),
+        ("the follow-on period", lambda n: n.endswith("_follow_on")),
+    ):
+        rows = []
+        for name, row in summary.iterrows():
+            if not keep(str(name)):
+                continue
+            spec = OUTCOME_SPECS[str(name)]
+            censored = row.get("censored", 0.0) or 0.0
+            mean = "censored" if censored and row["mean"] != row["mean"] else number(row["mean"])
+            rows.append(
+                [
+                    label(str(name)),
+                    spec.description,
+                    spec.unit or "share" if spec.kind == "bool" else spec.unit,
+                    mean,
+                    number(row["median"]) if row["median"] == row["median"] else "not reached",
+                    number(row["q05"]),
+                    number(row["q95"]) if row["q95"] == row["q95"] else "not reached",
+                    _percent(row["p_positive"]),
+                    _percent(censored) if censored else "",
+                ]
+            )
+        if rows:
+            tables.append(
+                _table(
+                    "outcomes-" + period.split()[-1],
+                    f"Outcomes over {period}",
+                    [
+                        "outcome",
+                        "meaning",
+                        "unit",
+                        "mean",
+                        "median",
+                        "5%",
+                        "95%",
+                        "P(>0)",
+                        "censored",
+                    ],
+                    rows,
+                    "Quantiles of counts are counts that occur (never interpolated). For "
+                    "yes/no outcomes the mean is the share of replications.",
+                    text_columns=3,
+                )
+            )
+    if results.scenario.planned_end_day is not None:
+        tables.append(
+            _table(
+                "completion",
+                "Drawdown completion",
+                COMPLETION_COLUMNS,
+                _completion_rows({results.name: results.completion()}),
+                COMPLETION_NOTE,
+            )
+        )
+    return tables
+
+
+def _difference(row: pd.Series) -> str:
+    return f"{signed(row['diff_mean'])} [{signed(row['diff_lo'])}, {signed(row['diff_hi'])}]"
+
+
+def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
+    t = comparison.table
+    rows = []
+    for _, row in t.iterrows():
+        is_ref = row["option"] == comparison.reference
+        censored = row.get("censored", 0.0) or 0.0
+        if is_ref:
+            diff = "reference"
+        elif row["diff_mean"] != row["diff_mean"]:
+            diff = "censored: see completion" if censored else "-"
+        else:
+            diff = _difference(row)
+        rows.append(
+            [
+                label(str(row["outcome"])),
+                str(row["option"]),
+                "censored" if censored and row["mean"] != row["mean"] else number(row["mean"]),
+                f"{number(row['q05'])} to "
+                + ("not reached" if row["q95"] != row["q95"] else number(row["q95"])),
+                diff,
+                "" if is_ref else _percent(row["p_better"]),
+                "" if is_ref else _percent(row["p_worse"]),
+                "" if is_ref else _percent(row["p_tie"]),
+                ""
+                if is_ref or row["variance_reduction"] != row["variance_reduction"]
+                else (
+                    "no variance"
+                    if math.isinf(row["variance_reduction"])
+                    else f"{row['variance_reduction']:.1f}x"
+                ),
+            ]
+        )
+    return [
+        _table(
+            "paired",
+            f"Paired differences against {comparison.reference}",
+            [
+                "outcome",
+                "option",
+                "mean",
+                "90% interval",
+                "difference [95% CI]",
+                "P(better)",
+                "P(worse)",
+                "P(tie)",
+                "variance reduction",
+            ],
+            rows,
+            "Replication r of every option meets the same shocks and random draws (common "
+            "random numbers), so differences are paired. P(better), P(worse) and P(tie) are "
+            "the shares of paired replications where the option is better, worse or the same "
+            "(better means fewer, for a bad outcome). The variance reduction is what pairing "
+            "buys against independent runs.",
+            text_columns=2,
+        ),
+        _table(
+            "completion",
+            "Drawdown completion",
+            COMPLETION_COLUMNS,
+            _completion_rows({name: r.completion() for name, r in comparison.results.items()}),
+            COMPLETION_NOTE,
+        ),
+    ]
+
+
+def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
+    regret = [
+        [
+            label(str(r["outcome"])),
+            str(r["option"]),
+            number(r["mean"]),
+            number(r["regret_mean"]),
+            number(r["regret_p90"]),
+            _percent(r["best_in_states"]),
+        ]
+        for _, r in result.regret.iterrows()
+    ]
+    satisficing = [
+        [str(r["option"]), _percent(r["satisficing_fraction"])]
+        for _, r in result.satisficing.iterrows()
+    ]
+    sensitivity = []
+    for _, r in result.sensitivity.iterrows():
+        s1, conf = float(r["S1"]), float(r["S1_conf"])
+        if s1 != s1:
+            verdict = "not estimable (too few states or a constant outcome)"
+        elif s1 - conf > 0:
+            verdict = "yes"
+        else:
+            verdict = "no: the interval includes zero"
+        sensitivity.append(
+            [
+                label(str(r["outcome"])),
+                str(r["option"]),
+                str(r["parameter"]),
+                "-" if s1 != s1 else f"{s1:.2f} +- {conf:.2f}",
+                verdict,
+            ]
+        )
+    method = result.sensitivity.attrs.get("method", "RBD-FAST first-order")
+    return [
+        _table(
+            "regret",
+            "Regret against the best option in each state",
+            [
+                "outcome",
+                "option",
+                "mean across states",
+                "mean regret",
+                "90th percentile regret",
+                "best in",
+            ],
+            regret,
+            "Regret: how much worse the option is than the best option in the same state. "
+            "'Best in' counts ties for every tied option.",
+            text_columns=2,
+        ),
+        _table(
+            "satisficing",
+            "Satisficing",
+            ["option", "share of states meeting every threshold"],
+            satisficing,
+        ),
+        _table(
+            "sensitivity",
+            f"Sensitivity ({method} index with its 95% half-width)",
+            ["outcome", "option", "parameter", "index", "distinguishable from zero?"],
+            sensitivity,
+            "An index whose interval includes zero is not evidence that the parameter matters; "
+            "no parameter is called influential on such an index.",
+            text_columns=3,
+        ),
+    ]
+
+
+# --- answers in words -----------------------------------------------------------------------
+def _mean_and_interval(summary: pd.DataFrame, outcome: str) -> str:
+    row = summary.loc[outcome]
+    return (
+        f"{number(row['mean'])} (90% of runs between {number(row['q05'])} and {number(row['q95'])})"
+    )
+
+
+def run_answer(results: Results) -> list[str]:
+    summary = results.summary()
+    resurgence: Any = summary.at["isis_resurgence", "mean"]
+    lines = [
+        f"Over the drawdown window, militia attacks on coalition sites average "
+        f"{_mean_and_interval(summary, 'attacks')}; coalition killed "
+        f"{_mean_and_interval(summary, 'killed')} and wounded "
+        f"{_mean_and_interval(summary, 'wounded')}.",
+        f"ISIS attacks on Iraqi forces average {_mean_and_interval(summary, 'isis_attacks')}; "
+        f"a resurgence occurs in {_percent(float(resurgence))} of runs.",
+    ]
+    if "attacks_follow_on" in summary.index:
+        lines.append(
+            f"In the follow-on period: militia attacks "
+            f"{_mean_and_interval(summary, 'attacks_follow_on')}, ISIS attacks "
+            f"{_mean_and_interval(summary, 'isis_attacks_follow_on')}."
+        )
+    if results.scenario.planned_end_day is not None:
+        c = results.completion()
+        lines.append(
+            f"The drawdown completes by its planned end in {_estimate(c.by_planned_end, True)} "
+            f"of runs and by the window end in {_estimate(c.by_window_end, True)}; "
+            f"{_estimate(c.censored, True)} are unfinished at the end of the horizon."
+        )
+    return lines
+
+
+def _phrase(row: pd.Series, what: str, period: str) -> str:
+    """'12.3 fewer militia attacks [95% CI 10.1 to 14.2] in the window', or no difference."""
+    lo, hi, d = float(row["diff_lo"]), float(row["diff_hi"]), float(row["diff_mean"])
+    if lo <= 0.0 <= hi:
+        return (
+            f"no distinguishable difference in {what} {period} (95% CI {signed(lo)} to "
+            f"{signed(hi)})"
+        )
+    if what.startswith("P("):
+        word = "higher" if d > 0 else "lower"
+        return (
+            f"a {number(abs(d) * 100)}-point {word} {what} {period} [95% CI "
+            f"{number(abs(lo) * 100 if d > 0 else abs(hi) * 100)} to "
+            f"{number(abs(hi) * 100 if d > 0 else abs(lo) * 100)}]"
+        )
+    word = "more" if d > 0 else "fewer"
+    near, far = (lo, hi) if d > 0 else (-hi, -lo)
+    return f"{number(abs(d))} {word} {what} [95% CI {number(near)} to {number(far)}] {period}"
+
+
+def compare_answer(comparison: Comparison) -> list[str]:
+    t = comparison.table
+    lines = []
+    for option in comparison.options:
+        if option == comparison.reference:
+            continue
+        rows = t[t["option"] == option].set_index("outcome")
+        parts = []
+        for outcome, what, period in (
+            ("attacks", "militia attacks", "in the window"),
+            ("isis_attacks", "ISIS attacks", "in the window"),
+            ("attacks_follow_on", "militia attacks", "in the follow-on"),
+            ("isis_attacks_follow_on", "ISIS attacks", "in the follow-on"),
+        ):
+            if outcome not in rows.index:
+                continue
+            row = rows.loc[outcome]
+            if not math.isnan(float(row["diff_mean"])):  # type: ignore[arg-type]
+                parts.append(_phrase(row, what, period))  # type: ignore[arg-type]
+        if parts:
+            lines.append(f"Against {comparison.reference}, {option} has " + "; ".join(parts) + ".")
+    return lines
+
+
+def sweep_answer(result: Sweep) -> list[str]:
+    lines = []
+    r = result.regret
+    for outcome, rows in r.groupby("outcome", sort=False):
+        lowest = rows.sort_values("regret_mean").iloc[0]
+        lines.append(
+            f"{label(str(outcome)).capitalize()}: {lowest['option']} has the lowest mean regret "
+            f"({number(lowest['regret_mean'])}; best in {_percent(lowest['best_in_states'])} of "
+            f"{result.study.states} states)."
+        )
+    s = result.satisficing
+    if not s.empty and result.study.thresholds:
+        top = s.sort_values("satisficing_fraction", ascending=False).iloc[0]
+        lines.append(
+            f"{top['option']} meets every threshold in the most states "
+            f"({_percent(top['satisficing_fraction'])})."
+        )
+    sens = result.sensitivity
+    clear = sens[(sens["S1"] - sens["S1_conf"]) > 0] if not sens.empty else sens
+    if clear.empty:
+        lines.append(
+            f"No uncertain parameter's sensitivity index is distinguishable from zero with "
+            f"{result.study.states} states; more states are needed to say which matter."
+        )
+    else:
+        for outcome, rows in clear.groupby("outcome", sort=False):
+            names = ", ".join(sorted(set(rows["parameter"])))
+            lines.append(
+                f"{label(str(outcome)).capitalize()} depends measurably on: {names} "
+                "(indices whose 95% interval excludes zero)."
+            )
+    return lines

@@ -1,0 +1,139 @@
+"""The HTML report of a run, a comparison and a sweep: sections, figures, escaping, and a
+real browser that renders it offline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from drawdown_sim.cli import app
+from tests.conftest import SCENARIOS
+
+OPTIONS = SCENARIOS / "options"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("reports")
+    hostile = root / "hostile.yaml"
+    hostile.write_text(
+        f"extends: {SCENARIOS / 'baseline.yaml'}\nname: hostile\n"
+        "description: \"<script>alert('x')</script> & $\\\\foo$ <b>bold</b>\"\n"
+    )
+    runner = CliRunner()
+    run = runner.invoke(
+        app, ["run", str(hostile), "--reps", "60", "--workers", "1", "--out", str(root / "run")]
+    )
+    assert run.exit_code == 0, run.output
+    compare = runner.invoke(
+        app,
+        [
+            "compare",
+            str(OPTIONS / "status_quo.yaml"),
+            str(OPTIONS / "full_exit.yaml"),
+            "--reps",
+            "60",
+            "--workers",
+            "1",
+            "--out",
+            str(root / "compare"),
+        ],
+    )
+    assert compare.exit_code == 0, compare.output
+    study = root / "study.yaml"
+    study.write_text(
+        f"name: tiny\noptions: [{OPTIONS / 'full_exit.yaml'}, {OPTIONS / 'kurdistan_hub.yaml'}]\n"
+        "states: 4\nreplications: 20\noutcomes: [killed, isis_attacks]\n"
+        "thresholds: {killed: {max: 1}}\n"
+    )
+    sweep = runner.invoke(
+        app, ["sweep", str(study), "--workers", "1", "--out", str(root / "sweep")]
+    )
+    assert sweep.exit_code == 0, sweep.output
+    return {k: root / k / "report.html" for k in ("run", "compare", "sweep")}
+
+
+def _sections(html: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)"', html)
+
+
+def test_run_report_has_every_section_and_figure(reports):
+    html = reports["run"].read_text()
+    assert _sections(html)[:3] == ["answer", "what-was-run", "assumptions"]
+    assert {"outcomes-window", "outcomes-period", "completion", "figures"} <= set(_sections(html))
+    assert html.count("<svg") >= 6
+    assert "militia.branching_ratio" in html and "Maximum-likelihood fit" in html
+
+
+def test_user_text_is_escaped(reports):
+    html = reports["run"].read_text()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "<b>bold</b>" not in html
+
+
+def test_compare_report_has_paired_table_with_better_worse_tie(reports):
+    html = reports["compare"].read_text()
+    assert "Paired differences against status_quo" in html
+    for column in ("P(better)", "P(worse)", "P(tie)"):
+        assert column in html
+    assert "Against status_quo, full_exit has" in html
+    assert html.count("<svg") >= 5
+
+
+def test_sweep_report_has_regret_satisficing_and_honest_sensitivity(reports):
+    html = reports["sweep"].read_text()
+    assert {"regret", "satisficing", "sensitivity"} <= set(_sections(html))
+    # 4 states: no index can be estimated, and none is called influential.
+    assert "not estimable" in html and "depends measurably" not in html
+
+
+def test_reports_are_self_contained(reports):
+    for path in reports.values():
+        html = path.read_text()
+        assert not re.search(r"<(script|link|img)\b", html)
+        assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_headless_chromium(reports, tmp_path: Path):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed here (.ci/run installs it with apt-get)")
+    shot = tmp_path / "report.png"
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,1600",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            reports["compare"].as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.exists(), done.stderr[-2000:]
+    assert "Failed to load resource" not in done.stderr
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)
+    assert pixels.std() > 0.05  # text, tables and figures, not a blank page
+    assert (pixels[..., :3] < 0.5).mean() > 0.005  # some dark (text) pixels
