@@ -85,8 +85,9 @@ def event_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
 
 
-ROW_GROUP_ROWS = 65_536
-"""Rows per row group of a finished table. Chunk files hold 100 rows each; writing them as
+ROW_GROUP_ROWS = 10_000
+"""Rows per row group of a finished table (memory while finishing is one row group, so it
+stops growing at 10,000 replications). Chunk files hold 100 rows each; writing them as
 row groups of their own would leave a million-replication file with 10,000 row groups, whose
 footer (about 3.6 KB of metadata per row group) every later column read has to parse."""
 
