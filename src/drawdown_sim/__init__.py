@@ -7,6 +7,7 @@ Public API (imported lazily so that the command line starts fast)::
     run(scenario, reps, seed, workers, engine="local", ...) -> Results
     Results.load(directory)
     compare(scenarios, reps, seed, ...) -> Comparison
+    load_study(path) -> (Study, [Scenario]);  sweep(study, options, ...) -> Sweep
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ _EXPORTS = {
     "Results": "drawdown_sim.results",
     "compare": "drawdown_sim.comparison",
     "Comparison": "drawdown_sim.comparison",
+    "sweep": "drawdown_sim.sweeps",
+    "Sweep": "drawdown_sim.sweeps",
+    "load_study": "drawdown_sim.study",
+    "Study": "drawdown_sim.study",
 }
 
 __all__ = [
@@ -36,11 +41,15 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Study",
+    "Sweep",
     "__version__",
     "compare",
     "load_scenario",
+    "load_study",
     "run",
     "simulate",
+    "sweep",
 ]
 
 if TYPE_CHECKING:
@@ -49,6 +58,13 @@ if TYPE_CHECKING:
     from .results import Results
     from .runner.run import run
     from .scenario import Scenario, ScenarioError, load_scenario
+    from .study import Study, load_study
+    from .sweeps import Sweep, sweep
+
+
+def __dir__() -> list[str]:
+    """The lazy exports too, so that completion and ``dir()`` show the whole API."""
+    return sorted(set(globals()) | set(_EXPORTS))
 
 
 def __getattr__(name: str) -> Any:

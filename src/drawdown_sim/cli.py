@@ -402,7 +402,7 @@ def sweep_command(
     update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
     study = study.model_copy(update=update)
     from .console import console, progress_reporter, sweep_tables
-    from .sweep import sweep
+    from .sweeps import sweep
 
     with resumable(), progress_reporter(study.name) as progress:
         result = sweep(
@@ -455,7 +455,7 @@ def report_command(
             path = report.compare_report(comparison, output)
         elif (directory / "study.json").exists():
             from .console import console, sweep_tables
-            from .sweep import load_sweep
+            from .sweeps import load_sweep
 
             result, options = load_sweep(directory)
             for table in sweep_tables(result):

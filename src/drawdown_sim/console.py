@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from .comparison import Comparison
     from .runner.run import Progress as ProgressFn
-    from .sweep import Sweep
+    from .sweeps import Sweep
 
 # Outside a terminal (logs, CI, pipes) rich would wrap tables at 80 columns.
 console = Console(width=None if Console().is_terminal else 160)

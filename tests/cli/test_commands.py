@@ -60,8 +60,12 @@ def test_report_summarises_and_redraws(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "isis_attacks" in result.output
     assert (out / "plots" / "fan_personnel.png").exists()
+    assert (out / "report.html").stat().st_size > 50_000
     missing = CliRunner().invoke(app, ["report", str(tmp_path / "none")])
-    assert missing.exit_code == 2 and "no manifest.json" in missing.output
+    assert missing.exit_code == 2 and "not a results directory" in missing.output
+    (tmp_path / "empty").mkdir()
+    empty = CliRunner().invoke(app, ["report", str(tmp_path / "empty")])
+    assert empty.exit_code == 2 and "no manifest.json" in empty.output
 
 
 def test_resume_of_a_complete_run_does_nothing(tmp_path: Path):

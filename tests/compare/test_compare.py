@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from drawdown_sim import compare
 from drawdown_sim.cli import app
 from drawdown_sim.study import Study, load_study
-from drawdown_sim.sweep import regret_table, sweep
+from drawdown_sim.sweeps import regret_table, sweep
 from tests.conftest import ROOT
 from tests.helpers import kill_when, scenario
 
@@ -230,7 +230,7 @@ def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
 
 
 def test_sensitivity_ranks_the_parameter_that_drives_the_outcome():
-    from drawdown_sim.sweep import sensitivity_table
+    from drawdown_sim.sweeps import sensitivity_table
 
     study, options = load_study(ROOT / "studies" / "advisory_options.yaml")
     study = study.model_copy(update={"states": 64, "outcomes": ["killed"]})

@@ -13,7 +13,7 @@ from scipy import stats
 from ._common import new_axes, save
 
 if TYPE_CHECKING:
-    from ..sweep import Sweep
+    from ..sweeps import Sweep
 
 
 def plot_regret(result: Sweep, ax: Axes | None = None) -> Axes:

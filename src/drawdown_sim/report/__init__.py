@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from ..comparison import Comparison
     from ..results import Results
-    from ..sweep import Sweep
+    from ..sweeps import Sweep
 
 
 def _svg(figure: Figure | SubFigure) -> str:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..completion import CompletionSummary, Estimate
     from ..results import Results
     from ..scenario import Scenario
-    from ..sweep import Sweep
+    from ..sweeps import Sweep
 
 LABELS = {
     "attacks": "militia attacks",
