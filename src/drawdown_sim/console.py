@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -262,17 +262,32 @@ def sweep_tables(result: Sweep) -> list[Table]:
     satisficing.add_column("fraction", justify="right")
     for _, row in result.satisficing.iterrows():
         satisficing.add_row(str(row["option"]), f"{row['satisficing_fraction']:.0%}")
+    method = result.sensitivity.attrs.get("method", "RBD-FAST first-order")
     sensitivity = Table(
-        title="Most influential uncertain parameters (RBD-FAST first-order "
-        "index, mean over options)",
+        title=f"Uncertain parameters the outcomes measurably depend on ({method} index, mean "
+        "over options, with its 95% half-width; only indices whose interval excludes zero)",
         title_justify="left",
     )
-    for column in ("outcome", "parameter", "S1"):
-        sensitivity.add_column(column, justify="right" if column == "S1" else "left")
-    mean = result.sensitivity.groupby(["outcome", "parameter"], sort=False)["S1"].mean()
+    for column in ("outcome", "parameter", "index"):
+        sensitivity.add_column(column, justify="right" if column == "index" else "left")
+    means = result.sensitivity.groupby(["outcome", "parameter"], sort=False)[
+        ["S1", "S1_conf"]
+    ].mean()
     for outcome in result.study.outcomes:
-        if outcome in mean.index.get_level_values(0):
-            for parameter, value in mean.loc[outcome].nlargest(3).items():
-                sensitivity.add_row(outcome, str(parameter), f"{value:.2f}")
-            sensitivity.add_section()
+        if outcome not in means.index.get_level_values(0):
+            continue
+        rows: Any = means.loc[outcome]
+        clear = rows[(rows["S1"] - rows["S1_conf"]) > 0].sort_values("S1", ascending=False)
+        if clear.empty:
+            undefined = rows["S1"].isna().all()
+            sensitivity.add_row(
+                outcome,
+                "not estimable with these states"
+                if undefined
+                else "none distinguishable from zero",
+                "",
+            )
+        for parameter, row in clear.head(3).iterrows():
+            sensitivity.add_row(outcome, str(parameter), f"{row['S1']:.2f} +- {row['S1_conf']:.2f}")
+        sensitivity.add_section()
     return [regret, satisficing, sensitivity]

@@ -4,7 +4,7 @@ which outcomes to judge and the thresholds an option must meet."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -46,7 +46,21 @@ class Study(BaseModel):
     )
     description: str = Field("", description="What the study asks.")
     options: list[str] = Field(min_length=2, description="Scenario files, relative to the study.")
-    states: int = Field(32, ge=2, description="States of the world (Latin-hypercube samples).")
+    states: int = Field(
+        32,
+        ge=2,
+        le=100_000,
+        description="States of the world: Latin-hypercube samples (method rbd_fast), or the "
+        "Sobol base sample N (method sobol; a power of 2), which runs N x (parameters + 2) "
+        "states.",
+    )
+    method: Literal["rbd_fast", "sobol"] = Field(
+        "rbd_fast",
+        description="Sensitivity analysis: rbd_fast (first-order indices from the "
+        "Latin-hypercube states: a cheap screen) or sobol (Saltelli sampling, Sobol first-order "
+        "and total indices with confidence intervals: the proper analysis, at N x (D + 2) "
+        "states).",
+    )
     replications: int = Field(200, ge=2, description="Replications per option and state.")
     seed: int = Field(20240906, ge=0, description="Seed of the sample and of the replications.")
     outcomes: list[str] = Field(min_length=1, description="Outcomes to judge (regret).")
@@ -123,14 +137,27 @@ def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:
     return study, scenarios
 
 
-def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
-    """Latin-hypercube states of the world from the scenario's uncertainties."""
+def unit_sample(study: Study, keys: list[str]) -> Any:
+    """States as points of the unit cube: Latin hypercube, or Saltelli's Sobol design."""
     import numpy as np
+
+    if study.method == "sobol":
+        from SALib.sample import sobol
+
+        problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+        # Sobol points lie in [0, 1); the last ulp is kept off 1 for the quantile functions.
+        points = sobol.sample(problem, study.states, calc_second_order=False, seed=study.seed)
+        return np.minimum(points, np.nextafter(1.0, 0.0))
     from scipy.stats import qmc
 
-    keys = sorted(scenario.uncertainties)
     sampler = qmc.LatinHypercube(d=len(keys), rng=np.random.default_rng(study.seed))
-    unit = sampler.random(study.states)
+    return sampler.random(study.states)
+
+
+def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
+    """States of the world from the scenario's uncertainties (see :func:`unit_sample`)."""
+    keys = sorted(scenario.uncertainties)
+    unit = unit_sample(study, keys)
     data = scenario.to_data()
     states = []
     for row in unit:

@@ -336,8 +336,14 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
         for _, r in result.satisficing.iterrows()
     ]
     sensitivity = []
+    has_total = "ST" in result.sensitivity.columns
     for _, r in result.sensitivity.iterrows():
         s1, conf = float(r["S1"]), float(r["S1_conf"])
+        total = (
+            f"{float(r['ST']):.2f} +- {float(r['ST_conf']):.2f}"
+            if has_total and r["ST"] == r["ST"]
+            else "-"
+        )
         if s1 != s1:
             verdict = "not estimable (too few states or a constant outcome)"
         elif s1 - conf > 0:
@@ -350,6 +356,7 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
                 str(r["option"]),
                 str(r["parameter"]),
                 "-" if s1 != s1 else f"{s1:.2f} +- {conf:.2f}",
+                *([total] if has_total else []),
                 verdict,
             ]
         )
@@ -380,7 +387,14 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
         _table(
             "sensitivity",
             f"Sensitivity ({method} index with its 95% half-width)",
-            ["outcome", "option", "parameter", "index", "distinguishable from zero?"],
+            [
+                "outcome",
+                "option",
+                "parameter",
+                "index",
+                *(["total index"] if has_total else []),
+                "distinguishable from zero?",
+            ],
             sensitivity,
             "An index whose interval includes zero is not evidence that the parameter matters; "
             "no parameter is called influential on such an index.",
