@@ -276,10 +276,10 @@ def sweep_tables(result: Sweep) -> list[Table]:
     for outcome in result.study.outcomes:
         if outcome not in means.index.get_level_values(0):
             continue
-        rows: Any = means.loc[outcome]
-        clear = rows[(rows["S1"] - rows["S1_conf"]) > 0].sort_values("S1", ascending=False)
+        indices: Any = means.loc[outcome]
+        clear = indices[(indices["S1"] - indices["S1_conf"]) > 0].sort_values("S1", ascending=False)
         if clear.empty:
-            undefined = rows["S1"].isna().all()
+            undefined = indices["S1"].isna().all()
             sensitivity.add_row(
                 outcome,
                 "not estimable with these states"
