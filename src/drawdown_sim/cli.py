@@ -47,7 +47,24 @@ EngineOption = Annotated[
 SchedulerOption = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address (with --engine dask).")
 ]
-NoPlotsOption = Annotated[bool, typer.Option("--no-plots", help="Skip the plots.")]
+NoPlotsOption = Annotated[bool, typer.Option("--no-plots", help="Skip the plots and report.")]
+
+
+class PlotFormat(StrEnum):
+    """File formats of the plots."""
+
+    png = "png"
+    svg = "svg"
+    both = "both"
+
+
+FormatOption = Annotated[PlotFormat, typer.Option("--format", help="Plot files: png, svg or both.")]
+
+
+def _formats(choice: PlotFormat) -> None:
+    from .plots._common import set_formats
+
+    set_formats(choice.value)
 
 
 def _version(value: bool) -> None:
@@ -192,8 +209,10 @@ def run_command(
         int, typer.Option("--trace", min=0, help="Keep the event log of the first N replications.")
     ] = 0,
     no_plots: NoPlotsOption = False,
+    plot_format: FormatOption = PlotFormat.png,
 ) -> None:
     """Replicate a scenario; write manifest, outcomes, daily series and plots."""
+    _formats(plot_format)
     scenario = load_or_exit(scenario_file, set_)
     from .console import progress_reporter
     from .runner.run import default_out, run
@@ -312,8 +331,10 @@ def compare_command(
         bool, typer.Option("--resume", help="Finish an interrupted compare.")
     ] = False,
     no_plots: NoPlotsOption = False,
+    plot_format: FormatOption = PlotFormat.png,
 ) -> None:
     """Run options with common random numbers and compare them pairwise."""
+    _formats(plot_format)
     from .scenario import ScenarioError, load_scenario
 
     if len(scenario_files) < 2:
@@ -387,11 +408,13 @@ def sweep_command(
         typer.Option("--out", help="Output directory (default: results/<study name>/)."),
     ] = None,
     no_plots: NoPlotsOption = False,
+    plot_format: FormatOption = PlotFormat.png,
     resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted sweep.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace results in --out.")] = False,
 ) -> None:
     """Run every option of a study in Latin-hypercube states of the world; report regret and
     satisficing fractions."""
+    _formats(plot_format)
     from .scenario import ScenarioError
     from .study import load_study
 
@@ -436,8 +459,10 @@ def report_command(
         typer.Option("-o", "--output", help="Where to write the HTML (default DIR/report.html)."),
     ] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not redraw the plots.")] = False,
+    plot_format: FormatOption = PlotFormat.png,
 ) -> None:
     """Summarise a results directory and write a self-contained HTML report of it."""
+    _formats(plot_format)
     from . import report
 
     if not directory.is_dir():

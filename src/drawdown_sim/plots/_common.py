@@ -41,11 +41,14 @@ def day_dates(scenario: Scenario, days: Any) -> list[date]:
 def mark_plan(ax: Axes, scenario: Scenario, phases: bool = True) -> None:
     """Shade drawdown phases (unless ``phases`` is false) and draw scheduled shocks."""
     if phases and scenario.drawdown.enabled:
-        for phase in scenario.drawdown.phases:
+        # A strip along the top of the axes, not a full-height shade that washes out bands.
+        for i, phase in enumerate(scenario.drawdown.phases):
             ax.axvspan(
                 phase.start,
                 phase.end,
-                color="0.9",
+                ymin=0.97,
+                ymax=1.0,
+                color=("0.45", "0.65")[i % 2],
                 lw=0,
                 zorder=0,  # type: ignore[arg-type]
                 label=f"phase: {phase.name}",
@@ -84,11 +87,25 @@ def date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+FORMATS: list[str] = ["png"]
+"""File formats plots are written in (``--format``): png, svg, or both."""
+
+
+def set_formats(choice: str) -> None:
+    """``png``, ``svg`` or ``both``."""
+    FORMATS[:] = {"png": ["png"], "svg": ["svg"], "both": ["png", "svg"]}[choice]
+
+
 def save(fig: Figure, path: Path) -> Path:
-    """Save atomically (temporary name, then rename) and close the figure."""
+    """Save in every format of :data:`FORMATS` (``path`` names the PNG), atomically
+    (temporary name, then rename), and close the figure. Returns the first file written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    written = []
+    for fmt in FORMATS:
+        target = path.with_suffix(f".{fmt}")
+        tmp = target.with_name(f".{target.stem}.tmp.{fmt}")
+        fig.savefig(tmp, dpi=110, format=fmt, bbox_inches="tight")
+        os.replace(tmp, target)
+        written.append(target)
     plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return written[0]

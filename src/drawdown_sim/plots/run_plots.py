@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from ..model.series import UNITS
 from ..results import Results
@@ -38,12 +39,30 @@ def plot_fan(results: Results, series: str = "personnel", ax: Axes | None = None
     )
     ax.plot(dates, s[f"{series}_q50"], color="C0", lw=1.6, label="median")
     ax.plot(dates, s[f"{series}_mean"], color="k", lw=1.0, ls=":", label="mean")
-    mark_plan(ax, results.scenario)
+    scenario = results.scenario
+    mark_plan(ax, scenario)
     date_axis(ax)
     ax.set_ylabel(UNITS[series])
-    ax.set_ylim(bottom=0)
-    ax.set_title(f"{series.replace('_', ' ').capitalize()}: {results.label}", fontsize=10)
-    ax.legend(loc="best", fontsize=8)
+    title = f"{series.replace('_', ' ').capitalize()}: {results.label}"
+    if series == "attack_intensity":
+        # Restraint and campaign differ a hundredfold: on a linear axis the restraint
+        # majority is a line at zero under a campaign band. A log axis shows both modes.
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        title += " (log scale above 0.001)"
+    else:
+        ax.set_ylim(bottom=0)
+    if series == "political_pressure" and scenario.politics.enabled:
+        p = scenario.politics
+        for level, text, color in (
+            (p.accelerate_at, "acceleration threshold", "#e08214"),
+            (p.expel_at, "expulsion threshold", "#b2182b"),
+        ):
+            ax.axhline(level, color=color, lw=1.2, ls="--", label=f"{text} ({level:g})")
+        ax.set_ylim(0, max(ax.get_ylim()[1], p.expel_at * 1.08))
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
@@ -58,7 +77,7 @@ def plot_escalation(results: Results, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of replications")
     ax.set_title(f"Escalation level occupancy: {results.label}", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, ncol=4)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
@@ -90,9 +109,9 @@ def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | Non
     ecdf.ecdf(values, color="C3", lw=1.4)
     ecdf.set_ylim(0, 1)
     ecdf.set_ylabel("cumulative share", color="C3")
-    if values.size:
-        ax.axvline(values.mean(), color="k", ls=":", lw=1, label=f"mean {values.mean():.1f}")
-        ax.legend(loc="center right", fontsize=8)
+    if values.size:  # the mean is named in the title, not in a legend over the bars
+        ax.axvline(values.mean(), color="k", ls=":", lw=1)
+        title = f"{title} (dotted: mean {values.mean():,.1f})"
     ax.set_title(title, fontsize=10)
     return ax
 
@@ -170,7 +189,14 @@ def plot_trace(results: Results, replication: int | None = None, ax: Axes | None
     date_axis(ax)
     handles = ax.get_legend_handles_labels()
     more = level.get_legend_handles_labels()
-    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=4)
+    ax.legend(
+        handles[0] + more[0],
+        handles[1] + more[1],
+        loc="upper left",
+        bbox_to_anchor=(1.08, 1.0),
+        borderaxespad=0,
+        fontsize=7,
+    )
     ax.set_title(f"Replication {replication} of {results.label}", fontsize=10)
     return ax
 
