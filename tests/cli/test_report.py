@@ -137,3 +137,29 @@ def test_report_renders_in_headless_chromium(reports, tmp_path: Path):
     pixels = mpimg.imread(shot)
     assert pixels.std() > 0.05  # text, tables and figures, not a blank page
     assert (pixels[..., :3] < 0.5).mean() > 0.005  # some dark (text) pixels
+
+
+def test_plots_can_be_written_as_svg(tmp_path: Path):
+    out = tmp_path / "svg"
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(SCENARIOS / "baseline.yaml"),
+            "--reps",
+            "20",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--format",
+            "both",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("fan_personnel", "fan_political_pressure", "distributions"):
+        assert (out / "plots" / f"{name}.png").exists()
+        svg = (out / "plots" / f"{name}.svg").read_text()
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    # User text is plain text in plots: the threshold labels carry no mathtext markers.
+    assert "mathdefault" not in (out / "plots" / "fan_attack_intensity.svg").read_text()
