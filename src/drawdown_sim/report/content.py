@@ -482,22 +482,34 @@ def compare_answer(comparison: Comparison) -> list[str]:
     return lines
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _names(options: list[str]) -> str:
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " and " + options[-1]
+
+
 def sweep_answer(result: Sweep) -> list[str]:
     lines = []
     r = result.regret
+    states = result.frame["state"].nunique() if "state" in result.frame else result.study.states
     for outcome, rows in r.groupby("outcome", sort=False):
-        lowest = rows.sort_values("regret_mean").iloc[0]
+        low = rows["regret_mean"].min()
+        tied = list(rows.loc[rows["regret_mean"] == low, "option"].astype(str))
+        best = rows.loc[rows["regret_mean"] == low].iloc[0]
+        verb = "has" if len(tied) == 1 else "tie for"
         lines.append(
-            f"{label(str(outcome)).capitalize()}: {lowest['option']} has the lowest mean regret "
-            f"({number(lowest['regret_mean'])}; best in {_percent(lowest['best_in_states'])} of "
-            f"{result.study.states} states)."
+            f"{_first_upper(label(str(outcome)))}: {_names(tied)} {verb} the lowest mean regret "
+            f"({number(low)}; best in {_percent(best['best_in_states'])} of {states} states)."
         )
     s = result.satisficing
     if not s.empty and result.study.thresholds:
-        top = s.sort_values("satisficing_fraction", ascending=False).iloc[0]
+        top_share = s["satisficing_fraction"].max()
+        top = list(s.loc[s["satisficing_fraction"] == top_share, "option"].astype(str))
+        verb = "meets" if len(top) == 1 else "tie, each meeting"
         lines.append(
-            f"{top['option']} meets every threshold in the most states "
-            f"({_percent(top['satisficing_fraction'])})."
+            f"{_names(top)} {verb} every threshold in the most states ({_percent(top_share)})."
         )
     sens = result.sensitivity
     clear = sens[(sens["S1"] - sens["S1_conf"]) > 0] if not sens.empty else sens
@@ -510,7 +522,7 @@ def sweep_answer(result: Sweep) -> list[str]:
         for outcome, rows in clear.groupby("outcome", sort=False):
             names = ", ".join(sorted(set(rows["parameter"])))
             lines.append(
-                f"{label(str(outcome)).capitalize()} depends measurably on: {names} "
+                f"{_first_upper(label(str(outcome)))} depends measurably on: {names} "
                 "(indices whose 95% interval excludes zero)."
             )
     return lines
