@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..model.series import UNITS
 from ..results import Results
-from ._common import date_axis, day_dates, mark_plan, new_axes, save
+from ._common import date_axis, day_dates, mark_plan, mark_window_end, new_axes, save
 from .completion_plots import plot_completion
 
 FAN_SERIES = ("personnel", "attack_intensity", "political_pressure")
@@ -186,15 +186,16 @@ def plot_trace(results: Results, replication: int | None = None, ax: Axes | None
                 zorder=3,
             )
     level.fill_between([], [], color="C1", alpha=0.15, label="militia campaign")
+    mark_window_end(ax, scenario)
     date_axis(ax)
     handles = ax.get_legend_handles_labels()
     more = level.get_legend_handles_labels()
     ax.legend(
         handles[0] + more[0],
         handles[1] + more[1],
-        loc="upper left",
-        bbox_to_anchor=(1.08, 1.0),
-        borderaxespad=0,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=7,
         fontsize=7,
     )
     ax.set_title(f"Replication {replication} of {results.label}", fontsize=10)
