@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -16,20 +15,27 @@ from tests.conftest import ROOT
 from tests.helpers import scenario
 
 
-def test_help_is_fast_and_lists_the_commands():
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "drawdown_sim", "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        best = min(best, time.perf_counter() - started)
-    for command in ("validate", "schema", "run", "compare", "sweep", "report"):
+def test_help_lists_the_commands_without_heavy_imports():
+    # How fast --help answers is a benchmark (benchmarks/bench_cli.py), not a test: timing
+    # fails under load. What makes it fast is tested: the CLI module imports nothing heavy.
+    done = subprocess.run(
+        [sys.executable, "-m", "drawdown_sim", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for command in (
+        "validate",
+        "schema",
+        "run",
+        "compare",
+        "sweep",
+        "report",
+        "calibrate",
+        "fit",
+        "backtest",
+    ):
         assert command in done.stdout
-    assert best < 1.0  # the interpreter's own start-up is most of it; heavy imports are lazy
     imported = subprocess.run(
         [sys.executable, "-c", "import sys, drawdown_sim.cli; print(sorted(sys.modules))"],
         capture_output=True,
