@@ -37,6 +37,61 @@ print(json.dumps({"seconds": elapsed, "main_mib": own, "worker_mib": workers}))
 """
 
 
+FINISH = """
+import json, resource, sys, time
+from pathlib import Path
+import numpy as np, pandas as pd
+import pyarrow as pa
+from drawdown_sim import load_scenario
+from drawdown_sim.model import OUTCOME_SPECS
+from drawdown_sim.results import Results
+from drawdown_sim.runner.store import OUTCOME_SCHEMA, RunDirectory, atomic_write_table
+scenario = load_scenario(sys.argv[1])
+reps, root = int(sys.argv[2]), Path(sys.argv[3])
+directory = RunDirectory(root)
+directory.chunks.mkdir(parents=True)
+rng = np.random.default_rng(0)
+for index in range(reps // 100):  # chunk files as workers write them, without simulating
+    columns = {"replication": np.arange(index * 100, index * 100 + 100), "seed": ["1"] * 100}
+    for name, spec in OUTCOME_SPECS.items():
+        columns[name] = (rng.poisson(20, 100) if spec.kind == "int" else
+                         rng.random(100) < 0.3 if spec.kind == "bool" else rng.gamma(2, 30, 100))
+    atomic_write_table(directory.chunk_path("outcomes", index, "parquet"),
+                       pa.Table.from_pydict(columns, schema=OUTCOME_SCHEMA))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+started = time.perf_counter()
+series = pd.DataFrame({"day": range(10)})
+manifest = {"name": scenario.name, "scenario": scenario.to_data(), "seed": 1,
+            "replications_done": reps}
+directory.finish(reps // 100, series, manifest)
+results = Results.load(root)
+results.summary()
+results.completion()
+print(json.dumps({"seconds": time.perf_counter() - started, "before_mib": before,
+                  "main_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure_finish(reps: int) -> dict[str, float]:
+    """Finishing and summarising ``reps`` replications from chunk files written without
+    simulating: the part of a run whose memory used to grow with the replications."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                FINISH,
+                str(ROOT / "scenarios" / "baseline.yaml"),
+                str(reps),
+                str(Path(folder) / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure(reps: int, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
@@ -62,7 +117,30 @@ def main() -> None:
     parser.add_argument("--memory-reps", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--million", action="store_true", help="Also 1,000,000 (about 45 min).")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--finish-only",
+        type=int,
+        nargs="*",
+        metavar="N",
+        help="Only finish and summarise N synthetic replications (no simulation), e.g. "
+        "10000 100000 1000000: minutes rather than the hours a real million takes.",
+    )
     args = parser.parse_args()
+    if args.finish_only:
+        peaks = {}
+        for reps in args.finish_only:
+            m = measure_finish(reps)
+            peaks[reps] = m["main_mib"]
+            print(
+                f"{reps:>9,} replications finished and summarised in {m['seconds']:.0f} s: "
+                f"peak RSS {m['main_mib']:.0f} MiB",
+                flush=True,
+            )
+        small = min(peaks)
+        for reps, peak in peaks.items():
+            if reps != small:
+                print(f"peak RSS {reps:,} / {small:,}: {peak / peaks[small]:.2f}")
+        return
     if not args.skip_throughput:
         one = measure(args.reps, 1)
         two = measure(args.reps, 2)

@@ -123,19 +123,51 @@ GROUPED_RESOLUTION = 1.0 / 24.0
 so the memory, stay bounded by the horizon in hours whatever the number of runs."""
 
 
+def hour_counts(done: NDArray[np.float64]) -> dict[int, int]:
+    """Finished times counted by the hour (:data:`GROUPED_RESOLUTION`), for
+    :func:`kaplan_meier_from_counts`; merge the dicts of several batches by adding."""
+    steps, counts = np.unique(
+        np.rint(done / GROUPED_RESOLUTION).astype(np.int64), return_counts=True
+    )
+    return dict(zip(steps.tolist(), counts.tolist(), strict=True))
+
+
+def kaplan_meier_from_counts(hours: dict[int, int], runs: int, censored_at: float) -> Curve:
+    """The grouped Kaplan-Meier of :func:`kaplan_meier` from counts by the hour, in memory
+    that grows with the distinct hours only (streamed summaries of very large runs)."""
+    if not hours:
+        empty = np.zeros(0)
+        return Curve(empty, empty, empty, empty, censored_at, 1.0 if runs else 0.0)
+    steps = np.array(sorted(hours), dtype=np.int64)
+    counts = np.array([hours[k] for k in steps.tolist()], dtype=np.int64)
+    finished = int(counts.sum())
+    latest = float(steps[-1] * GROUPED_RESOLUTION)
+    return _from_counts(steps, counts, finished, runs, max(censored_at, latest))
+
+
 def _grouped(done: NDArray[np.float64], runs: int, censored_at: float) -> Curve:
     """Kaplan-Meier with all censoring at ``censored_at``: the empirical CDF over all runs,
     with times to the hour (:data:`GROUPED_RESOLUTION`)."""
-    from scipy.stats import norm
-
     hours = np.rint(done / GROUPED_RESOLUTION).astype(np.int64)
     steps, counts = np.unique(hours, return_counts=True)
     del hours
+    return _from_counts(steps, counts, done.size, runs, censored_at)
+
+
+def _from_counts(
+    steps: NDArray[np.int64],
+    counts: NDArray[np.int64],
+    finished: int,
+    runs: int,
+    censored_at: float,
+) -> Curve:
+    from scipy.stats import norm
+
     times = (steps * GROUPED_RESOLUTION).astype(np.float64)
     cdf = np.cumsum(counts) / runs
     # The right-censored observations make the curve's last step at the censoring time, as
     # scipy reports it: unchanged from the last finished time.
-    if done.size < runs:
+    if finished < runs:
         times = np.append(times, censored_at)
         cdf = np.append(cdf, cdf[-1])
     half = norm.ppf(0.5 + CONFIDENCE / 2) * np.sqrt(cdf * (1.0 - cdf) / runs)
@@ -145,7 +177,7 @@ def _grouped(done: NDArray[np.float64], runs: int, censored_at: float) -> Curve:
         np.clip(cdf - half, 0.0, 1.0),
         np.clip(cdf + half, 0.0, 1.0),
         censored_at,
-        (runs - done.size) / runs,
+        (runs - finished) / runs,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,7 +13,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .completion import CompletionSummary, kaplan_meier, quantile, summarize_completion
+from .completion import (
+    GROUPED_RESOLUTION,
+    CompletionSummary,
+    hour_counts,
+    kaplan_meier,
+    kaplan_meier_from_counts,
+    proportion,
+    quantile,
+    summarize_completion,
+)
 from .model import OUTCOME_SPECS, OUTCOMES
 from .runner.store import atomic_write_json, atomic_write_table
 from .scenario import Scenario
@@ -133,15 +143,35 @@ class Results:
         at the end of the horizon: their quantiles are Kaplan-Meier estimates and their mean
         is left empty rather than averaged over the finished runs only."""
         scenario = self.scenario
+        if self._streams():
+            assert self.path is not None
+            return streamed_summary(
+                self.path / "outcomes.parquet", scenario.planned_end_day, scenario.horizon_days
+            )
         return summarize(
             _Columns(self),
             planned_end=scenario.planned_end_day,
             horizon_days=scenario.horizon_days,
         )
 
+    def _streams(self) -> bool:
+        """Whether summaries stream row group by row group (very large runs on disk)."""
+        if self._outcomes is not None or self.path is None:
+            return False
+        rows = pq.ParquetFile(self.path / "outcomes.parquet").metadata.num_rows
+        return bool(rows > STREAM_ROWS)
+
     def completion(self) -> CompletionSummary:
         """P(complete by the planned end / the window end), Kaplan-Meier medians, the curve."""
         scenario = self.scenario
+        if self._streams():
+            assert self.path is not None
+            return streamed_completion(
+                self.path / "outcomes.parquet",
+                scenario.planned_end_day,
+                scenario.window_days,
+                scenario.horizon_days,
+            )
         return summarize_completion(
             self.column("completion_day"),
             scenario.planned_end_day,
@@ -162,6 +192,142 @@ class _Columns:
 
 
 CENSORED_OUTCOMES = ("completion_day", "slip_days")
+
+STREAM_ROWS = 50_000
+"""Above this many replications, summaries stream the outcomes file one row group of one
+column at a time (memory bounded by a row group and a histogram), instead of holding a
+column: exact for counts and yes/no outcomes; continuous quantiles to within
+(max - min) / :data:`FLOAT_BINS`; censored outcomes by grouped Kaplan-Meier to the hour."""
+
+FLOAT_BINS = 100_000
+
+
+def _batches(path: Path, name: str) -> Any:
+    """One column of a Parquet file, one row group at a time, as float arrays (NaN: null)."""
+    handle = pq.ParquetFile(path)
+    for group in range(handle.metadata.num_row_groups):
+        column = handle.read_row_group(group, columns=[name]).column(0)
+        yield np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _quantile_from_counts(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+    """numpy's ``inverted_cdf`` quantile of a sample given as sorted values and counts."""
+    cumulative = np.cumsum(counts)
+    return float(values[np.searchsorted(cumulative, q * cumulative[-1], side="left")])
+
+
+def _streamed_column(path: Path, name: str, kind: str) -> dict[str, float] | None:
+    total = positive = finite = 0
+    summed = 0.0
+    low, high = math.inf, -math.inf
+    counts: dict[float, int] = {}
+    for batch in _batches(path, name):
+        ok = batch[np.isfinite(batch)]
+        finite += ok.size
+        total += batch.size
+        if not ok.size:
+            continue
+        summed += float(ok.sum())
+        positive += int((ok > 0).sum())
+        low, high = min(low, float(ok.min())), max(high, float(ok.max()))
+        if kind != "float":  # counts and booleans: exact counts of each value
+            values, n = np.unique(ok, return_counts=True)
+            for v, c in zip(values.tolist(), n.tolist(), strict=True):
+                counts[v] = counts.get(v, 0) + c
+    if finite == 0:
+        return None
+    if kind != "float":
+        values = np.array(sorted(counts))
+        n = np.array([counts[v] for v in values.tolist()])
+        q = [_quantile_from_counts(values, n, p) for p in (0.5, 0.05, 0.95)]
+    else:  # a second pass: a fine histogram between the extremes
+        edges = np.linspace(low, high, FLOAT_BINS + 1) if high > low else np.array([low, low])
+        histogram = np.zeros(max(edges.size - 1, 1), dtype=np.int64)
+        for batch in _batches(path, name):
+            ok = batch[np.isfinite(batch)]
+            if high > low:
+                histogram += np.histogram(ok, bins=edges)[0]
+            else:
+                histogram[0] += ok.size
+        centres = (edges[:-1] + edges[1:]) / 2 if high > low else np.array([low])
+        q = [_quantile_from_counts(centres, histogram, p) for p in (0.5, 0.05, 0.95)]
+    return dict(
+        mean=summed / finite,
+        median=q[0],
+        q05=q[1],
+        q95=q[2],
+        p_positive=positive / finite,
+        censored=0.0,
+    )
+
+
+def _streamed_hours(path: Path, name: str, offset: float) -> tuple[dict[int, int], int, int]:
+    """Finished values (minus ``offset``) counted by the hour, finished count, runs."""
+    hours: dict[int, int] = {}
+    finished = runs = 0
+    for batch in _batches(path, name):
+        runs += batch.size
+        ok = batch[np.isfinite(batch)] - offset
+        finished += ok.size
+        for k, c in hour_counts(ok).items():
+            hours[k] = hours.get(k, 0) + c
+    return hours, finished, runs
+
+
+def streamed_summary(path: Path, planned_end: float | None, horizon_days: float) -> pd.DataFrame:
+    """:func:`summarize` of an outcomes file, streamed (see :data:`STREAM_ROWS`)."""
+    rows: dict[str, dict[str, float]] = {}
+    for name in OUTCOMES:
+        if name in CENSORED_OUTCOMES:
+            # The slip column is already relative to the planned end: only its censoring time
+            # (the horizon's end) moves.
+            offset = (planned_end or 0.0) if name == "slip_days" else 0.0
+            hours, finished, runs = _streamed_hours(path, name, 0.0)
+            curve = kaplan_meier_from_counts(hours, runs, horizon_days - offset)
+            share = (runs - finished) / runs if runs else math.nan
+            mean = math.nan
+            if share == 0.0:
+                mean = float(
+                    sum(k * c for k, c in hours.items()) * GROUPED_RESOLUTION / max(finished, 1)
+                )
+            positive = sum(c for k, c in hours.items() if k > 0)
+            rows[name] = dict(
+                mean=mean,
+                median=quantile(curve, 0.5).value,
+                q05=quantile(curve, 0.05).value,
+                q95=quantile(curve, 0.95).value,
+                p_positive=positive / runs if runs else math.nan,
+                censored=share,
+            )
+            continue
+        row = _streamed_column(path, name, OUTCOME_SPECS[name].kind)
+        if row is not None:
+            rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def streamed_completion(
+    path: Path, planned_end: float | None, window_days: float, horizon_days: float
+) -> CompletionSummary:
+    """:func:`summarize_completion` of an outcomes file, streamed by the hour."""
+    end = 0.0 if planned_end is None else planned_end
+    hours, finished, runs = _streamed_hours(path, "completion_day", 0.0)
+    slips, _, _ = _streamed_hours(path, "completion_day", end)
+    by_planned = sum(c for k, c in hours.items() if k * GROUPED_RESOLUTION <= end + 1e-9)
+    by_window = sum(c for k, c in hours.items() if k * GROUPED_RESOLUTION <= window_days)
+    curve = kaplan_meier_from_counts(hours, runs, horizon_days)
+    slip_curve = kaplan_meier_from_counts(slips, runs, horizon_days - end)
+    return CompletionSummary(
+        runs=runs,
+        by_planned_end=proportion(by_planned, runs),
+        by_window_end=proportion(by_window, runs),
+        censored=proportion(runs - finished, runs),
+        median_day=quantile(curve, 0.5),
+        median_slip=quantile(slip_curve, 0.5),
+        curve=curve,
+    )
+
+
 """Outcomes that are null where the drawdown is unfinished at the end of the horizon."""
 
 
