@@ -72,43 +72,34 @@ print(json.dumps({"seconds": time.perf_counter() - started, "before_mib": before
 """
 
 
+def _child(script: str, *args: str) -> dict[str, float]:
+    """Run ``script`` in a fresh interpreter (its own peak RSS) with the baseline scenario,
+    ``args`` and a temporary output directory; its last line of output is a JSON report."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(ROOT / "scenarios" / "baseline.yaml"),
+                *args,
+                str(Path(folder) / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure_finish(reps: int) -> dict[str, float]:
     """Finishing and summarising ``reps`` replications from chunk files written without
     simulating: the part of a run whose memory used to grow with the replications."""
-    with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                FINISH,
-                str(ROOT / "scenarios" / "baseline.yaml"),
-                str(reps),
-                str(Path(folder) / "out"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _child(FINISH, str(reps))
 
 
 def measure(reps: int, workers: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                CHILD,
-                str(ROOT / "scenarios" / "baseline.yaml"),
-                str(reps),
-                str(workers),
-                str(Path(folder) / "out"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _child(CHILD, str(reps), str(workers))
 
 
 def main() -> None:

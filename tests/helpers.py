@@ -24,7 +24,8 @@ REDUCTION = (
     "militia.posture=campaign",
     "militia.switching=false",
 )
-"""MODEL.md section 8: the overrides under which attacks are a plain Hawkes process."""
+"""The Hawkes reduction (docs/model.md, validation): the overrides under which attacks are a
+plain Hawkes process."""
 
 
 def scenario(name: str = "baseline", *overrides: str) -> Scenario:

@@ -1,4 +1,4 @@
-"""The dask engine gives the same results as the local pool (MODEL.md section 4)."""
+"""The dask engine gives the same results as the local pool (docs/model.md)."""
 
 from __future__ import annotations
 

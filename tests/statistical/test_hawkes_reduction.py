@@ -1,4 +1,5 @@
-"""MODEL.md section 8: with every other mechanism off, attacks are exactly a Hawkes process.
+"""The Hawkes reduction (docs/model.md, validation): with every other mechanism off, attacks
+are exactly a Hawkes process.
 
 Each test compares a simulated statistic with an exact formula. Tolerances come from the
 standard error of the simulated statistic; each test states its false-failure rate (the

@@ -1,4 +1,4 @@
-"""What one attack does: weapon, interception and casualties (MODEL.md 3.3)."""
+"""What one attack does: weapon, interception and casualties (docs/model.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Regional escalation ladder and the shocks that move it (MODEL.md 3.4)."""
+"""Regional escalation ladder and the shocks that move it (docs/model.md)."""
 
 from __future__ import annotations
 

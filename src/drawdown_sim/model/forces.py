@@ -1,14 +1,13 @@
 """Force posture: personnel by site, the movements that carry them out, hold-at-escalation,
-slip, acceleration, cancellation, and the advisory option (MODEL.md 3.1 and 3.2).
+slip, acceleration, cancellation, and the advisory option (docs/model.md).
 """
 
 from __future__ import annotations
 
 import simpy
 
-from ..scenario import Scenario
 from .records import Change, Movement
-from .world import ProcessGenerator, Redrawable, World
+from .world import ProcessGenerator, Redrawable, World, per_scenario
 
 TIME_EPSILON = 1e-9
 """Days below which two times are the same instant (float rounding of planned dates)."""
@@ -42,16 +41,17 @@ def _loads(sizes: dict[int, int], movement_size: int) -> list[tuple[int, int]]:
     return loads
 
 
-_PLANS: dict[int, tuple[Scenario, tuple[tuple[float, int, int], ...]]] = {}
-
-
 def _plan(world: World) -> tuple[tuple[float, int, int], ...]:
     """The drawdown plan as (due day, site index, personnel) movements; computed once per
     scenario, since it depends on nothing random."""
+    plan: tuple[tuple[float, int, int], ...] = per_scenario(
+        "plan", world.scenario, lambda: _movements(world)
+    )
+    return plan
+
+
+def _movements(world: World) -> tuple[tuple[float, int, int], ...]:
     scenario = world.scenario
-    cached = _PLANS.get(id(scenario))
-    if cached is not None and cached[0] is scenario:
-        return cached[1]
     cfg = scenario.drawdown
     index = {site.name: i for i, site in enumerate(scenario.sites)}
     current = [site.personnel for site in scenario.sites]
@@ -68,10 +68,7 @@ def _plan(world: World) -> tuple[tuple[float, int, int], ...]:
             _spread(start, length, len(loads), cfg.movement_days), loads, strict=True
         ):
             plan.append((day, site, size))
-    if len(_PLANS) > 32:
-        _PLANS.clear()
-    _PLANS[id(scenario)] = (scenario, tuple(plan))
-    return _PLANS[id(scenario)][1]
+    return tuple(plan)
 
 
 class ForcePosture:

@@ -1,4 +1,4 @@
-"""Militia posture regimes and the self-exciting attack process (MODEL.md 3.3).
+"""Militia posture regimes and the self-exciting attack process (docs/model.md).
 
 Intensity (attacks/day)::
 
@@ -33,7 +33,14 @@ from collections import deque
 from .damage import Damage
 from .records import Attack, Change, Strike
 from .streams import Uniforms
-from .world import STALLED_STEPS, ProcessGenerator, RunawayReplication, Timer, World
+from .world import (
+    STALLED_STEPS,
+    ProcessGenerator,
+    RunawayReplication,
+    Timer,
+    World,
+    per_scenario,
+)
 
 NEGLIGIBLE = 40.0
 """Kernel terms older than this many mean delays (weight < e^-40) are dropped."""
@@ -49,7 +56,12 @@ class Militia:
         self.enabled = cfg.enabled
         self.switching = cfg.enabled and cfg.switching
         self.posture: str = cfg.posture
-        self._mu = _background_rates(world.scenario)
+        scenario = world.scenario
+        self._mu: dict[str, float] = per_scenario(
+            "background rates",
+            scenario,
+            lambda: {p: scenario.background_rate(p) for p in ("campaign", "restraint")},
+        )
         self.n = cfg.branching_ratio
         self.beta = 1.0 / cfg.trigger_days
         self.rho = retaliation.provocation if retaliation.enabled else 0.0
@@ -310,24 +322,6 @@ class Militia:
     def _prune(recent: deque[tuple[float, int]], decay: float, now: float) -> None:
         while recent and decay * (now - recent[0][0]) > NEGLIGIBLE:
             recent.popleft()
-
-
-_RATES: dict[int, tuple[object, dict[str, float]]] = {}
-
-
-def _background_rates(scenario: object) -> dict[str, float]:
-    """mu per posture, derived once per scenario (it depends on nothing random)."""
-    cached = _RATES.get(id(scenario))
-    if cached is not None and cached[0] is scenario:
-        return cached[1]
-    rates = {
-        posture: scenario.background_rate(posture)  # type: ignore[attr-defined]
-        for posture in ("campaign", "restraint")
-    }
-    if len(_RATES) > 32:
-        _RATES.clear()
-    _RATES[id(scenario)] = (scenario, rates)
-    return rates
 
 
 def _pick(

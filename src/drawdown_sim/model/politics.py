@@ -1,4 +1,4 @@
-"""Iraqi political pressure on the timetable (MODEL.md 3.6).
+"""Iraqi political pressure on the timetable (docs/model.md).
 
 Between strikes P(t) relaxes exponentially towards ``drift / k`` (k = ln 2 / half-life;
 drift > 0 only at crisis or war), so it is known in closed form and threshold crossings are

@@ -1,4 +1,4 @@
-"""US retaliation after attacks, and the four effects of a strike (MODEL.md 3.5)."""
+"""US retaliation after attacks, and the four effects of a strike (docs/model.md)."""
 
 from __future__ import annotations
 

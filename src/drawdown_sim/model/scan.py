@@ -1,6 +1,6 @@
 """The scan statistic of a Poisson process: how large a sliding-window count gets by chance.
 
-ISIS resurgence (MODEL.md 3.7) is judged by the largest count in any 30-day window of a
+ISIS resurgence (docs/model.md) is judged by the largest count in any 30-day window of a
 period. Even at a constant rate that maximum sits well above the 30-day mean (over a year at
 0.3 attacks/day it exceeds twice the mean about one time in six), so the threshold comes from
 the distribution of the maximum itself: the smallest count that a constant rate reaches

@@ -30,7 +30,7 @@ SERIES: tuple[str, ...] = (
     "political_pressure",
     "isis_rate",
 )
-"""Daily series names: the results contract of MODEL.md section 5."""
+"""Daily series names: the results contract (README, results layout)."""
 
 UNITS = {
     "personnel": "personnel in Iraq",

@@ -1,4 +1,4 @@
-"""Random streams: one ``numpy.random.Generator`` per mechanism (MODEL.md section 4).
+"""Random streams: one ``numpy.random.Generator`` per mechanism (docs/model.md).
 
 Replication ``r`` of a run with root seed ``s`` is identified by the seed sequence
 ``SeedSequence(s).spawn(r + 1)[r]`` (entropy ``s``, spawn key ``(r,)``). Each mechanism's
@@ -35,9 +35,9 @@ STREAMS = (
 )
 """Spawn order of the mechanisms' streams; never reorder (it would change every result).
 
-``politics`` is reserved: the pressure model of MODEL.md 3.6 is deterministic given the
+``politics`` is reserved: the pressure model (docs/model.md) is deterministic given the
 strikes (the Iraqis killed in a strike are drawn by retaliation), so it never draws; its slot
-keeps the order of MODEL.md section 4 and costs nothing (streams are built on first use)."""
+keeps the documented stream order and costs nothing (streams are built on first use)."""
 
 
 _MASK = (1 << 64) - 1

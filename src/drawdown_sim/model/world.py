@@ -36,6 +36,24 @@ class RunawayReplication(RuntimeError):
     finite, or simulated time that no longer advances. It fails with this reason."""
 
 
+_DERIVED: dict[tuple[str, int], tuple[Scenario, Any]] = {}
+
+
+def per_scenario(kind: str, scenario: Scenario, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per scenario object and ``kind`` (values that depend on nothing
+    random, such as the movement plan or the derived background rates), not once per
+    replication. Keyed by identity, and the scenario is kept so an id is never reused."""
+    key = (kind, id(scenario))
+    cached = _DERIVED.get(key)
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    if len(_DERIVED) > 64:
+        _DERIVED.clear()
+    value = compute()
+    _DERIVED[key] = (scenario, value)
+    return value
+
+
 class World:
     """Environment, scenario, random streams, records and the components of a replication."""
 

@@ -1,6 +1,6 @@
 """The results directory: atomic files, chunk files of a run in progress, checkpoints.
 
-Layout (MODEL.md section 7)::
+Layout (docs/model.md)::
 
     DIR/manifest.json outcomes.parquet series.parquet [events.parquet] plots/*.png
     DIR/.partial/     run.json chunks/*.parquet|json checkpoint.npz   (only while running)

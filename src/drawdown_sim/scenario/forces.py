@@ -122,7 +122,7 @@ class Phase(Section):
 
 
 class Drawdown(Section):
-    """The drawdown plan (MODEL.md 3.1)."""
+    """The drawdown plan (docs/model.md)."""
 
     enabled: bool = Field(True, description="false: no force movements at all.")
     phases: list[Phase] = Field(
@@ -175,7 +175,7 @@ class Drawdown(Section):
 
 
 class Advisory(Section):
-    """The advisory-retention option: the policy lever compared (MODEL.md 3.2)."""
+    """The advisory-retention option: the policy lever compared (docs/model.md)."""
 
     name: str = Field("none", min_length=1, description="Option name for tables and plots.")
     residual: dict[str, Count] = Field(

@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import Located, ScenarioError
-from .schema import Problem, Scenario, set_dotted
+from .schema import Problem, Scenario, deep_merge, set_dotted
 
 MAX_NODES = 100_000
 """Nodes a scenario may expand to; more means an alias bomb, not a scenario."""
@@ -267,16 +267,6 @@ def _read(path: Path) -> str:
         ) from None
 
 
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value  # scalars and lists replace
-    return merged
-
-
 def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
@@ -345,7 +335,7 @@ def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dic
                     ]
                 ) from None
             raise
-        document = _deep_merge(base, document)
+        document = deep_merge(base, document)
     origins.update(own)
     return document
 

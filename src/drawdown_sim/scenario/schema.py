@@ -83,7 +83,7 @@ class Distribution(Section):
 
 
 class Scenario(Section):
-    """A drawdown scenario (MODEL.md section 6). Dates are ISO dates inside the window."""
+    """A drawdown scenario (docs/model.md). Dates are ISO dates inside the window."""
 
     extends: str | None = Field(
         None,
@@ -249,16 +249,21 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, merge: bool = False) 
     if isinstance(node, list):
         node[_index(last, key)] = value
     elif merge and value and isinstance(value, dict) and isinstance(node.get(last), dict):
-        node[last] = _merged(node[last], value)
+        node[last] = deep_merge(node[last], value)
     else:
         node[last] = value
 
 
-def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` merged into ``base`` key by key (mappings merge, scalars and lists replace):
+    what ``extends`` and a mapping ``--set`` do."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def get_dotted(data: Any, key: str) -> Any:
@@ -343,8 +348,8 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             else:
                 current[site_name] = target
 
-    # With the drawdown switched off nothing moves and the residual is moot (MODEL.md 8 turns
-    # it off on purpose), so it is only checked against a plan that runs.
+    # With the drawdown switched off nothing moves and the residual is moot (the Hawkes
+    # reduction turns it off on purpose), so it is only checked against a plan that runs.
     final = current
     residuals = s.advisory.residual.items() if s.drawdown.enabled else ()
     for site_name, residual in residuals:

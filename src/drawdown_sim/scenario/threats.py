@@ -1,6 +1,6 @@
 """Threat and reaction sections: militia, escalation, shocks, retaliation, politics and ISIS.
 
-Every default names its source in ``../shared/reference`` or says it is an assumption; the
+Every default names its source in ``drawdown_sim/reference`` or says it is an assumption; the
 reasoning behind the calibrated ones is written out in ``docs/model.md``.
 """
 
@@ -130,7 +130,7 @@ class InterceptionFactors(Section):
 
 
 class Casualties(Section):
-    """Casualties of an attack that is not intercepted (MODEL.md 3.3).
+    """Casualties of an attack that is not intercepted (docs/model.md).
 
     Calibrated to Iraq and Syria only: 186 killed or injured over about 170 attacks from
     October 2023 to February 2024 include Tower 22 in Jordan (3 killed, about 40 injured), a
@@ -171,7 +171,7 @@ class Casualties(Section):
 
 
 class Militia(Section):
-    """Militia posture regimes and the self-exciting attack process (MODEL.md 3.3)."""
+    """Militia posture regimes and the self-exciting attack process (docs/model.md)."""
 
     enabled: bool = Field(True, description="false: no militia attacks.")
     posture: Posture = Field(
@@ -297,7 +297,7 @@ class DwellDays(Section):
 
 
 class Escalation(Section):
-    """The regional escalation ladder (MODEL.md 3.4)."""
+    """The regional escalation ladder (docs/model.md)."""
 
     enabled: bool = Field(True, description="false: level fixed at 0 and multiplier 1.")
     initial: int = Field(
@@ -366,7 +366,7 @@ class RandomShocks(Section):
 
 
 class Shocks(Section):
-    """Regional escalation shocks (MODEL.md 3.4)."""
+    """Regional escalation shocks (docs/model.md)."""
 
     enabled: bool = Field(True, description="false: no shocks, scheduled or random.")
     scheduled: list[ScheduledShock] = Field(
@@ -409,7 +409,7 @@ class ScheduledStrike(Section):
 
 
 class Retaliation(Section):
-    """US retaliatory strikes on Iraqi soil (MODEL.md 3.5)."""
+    """US retaliatory strikes on Iraqi soil (docs/model.md)."""
 
     enabled: bool = Field(True, description="false: no US strikes, decided or scheduled.")
     scheduled: list[ScheduledStrike] = Field(
@@ -462,7 +462,7 @@ class Retaliation(Section):
 
 
 class Politics(Section):
-    """Iraqi political pressure on the timetable (MODEL.md 3.6); dimensionless index."""
+    """Iraqi political pressure on the timetable (docs/model.md); dimensionless index."""
 
     enabled: bool = Field(True, description="false: no political pressure.")
     initial: Rate = Field(10.0, description="Pressure at the window start. Assumption.")
