@@ -45,25 +45,33 @@ import pyarrow as pa
 from drawdown_sim import load_scenario
 from drawdown_sim.model import OUTCOME_SPECS
 from drawdown_sim.results import Results
-from drawdown_sim.runner.store import OUTCOME_SCHEMA, RunDirectory, atomic_write_table
+from drawdown_sim.runner.manifest import RunManifest, Timings, environment, write_manifest
+from drawdown_sim.runner.protocol import RunSpec
+from drawdown_sim.runner.store import OUTCOME_SCHEMA, RunDirectory
 scenario = load_scenario(sys.argv[1])
 reps, root = int(sys.argv[2]), Path(sys.argv[3])
+spec = RunSpec(scenario, 1, reps)
 directory = RunDirectory(root)
 directory.chunks.mkdir(parents=True)
 rng = np.random.default_rng(0)
-for index in range(reps // 100):  # chunk files as workers write them, without simulating
+for index in range(spec.chunks):  # chunk files as workers write them, without simulating
     columns = {"replication": np.arange(index * 100, index * 100 + 100), "seed": ["1"] * 100}
-    for name, spec in OUTCOME_SPECS.items():
-        columns[name] = (rng.poisson(20, 100) if spec.kind == "int" else
-                         rng.random(100) < 0.3 if spec.kind == "bool" else rng.gamma(2, 30, 100))
-    atomic_write_table(directory.chunk_path("outcomes", index, "parquet"),
-                       pa.Table.from_pydict(columns, schema=OUTCOME_SCHEMA))
+    for name, spec_ in OUTCOME_SPECS.items():
+        columns[name] = (rng.poisson(20, 100) if spec_.kind == "int" else
+                         rng.random(100) < 0.3 if spec_.kind == "bool" else rng.gamma(2, 30, 100))
+    directory.save_chunk_table(spec.chunk(0, index),
+                               pa.Table.from_pydict(columns, schema=OUTCOME_SCHEMA), [])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 started = time.perf_counter()
-series = pd.DataFrame({"day": range(10)})
-manifest = {"name": scenario.name, "scenario": scenario.to_data(), "seed": 1,
-            "replications_done": reps}
-directory.finish(reps // 100, series, manifest)
+series = pa.Table.from_pandas(pd.DataFrame({"day": range(10)}))
+directory.finish_run([spec.chunk(0, i) for i in range(spec.chunks)], False, series)
+write_manifest(root, RunManifest(
+    name=scenario.name, run_config=spec.identity(), scenario_hash=scenario.digest,
+    scenario=scenario.to_data(), seed=1, replications=reps, replications_done=reps,
+    replications_failed=0, engine="local", workers=1, chunk_size=100, trace=0, resumed=False,
+    timings=Timings(started="", finished="", elapsed_seconds=0, compute_seconds_this_session=0,
+                    replications_per_second=0),
+    environment=environment()))
 results = Results.load(root)
 results.summary()
 results.completion()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -64,3 +66,61 @@ def kill_when(args: list[str], ready: Callable[[], bool], timeout: float = 120.0
     assert process.poll() is None, "the command finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def run_manifest(s: Scenario, replications: int, seed: int = 1) -> Any:
+    """A run manifest for a results directory written without simulating (synthetic
+    tables in memory and format tests)."""
+    from drawdown_sim.runner.manifest import RunManifest, Timings, environment
+    from drawdown_sim.runner.protocol import RunSpec
+
+    spec = RunSpec(s, seed, replications)
+    return RunManifest(
+        name=s.name,
+        run_config=spec.identity(),
+        scenario_hash=s.digest,
+        scenario=s.to_data(),
+        seed=seed,
+        replications=replications,
+        replications_done=replications,
+        replications_failed=0,
+        engine="local",
+        workers=1,
+        chunk_size=spec.chunk_size,
+        trace=0,
+        resumed=False,
+        timings=Timings(
+            started="",
+            finished="",
+            elapsed_seconds=0.0,
+            compute_seconds_this_session=0.0,
+            replications_per_second=0.0,
+        ),
+        environment=environment(),
+    )
+
+
+RUNAWAY = (
+    "--set",
+    "max_events=1000",
+    "--set",
+    "militia.posture=campaign",
+    "--set",
+    "militia.switching=false",
+    "--set",
+    "militia.campaign.attack_rate=500",
+)
+"""Overrides under which every replication exceeds ``max_events`` within a few days."""
+
+
+def cli(*args: str, timeout: float = 600, **popen: Any) -> subprocess.CompletedProcess[str]:
+    """``drawdown-sim ARGS`` in a fresh interpreter, as a user runs it (stdout, stderr,
+    status); ``popen`` passes on ``cwd``, ``env``, ``preexec_fn`` and the like."""
+    return subprocess.run(
+        [sys.executable, "-m", "drawdown_sim", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        **popen,
+    )

@@ -5,7 +5,8 @@ Public API (imported lazily so that the command line starts fast)::
     load_scenario(path, overrides=())  -> Scenario
     simulate(scenario, seed=None, replication=0) -> Replication   (pure: no I/O)
     run(scenario, reps, seed, workers, engine="local", ...) -> Results
-    Results.load(directory)
+    Results.load(directory); load(directory) -> Results | Comparison | Sweep
+    plot_all(directory) -> [paths]   (the computation never draws; this does)
     compare(scenarios, reps, seed, ...) -> Comparison
     load_study(path) -> (Study, [Scenario]);  sweep(study, options, ...) -> Sweep
 """
@@ -31,22 +32,30 @@ _EXPORTS = {
     "sweep": "drawdown_sim.sweeps",
     "Sweep": "drawdown_sim.sweeps",
     "load_study": "drawdown_sim.study",
+    "load": "drawdown_sim.loading",
+    "plot_all": "drawdown_sim.loading",
+    "RunRefused": "drawdown_sim.runner.store",
+    "ManifestError": "drawdown_sim.runner.manifest",
     "Study": "drawdown_sim.study",
 }
 
 __all__ = [
     "OUTCOMES",
     "Comparison",
+    "ManifestError",
     "Replication",
     "Results",
+    "RunRefused",
     "Scenario",
     "ScenarioError",
     "Study",
     "Sweep",
     "__version__",
     "compare",
+    "load",
     "load_scenario",
     "load_study",
+    "plot_all",
     "run",
     "simulate",
     "sweep",
@@ -54,9 +63,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .comparison import Comparison, compare
+    from .loading import load, plot_all
     from .model import OUTCOMES, Replication, simulate
     from .results import Results
+    from .runner.manifest import ManifestError
     from .runner.run import run
+    from .runner.store import RunRefused
     from .scenario import Scenario, ScenarioError, load_scenario
     from .study import Study, load_study
     from .sweeps import Sweep, sweep

@@ -27,7 +27,14 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+EXIT_FAILED_REPLICATIONS = 1
+"""Some replications failed (the others' results are complete and written)."""
 EXIT_BAD_INPUT = 2
+"""Invalid input or usage: a scenario, study, override, option or results directory that
+cannot be read, or a dask scheduler that cannot be reached. Nothing was written."""
+EXIT_REFUSED = 3
+"""The results directory holds something this command must not replace (other results, an
+interrupted run, another process's lock) or cannot be written."""
 
 
 class EngineName(StrEnum):
@@ -46,6 +53,12 @@ EngineOption = Annotated[
 ]
 SchedulerOption = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address (with --engine dask).")
+]
+ConnectTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--connect-timeout", min=0.1, max=600, help="Seconds to reach the dask scheduler."
+    ),
 ]
 NoPlotsOption = Annotated[bool, typer.Option("--no-plots", help="Skip the plots and report.")]
 
@@ -91,17 +104,42 @@ def fail_input(error: ScenarioError | str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+class _OneLine:
+    """Logging handler: the package's warnings (a discarded chunk, a capped --workers) as
+    one line each on stderr."""
+
+    @staticmethod
+    def install() -> None:
+        import logging
+
+        logger = logging.getLogger("drawdown_sim")
+        if not any(getattr(h, "_drawdown_cli", False) for h in logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("warning: %(message)s"))
+            handler._drawdown_cli = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
+            logger.setLevel(logging.WARNING)
+            logger.propagate = False
+
+
 @contextmanager
 def resumable(extra: str = "") -> Iterator[None]:
-    """Turn a refused directory into exit 2 and Ctrl-C into exit 130 with the command that
-    finishes the interrupted work (this command line, ``--resume`` instead of ``--force``)."""
+    """Turn a refused directory into exit 3, an unreachable engine into exit 2 and Ctrl-C
+    into exit 130 with the command that finishes the interrupted work (this command line,
+    ``--resume`` instead of ``--force``)."""
     words = [shlex.quote(a) for a in sys.argv[1:] if a not in ("--force", "--resume")]
     command = " ".join(["drawdown-sim", *words]) + extra
-    from .runner.run import RunRefused
+    from .runner.engines import EngineError
+    from .runner.manifest import ManifestError
+    from .runner.store import RunRefused
 
+    _OneLine.install()
     try:
         yield
     except RunRefused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    except (EngineError, ManifestError) as error:
         fail_input(str(error))
     except KeyboardInterrupt:
         typer.echo(f"interrupted; finish with: {command} --resume", err=True)
@@ -191,6 +229,7 @@ def run_command(
     workers: WorkersOption = None,
     engine: EngineOption = EngineName.local,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a scenario key: --set militia.posture=campaign."),
@@ -215,32 +254,51 @@ def run_command(
     _formats(plot_format)
     scenario = load_or_exit(scenario_file, set_)
     from .console import progress_reporter
+    from .runner.engines import make_engine
     from .runner.run import default_out, run
 
-    target = out if out is not None else default_out(scenario)
+    with resumable():
+        target = out if out is not None else default_out(scenario)
     with (
         resumable("" if "--out" in sys.argv else f" --out {target}"),
+        make_engine(engine.value, workers, scheduler, connect_timeout) as chosen,
         progress_reporter(scenario.name) as progress,
     ):
         results = run(
             scenario,
             reps,
             seed,
-            workers,
-            engine.value,
-            scheduler=scheduler,
+            engine=chosen,
             out=target,
             resume=resume,
             force=force,
             trace=trace,
-            plots=not no_plots,
             overrides=set_ or [],
             progress=progress,
         )
-    _print_run_summary(results)
-    _report_run(results)
-    if not no_plots:
-        _write_report("run", results)
+    # Failures and the summary come first: drawing can fail, and must not hide them.
+    failed = _report_run(results)
+    if not no_plots and results.replications > 0:
+        _draw("run", results)
+    if failed:
+        raise typer.Exit(EXIT_FAILED_REPLICATIONS)
+
+
+def _draw(kind: str, *args: Any) -> None:
+    """Plots then report.html; a failure to draw never changes the run's status or hides
+    its summary: it is reported in one line."""
+    from .console import console, errors
+
+    try:
+        from . import loading
+
+        plots = loading.plot_all(args[0].path)
+    except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
+        errors.print(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
+    else:
+        if plots:
+            console.print("plots:   " + ", ".join(str(p) for p in plots), highlight=False)
+    _write_report(kind, *args)
 
 
 def _write_report(kind: str, *args: Any) -> None:
@@ -268,34 +326,34 @@ def _print_run_summary(results: Any) -> None:
         console.print(completion_table({results.name: results.completion()}, "Drawdown completion"))
 
 
-def _report_run(results: Any) -> None:
+def _report_run(results: Any) -> bool:
+    """Print the summary, where the results are and any failures; whether any failed."""
     from .console import console
 
     manifest = results.manifest
-    timings = manifest["timings"]
+    if results.replications > 0:
+        _print_run_summary(results)
+    timings = manifest.timings
     console.print(
-        f"{manifest['replications_done']:,} replications in "
-        f"{timings['elapsed_seconds']:.1f} s ({timings['replications_per_second']:,.0f}"
-        f"/s, {manifest['engine']} engine, {manifest['workers']} workers)"
+        f"{manifest.replications_done:,} replications in "
+        f"{timings.elapsed_seconds:.1f} s ({timings.replications_per_second:,.0f}"
+        f"/s, {manifest.engine} engine, {manifest.workers} workers)"
     )
     console.print(
         f"results: {results.path}/ (manifest.json, outcomes.parquet, series.parquet"
         + (", events.parquet" if results.events is not None else "")
-        + ")"
+        + ")",
+        highlight=False,
     )
-    plots = sorted((results.path / "plots").glob("*.png"))
-    if plots:
-        console.print("plots:   " + ", ".join(str(p) for p in plots))
-    failed = manifest["replications_failed"]
+    failed = manifest.replications_failed
     if failed:
-        for failure in manifest["failures"][:10]:
+        for failure in manifest.failures[:10]:
             typer.echo(
-                f"replication {failure['replication']} (seed {failure['seed']}) failed: "
-                f"{failure['error']}",
+                f"replication {failure.replication} (seed {failure.seed}) failed: {failure.error}",
                 err=True,
             )
         typer.echo(f"{failed} replication(s) failed; see manifest.json", err=True)
-        raise typer.Exit(1)
+    return bool(failed)
 
 
 @app.command("compare")
@@ -319,6 +377,7 @@ def compare_command(
     workers: WorkersOption = None,
     engine: EngineOption = EngineName.local,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     reference: Annotated[
         str | None,
         typer.Option(
@@ -354,28 +413,39 @@ def compare_command(
         fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
     from .comparison import compare
     from .console import console, option_progress
+    from .runner.engines import make_engine
 
-    with resumable(), option_progress(names) as progress:
+    with (
+        resumable(),
+        make_engine(engine.value, workers, scheduler, connect_timeout) as chosen,
+        option_progress(names) as progress,
+    ):
         comparison = compare(
             scenarios,
             reps,
             seed,
-            workers,
-            engine.value,
+            engine=chosen,
             reference=reference,
             out=out,
-            plots=not no_plots,
             force=force,
             resume=resume,
-            scheduler=scheduler,
             progress=progress,
         )
     _print_comparison(comparison)
+    console.print(f"table: {out / 'comparison.csv'}", highlight=False)
+    failed = [
+        (name, r.manifest.replications_failed)
+        for name, r in comparison.results.items()
+        if r.manifest.replications_failed
+    ]
+    for name, count in failed:
+        typer.echo(
+            f"{name}: {count} replication(s) failed; see {out / name}/manifest.json", err=True
+        )
     if not no_plots:
-        _write_report("compare", comparison)
-    console.print(f"table: {out / 'comparison.csv'}")
-    if not no_plots:
-        console.print("plots: " + ", ".join(str(p) for p in sorted((out / "plots").glob("*.png"))))
+        _draw("compare", comparison)
+    if failed:
+        raise typer.Exit(EXIT_FAILED_REPLICATIONS)
 
 
 def _print_comparison(comparison: Any) -> None:
@@ -396,6 +466,7 @@ def sweep_command(
     workers: WorkersOption = None,
     engine: EngineOption = EngineName.local,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     states: Annotated[
         int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
     ] = None,
@@ -425,17 +496,19 @@ def sweep_command(
     update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
     study = study.model_copy(update=update)
     from .console import console, progress_reporter, sweep_tables
+    from .runner.engines import make_engine
     from .sweeps import sweep
 
-    with resumable(), progress_reporter(study.name) as progress:
+    with (
+        resumable(),
+        make_engine(engine.value, workers, scheduler, connect_timeout) as chosen,
+        progress_reporter(study.name) as progress,
+    ):
         result = sweep(
             study,
             options,
-            workers=workers,
-            engine=engine.value,
-            scheduler=scheduler,
+            engine=chosen,
             out=out,
-            plots=not no_plots,
             resume=resume,
             force=force,
             progress=progress,
@@ -443,10 +516,17 @@ def sweep_command(
     for table in sweep_tables(result):
         console.print(table)
     console.print(
-        f"results: {result.path}/ (sweep.parquet, regret.csv, satisficing.csv, sensitivity.csv)"
+        f"results: {result.path}/ (manifest.json, sweep.parquet, regret.csv, satisficing.csv, "
+        "sensitivity.csv)",
+        highlight=False,
     )
+    failed = result.manifest.replications_failed if result.manifest is not None else 0
+    if failed:
+        typer.echo(f"{failed} replication(s) failed; see {result.path}/manifest.json", err=True)
     if not no_plots:
-        _write_report("sweep", result, options)
+        _draw("sweep", result, options)
+    if failed:
+        raise typer.Exit(EXIT_FAILED_REPLICATIONS)
 
 
 @app.command("report")
@@ -467,41 +547,52 @@ def report_command(
 
     if not directory.is_dir():
         fail_input(f"{directory}: not a results directory")
+    import pyarrow as pa
+
+    from .comparison import Comparison
+    from .loading import load
+    from .results import Results
+    from .runner.manifest import ManifestError
+
     try:
-        if (directory / "comparison.csv").exists():
-            from .comparison import Comparison
-
-            comparison = Comparison.load(directory)
-            _print_comparison(comparison)
-            if not no_plots:
-                from .plots.compare_plots import write_compare_plots
-
-                write_compare_plots(comparison)
-            path = report.compare_report(comparison, output)
-        elif (directory / "study.json").exists():
+        result = load(directory)
+        if isinstance(result, Comparison):
+            _print_comparison(result)
+        elif isinstance(result, Results):
+            _report_run(result)
+        else:
             from .console import console, sweep_tables
-            from .sweeps import load_sweep
 
-            result, options = load_sweep(directory)
             for table in sweep_tables(result):
                 console.print(table)
-            path = report.sweep_report(result, options, output)
+    except (ManifestError, FileNotFoundError) as error:
+        fail_input(str(error))
+    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
+        fail_input(
+            f"{directory}: cannot read these results ({type(error).__name__}); rerun "
+            "the command that made them with --force"
+        )
+    if not no_plots:
+        from .loading import plot_all
+
+        try:
+            plot_all(directory)
+        except Exception as error:  # noqa: BLE001 - the report is still worth writing
+            typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
+    try:
+        if isinstance(result, Comparison):
+            path = report.compare_report(result, output)
+        elif isinstance(result, Results):
+            path = report.run_report(result, output)
         else:
-            from .results import Results
+            from .sweeps import load_sweep
 
-            try:
-                results = Results.load(directory)
-            except FileNotFoundError as error:
-                fail_input(str(error))
-            _print_run_summary(results)
-            if not no_plots:
-                from .plots import write_run_plots
-
-                write_run_plots(results)
-            _report_run(results)
-            path = report.run_report(results, output)
-    except (OSError, ValueError, KeyError) as error:
-        fail_input(f"{directory}: cannot read these results ({type(error).__name__}: {error})")
+            path = report.sweep_report(result, load_sweep(directory)[1], output)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
+        fail_input(
+            f"{directory}: cannot read these results ({type(error).__name__}); rerun "
+            "the command that made them with --force"
+        )
     typer.echo(f"report: {path}")
 
 

@@ -8,6 +8,7 @@ the outcomes themselves. The table reports that gain as a variance reduction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -16,10 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import OUTCOME_SPECS, OUTCOMES
+from .model import OUTCOMES, direction
 from .results import CENSORED_OUTCOMES, Results
-from .runner.run import run
-from .runner.store import atomic_write_bytes
+from .runner.engines import Engine, make_engine
+from .runner.manifest import (
+    CompareManifest,
+    ManifestError,
+    environment,
+    read_manifest,
+    write_manifest,
+)
+from .runner.protocol import RunSpec
+from .runner.run import run_into
+from .runner.store import RunDirectory, atomic_write_bytes
 from .scenario import Scenario
 
 KEY_OUTCOMES = (
@@ -45,11 +55,6 @@ OptionProgress = Callable[[str, int, int], None]
 """Called with (option name, replications done, replications in its run)."""
 
 
-def direction(outcome: str) -> str:
-    """``lower``, ``higher`` (is better) or ``""`` when neither is better."""
-    return OUTCOME_SPECS[outcome].better
-
-
 @dataclass
 class Comparison:
     """Results of every option and the paired comparison table."""
@@ -65,11 +70,24 @@ class Comparison:
 
     @classmethod
     def load(cls, path: str | Path) -> Comparison:
+        """Open a finished compare directory.
+
+        Raises:
+            ManifestError: not a finished compare (one line saying why).
+        """
         root = Path(path)
+        manifest = read_manifest(root)
+        if not isinstance(manifest, CompareManifest):
+            raise ManifestError(f"{root} holds a {manifest.kind}, not a compare")
+        results = {name: Results.load(root / name) for name in manifest.options}
+        for name, result in results.items():
+            if result.manifest.scenario_hash != manifest.scenario_hashes.get(name):
+                raise ManifestError(
+                    f"{root / name} is not the run this compare was made from; rerun the "
+                    "compare with --force"
+                )
         table = pd.read_csv(root / "comparison.csv")
-        options = list(dict.fromkeys(table["option"]))
-        results = {name: Results.load(root / name) for name in options}
-        return cls(results, table, str(table["reference"].iloc[0]), root)
+        return cls(results, table, manifest.reference, root)
 
 
 BOOTSTRAP_BINS = 4096
@@ -218,11 +236,10 @@ def compare(
     reps: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | Engine = "local",
     *,
     reference: str | None = None,
     out: str | Path | None = None,
-    plots: bool = True,
     force: bool = False,
     resume: bool = False,
     scheduler: str | None = None,
@@ -230,8 +247,15 @@ def compare(
 ) -> Comparison:
     """Run every scenario with the same seeds and compare them pairwise to ``reference``.
 
-    Writes ``out/<name>/`` (the layout of ``run``) for each, ``out/comparison.csv`` and
-    ``out/plots/``. The reference defaults to the first scenario.
+    All options run on one engine, built once. Writes ``out/<name>/`` (the layout of
+    ``run``) for each, then ``out/comparison.csv``, ``out/completion.csv`` and, last,
+    ``out/manifest.json``. The derived tables of an earlier compare are removed before
+    anything runs, so an interrupted compare never leaves an old table beside new runs.
+    The reference defaults to the first scenario. Plots are the caller's to draw.
+
+    Raises:
+        ValueError: duplicate names or an unknown reference.
+        RunRefused: a directory holds other results or an interrupted run.
     """
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -241,30 +265,53 @@ def compare(
         raise ValueError(f"reference {reference!r} is not among the options {names}")
     seed = scenarios[0].seed if seed is None else seed
     reps = scenarios[0].replications if reps is None else reps
-    root = Path(out) if out is not None else Path("results") / "compare"
-    results: dict[str, Results] = {}
-    for scenario in scenarios:
-        results[scenario.name] = run(
-            scenario,
-            reps,
-            seed,
-            workers,
-            engine,
-            scheduler=scheduler,
-            out=root / scenario.name,
-            force=force,
-            resume=resume,
-            plots=plots,
-            progress=None if progress is None else partial(progress, scenario.name),
-        )
+    specs = [RunSpec(scenario, seed, reps) for scenario in scenarios]
+    root_dir = RunDirectory(Path(out) if out is not None else Path("results") / "compare")
+    root = root_dir.root
+    config = {
+        "options": names,
+        "scenario_hashes": [s.digest for s in scenarios],
+        "seed": seed,
+        "replications": reps,
+        "reference": reference,
+    }
+    built = make_engine(engine, workers, scheduler) if isinstance(engine, str) else None
+    with built if built is not None else nullcontext(), root_dir.lock():
+        chosen = built if built is not None else engine
+        assert not isinstance(chosen, str)
+        # The derived tables go first: from here until the manifest is written last, the
+        # directory does not look like a finished compare.
+        root_dir.clear_final()
+        for name in ("comparison.csv", "completion.csv"):
+            (root / name).unlink(missing_ok=True)
+        results: dict[str, Results] = {}
+        for spec in specs:
+            name = spec.scenario.name
+            option_dir = RunDirectory(root / name)
+            with option_dir.lock():
+                results[name] = run_into(
+                    option_dir,
+                    spec,
+                    chosen,
+                    resume=resume,
+                    force=force,
+                    progress=None if progress is None else partial(progress, name),
+                )
     table = comparison_table(results, reference, seed)
     atomic_write_bytes(
         root / "completion.csv", completion_frame(results).to_csv(index=False).encode()
     )
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())
-    comparison = Comparison(results, table, reference, root)
-    if plots:
-        from .plots.compare_plots import write_compare_plots
-
-        write_compare_plots(comparison)
-    return comparison
+    write_manifest(
+        root,
+        CompareManifest(
+            run_config=config,
+            options=names,
+            reference=reference,
+            seed=seed,
+            replications=reps,
+            scenario_hashes={s.name: s.digest for s in scenarios},
+            environment=environment(),
+        ),
+    )
+    return Comparison(results, table, reference, root)

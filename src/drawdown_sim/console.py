@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .comparison import Comparison
-    from .runner.run import Progress as ProgressFn
+    from .runner.protocol import Progress as ProgressFn
     from .sweeps import Sweep
 
 # Outside a terminal (logs, CI, pipes) rich would wrap tables at 80 columns.

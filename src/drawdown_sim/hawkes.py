@@ -66,6 +66,29 @@ def kernel_integral(at: ArrayLike, events: ArrayLike, weight: float, decay: floa
     return weight * out
 
 
+def kernel_integral_grid(points: int, events: ArrayLike, weight: float, decay: float) -> FloatArray:
+    """:func:`kernel_integral` at ``t = 0, 1, ..., points - 1`` in O(points + events).
+
+    On a unit grid ``sum_{t_i < t} (1 - exp(-decay (t - t_i)))`` is the count of earlier
+    events minus ``S(t) = sum_{t_i < t} exp(-decay (t - t_i))``, and ``S`` obeys the linear
+    recurrence ``S(k) = exp(-decay) S(k-1) + c(k)`` where ``c(k)`` sums ``exp(-decay (k -
+    t_i))`` over the events in ``[k-1, k)``: a first-order filter (``scipy.signal.lfilter``),
+    stable because its coefficient is below 1. The daily series of a replication use this
+    instead of the (points x events) matrix.
+    """
+    from scipy.signal import lfilter
+
+    events = np.asarray(events, dtype=float)
+    if events.size == 0 or weight == 0.0 or points == 0:
+        return np.zeros(points)
+    events = events[(events >= 0.0) & (events < points - 1)]
+    slot = np.floor(events).astype(np.int64) + 1  # the first grid point after each event
+    arrivals = np.bincount(slot, weights=np.exp(-decay * (slot - events)), minlength=points)
+    counts = np.cumsum(np.bincount(slot, minlength=points))
+    decayed = lfilter([1.0], [1.0, -math.exp(-decay)], arrivals[:points])
+    return np.asarray(weight * (counts[:points] - decayed))
+
+
 def background_integral(at: ArrayLike, changes: ArrayLike, rates: ArrayLike) -> FloatArray:
     """Integral from 0 to each ``t`` of a piecewise-constant rate (``rates[i]`` from
     ``changes[i]``; ``changes[0]`` must be 0)."""

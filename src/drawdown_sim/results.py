@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +23,8 @@ from .completion import (
     summarize_completion,
 )
 from .model import OUTCOME_SPECS, OUTCOMES
-from .runner.store import atomic_write_json, atomic_write_table
+from .runner.manifest import ManifestError, RunManifest, read_manifest, write_manifest
+from .runner.store import atomic_write_table
 from .scenario import Scenario
 
 
@@ -37,7 +37,7 @@ class Results:
 
     def __init__(
         self,
-        manifest: dict[str, Any],
+        manifest: RunManifest,
         path: Path | None = None,
         outcomes: pd.DataFrame | None = None,
         series: pd.DataFrame | None = None,
@@ -51,15 +51,26 @@ class Results:
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Open a complete results directory (one with a ``manifest.json``)."""
+        """Open a complete run directory (one with a run's ``manifest.json``).
+
+        Raises:
+            ManifestError: no manifest, a damaged one, one of another format version, or
+                the manifest of a compare or sweep; one line that says which.
+            FileNotFoundError: a table the manifest promises is missing.
+        """
         root = Path(path)
-        manifest_path = root / "manifest.json"
-        if not manifest_path.exists():
-            raise FileNotFoundError(
-                f"{root} holds no complete results (no manifest.json); run "
-                "`drawdown-sim run` or finish an interrupted run with --resume"
+        manifest = read_manifest(root)
+        if not isinstance(manifest, RunManifest):
+            raise ManifestError(
+                f"{root} holds a {manifest.kind}, not a run; open it with "
+                f"drawdown_sim.load({str(root)!r})"
             )
-        return cls(json.loads(manifest_path.read_text()), root)
+        for name in ("outcomes", "series"):
+            if not (root / f"{name}.parquet").is_file():
+                raise FileNotFoundError(f"{root / name}.parquet is missing; rerun with --force")
+        if manifest.trace and not (root / "events.parquet").is_file():
+            raise FileNotFoundError(f"{root}/events.parquet is missing; rerun with --force")
+        return cls(manifest, root)
 
     def _read(self, name: str) -> pd.DataFrame | None:
         if self.path is None or not (self.path / f"{name}.parquet").exists():
@@ -101,7 +112,7 @@ class Results:
         return np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
 
     def save(self, path: str | Path) -> None:
-        """Write the same layout ``load`` reads (manifest last)."""
+        """Write the layout :meth:`load` reads (manifest last), e.g. a copy elsewhere."""
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
         atomic_write_table(
@@ -114,23 +125,23 @@ class Results:
             atomic_write_table(
                 root / "events.parquet", pa.Table.from_pandas(self.events, preserve_index=False)
             )
-        atomic_write_json(root / "manifest.json", self.manifest)
+        write_manifest(root, self.manifest)
 
     @property
     def scenario(self) -> Scenario:
-        return Scenario.model_validate(self.manifest["scenario"])
+        return Scenario.model_validate(self.manifest.scenario)
 
     @property
     def name(self) -> str:
-        return str(self.manifest["name"])
+        return self.manifest.name
 
     @property
     def replications(self) -> int:
-        return int(self.manifest.get("replications_done", len(self.outcomes)))
+        return self.manifest.replications_done
 
     @property
     def seed(self) -> int:
-        return int(self.manifest["seed"])
+        return self.manifest.seed
 
     @property
     def label(self) -> str:

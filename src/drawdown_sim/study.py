@@ -8,10 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .comparison import direction
-from .model import OUTCOMES
+from .model import OUTCOMES, direction
 from .scenario import Located, Scenario, ScenarioError, load_scenario
-from .scenario.loader import Origins, _load_document, _locate, _validate
+from .scenario.loader import load_document
 
 
 class Threshold(BaseModel):
@@ -94,13 +93,12 @@ class Study(BaseModel):
 def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:
     """Load a study and its option scenarios; every problem reported with file and line."""
     path = Path(path)
-    origins: Origins = {}
-    data = _load_document(path, origins, ())
-    study: Study = _validate(data, origins, str(path), Study)
+    document = load_document(path)
+    study: Study = document.validate(Study)
     scenarios: list[Scenario] = []
     problems: list[Located] = []
     for index, option in enumerate(study.options):
-        file, line = _locate(("options", str(index)), origins, str(path))
+        file, line = document.locate(("options", str(index)))
         option_path = path.parent / option
         if not option_path.exists():
             problems.append(
@@ -121,7 +119,7 @@ def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:
         problems.append(
             Located(
                 str(path),
-                _locate(("options",), origins, str(path))[1],
+                document.locate(("options",))[1],
                 "options",
                 f"option names must differ, got {names}",
             )

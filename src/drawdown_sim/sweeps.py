@@ -9,10 +9,10 @@ thresholds hold.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import math
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,17 +21,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .comparison import direction
-from .model import OUTCOMES
-from .runner.chunks import ChunkTask, run_chunk
-from .runner.engines import make_engine
-from .runner.run import CHUNK_SIZE, RunRefused, results_dir
-from .runner.store import (
-    RunDirectory,
-    atomic_write_bytes,
-    atomic_write_json,
-    atomic_write_table,
+from .model import OUTCOMES, direction
+from .runner.engines import Engine, make_engine
+from .runner.manifest import (
+    Failure,
+    ManifestError,
+    SweepManifest,
+    environment,
+    read_manifest,
+    write_manifest,
 )
+from .runner.protocol import RunSpec, execute, verified_chunks
+from .runner.run import results_dir
+from .runner.store import RunDirectory, atomic_write_bytes, atomic_write_table
 from .scenario import Scenario
 from .study import Study, state_values
 
@@ -52,23 +54,44 @@ class Sweep:
     study: Study
     parameters: list[str]
     path: Path | None = None
+    manifest: SweepManifest | None = None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Sweep:
+        """Open a finished sweep directory.
+
+        Raises:
+            ManifestError: not a finished sweep (one line saying why).
+        """
+        return load_sweep(path)[0]
+
+    @property
+    def options(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["option"]))
 
 
 def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
-    """A finished sweep directory and its options' scenarios (for reports)."""
+    """A finished sweep directory and its options' scenarios (for reports).
+
+    Raises:
+        ManifestError: not a finished sweep (one line saying why).
+    """
     root = Path(path)
-    info = json.loads((root / "study.json").read_text())
+    manifest = read_manifest(root)
+    if not isinstance(manifest, SweepManifest):
+        raise ManifestError(f"{root} holds a {manifest.kind}, not a sweep")
     frame = pd.read_parquet(root / "sweep.parquet")
-    study = Study.model_validate(info["study"])
-    options = [Scenario.model_validate(d) for d in info.get("option_scenarios", [])]
+    study = Study.model_validate(manifest.study)
+    options = [Scenario.model_validate(d) for d in manifest.option_scenarios]
     result = Sweep(
         frame,
         pd.read_csv(root / "regret.csv"),
         pd.read_csv(root / "satisficing.csv"),
         pd.read_csv(root / "sensitivity.csv"),
         study,
-        list(info["parameters"]),
+        list(manifest.parameters),
         root,
+        manifest,
     )
     return result, options
 
@@ -78,16 +101,6 @@ def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
     data = option.to_data()
     data["uncertainties"] = {}
     return Scenario.model_validate(data).with_values(values)
-
-
-def _tasks(study: Study, cells: list[tuple[int, int, Scenario]]) -> Iterator[ChunkTask]:
-    index = 0
-    for _, _, scenario in cells:
-        data = scenario.to_data()
-        for first in range(0, study.replications, CHUNK_SIZE):
-            count = min(CHUNK_SIZE, study.replications - first)
-            yield ChunkTask(index, data, study.seed, first, count, trace=0, series=False)
-            index += 1
 
 
 def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -191,75 +204,33 @@ def sweep(
     options: list[Scenario],
     *,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | Engine = "local",
     scheduler: str | None = None,
     out: str | Path | None = None,
-    plots: bool = True,
     resume: bool = False,
     force: bool = False,
     progress: SweepProgress | None = None,
 ) -> Sweep:
-    """Run every option in every state; write ``sweep.parquet``, tables and plots.
+    """Run every option in every state; write ``sweep.parquet``, the tables and, last,
+    ``manifest.json``. Plots are the caller's to draw.
 
-    Chunks stream to ``out/.partial/`` as they finish; ``resume=True`` skips the chunks an
-    interrupted sweep already finished (with identical results, as every chunk is seeded).
+    Each state x option is one run (a :class:`RunSpec` of outcomes only) of the one run
+    protocol: chunks stream to ``out/.partial/`` as they finish, and ``resume=True`` skips
+    the chunks an interrupted sweep already finished (with identical results, as every chunk
+    is seeded).
 
     Raises:
         RunRefused: ``out`` holds another study's results or an interrupted sweep (without
             ``resume`` or ``force``), or another process is writing to it.
     """
     directory = RunDirectory(Path(out) if out is not None else results_dir(study.name))
-    config = {"study": study.model_dump(), "options": [o.digest for o in options]}
-    try:
-        with directory.lock():
-            return _sweep_locked(
-                study,
-                options,
-                directory,
-                config,
-                workers,
-                engine,
-                scheduler,
-                plots,
-                resume,
-                force,
-                progress,
-            )
-    except BlockingIOError:
-        raise RunRefused(f"another process is writing to {directory.root}") from None
-
-
-def _sweep_locked(
-    study: Study,
-    options: list[Scenario],
-    directory: RunDirectory,
-    config: dict[str, Any],
-    workers: int | None,
-    engine: str,
-    scheduler: str | None,
-    plots: bool,
-    resume: bool,
-    force: bool,
-    progress: SweepProgress | None,
-) -> Sweep:
-    root = directory.root
-    previous = root / "study.json"
-    if previous.exists() and not force and json.loads(previous.read_text()).get("config") != config:
-        raise RunRefused(
-            f"{root} holds the results of another study or options; choose "
-            "another --out or pass --force"
-        )
-    partial = directory.run_config()
-    if partial is not None and not (resume and partial == config):
-        if not force:
-            raise RunRefused(
-                f"{root} holds an interrupted sweep"
-                + (" of other settings" if resume else "")
-                + "; finish it with --resume or start over with --force"
-            )
-        partial = None
-    if partial is None:
-        directory.begin(config)
+    config = {
+        "study": study.model_dump(mode="json"),
+        "options": [o.digest for o in options],
+        "scenario_hash": hashlib.sha256(
+            json.dumps([study.model_dump(mode="json"), [o.digest for o in options]]).encode()
+        ).hexdigest(),
+    }
     states = state_values(study, options[0])
     parameters = sorted(options[0].uncertainties)
     cells = [
@@ -267,64 +238,76 @@ def _sweep_locked(
         for s, values in enumerate(states)
         for o, option in enumerate(options)
     ]
-    per_cell = math.ceil(study.replications / CHUNK_SIZE)
-    total = len(cells) * study.replications
-    tasks = list(_tasks(study, cells))
-    todo = [t for t in tasks if not directory.chunk_path("outcomes", t.index, "parquet").exists()]
-    done = sum(t.count for t in tasks) - sum(t.count for t in todo)
-    if progress is not None:
-        progress(done, total)
-    for result in make_engine(engine, workers, scheduler).map_ordered(run_chunk, todo):
-        directory.save_chunk(result.index, result.rows, [], result.failures)
-        done += len(result.rows) + len(result.failures)
-        if progress is not None:
-            progress(done, total)
-    rows = []
-    for cell, (s, o, _) in enumerate(cells):
-        parts = [
-            pd.read_parquet(directory.chunk_path("outcomes", cell * per_cell + k, "parquet"))
-            for k in range(per_cell)
-        ]
-        outcomes = pd.concat(parts, ignore_index=True)
-        row: dict[str, Any] = {"state": s, "option": options[o].name, "replications": len(outcomes)}
-        row.update(states[s])
-        for name in OUTCOMES:
-            row[name] = float(outcomes[name].astype(float).mean()) if len(outcomes) else np.nan
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    result_obj = Sweep(
-        frame,
-        regret_table(frame, study),
-        satisficing_table(frame, study),
-        sensitivity_table(frame, study, options, parameters),
-        study,
-        parameters,
-        root,
-    )
-    atomic_write_table(root / "sweep.parquet", pa.Table.from_pandas(frame, preserve_index=False))
-    atomic_write_bytes(root / "regret.csv", result_obj.regret.to_csv(index=False).encode())
-    atomic_write_bytes(
-        root / "satisficing.csv", result_obj.satisficing.to_csv(index=False).encode()
-    )
-    atomic_write_bytes(
-        root / "sensitivity.csv", result_obj.sensitivity.to_csv(index=False).encode()
-    )
-    failures = directory.failures(len(tasks))
-    atomic_write_json(
-        root / "study.json",
-        {
-            "config": config,
-            "study": study.model_dump(),
-            "options": [o.name for o in options],
-            "option_scenarios": [o.to_data() for o in options],
-            "parameters": parameters,
-            "replications_failed": len(failures),
-            "failures": [{k: f[k] for k in ("replication", "seed", "error")} for f in failures],
-        },
-    )
-    shutil.rmtree(directory.partial, ignore_errors=True)
-    if plots:
-        from .plots.sweep_plots import write_sweep_plots
-
-        write_sweep_plots(result_obj)
+    specs = [
+        RunSpec(scenario, study.seed, study.replications, series=False) for _, _, scenario in cells
+    ]
+    built = make_engine(engine, workers, scheduler) if isinstance(engine, str) else None
+    with built if built is not None else nullcontext(), directory.lock():
+        chosen = built if built is not None else engine
+        assert not isinstance(chosen, str)
+        executed = execute(
+            directory,
+            specs,
+            chosen,
+            config=config,
+            what="sweep",
+            resume=resume,
+            force=force,
+            progress=progress,
+        )
+        if executed.complete:
+            return Sweep.load(directory.root)
+        rows = []
+        failures: list[dict[str, Any]] = []
+        for cell, (s, o, _) in enumerate(cells):
+            parts = []
+            for chunk in verified_chunks(directory, specs[cell], cell):
+                parts.append(chunk.outcomes.to_pandas())
+                failures.extend(chunk.failures)
+            outcomes = pd.concat(parts, ignore_index=True)
+            row: dict[str, Any] = {
+                "state": s,
+                "option": options[o].name,
+                "replications": len(outcomes),
+            }
+            row.update(states[s])
+            for name in OUTCOMES:
+                row[name] = float(outcomes[name].astype(float).mean()) if len(outcomes) else np.nan
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        directory.check_identity()
+        root = directory.root
+        manifest = SweepManifest(
+            run_config=config,
+            study=study.model_dump(mode="json"),
+            options=[o.name for o in options],
+            option_scenarios=[o.to_data() for o in options],
+            parameters=parameters,
+            replications_failed=len(failures),
+            failures=[
+                Failure(**{k: f[k] for k in ("replication", "seed", "error")}) for f in failures
+            ],
+            environment=environment(),
+        )
+        result_obj = Sweep(
+            frame,
+            regret_table(frame, study),
+            satisficing_table(frame, study),
+            sensitivity_table(frame, study, options, parameters),
+            study,
+            parameters,
+            root,
+            manifest,
+        )
+        atomic_write_table(
+            root / "sweep.parquet", pa.Table.from_pandas(frame, preserve_index=False)
+        )
+        for name, table in (
+            ("regret", result_obj.regret),
+            ("satisficing", result_obj.satisficing),
+            ("sensitivity", result_obj.sensitivity),
+        ):
+            atomic_write_bytes(root / f"{name}.csv", table.to_csv(index=False).encode())
+        write_manifest(root, manifest)
+        directory.remove_partial()
     return result_obj

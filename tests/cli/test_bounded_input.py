@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from typer.testing import CliRunner
 
 from drawdown_sim.cli import app
 from tests.conftest import SCENARIOS
+from tests.helpers import RUNAWAY, cli
 
 BASELINE = SCENARIOS / "baseline.yaml"
 MINIMAL = """name: tiny
@@ -42,10 +41,8 @@ def _limited(args: list[str], cwd: Path | None = None, seconds: int = 60):
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 
-    return subprocess.run(
-        [sys.executable, "-m", "drawdown_sim", *args],
-        capture_output=True,
-        text=True,
+    return cli(
+        *args,
         timeout=seconds,
         preexec_fn=limit,
         cwd=cwd,
@@ -277,14 +274,7 @@ def test_a_runaway_replication_fails_with_its_reason_in_bounded_time(tmp_path: P
             "--no-plots",
             "--out",
             str(out),
-            "--set",
-            "max_events=1000",
-            "--set",
-            "militia.posture=campaign",
-            "--set",
-            "militia.switching=false",
-            "--set",
-            "militia.campaign.attack_rate=500",
+            *RUNAWAY,
         ],
         seconds=120,
     )

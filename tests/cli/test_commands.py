@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from drawdown_sim import run
 from drawdown_sim.cli import app
-from tests.conftest import ROOT
 from tests.helpers import scenario
 
 
@@ -61,7 +60,7 @@ def test_schema_to_file(tmp_path: Path):
 
 def test_report_summarises_and_redraws(tmp_path: Path):
     out = tmp_path / "r"
-    run(scenario("baseline"), reps=30, workers=1, out=out, plots=False)
+    run(scenario("baseline"), reps=30, workers=1, out=out)
     result = CliRunner().invoke(app, ["report", str(out)])
     assert result.exit_code == 0, result.output
     assert "isis_attacks" in result.output
@@ -76,9 +75,9 @@ def test_report_summarises_and_redraws(tmp_path: Path):
 
 def test_resume_of_a_complete_run_does_nothing(tmp_path: Path):
     out = tmp_path / "done"
-    first = run(scenario("baseline"), reps=20, workers=1, out=out, plots=False)
+    first = run(scenario("baseline"), reps=20, workers=1, out=out)
     stamp = (out / "outcomes.parquet").stat().st_mtime_ns
-    again = run(scenario("baseline"), reps=20, workers=1, out=out, plots=False, resume=True)
+    again = run(scenario("baseline"), reps=20, workers=1, out=out, resume=True)
     assert (out / "outcomes.parquet").stat().st_mtime_ns == stamp
     assert again.manifest == first.manifest
-    assert ROOT.exists()
+    assert not (out / ".partial").exists()

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim import compare
+from drawdown_sim import compare, plot_all
 from drawdown_sim.cli import app
+from drawdown_sim.model import direction
 from drawdown_sim.study import Study, load_study
 from drawdown_sim.sweeps import regret_table, sweep
 from tests.conftest import ROOT
@@ -23,7 +24,7 @@ OPTIONS = ROOT / "scenarios" / "options"
 def test_identical_options_are_identical_replication_by_replication(tmp_path: Path):
     a = scenario("kurdistan_hub")
     b = scenario("kurdistan_hub", "name=kurdistan_copy")
-    result = compare([a, b], reps=60, workers=1, out=tmp_path, plots=False)
+    result = compare([a, b], reps=60, workers=1, out=tmp_path)
     left = result.results["kurdistan_hub"].outcomes.drop(columns="seed")
     right = result.results["kurdistan_copy"].outcomes.drop(columns="seed")
     pd.testing.assert_frame_equal(left, right)
@@ -33,7 +34,7 @@ def test_identical_options_are_identical_replication_by_replication(tmp_path: Pa
 
 def test_common_random_numbers_reduce_variance_for_the_shipped_options(tmp_path: Path):
     options = [scenario(name) for name in ("kurdistan_hub", "full_exit", "advisory_500")]
-    result = compare(options, reps=200, workers=2, out=tmp_path, plots=False)
+    result = compare(options, reps=200, workers=2, out=tmp_path)
     t = result.table.set_index(["option", "outcome"])
     for option in ("full_exit", "advisory_500"):
         for outcome in ("attacks", "wounded", "isis_attacks"):
@@ -106,23 +107,35 @@ def test_compare_rejects_bad_input(tmp_path: Path):
 def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
     study, options = load_study(ROOT / "studies" / "advisory_options.yaml")
     small = study.model_copy(update={"states": 4, "replications": 20})
-    result = sweep(small, options[:3], workers=2, out=tmp_path, plots=True)
+    result = sweep(small, options[:3], workers=2, out=tmp_path)
     frame = result.frame
     assert len(frame) == 4 * 3
     assert set(result.parameters) <= set(frame.columns)
+    assert not (tmp_path / "plots").exists()  # the computation never draws
+    reported = result.regret.set_index(["option", "outcome"])
     for outcome in small.outcomes:
         table = frame.pivot(index="state", columns="option", values=outcome)
-        best = table.idxmin(axis=1)
-        for state, option in best.items():
-            regret = table.loc[state] - table.loc[state].min()
-            assert regret[option] == 0.0
-            assert (regret >= 0).all()
+        if direction(outcome) == "higher":
+            table = -table  # regret is the shortfall from the best, whichever way is better
+        regret = table.sub(table.min(axis=1), axis=0)  # per state, against that state's best
+        for state, option in table.idxmin(axis=1).items():
+            assert regret.loc[state, option] == 0.0
+        assert (regret >= 0).all().all()
+        for option in table.columns:
+            row = reported.loc[(option, outcome)]
+            assert row["regret_mean"] == pytest.approx(regret[option].mean(), abs=1e-12)
+            assert row["regret_p90"] == pytest.approx(regret[option].quantile(0.9), abs=1e-12)
+            sign = -1.0 if direction(outcome) == "higher" else 1.0
+            assert row["mean"] == pytest.approx(sign * table[option].mean(), abs=1e-12)
+            assert row["best_in_states"] == pytest.approx((regret[option] == 0).mean())
+        assert reported.xs(outcome, level="outcome")["regret_mean"].min() >= 0.0
     assert result.satisficing["satisficing_fraction"].between(0, 1).all()
     assert (tmp_path / "sweep.parquet").exists() and (tmp_path / "regret.csv").exists()
     sensitivity = pd.read_csv(tmp_path / "sensitivity.csv")
     assert len(sensitivity) == 3 * len(small.outcomes) * len(result.parameters)
     assert set(sensitivity["parameter"]) == set(result.parameters)
     assert sensitivity["S1"].isna().all()  # 4 states are too few for an index
+    plot_all(tmp_path)
     assert sorted(p.name for p in (tmp_path / "plots").glob("*.png")) == [
         "outcome_vs_parameter.png",
         "regret.png",
@@ -213,7 +226,7 @@ def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
     refused = subprocess.run(
         [*args, "--out", str(cut)], capture_output=True, text=True, check=False
     )
-    assert refused.returncode == 2 and "--resume" in refused.stderr
+    assert refused.returncode == 3 and "--resume" in refused.stderr
     resumed = subprocess.run(
         [*args, "--out", str(cut), "--resume"], capture_output=True, text=True, check=False
     )

@@ -18,8 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from drawdown_sim.model import OUTCOME_SPECS
+from drawdown_sim.runner.manifest import write_manifest
 from drawdown_sim.runner.store import OUTCOME_SCHEMA, ROW_GROUP_ROWS
-from tests.helpers import scenario
+from tests.helpers import run_manifest, scenario
 
 ROWS = 3_000_000
 BOUND_MB = 300
@@ -45,14 +46,8 @@ def _write_outcomes(root: Path, seed: int) -> None:
                     columns[name] = rng.gamma(2.0, 30.0, n)
             table = pa.Table.from_pydict(columns, schema=OUTCOME_SCHEMA)
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-    s = scenario("baseline")
-    manifest = {
-        "name": s.name,
-        "scenario": s.to_data(),
-        "seed": 1,
-        "replications_done": ROWS,
-    }
-    (root / "manifest.json").write_text(json.dumps(manifest))
+    pq.write_table(pa.table({"day": np.arange(10)}), root / "series.parquet")
+    write_manifest(root, run_manifest(scenario("baseline"), ROWS))
 
 
 MEASURE = """

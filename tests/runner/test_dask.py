@@ -16,7 +16,7 @@ def test_dask_engine_matches_local(tmp_path: Path):
     from distributed import Client, LocalCluster
 
     s = scenario("historical")
-    local = run(s, reps=220, seed=4, workers=1, out=tmp_path / "local", plots=False)
+    local = run(s, reps=220, seed=4, workers=1, out=tmp_path / "local")
     # A real scheduler on loopback with two worker processes, as a user would start one.
     with (
         LocalCluster(
@@ -35,8 +35,7 @@ def test_dask_engine_matches_local(tmp_path: Path):
             engine="dask",
             scheduler=cluster.scheduler_address,
             out=tmp_path / "dask",
-            plots=False,
         )
     pd.testing.assert_frame_equal(local.outcomes, remote.outcomes)
     pd.testing.assert_frame_equal(local.series, remote.series)
-    assert remote.manifest["engine"] == "dask"
+    assert remote.manifest.engine == "dask"

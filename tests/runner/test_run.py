@@ -27,18 +27,18 @@ def _outcomes(path: Path) -> pd.DataFrame:
 
 def test_outcomes_identical_for_one_and_two_workers(tmp_path: Path):
     s = scenario("historical")
-    one = run(s, reps=250, seed=11, workers=1, out=tmp_path / "w1", plots=False)
-    two = run(s, reps=250, seed=11, workers=2, out=tmp_path / "w2", plots=False)
+    one = run(s, reps=250, seed=11, workers=1, out=tmp_path / "w1")
+    two = run(s, reps=250, seed=11, workers=2, out=tmp_path / "w2")
     pd.testing.assert_frame_equal(one.outcomes, two.outcomes)
     pd.testing.assert_frame_equal(one.series, two.series)
     assert list(one.outcomes.columns) == ["replication", "seed", *OUTCOMES]
     assert one.outcomes["replication"].tolist() == list(range(250))
-    assert one.manifest["workers"] == 1 and two.manifest["workers"] == 2
+    assert one.manifest.workers == 1 and two.manifest.workers == 2
 
 
 def test_results_round_trip_is_lossless(tmp_path: Path):
     s = scenario("baseline")
-    original = run(s, reps=120, seed=3, workers=1, out=tmp_path / "a", trace=2, plots=False)
+    original = run(s, reps=120, seed=3, workers=1, out=tmp_path / "a", trace=2)
     original.save(tmp_path / "b")
     again = Results.load(tmp_path / "b")
     for name in ("outcomes", "series", "events"):
@@ -95,8 +95,8 @@ def test_a_failing_replication_is_reported_not_lost(tmp_path: Path, monkeypatch)
     assert result.exit_code == 1, result.output
     assert "replication 3" in result.output and "injected fault" in result.output
     loaded = Results.load(out)
-    assert loaded.manifest["replications_failed"] == 1
-    assert loaded.manifest["failures"][0]["replication"] == 3
+    assert loaded.manifest.replications_failed == 1
+    assert loaded.manifest.failures[0].replication == 3
     assert loaded.outcomes["replication"].tolist() == [0, 1, 2, 4, 5, 6, 7, 8, 9]
 
 
@@ -112,9 +112,9 @@ def test_bad_scenario_writes_nothing(tmp_path: Path):
 
 def test_refuses_to_overwrite_another_scenario(tmp_path: Path):
     out = tmp_path / "shared"
-    run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
-    with pytest.raises(RunRefused, match="different scenario"):
-        run(scenario("full_exit"), reps=10, workers=1, out=out, plots=False)
+    run(scenario("baseline"), reps=10, workers=1, out=out)
+    with pytest.raises(RunRefused, match="results of another run"):
+        run(scenario("full_exit"), reps=10, workers=1, out=out)
     result = CliRunner().invoke(
         app,
         [
@@ -127,8 +127,8 @@ def test_refuses_to_overwrite_another_scenario(tmp_path: Path):
             "--no-plots",
         ],
     )
-    assert result.exit_code == 2 and "--force" in result.output
-    run(scenario("full_exit"), reps=10, workers=1, out=out, plots=False, force=True)
+    assert result.exit_code == 3 and "--force" in result.output
+    run(scenario("full_exit"), reps=10, workers=1, out=out, force=True)
     assert Results.load(out).name == "full_exit"
 
 
@@ -167,7 +167,7 @@ def test_resume_after_sigkill_is_identical(tmp_path: Path):
     pd.testing.assert_frame_equal(_outcomes(killed), _outcomes(tmp_path / "whole"))
     a, b = Results.load(killed), Results.load(tmp_path / "whole")
     pd.testing.assert_frame_equal(a.series, b.series)
-    assert a.manifest["resumed"] is True and not (killed / ".partial").exists()
+    assert a.manifest.resumed is True and not (killed / ".partial").exists()
 
 
 def test_interrupted_run_needs_resume_or_force(tmp_path: Path):
@@ -175,7 +175,7 @@ def test_interrupted_run_needs_resume_or_force(tmp_path: Path):
     (out / ".partial").mkdir(parents=True)
     (out / ".partial" / "run.json").write_text("{}")
     with pytest.raises(RunRefused, match="--resume"):
-        run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
+        run(scenario("baseline"), reps=10, workers=1, out=out)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
@@ -205,25 +205,25 @@ def test_two_runs_cannot_write_one_directory(tmp_path: Path):
 
     out = tmp_path / "locked"
     with RunDirectory(out).lock(), pytest.raises(RunRefused, match="another run"):
-        run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)
-    run(scenario("baseline"), reps=10, workers=1, out=out, plots=False)  # free again
+        run(scenario("baseline"), reps=10, workers=1, out=out)
+    run(scenario("baseline"), reps=10, workers=1, out=out)  # free again
 
 
 def test_checkpoints_are_written_at_most_every_checkpoint_interval(tmp_path: Path, monkeypatch):
     # 8 chunks finish well within CHECKPOINT_SECONDS: one checkpoint after the first chunk and
     # one after the last. The interval used to be reset after every chunk (8 checkpoints).
-    from drawdown_sim.runner import run as run_module
+    from drawdown_sim.runner import protocol
     from drawdown_sim.runner.store import RunDirectory
 
     written: list[int] = []
     original = RunDirectory.save_checkpoint
 
-    def counting(self, bands, chunks_done):
-        written.append(chunks_done)
-        original(self, bands, chunks_done)
+    def counting(self, bands, folded):
+        written.append(len(set(folded)))
+        original(self, bands, folded)
 
     monkeypatch.setattr(RunDirectory, "save_checkpoint", counting)
-    monkeypatch.setattr(run_module, "CHECKPOINT_SECONDS", 3600.0)
+    monkeypatch.setattr(protocol, "CHECKPOINT_SECONDS", 3600.0)
     s = scenario("baseline", "isis.enabled=false")
-    run(s, reps=8 * run_module.CHUNK_SIZE, seed=1, workers=1, out=tmp_path / "r", plots=False)
+    run(s, reps=8 * protocol.CHUNK_SIZE, seed=1, workers=1, out=tmp_path / "r")
     assert written == [1, 8]

@@ -143,8 +143,21 @@ def test_daily_series_agree_with_the_records():
         assert attacks[window:].sum() == r.outcomes["attacks_follow_on"]
         assert daily[SERIES.index("personnel")][0] == 2500
         assert daily[SERIES.index("personnel")][window - 1] == r.outcomes["residual_personnel"]
-        # The compensator over the window is close to the count (its expectation).
         assert daily[SERIES.index("attack_intensity")].min() >= 0
+
+
+def test_the_daily_intensity_integrates_to_the_expected_count():
+    # attack_intensity is the compensator per day, so count - compensator is a martingale:
+    # over the window its mean across replications is 0 (within 4 standard errors). A wrong
+    # kernel, background or scaling in the series shows up as a bias many SE wide.
+    s = scenario("baseline")
+    window = s.window_days
+    gaps = []
+    for r in replicate(s, 300, seed=17):
+        intensity = daily_series(r, s)[SERIES.index("attack_intensity")]
+        gaps.append(r.outcomes["attacks"] - intensity[:window].sum())
+    d = np.array(gaps)
+    assert abs(d.mean()) < 4 * d.std(ddof=1) / np.sqrt(d.size), (d.mean(), d.std())
 
 
 def test_reduction_intensity_is_constant_background_between_attacks():

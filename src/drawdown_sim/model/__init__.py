@@ -1,6 +1,13 @@
 """The SimPy model of one drawdown window."""
 
-from .simulate import OUTCOME_SPECS, OUTCOMES, Replication, simulate, simulate_seed
+from .simulate import (
+    OUTCOME_SPECS,
+    OUTCOMES,
+    Replication,
+    direction,
+    simulate,
+    simulate_seed,
+)
 from .streams import STREAMS, replication_seeds
 
 __all__ = [
@@ -8,6 +15,7 @@ __all__ = [
     "OUTCOME_SPECS",
     "STREAMS",
     "Replication",
+    "direction",
     "replication_seeds",
     "simulate",
     "simulate_seed",

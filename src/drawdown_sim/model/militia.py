@@ -88,6 +88,8 @@ class Militia:
         self._hazard = 0.0
         self._hazard_since = 0.0
         self._raisers: list[tuple[float, float]] = []  # (end day, hazard 1/day)
+        self._raised = 0.0  # the sum of the raisers' hazards (1/day)
+        self._escalation_factor = tuple(cfg.escalation_factor.at(e) for e in range(4))
         world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
 
     # --- state read by others ------------------------------------------------------------
@@ -138,9 +140,9 @@ class Militia:
     def campaign_hazard(self) -> float:
         """h(t): hazard of restraint -> campaign now (1/day); see the module docstring."""
         cfg = self.world.scenario.militia
-        raised = cfg.campaign_hazard_per_day + sum(h for _, h in self._raisers)
+        raised = cfg.campaign_hazard_per_day + self._raised
         timetable = cfg.timetable_factor.of(self.world.forces.timetable_state)
-        return raised * timetable * cfg.escalation_factor.at(self.world.escalation.level)
+        return raised * timetable * self._escalation_factor[self.world.escalation.level]
 
     def _raise(self, hazard: float, cause: str) -> None:
         """Add ``hazard`` to the propensity for ``shock_days``."""
@@ -150,12 +152,15 @@ class Militia:
         end = env.now + self.world.scenario.militia.shock_days
         entry = (end, hazard)
         self._raisers.append(entry)
+        self._raised += hazard
         expiry = env.timeout(end - env.now)
         expiry.callbacks.append(lambda _event: self._lower(entry))
         self.on_propensity_change(cause)
 
     def _lower(self, entry: tuple[float, float]) -> None:
         self._raisers.remove(entry)
+        # Re-summed rather than decremented, so rounding never leaves a residue behind.
+        self._raised = sum(h for _, h in self._raisers)
         self.on_propensity_change("shock or strike effect ended")
 
     def on_propensity_change(self, cause: str = "") -> None:

@@ -98,13 +98,13 @@ class Politics:
 
     def _next_threshold(self) -> float | None:
         forces = self.world.forces
-        pending = []
-        if forces.can_accelerate:
-            pending.append(self.cfg.accelerate_at)
-        if not forces.option_cancelled:
-            pending.append(self.cfg.expel_at)
-        above = [t for t in pending if t > self._value]
-        return min(above) if above else None
+        value = self._value
+        nearest = math.inf
+        if forces.can_accelerate and self.cfg.accelerate_at > value:
+            nearest = self.cfg.accelerate_at
+        if not forces.option_cancelled and value < self.cfg.expel_at < nearest:
+            nearest = self.cfg.expel_at
+        return None if nearest == math.inf else nearest
 
     def _check(self) -> None:
         forces = self.world.forces

@@ -87,8 +87,8 @@ def daily_series(replication: Replication, scenario: Scenario) -> FloatArray:
     )
     cumulative = (
         cumulative
-        + hawkes.kernel_integral(edges, attack_times, n, beta)
-        + hawkes.kernel_integral(edges, strike_times, rho, gamma)
+        + hawkes.kernel_integral_grid(days + 1, attack_times, n, beta)
+        + hawkes.kernel_integral_grid(days + 1, strike_times, rho, gamma)
     )
 
     isis = scenario.isis

@@ -89,8 +89,11 @@ def plot_forest(comparison: Comparison, outcome: str = "attacks", ax: Axes | Non
     t = comparison.table
     rows = t[(t["outcome"] == outcome) & (t["option"] != comparison.reference)]
     y = np.arange(len(rows))
-    err = np.vstack([rows["diff_mean"] - rows["diff_lo"], rows["diff_hi"] - rows["diff_mean"]])
-    ax.errorbar(rows["diff_mean"], y, xerr=err, fmt="o", color="C0", capsize=3)
+    # The interval is drawn as it is, from its ends: a percentile interval need not be
+    # centred on the mean (and with skewed paired differences may even sit beside it).
+    ax.hlines(y, rows["diff_lo"], rows["diff_hi"], color="C0", lw=1.5)
+    ax.plot(rows["diff_lo"], y, "|", rows["diff_hi"], y, "|", color="C0", ms=8)
+    ax.plot(rows["diff_mean"], y, "o", color="C0")
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(y, rows["option"])
     ax.set_xlabel(f"{label(outcome)}: option - {comparison.reference}")

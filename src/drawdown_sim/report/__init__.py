@@ -49,7 +49,7 @@ def _svg(figure: Figure | SubFigure) -> str:
 
 
 def _render(context: dict[str, Any], target: Path) -> Path:
-    from ..runner.run import package_version
+    from ..runner.manifest import environment
     from ..runner.store import atomic_write_bytes
 
     env = Environment(
@@ -57,7 +57,7 @@ def _render(context: dict[str, Any], target: Path) -> Path:
         autoescape=select_autoescape(["html", "j2"], default=True),
     )
     page = env.get_template("report.html.j2").render(
-        version=package_version(),
+        version=environment().package,
         written=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         command=context.pop("command", None) or _command(),
         **context,
@@ -116,7 +116,7 @@ def run_report(results: Results, target: Path | None = None) -> Path:
         "assumptions": assumptions(results.scenario),
         "tables": run_tables(results),
         "figures": [{"id": i, "svg": _svg(f), "caption": c} for i, f, c in figures],
-        "command": results.manifest.get("command"),
+        "command": " ".join(results.manifest.environment.command) or None,
     }
     assert results.path is not None or target is not None
     return _render(context, target or results.path / "report.html")  # type: ignore[operator]

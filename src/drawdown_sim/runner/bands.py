@@ -136,22 +136,48 @@ class Bands:
         return columns
 
     # --- checkpoints -------------------------------------------------------------------------
-    def save(self, handle: BinaryIO, chunks_done: int) -> None:
+    def save(self, handle: BinaryIO, folded: list[int]) -> None:
         """Write a checkpoint: the histograms sparsely (most cells are empty), uncompressed,
-        so it costs milliseconds rather than compressing tens of megabytes of zeros."""
+        so it costs milliseconds rather than compressing tens of megabytes of zeros.
+        ``folded`` lists the chunks whose replications the bands hold."""
         arrays: dict[str, Any] = {}
         for series, hist in self.histograms.items():
             occupied = np.flatnonzero(hist)
             arrays[f"cells_{series}"] = occupied
             arrays[f"counts_{series}"] = hist.ravel()[occupied]
-        np.savez(handle, count=self.count, sums=self.sums, chunks_done=chunks_done, **arrays)
+        np.savez(
+            handle,
+            count=self.count,
+            sums=self.sums,
+            folded=np.asarray(folded, dtype=np.int64),
+            **arrays,
+        )
 
-    def load(self, path: Path) -> int:
-        """Restore from a checkpoint; returns its ``chunks_done``."""
-        with np.load(path) as data:
-            self.count = int(data["count"])
-            self.sums = data["sums"]
+    def load(self, path: Path) -> set[int]:
+        """Restore from a checkpoint; returns the chunks folded into it.
+
+        Raises:
+            ValueError: the file is not a checkpoint of bands of this shape.
+        """
+        with np.load(path, allow_pickle=False) as data:
+            sums = data["sums"]
+            if sums.shape != self.sums.shape:
+                raise ValueError("checkpoint of another horizon")
+            count = int(data["count"])
             for series, hist in self.histograms.items():
+                cells = data[f"cells_{series}"]
+                counts = data[f"counts_{series}"]
+                if cells.shape != counts.shape or (cells.size and cells.max() >= hist.size):
+                    raise ValueError("checkpoint histograms do not fit")
                 hist[...] = 0
-                hist.ravel()[data[f"cells_{series}"]] = data[f"counts_{series}"]
-            return int(data["chunks_done"])
+                hist.ravel()[cells] = counts
+            self.count = count
+            self.sums = sums
+            return {int(i) for i in data["folded"]}
+
+    def reset(self) -> None:
+        """Back to no replications."""
+        self.count = 0
+        self.sums = np.zeros_like(self.sums)
+        for hist in self.histograms.values():
+            hist[...] = 0

@@ -7,6 +7,7 @@ replications, the event rows of traced replications, and any failures.
 
 from __future__ import annotations
 
+import json
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,21 +24,33 @@ from .bands import BandsDelta, chunk_delta, series_bins
 
 
 @dataclass(frozen=True)
-class ChunkTask:
-    """Replications ``first .. first+count-1`` of a run."""
+class ChunkIdentity:
+    """What a chunk file must say about itself to be used."""
 
-    index: int
+    run: str  # digest of the run's identity (RunSpec.key)
+    cell: int  # which run of a multi-run directory (a sweep's state x option)
+    index: int  # chunk index within the run
+    first: int  # first replication
+    count: int  # replications in the chunk
+
+    def to_json(self, digest: str) -> bytes:
+        return json.dumps({**self.__dict__, "sha256": digest}, sort_keys=True).encode()
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Replications ``identity.first .. first+count-1`` of a run."""
+
+    identity: ChunkIdentity
     scenario_data: dict[str, Any]
     root_seed: int
-    first: int
-    count: int
     trace: int  # replications below this index keep their event log
     series: bool = True  # False: outcomes only (sweeps need no daily series)
 
 
 @dataclass
 class ChunkResult:
-    index: int
+    identity: ChunkIdentity
     rows: list[dict[str, Any]] = field(default_factory=list)
     bands: BandsDelta | None = None  # the chunk's daily-series histograms (None: no series)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -63,11 +76,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
 
     started = time.perf_counter()
     scenario = _scenario(task.scenario_data)
-    result = ChunkResult(task.index)
+    identity = task.identity
+    result = ChunkResult(identity)
     daily: list[NDArray[Any]] = []
-    seeds = replication_seeds(task.root_seed, task.first, task.count)
+    seeds = replication_seeds(task.root_seed, identity.first, identity.count)
     for offset, seed in enumerate(seeds):
-        index = task.first + offset
+        index = identity.first + offset
         try:
             replication = simulate_seed(scenario, seed, index)
             series = daily_series(replication, scenario) if task.series else None

@@ -1,22 +1,36 @@
 """Engines map chunk tasks to workers and hand results back in task order.
 
 The seam between the runner and where work happens: ``local`` (a process pool on this
-machine; in-process for one worker) and ``dask`` (a dask.distributed cluster). Results come
-back in task order whatever order workers finish in, with a bounded number of tasks in
-flight, so memory does not grow with the run and the folded results do not depend on the
-engine or the worker count.
+machine; in-process for one worker) and ``dask`` (a dask.distributed cluster). An engine is
+a context manager: it is built once (pool started, scheduler reached) and serves every run
+of a ``compare`` or ``sweep`` before it is shut down. Results come back in task order
+whatever order workers finish in, with a bounded number of tasks in flight, so memory does
+not grow with the run and the folded results do not depend on the engine or worker count.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+log = logging.getLogger("drawdown_sim")
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to reach a dask scheduler before giving up."""
+
+
+class EngineError(RuntimeError):
+    """An engine that cannot start: a scheduler that is unreachable or malformed."""
 
 
 class Engine(Protocol):
@@ -25,6 +39,15 @@ class Engine(Protocol):
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]: ...
 
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
+
 
 def default_workers() -> int:
     """Usable CPUs (respects the process's CPU affinity)."""
@@ -32,6 +55,18 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def capped_workers(workers: int | None) -> int:
+    """``workers``, at most the usable CPUs (with a warning): more processes than CPUs only
+    add start-up time and memory to a CPU-bound simulation."""
+    cpus = default_workers()
+    if workers is None:
+        return cpus
+    if workers > cpus:
+        log.warning(f"--workers {workers} is more than the {cpus} usable CPUs; using {cpus}")
+        return cpus
+    return max(1, workers)
 
 
 def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iterator[Any]:
@@ -50,6 +85,19 @@ def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iter
         yield result
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initialiser: end this worker when the process that started it is gone (killed
+    with SIGKILL, say), instead of finishing chunks nobody will read."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class LocalEngine:
     """A spawn-context process pool (safe from scripts, the CLI and Jupyter alike; no global
     start-method change); with one worker, chunks run in this process."""
@@ -57,53 +105,107 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
+        self.workers = capped_workers(workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         if self.workers == 1:
             yield from map(fn, tasks)
             return
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        try:
-            yield from _ordered(lambda task: pool.submit(fn, task), tasks, 2 * self.workers)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+        pool = self._pool
+        yield from _ordered(lambda task: pool.submit(fn, task), tasks, 2 * self.workers)
 
 
 class DaskEngine:
     """A dask.distributed cluster: the one at ``address``, or a local one with ``workers``
-    single-threaded worker processes."""
+    single-threaded worker processes. A chunk whose worker dies is recomputed by the
+    scheduler elsewhere; chunks are seeded, so its rows are the same."""
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        workers: int | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
         self.address = address
-        self.workers = workers or default_workers()
+        self.workers = capped_workers(workers) if address is None else (workers or 0)
+        self.connect_timeout = connect_timeout
+        self._client: Any = None
+        self._cluster: Any = None
 
-    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+    def __enter__(self) -> DaskEngine:
         from distributed import Client, LocalCluster
 
-        cluster: Any = None
         if self.address is None:
-            cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            self._cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
             )
-            client = Client(cluster)
-        else:
-            client = Client(self.address)
+            self._client = Client(self._cluster)
+            return self
+        address = self.address.strip()
+        if "://" not in address or len(address) > 200:
+            raise EngineError(
+                f"--scheduler {address[:60]!r} is not a scheduler address such as tcp://host:8786"
+            )
         try:
-            ahead = 2 * max(self.workers, sum(client.nthreads().values()))
-            yield from _ordered(lambda task: client.submit(fn, task, pure=False), tasks, ahead)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            self._client = Client(address, timeout=self.connect_timeout)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise EngineError(
+                f"cannot reach the dask scheduler at {address[:60]} within "
+                f"{self.connect_timeout:g} s ({type(error).__name__}); is it running? "
+                "(--connect-timeout sets the wait)"
+            ) from None
+        self.workers = max(1, sum(self._client.nthreads().values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        client = self._client
+        if client is None:
+            raise RuntimeError("use the engine in a with block: `with DaskEngine(...) as e:`")
+        ahead = 2 * max(self.workers, sum(client.nthreads().values()))
+        yield from _ordered(lambda task: client.submit(fn, task, pure=False), tasks, ahead)
 
 
-def make_engine(name: str, workers: int | None = None, scheduler: str | None = None) -> Engine:
+def make_engine(
+    name: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+) -> LocalEngine | DaskEngine:
+    """An engine by name; enter it (``with``) before use."""
     if name == "local":
         return LocalEngine(workers)
     if name == "dask":
-        return DaskEngine(scheduler, workers)
+        return DaskEngine(scheduler, workers, connect_timeout)
     raise ValueError(f"unknown engine {name!r}; use local or dask")

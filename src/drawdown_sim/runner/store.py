@@ -1,32 +1,50 @@
-"""The results directory: atomic files, chunk files of a run in progress, checkpoints.
+"""The results directory: its lock, the chunk files of work in progress, checkpoints, and
+the atomic writes that finish it.
 
-Layout (docs/model.md)::
+Layout::
 
-    DIR/manifest.json outcomes.parquet series.parquet [events.parquet] plots/*.png
-    DIR/.partial/     run.json chunks/*.parquet|json checkpoint.npz   (only while running)
+    DIR/manifest.json outcomes.parquet series.parquet [events.parquet] plots/ report.html
+    DIR/.partial/     run.json chunks/*.parquet checkpoint.npz   (only while running)
 
 Every file is written to a temporary name and renamed into place, and ``manifest.json``
 is written last: a directory without a manifest is not a complete result.
+
+Integrity. The lock is an ``flock`` on the directory itself, held for the whole run, and
+the directory's identity (device and inode) is checked again before finishing, so
+deleting or replacing a file cannot let two runs write into one directory. Every chunk file
+carries the identity of the run that wrote it (a digest of scenario, seed, replications,
+chunk size and trace), its cell and index, its replication range and a SHA-256 of its rows.
+A chunk is used only when all of these match and its replications are exactly its range;
+anything else, whether truncated, foreign or swapped, is treated as missing and recomputed.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..model import OUTCOME_SPECS
 from ..model.events import EVENT_COLUMNS
 from .bands import Bands
+from .chunks import ChunkIdentity
+
+
+class RunRefused(ValueError):
+    """The results directory holds something this run must not silently replace, or it
+    cannot be written at all."""
+
 
 ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
@@ -57,6 +75,9 @@ EVENT_SCHEMA = pa.schema(
 )
 assert tuple(EVENT_SCHEMA.names) == EVENT_COLUMNS
 
+CHUNK_KEY = b"drawdown_sim.chunk"
+"""Schema metadata key of a chunk file's identity (JSON)."""
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
@@ -85,6 +106,15 @@ def event_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
 
 
+def table_digest(table: pa.Table) -> str:
+    """SHA-256 of a table's rows (schema metadata excluded), as hex."""
+    plain = table.replace_schema_metadata(None)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, plain.schema) as writer:
+        writer.write_table(plain)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
 ROW_GROUP_ROWS = 10_000
 """Rows per row group of a finished table (memory while finishing is one row group, so it
 stops growing at 10,000 replications). Chunk files hold 100 rows each; writing them as
@@ -92,133 +122,376 @@ row groups of their own would leave a million-replication file with 10,000 row g
 footer (about 3.6 KB of metadata per row group) every later column read has to parse."""
 
 
-def concat_parquet(parts: Iterable[Path], schema: pa.Schema, target: Path) -> int:
-    """Stream parquet files into one, in row groups of :data:`ROW_GROUP_ROWS` (memory bounded
-    by one row group); rows written."""
+def concat_tables(tables: Iterable[pa.Table], schema: pa.Schema, target: Path) -> int:
+    """Stream tables into one parquet file in row groups of :data:`ROW_GROUP_ROWS` (memory
+    bounded by one row group); rows written. The file appears only when complete."""
     tmp = target.with_name(f".{target.name}.tmp")
     rows = 0
     pending: list[pa.Table] = []
     pending_rows = 0
-    with pq.ParquetWriter(tmp, schema) as writer:
-        for part in parts:
-            table = pq.ParquetFile(part).read().cast(schema)
-            rows += table.num_rows
-            pending.append(table)
-            pending_rows += table.num_rows
-            if pending_rows >= ROW_GROUP_ROWS:
+    try:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for table in tables:
+                table = table.replace_schema_metadata(None).cast(schema)
+                rows += table.num_rows
+                pending.append(table)
+                pending_rows += table.num_rows
+                if pending_rows >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+                    pending, pending_rows = [], 0
+            if pending:
                 writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
-                pending, pending_rows = [], 0
-        if pending:
-            writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, target)
     return rows
 
 
-class RunDirectory:
-    """Paths and checkpoint files of one results directory."""
+def concat_parquet(parts: Iterable[Path], schema: pa.Schema, target: Path) -> int:
+    """Stream parquet files into one (see :func:`concat_tables`); rows written."""
+    return concat_tables((pq.ParquetFile(p).read() for p in parts), schema, target)
 
-    FINAL = ("manifest.json", "outcomes.parquet", "series.parquet", "events.parquet")
+
+class ChunkInvalid(ValueError):
+    """A chunk file that cannot be used: missing, unreadable, foreign or inconsistent."""
+
+
+@dataclass
+class Chunk:
+    """A verified chunk: its outcome rows, its failures, and its traced events."""
+
+    outcomes: pa.Table
+    failures: list[dict[str, Any]]
+    events: pa.Table | None
+
+
+class RunDirectory:
+    """A results directory: lock, refuse or resume, chunk files, checkpoint and finish."""
+
+    FINAL = (
+        "manifest.json",
+        "outcomes.parquet",
+        "series.parquet",
+        "events.parquet",
+        "report.html",
+    )
+    """Files of finished results (manifest first: removing it first makes the directory
+    stop looking complete before anything else changes)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.partial = root / ".partial"
         self.chunks = self.partial / "chunks"
+        self._identity: tuple[int, int] | None = None
+
+    # --- lock ------------------------------------------------------------------------------
+    def create(self) -> None:
+        """Create the directory, or explain in one line why it cannot be.
+
+        Raises:
+            RunRefused: the path is a file, lies under a file, is not writable, or is too long.
+        """
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise RunRefused(
+                f"{self.root} is a file, not a directory; choose another --out"
+            ) from None
+        except NotADirectoryError:
+            raise RunRefused(f"{self.root} lies under a file; choose another --out") from None
+        except PermissionError:
+            raise RunRefused(f"{self.root} cannot be created (permission denied)") from None
+        except OSError as error:
+            raise RunRefused(f"{str(self.root)[:80]} cannot be created: {error.strerror}") from None
+        if not self.root.is_dir():
+            raise RunRefused(f"{self.root} is not a directory; choose another --out")
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise RunRefused(f"{self.root} is not writable; choose another --out")
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the directory for the length of a run.
+        """Hold an exclusive lock on the directory itself for the length of a run.
+
+        The lock is on the directory's inode, not on a file in it, so deleting a file cannot
+        defeat it; :meth:`check_identity` tells whether the path still names that inode.
 
         Raises:
-            BlockingIOError: another process is writing to this directory.
+            RunRefused: another process holds the lock, or the directory cannot be used.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.create()
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise RunRefused(
+                        f"another run is writing to {self.root}; wait for it or choose "
+                        "another --out"
+                    ) from None
+                raise
+            status = os.fstat(fd)
+            self._identity = (status.st_dev, status.st_ino)
             try:
                 yield
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                self._identity = None
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / "manifest.json"
-
-    def manifest(self) -> dict[str, Any] | None:
+    def check_identity(self) -> None:
+        """Refuse to go on if the locked directory was moved or replaced meanwhile."""
         try:
-            value = json.loads(self.manifest_path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            status = os.stat(self.root)
+        except OSError:
+            status = None
+        if status is None or (status.st_dev, status.st_ino) != self._identity:
+            raise RunRefused(
+                f"{self.root} was moved, deleted or replaced while this run held it; "
+                "nothing was finished there"
+            )
+
+    # --- state of the directory -----------------------------------------------------------
+    def manifest(self) -> Any:
+        """The finished results' manifest, or None when there are none; a damaged one (or
+        one of another format) raises :class:`ManifestError`."""
+        from .manifest import read_manifest
+
+        if not (self.root / "manifest.json").exists():
             return None
-        return value if isinstance(value, dict) else None
+        return read_manifest(self.root)
 
     def run_config(self) -> dict[str, Any] | None:
+        """The identity of the interrupted work in ``.partial/``, if any (None if unreadable)."""
         try:
             value = json.loads((self.partial / "run.json").read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (OSError, ValueError):
             return None
         return value if isinstance(value, dict) else None
 
-    def begin(self, config: dict[str, Any]) -> None:
-        """Start afresh: clear a previous run's files, then record this run's config."""
-        shutil.rmtree(self.partial, ignore_errors=True)
-        for name in self.FINAL:  # manifest first: the directory stops looking complete
+    def prepare(self, config: dict[str, Any], what: str, resume: bool, force: bool) -> str:
+        """Check the directory against this work and start or resume it.
+
+        Returns ``"complete"`` (finished results of exactly this work are there and
+        ``resume`` was asked: nothing to do), ``"resume"`` (the chunks in ``.partial/`` are
+        this work's) or ``"fresh"`` (everything from a previous run was cleared).
+
+        Raises:
+            RunRefused: other results, an interrupted run of other settings, or an
+                interrupted run without ``resume`` or ``force``.
+        """
+        from .manifest import ManifestError
+
+        try:
+            existing = self.manifest()
+        except ManifestError as error:
+            if not force:
+                raise RunRefused(f"{error}") from None
+            existing = None
+        if existing is not None and not force:
+            same = existing.run_config == config
+            if resume and same:
+                return "complete"
+            if existing.run_config.get("scenario_hash") != config.get("scenario_hash"):
+                raise RunRefused(
+                    f"{self.root} holds the results of another {what}; choose another --out "
+                    "or pass --force to replace them"
+                )
+        partial = self.run_config()
+        if resume and partial is not None:
+            if partial != config and not force:
+                raise RunRefused(
+                    f"the interrupted {what} in {self.root} used other settings; rerun with "
+                    "those or pass --force to start over"
+                )
+            if partial == config:
+                return "resume"
+        elif partial is not None and not force and not resume:
+            raise RunRefused(
+                f"{self.root} holds an interrupted {what}; finish it with --resume or start "
+                "over with --force"
+            )
+        self.begin(config)
+        return "fresh"
+
+    def clear_final(self) -> None:
+        """Remove finished results (the manifest first) and derived files."""
+        for name in self.FINAL:
             (self.root / name).unlink(missing_ok=True)
+        shutil.rmtree(self.root / "plots", ignore_errors=True)
+
+    def begin(self, config: dict[str, Any]) -> None:
+        """Start afresh: clear a previous run's files, then record this run's identity."""
+        shutil.rmtree(self.partial, ignore_errors=True)
+        self.clear_final()
         self.chunks.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.partial / "run.json", config)
 
-    def chunk_path(self, kind: str, index: int, suffix: str) -> Path:
-        return self.chunks / f"{kind}-{index:06d}.{suffix}"
+    # --- chunks -----------------------------------------------------------------------------
+    def chunk_path(self, kind: str, cell: int, index: int) -> Path:
+        return self.chunks / f"{kind}-{cell:04d}-{index:06d}.parquet"
 
     def save_chunk(
         self,
-        index: int,
+        identity: ChunkIdentity,
         rows: list[dict[str, Any]],
         events: list[dict[str, Any]],
         failures: list[dict[str, Any]],
     ) -> None:
-        atomic_write_table(self.chunk_path("outcomes", index, "parquet"), outcome_table(rows))
+        """Write a chunk: events first, outcomes (which carry the failures) last, so a chunk
+        whose outcomes file exists is complete."""
         if events:
-            atomic_write_table(self.chunk_path("events", index, "parquet"), event_table(events))
-        if failures:
-            atomic_write_json(self.chunk_path("failures", index, "json"), failures)
+            table = event_table(events)
+            stamped = table.replace_schema_metadata(
+                {CHUNK_KEY: identity.to_json(table_digest(table))}
+            )
+            atomic_write_table(self.chunk_path("events", identity.cell, identity.index), stamped)
+        self.save_chunk_table(identity, outcome_table(rows), failures)
 
-    def failures(self, chunks: int) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for index in range(chunks):
-            path = self.chunk_path("failures", index, "json")
-            if path.exists():
-                found.extend(json.loads(path.read_text()))
-        return found
+    def save_chunk_table(
+        self, identity: ChunkIdentity, table: pa.Table, failures: list[dict[str, Any]]
+    ) -> None:
+        """Write a chunk's outcome table (schema :data:`OUTCOME_SCHEMA`), stamped."""
+        meta = json.loads(identity.to_json(table_digest(table)))
+        meta["failures"] = failures
+        meta["failures_sha256"] = hashlib.sha256(
+            json.dumps(failures, sort_keys=True).encode()
+        ).hexdigest()
+        stamped = table.replace_schema_metadata({CHUNK_KEY: json.dumps(meta).encode()})
+        atomic_write_table(self.chunk_path("outcomes", identity.cell, identity.index), stamped)
 
-    def save_checkpoint(self, bands: Bands, chunks_done: int) -> None:
-        """Bands of the first ``chunks_done`` chunks, in one file so they cannot disagree."""
+    def read_chunk(self, expected: ChunkIdentity, events: bool) -> Chunk:
+        """The chunk file of ``expected``, verified.
+
+        Raises:
+            ChunkInvalid: missing, unreadable, written by another run, or rows that are not
+                exactly its replications.
+        """
+        path = self.chunk_path("outcomes", expected.cell, expected.index)
+        table, meta = _read_stamped(path, expected)
+        failures = meta.get("failures")
+        if (
+            not isinstance(failures, list)
+            or meta.get("failures_sha256")
+            != hashlib.sha256(json.dumps(failures, sort_keys=True).encode()).hexdigest()
+        ):
+            raise ChunkInvalid(f"{path.name}: failure records do not match their checksum")
+        failed = {int(f["replication"]) for f in failures}
+        replications = table.column("replication").to_pylist()
+        expected_range = [
+            r for r in range(expected.first, expected.first + expected.count) if r not in failed
+        ]
+        if replications != expected_range or len(failed) + len(replications) != expected.count:
+            raise ChunkInvalid(
+                f"{path.name}: replications are not {expected.first}.."
+                f"{expected.first + expected.count - 1}, each once"
+            )
+        event_table_: pa.Table | None = None
+        events_path = self.chunk_path("events", expected.cell, expected.index)
+        if events and events_path.exists():
+            event_table_, _ = _read_stamped(events_path, expected)
+        return Chunk(table, failures, event_table_)
+
+    def chunk_ok(self, expected: ChunkIdentity, events: bool) -> str | None:
+        """None when the chunk file is usable; otherwise why not (missing: ``"missing"``)."""
+        if not self.chunk_path("outcomes", expected.cell, expected.index).exists():
+            return "missing"
+        try:
+            self.read_chunk(expected, events)
+        except ChunkInvalid as error:
+            return str(error)
+        return None
+
+    def discard_chunk(self, cell: int, index: int) -> None:
+        for kind in ("outcomes", "events"):
+            self.chunk_path(kind, cell, index).unlink(missing_ok=True)
+
+    # --- checkpoint of the daily bands ------------------------------------------------------
+    def save_checkpoint(self, bands: Bands, folded: Iterable[int]) -> None:
+        """The bands folded from the chunks ``folded``, in one file so they cannot disagree."""
         tmp = self.partial / ".checkpoint.npz.tmp"
         with open(tmp, "wb") as handle:
-            bands.save(handle, chunks_done=chunks_done)
+            bands.save(handle, folded=sorted(folded))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.partial / "checkpoint.npz")
 
-    def load_checkpoint(self, bands: Bands) -> int:
-        """Restore bands from the checkpoint; the number of chunks it holds (0 if none)."""
+    def load_checkpoint(self, bands: Bands, chunks: int) -> set[int] | None:
+        """Restore bands from the checkpoint; the chunks folded into them (empty if there is
+        no checkpoint, None if it is unreadable or does not fit this run)."""
         path = self.partial / "checkpoint.npz"
         if not path.exists():
-            return 0
-        return bands.load(path)
+            return set()
+        try:
+            folded = bands.load(path)
+        except Exception:  # noqa: BLE001 - any damage means: not usable
+            bands.reset()
+            return None
+        if any(not 0 <= i < chunks for i in folded):
+            bands.reset()
+            return None
+        return folded
 
-    def finish(self, chunks: int, series: pd.DataFrame, manifest: dict[str, Any]) -> None:
-        """Assemble the final files from the chunks and rename them into place."""
-        concat_parquet(
-            (self.chunk_path("outcomes", i, "parquet") for i in range(chunks)),
-            OUTCOME_SCHEMA,
-            self.root / "outcomes.parquet",
-        )
-        events = [
-            p for i in range(chunks) if (p := self.chunk_path("events", i, "parquet")).exists()
-        ]
-        if events:
-            concat_parquet(events, EVENT_SCHEMA, self.root / "events.parquet")
-        atomic_write_table(
-            self.root / "series.parquet", pa.Table.from_pandas(series, preserve_index=False)
-        )
-        atomic_write_json(self.manifest_path, manifest)
+    # --- finish -----------------------------------------------------------------------------
+    def finish_run(
+        self,
+        identities: list[ChunkIdentity],
+        trace: bool,
+        series: pa.Table,
+    ) -> list[dict[str, Any]]:
+        """Assemble the final tables of a one-scenario run from its verified chunks; the
+        failures. The manifest is the caller's, written after this.
+
+        Raises:
+            ChunkInvalid: a chunk changed since it was verified.
+        """
+        failures: list[dict[str, Any]] = []
+        event_tables: list[Path] = []
+
+        def outcomes() -> Iterator[pa.Table]:
+            for identity in identities:
+                chunk = self.read_chunk(identity, events=False)
+                failures.extend(chunk.failures)
+                yield chunk.outcomes
+
+        concat_tables(outcomes(), OUTCOME_SCHEMA, self.root / "outcomes.parquet")
+        if trace:
+
+            def events() -> Iterator[pa.Table]:
+                for identity in identities:
+                    path = self.chunk_path("events", identity.cell, identity.index)
+                    if path.exists():
+                        table, _ = _read_stamped(path, identity)
+                        event_tables.append(path)
+                        yield table
+
+            concat_tables(events(), EVENT_SCHEMA, self.root / "events.parquet")
+            if not event_tables:
+                (self.root / "events.parquet").unlink(missing_ok=True)
+        atomic_write_table(self.root / "series.parquet", series)
+        return failures
+
+    def remove_partial(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def _read_stamped(path: Path, expected: ChunkIdentity) -> tuple[pa.Table, dict[str, Any]]:
+    """A chunk table and its stamp, checked against ``expected`` and its checksum."""
+    try:
+        table = pq.ParquetFile(path).read()
+        raw = (table.schema.metadata or {}).get(CHUNK_KEY)
+        meta = json.loads(raw) if raw else None
+    except FileNotFoundError:
+        raise ChunkInvalid(f"{path.name}: missing") from None
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise ChunkInvalid(f"{path.name}: unreadable ({type(error).__name__})") from None
+    if not isinstance(meta, dict):
+        raise ChunkInvalid(f"{path.name}: not stamped with a run identity")
+    for key in ("run", "cell", "index", "first", "count"):
+        if meta.get(key) != getattr(expected, key):
+            raise ChunkInvalid(f"{path.name}: written by another run or for another chunk ({key})")
+    if meta.get("sha256") != table_digest(table):
+        raise ChunkInvalid(f"{path.name}: rows do not match their checksum")
+    return table, meta

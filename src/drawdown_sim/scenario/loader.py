@@ -8,6 +8,7 @@ import io
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +375,41 @@ def _validate(
 def _located(problem: Problem, origins: Origins, default: str) -> Located:
     file, line = _locate(problem.path, origins, default)
     return Located(file, line, problem.dotted if problem.path else "", problem.message)
+
+
+@dataclass
+class Document:
+    """A YAML document read with the scenario loader's bounds (size, depth, keys, tags,
+    ``extends``), remembering the file and line of every key so that problems found later
+    can be located. Used for scenario and study files alike."""
+
+    file: str
+    data: dict[str, Any]
+    origins: Origins
+
+    def locate(self, path: tuple[str | int, ...]) -> tuple[str, int]:
+        """(file, line) where the key at ``path`` (or its nearest located parent) was set."""
+        return _locate(path, self.origins, self.file)
+
+    def validate(self, model: type[Any]) -> Any:
+        """``model.model_validate(data)``; every problem located.
+
+        Raises:
+            ScenarioError: one located problem per line.
+        """
+        return _validate(self.data, self.origins, self.file, model)
+
+
+def load_document(path: str | Path) -> Document:
+    """Read a YAML mapping (following ``extends``) with every key's file and line.
+
+    Raises:
+        ScenarioError: unreadable, too large, malformed or not a mapping.
+    """
+    path = Path(path)
+    origins: Origins = {}
+    data = _load_document(path, origins, ())
+    return Document(str(path), data, origins)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

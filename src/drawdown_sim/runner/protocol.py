@@ -1,0 +1,257 @@
+"""One run protocol for ``run``, ``compare`` and ``sweep``.
+
+A :class:`RunSpec` says what to replicate (scenario, root seed, replications, chunk plan,
+trace, whether to keep daily series). :func:`execute` takes the specs that share one
+results directory (one for ``run`` and each option of ``compare``; one per state x option
+for ``sweep``), runs their chunks on an engine that the caller built once, and streams them
+into the :class:`RunDirectory`, which owns lock, refuse, resume, checkpoint and finish.
+Nothing outside ``runner/`` touches chunk files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..scenario import Scenario
+from .bands import Bands
+from .chunks import ChunkIdentity, ChunkResult, ChunkTask, run_chunk
+from .engines import Engine
+from .store import Chunk, ChunkInvalid, RunDirectory, RunRefused
+
+log = logging.getLogger("drawdown_sim")
+
+CHUNK_SIZE = 100
+"""Replications per chunk: the unit streamed to disk and redone on resume."""
+
+CHECKPOINT_SECONDS = 10.0
+"""Least time between checkpoints of the daily bands: at most this much work is redone
+after an interruption."""
+
+Progress = Callable[[int, int], None]
+"""Called with (replications done, replications in the work)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Replications ``0 .. replications-1`` of ``scenario`` from root ``seed``."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    trace: int = 0  # replications below this index keep their event log
+    series: bool = True  # keep the daily series (runs do; sweeps need outcomes only)
+    chunk_size: int = CHUNK_SIZE
+
+    def __post_init__(self) -> None:
+        if self.replications < 1:
+            raise ValueError("replications must be at least 1")
+        if self.seed < 0:
+            raise ValueError("the seed must be at least 0")
+
+    @property
+    def chunks(self) -> int:
+        return math.ceil(self.replications / self.chunk_size)
+
+    def identity(self) -> dict[str, Any]:
+        """What a resumed run or a chunk file must match."""
+        return {
+            "scenario_hash": self.scenario.digest,
+            "seed": self.seed,
+            "replications": self.replications,
+            "chunk_size": self.chunk_size,
+            "trace": self.trace,
+            "series": self.series,
+        }
+
+    @cached_property
+    def key(self) -> str:
+        """A short digest of :meth:`identity`, stamped on every chunk file."""
+        text = json.dumps(self.identity(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def chunk(self, cell: int, index: int) -> ChunkIdentity:
+        first = index * self.chunk_size
+        return ChunkIdentity(
+            self.key, cell, index, first, min(self.chunk_size, self.replications - first)
+        )
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
+        return self.scenario.to_data()
+
+    def task(self, cell: int, index: int) -> ChunkTask:
+        identity = self.chunk(cell, index)
+        return ChunkTask(
+            identity,
+            self._data,
+            self.seed,
+            self.trace,
+            self.series,
+        )
+
+
+@dataclass
+class Executed:
+    """What :func:`execute` leaves behind besides the chunk files."""
+
+    bands: list[Bands | None]
+    seconds: float = 0.0  # compute time of this session's chunks
+    done_before: int = 0  # replications found done on resume
+    complete: bool = False  # the directory already held these finished results
+    recomputed: list[str] = field(default_factory=list)
+
+
+def _discard(
+    directory: RunDirectory, identity: ChunkIdentity, why: str, recomputed: list[str]
+) -> None:
+    message = f"{directory.root}: discarding chunk {identity.index} ({why}); recomputing it"
+    log.warning(message)
+    recomputed.append(message)
+    directory.discard_chunk(identity.cell, identity.index)
+
+
+def execute(
+    directory: RunDirectory,
+    specs: Sequence[RunSpec],
+    engine: Engine,
+    *,
+    config: dict[str, Any],
+    what: str,
+    resume: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Executed:
+    """Run every chunk of ``specs`` not already done into ``directory`` (locked by the
+    caller), then verify every chunk, recomputing any that is not exactly right.
+
+    Raises:
+        RunRefused: the directory holds other results or an interrupted run (see
+            :meth:`RunDirectory.prepare`).
+    """
+    state = directory.prepare(config, what, resume, force)
+    total = sum(spec.replications for spec in specs)
+    executed = Executed(bands=[])
+    if state == "complete":
+        executed.complete = True
+        return executed
+    folded: list[set[int]] = []
+    for spec in specs:
+        if spec.series:
+            bands = Bands(spec.scenario.horizon_days, spec.scenario.initial_personnel)
+            found = directory.load_checkpoint(bands, spec.chunks) if state == "resume" else set()
+            if found is None:
+                message = f"{directory.root}: checkpoint unreadable; recomputing its chunks"
+                log.warning(message)
+                executed.recomputed.append(message)
+                found = set()
+            executed.bands.append(bands)
+            folded.append(found)
+        else:
+            executed.bands.append(None)
+            folded.append(set())
+
+    def needed(cell: int, spec: RunSpec) -> list[int]:
+        """Chunks of ``spec`` to compute: not on disk intact, or (with series) not folded."""
+        todo = []
+        for index in range(spec.chunks):
+            identity = spec.chunk(cell, index)
+            if state == "fresh":
+                todo.append(index)
+                continue
+            why = directory.chunk_ok(identity, events=spec.trace > identity.first)
+            if why is not None and why != "missing":
+                _discard(directory, identity, why, executed.recomputed)
+            if why is not None or (spec.series and index not in folded[cell]):
+                todo.append(index)
+        return todo
+
+    todo = {cell: needed(cell, spec) for cell, spec in enumerate(specs)}
+    _run_chunks(directory, specs, engine, todo, folded, executed, total, progress)
+    # Finishing: every chunk must be exactly right before anything looks complete.
+    again = {}
+    for cell, spec in enumerate(specs):
+        bad = []
+        for index in range(spec.chunks):
+            identity = spec.chunk(cell, index)
+            why = directory.chunk_ok(identity, events=spec.trace > identity.first)
+            if why is not None:
+                _discard(directory, identity, why, executed.recomputed)
+                bad.append(index)
+        if bad:
+            again[cell] = bad
+    if again:
+        _run_chunks(directory, specs, engine, again, folded, executed, total, None)
+        for cell, indices in again.items():
+            for index in indices:
+                why = directory.chunk_ok(specs[cell].chunk(cell, index), events=True)
+                if why is not None:
+                    raise RunRefused(
+                        f"{directory.root}: chunk {index} is still not right after recomputing "
+                        f"it ({why}); is another process writing there?"
+                    )
+    return executed
+
+
+def _run_chunks(
+    directory: RunDirectory,
+    specs: Sequence[RunSpec],
+    engine: Engine,
+    todo: dict[int, list[int]],
+    folded: list[set[int]],
+    executed: Executed,
+    total: int,
+    progress: Progress | None,
+) -> None:
+    pending = sum(
+        specs[cell].chunk(cell, index).count for cell, indices in todo.items() for index in indices
+    )
+    done = total - pending
+    executed.done_before = done
+    if progress is not None:
+        progress(done, total)
+    last_checkpoint = -math.inf  # the first chunk is checkpointed at once
+
+    def tasks() -> Iterator[ChunkTask]:
+        for cell, indices in todo.items():
+            for index in indices:
+                yield specs[cell].task(cell, index)
+
+    result: ChunkResult
+    for result in engine.map_ordered(run_chunk, tasks()):
+        identity = result.identity
+        directory.save_chunk(identity, result.rows, result.events, result.failures)
+        cell = identity.cell
+        bands = executed.bands[cell]
+        if bands is not None and result.bands is not None and identity.index not in folded[cell]:
+            # Chunks arrive in index order and the checkpoint holds a prefix of them, so the
+            # bands' float sums never depend on where a run was interrupted.
+            bands.fold(result.bands)
+            folded[cell].add(identity.index)
+            last = identity.index == specs[cell].chunks - 1
+            if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS or last:
+                directory.save_checkpoint(bands, folded[cell])
+                last_checkpoint = time.perf_counter()
+        executed.seconds += result.seconds
+        done += identity.count
+        if progress is not None:
+            progress(done, total)
+
+
+def verified_chunks(directory: RunDirectory, spec: RunSpec, cell: int = 0) -> Iterator[Chunk]:
+    """The chunks of ``spec`` in order, each verified as it is read."""
+    for index in range(spec.chunks):
+        identity = spec.chunk(cell, index)
+        try:
+            yield directory.read_chunk(identity, events=spec.trace > identity.first)
+        except ChunkInvalid as error:
+            raise RunRefused(
+                f"{directory.root}: {error} while finishing; rerun with --resume"
+            ) from None
