@@ -114,9 +114,15 @@ class Bands:
 
     def quantile(self, series: str, q: float) -> NDArray[np.float64]:
         """Per-day quantile (inverse of the empirical CDF at the bin level)."""
+        return self.quantiles(series, (q,))[0]
+
+    def quantiles(self, series: str, qs: tuple[float, ...]) -> list[NDArray[np.float64]]:
+        """Per-day quantiles ``qs``, from one cumulative sum of the histogram."""
         cumulative = np.cumsum(self.histograms[series], axis=0)
-        index = (cumulative >= q * self.count - 1e-9).argmax(axis=0)
-        return self.bins[series].value(index)
+        return [
+            self.bins[series].value((cumulative >= q * self.count - 1e-9).argmax(axis=0))
+            for q in qs
+        ]
 
     def shares(self, series: str) -> NDArray[np.float64]:
         """Per-day share of replications in each integer bin (e.g. escalation levels)."""
@@ -129,8 +135,8 @@ class Bands:
         means = self.sums / max(self.count, 1)
         for k, series in enumerate(SERIES):
             columns[f"{series}_mean"] = means[k]
-            for q in QUANTILES:
-                columns[f"{series}_q{round(q * 100):02d}"] = self.quantile(series, q)
+            for q, values in zip(QUANTILES, self.quantiles(series, QUANTILES), strict=True):
+                columns[f"{series}_q{round(q * 100):02d}"] = values
         for level, share in enumerate(self.shares("escalation")):
             columns[f"escalation_share_{level}"] = share
         return columns

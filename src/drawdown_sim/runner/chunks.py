@@ -8,8 +8,10 @@ replications, the event rows of traced replications, and any failures.
 from __future__ import annotations
 
 import json
+import math
 import traceback
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ from numpy.typing import NDArray
 from ..model import OUTCOMES, simulate_seed
 from ..model.events import event_rows
 from ..model.series import daily_series
-from ..model.streams import replication_seeds, seed_text
+from ..model.streams import replication_seeds
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins
 
@@ -80,6 +82,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     result = ChunkResult(identity)
     daily: list[NDArray[Any]] = []
     seeds = replication_seeds(task.root_seed, identity.first, identity.count)
+    start = scenario.window.start
     for offset, seed in enumerate(seeds):
         index = identity.first + offset
         try:
@@ -89,14 +92,18 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             result.failures.append(
                 {
                     "replication": index,
-                    "seed": seed_text(seed),
+                    "seed": task.root_seed,
                     "error": f"{type(error).__name__}: {error}",
                     "traceback": traceback.format_exc(limit=8),
                 }
             )
             continue
-        row: dict[str, Any] = {"replication": index, "seed": replication.seed}
+        row: dict[str, Any] = {"replication": index, "seed": task.root_seed}
         row.update((name, replication.outcomes[name]) for name in OUTCOMES)
+        completion = replication.outcomes["completion_day"]
+        row["completion_date"] = (
+            None if completion is None else start + timedelta(days=math.floor(completion))
+        )
         result.rows.append(row)
         if series is not None:
             daily.append(series)

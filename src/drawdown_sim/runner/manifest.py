@@ -39,7 +39,7 @@ class Failure(_Model):
     """A replication that raised: which one, its seed, and why."""
 
     replication: int
-    seed: str
+    seed: int  # the run's root seed: (seed, replication) fixes the replication's streams
     error: str
 
 

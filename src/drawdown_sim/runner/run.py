@@ -143,7 +143,8 @@ def run_into(
         name=scenario.name,
         run_config=spec.identity(),
         scenario_hash=scenario.digest,
-        scenario=scenario.to_data(),
+        # The scenario as run: its replication count is the one that was run.
+        scenario={**scenario.to_data(), "replications": reps},
         overrides=list(overrides),
         seed=spec.seed,
         replications=reps,

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..model import OUTCOME_SPECS
-from ..model.events import EVENT_COLUMNS
+from ..model.events import EVENT_COLUMNS, EVENT_SPECS
 from .bands import Bands
 from .chunks import ChunkIdentity
 
@@ -48,29 +48,60 @@ class RunRefused(ValueError):
 
 ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
-OUTCOME_SCHEMA = pa.schema(
-    [
+
+def _outcome_fields() -> list[pa.Field]:
+    fields = [
         pa.field("replication", pa.int64(), metadata={"description": "Replication index r"}),
-        pa.field("seed", pa.string(), metadata={"description": "Root seed / replication"}),
-    ]
-    + [
         pa.field(
-            name,
-            ARROW_TYPES[spec.kind],
-            metadata={"unit": spec.unit, "description": spec.description},
-        )
-        for name, spec in OUTCOME_SPECS.items()
+            "seed",
+            pa.int64(),
+            metadata={
+                "description": "Root seed of the run; with replication it fixes every random "
+                "stream of the replication"
+            },
+        ),
     ]
-)
+    for name, spec in OUTCOME_SPECS.items():
+        fields.append(
+            pa.field(
+                name,
+                ARROW_TYPES[spec.kind],
+                metadata={"unit": spec.unit, "description": spec.description},
+            )
+        )
+        if name == "completion_day":  # a time in days is also given as a date
+            fields.append(
+                pa.field(
+                    "completion_date",
+                    pa.date32(),
+                    metadata={
+                        "unit": "",
+                        "description": "Calendar day the last movement arrived (null if "
+                        "unfinished at the end of the horizon)",
+                    },
+                )
+            )
+    return fields
+
+
+OUTCOME_SCHEMA = pa.schema(_outcome_fields())
+"""The columns of outcomes.parquet, each with its unit and description as field metadata."""
+EVENT_TYPES = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "category": pa.dictionary(pa.int32(), pa.string()),
+    "text": pa.string(),
+}
 EVENT_SCHEMA = pa.schema(
     [
-        ("replication", pa.int64()),
-        ("time", pa.float64()),
-        ("date", pa.date32()),
-        ("kind", pa.string()),
-        ("site", pa.string()),
-        ("detail", pa.string()),
-        ("value", pa.float64()),
+        pa.field(
+            name,
+            EVENT_TYPES[spec.kind],
+            metadata={"unit": spec.unit, "description": spec.description},
+        )
+        for name, spec in EVENT_SPECS.items()
     ]
 )
 assert tuple(EVENT_SCHEMA.names) == EVENT_COLUMNS
@@ -107,12 +138,15 @@ def event_table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def table_digest(table: pa.Table) -> str:
-    """SHA-256 of a table's rows (schema metadata excluded), as hex."""
-    plain = table.replace_schema_metadata(None)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, plain.schema) as writer:
-        writer.write_table(plain)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
+    """SHA-256 of a table's column names and values, as hex. Value-based (pandas' row hash),
+    so the same rows hash alike however parquet chose to store them (dictionaries, validity
+    buffers, chunks)."""
+    import pandas as pd
+
+    digest = hashlib.sha256("\x1f".join(table.column_names).encode())
+    rows = pd.util.hash_pandas_object(table.to_pandas(), index=False, categorize=True)
+    digest.update(rows.to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 ROW_GROUP_ROWS = 10_000
