@@ -55,7 +55,8 @@ directory = RunDirectory(root)
 directory.chunks.mkdir(parents=True)
 rng = np.random.default_rng(0)
 for index in range(spec.chunks):  # chunk files as workers write them, without simulating
-    columns = {"replication": np.arange(index * 100, index * 100 + 100), "seed": ["1"] * 100}
+    columns = {"replication": np.arange(index * 100, index * 100 + 100), "seed": [1] * 100,
+               "completion_date": pa.nulls(100, pa.date32())}
     for name, spec_ in OUTCOME_SPECS.items():
         columns[name] = (rng.poisson(20, 100) if spec_.kind == "int" else
                          rng.random(100) < 0.3 if spec_.kind == "bool" else rng.gamma(2, 30, 100))

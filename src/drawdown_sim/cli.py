@@ -22,7 +22,7 @@ app = typer.Typer(
     name="drawdown-sim",
     help="Scenario simulator for the phased drawdown of the US-led coalition from Iraq.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -61,6 +61,46 @@ ConnectTimeoutOption = Annotated[
     ),
 ]
 NoPlotsOption = Annotated[bool, typer.Option("--no-plots", help="Skip the plots and report.")]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON document to stdout (progress and warnings go to stderr)."
+    ),
+]
+
+
+def _quiet_for_json(as_json: bool) -> None:
+    """With --json, stdout carries only the JSON document."""
+    if as_json:
+        from .console import console
+
+        console.quiet = True
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """A table as JSON records: NaN and infinities become null."""
+    import math
+
+    return [
+        {
+            str(k): (None if isinstance(v, float) and not math.isfinite(v) else _plain(v))
+            for k, v in row.items()
+        }
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and dates as JSON values."""
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _emit(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
 class PlotFormat(StrEnum):
@@ -92,7 +132,7 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Simulate drawdown scenarios, compare advisory-retention options, sweep uncertainty."""
@@ -146,12 +186,25 @@ def resumable(extra: str = "") -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def resolve(path: Path, kind: str = "scenario") -> Path:
+    """A path, or the shipped scenario (study) of that name when no such file exists."""
+    from .shipped import resolve as shipped
+
+    return shipped(path, kind)
+
+
+def reference_file(path: Path) -> Path:
+    from .shipped import reference_file as shipped
+
+    return shipped(path)
+
+
 def load_or_exit(path: Path, overrides: list[str] | None = None) -> Scenario:
     """Load a scenario or report its problems and exit 2."""
     from .scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(path, overrides or [])
+        return load_scenario(resolve(path), overrides or [])
     except ScenarioError as error:
         fail_input(error)
 
@@ -170,26 +223,65 @@ def _describe(scenario: Scenario) -> str:
     )
 
 
+def _looks_like_study(path: Path) -> bool:
+    """A study names option files and has no sites of its own."""
+    from .scenario import ScenarioError
+    from .scenario.loader import load_document
+
+    try:
+        data = load_document(path).data
+    except ScenarioError:
+        return False  # the scenario loader reports it
+    return "options" in data and "sites" not in data
+
+
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario or study YAML files, or names of shipped scenarios."),
+    ],
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a key, e.g. --set militia.posture=campaign."),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Check scenario files; print a summary of each valid one. Exit 2 if any is invalid."""
+    """Check scenario and study files; print a summary of each valid one. Exit 2 if any is
+    invalid."""
     from .scenario import ScenarioError, load_scenario
+    from .study import load_study
 
     failed = False
+    checked: list[dict[str, Any]] = []
     for path in files:
+        target = resolve(path)
+        if target == path and not path.exists():
+            target = resolve(path, "study")
         try:
-            scenario = load_scenario(path, set_ or [])
+            if _looks_like_study(target):
+                study, options = load_study(target)
+                summary = (
+                    f"study {study.name}: {len(options)} options "
+                    f"({', '.join(o.name for o in options)}), {study.states} states x "
+                    f"{study.replications} replications"
+                )
+            else:
+                summary = _describe(load_scenario(target, set_ or []))
         except ScenarioError as error:
-            typer.echo(str(error), err=True)
+            if as_json:
+                checked.append(
+                    {"file": str(path), "ok": False, "problems": str(error).splitlines()}
+                )
+            else:
+                typer.echo(str(error), err=True)
             failed = True
             continue
-        typer.echo(f"ok  {path}: {_describe(scenario)}")
+        checked.append({"file": str(path), "ok": True, "summary": summary})
+        if not as_json:
+            typer.echo(f"ok  {path}: {summary}")
+    if as_json:
+        _emit({"valid": not failed, "files": checked})
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -249,9 +341,12 @@ def run_command(
     ] = 0,
     no_plots: NoPlotsOption = False,
     plot_format: FormatOption = PlotFormat.png,
+    as_json: JsonOption = False,
 ) -> None:
-    """Replicate a scenario; write manifest, outcomes, daily series and plots."""
+    """Replicate a scenario (a file, or the name of a shipped one); write manifest,
+    outcomes, daily series, plots and report."""
     _formats(plot_format)
+    _quiet_for_json(as_json)
     scenario = load_or_exit(scenario_file, set_)
     from .console import progress_reporter
     from .runner.engines import make_engine
@@ -280,6 +375,22 @@ def run_command(
     failed = _report_run(results)
     if not no_plots and results.replications > 0:
         _draw("run", results)
+    if as_json:
+        manifest = results.manifest
+        _emit(
+            {
+                "kind": "run",
+                "path": str(results.path),
+                "name": results.name,
+                "seed": manifest.seed,
+                "replications": manifest.replications,
+                "replications_failed": manifest.replications_failed,
+                "failures": [f.model_dump() for f in manifest.failures],
+                "summary": _records(results.summary().rename_axis("outcome").reset_index())
+                if results.replications
+                else [],
+            }
+        )
     if failed:
         raise typer.Exit(EXIT_FAILED_REPLICATIONS)
 
@@ -391,9 +502,12 @@ def compare_command(
     ] = False,
     no_plots: NoPlotsOption = False,
     plot_format: FormatOption = PlotFormat.png,
+    as_json: JsonOption = False,
 ) -> None:
-    """Run options with common random numbers and compare them pairwise."""
+    """Run options (files, or names of shipped scenarios) with common random numbers and
+    compare them pairwise."""
     _formats(plot_format)
+    _quiet_for_json(as_json)
     from .scenario import ScenarioError, load_scenario
 
     if len(scenario_files) < 2:
@@ -401,7 +515,7 @@ def compare_command(
     scenarios, problems = [], []
     for path in scenario_files:
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario(resolve(path)))
         except ScenarioError as error:
             problems.append(str(error))
     if problems:
@@ -444,6 +558,19 @@ def compare_command(
         )
     if not no_plots:
         _draw("compare", comparison)
+    if as_json:
+        from .comparison import completion_frame
+
+        _emit(
+            {
+                "kind": "compare",
+                "path": str(out),
+                "reference": comparison.reference,
+                "options": comparison.options,
+                "table": _records(comparison.table),
+                "completion": _records(completion_frame(comparison.results)),
+            }
+        )
     if failed:
         raise typer.Exit(EXIT_FAILED_REPLICATIONS)
 
@@ -482,15 +609,17 @@ def sweep_command(
     plot_format: FormatOption = PlotFormat.png,
     resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted sweep.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace results in --out.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Run every option of a study in Latin-hypercube states of the world; report regret and
     satisficing fractions."""
     _formats(plot_format)
+    _quiet_for_json(as_json)
     from .scenario import ScenarioError
     from .study import load_study
 
     try:
-        study, options = load_study(study_file)
+        study, options = load_study(resolve(study_file, "study"))
     except ScenarioError as error:
         fail_input(error)
     update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
@@ -525,8 +654,153 @@ def sweep_command(
         typer.echo(f"{failed} replication(s) failed; see {result.path}/manifest.json", err=True)
     if not no_plots:
         _draw("sweep", result, options)
+    if as_json:
+        _emit(
+            {
+                "kind": "sweep",
+                "path": str(result.path),
+                "states": result.study.states,
+                "replications": result.study.replications,
+                "regret": _records(result.regret),
+                "satisficing": _records(result.satisficing),
+                "sensitivity": _records(result.sensitivity),
+                "replications_failed": failed,
+            }
+        )
     if failed:
         raise typer.Exit(EXIT_FAILED_REPLICATIONS)
+
+
+@app.command("discover")
+def discover_command(
+    study_file: Annotated[
+        Path, typer.Argument(help="Study YAML file or shipped study name.", metavar="STUDY")
+    ],
+    where: Annotated[
+        str,
+        typer.Option(
+            "--where",
+            help="The condition to explain, on an option's mean outcomes in a state: "
+            '"killed + wounded >= 10", "slip_days >= 60".',
+        ),
+    ],
+    option: Annotated[
+        str | None, typer.Option("--option", help="Which option's states (default: the first).")
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", min=0.05, max=1.0, help="Least density of the box (0-1)."),
+    ] = 0.8,
+    workers: WorkersOption = None,
+    engine: EngineOption = EngineName.local,
+    scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
+    states: Annotated[
+        int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
+    ] = None,
+    reps: Annotated[
+        int | None,
+        typer.Option("--reps", min=2, help="Override replications per option and state."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The sweep's directory (default: results/<study name>/)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace results in --out.")] = False,
+    no_plots: NoPlotsOption = False,
+    plot_format: FormatOption = PlotFormat.png,
+    as_json: JsonOption = False,
+) -> None:
+    """Scenario discovery: run (or reuse) a study's sweep and find, with PRIM, the ranges of
+    the uncertain parameters in which a condition on the outcomes holds."""
+    _formats(plot_format)
+    _quiet_for_json(as_json)
+    from .scenario import ScenarioError
+    from .study import load_study
+
+    try:
+        study, options = load_study(resolve(study_file, "study"))
+    except ScenarioError as error:
+        fail_input(error)
+    update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
+    study = study.model_copy(update=update)
+    chosen_option = option or options[0].name
+    if chosen_option not in [o.name for o in options]:
+        fail_input(
+            f"--option: {chosen_option[:40]!r} is not one of {', '.join(o.name for o in options)}"
+        )
+    from .discovery import ConditionError, evaluate_condition
+
+    try:  # a bad condition is refused before anything runs
+        import pandas as pd
+
+        from .model import OUTCOMES
+
+        evaluate_condition(where, pd.DataFrame({name: [0.0] for name in OUTCOMES}))
+    except ConditionError as error:
+        fail_input(f"--where: {error}")
+    from .console import console, progress_reporter
+    from .runner.engines import make_engine
+    from .sweeps import sweep
+
+    with (
+        resumable(),
+        make_engine(engine.value, workers, scheduler, connect_timeout) as chosen,
+        progress_reporter(study.name) as progress,
+    ):
+        result = sweep(
+            study,
+            options,
+            engine=chosen,
+            out=out,
+            resume=not force,
+            force=force,
+            progress=progress,
+        )
+    from .discovery import discover_frame
+
+    try:
+        found = discover_frame(result.frame, result.parameters, where, chosen_option, threshold)
+    except ConditionError as error:
+        fail_input(f"--where: {error}")
+    assert result.path is not None
+    from .runner.store import atomic_write_json
+
+    atomic_write_json(result.path / "discovery.json", found.to_dict())
+    if as_json:
+        _emit({"path": str(result.path), **found.to_dict()})
+    else:
+        from rich.table import Table
+
+        console.print(
+            f"{where} holds for {chosen_option} in {found.cases} of {found.states} states. "
+            f"PRIM's box: coverage {found.coverage:.0%}, density {found.density:.0%}, "
+            f"{found.mass:.0%} of the states.",
+            highlight=False,
+        )
+        table = Table(title="The box (restricted parameters first)", title_justify="left")
+        for column in ("parameter", "box", "sampled range", "restricted", "quasi-p"):
+            table.add_column(column)
+        for r in found.limits.to_dict(orient="records"):
+            table.add_row(
+                str(r["parameter"]),
+                f"{r['low']:.4g} to {r['high']:.4g}",
+                f"{r['full_low']:.4g} to {r['full_high']:.4g}",
+                "yes" if r["restricted"] else "no",
+                "-" if r["qp"] != r["qp"] else f"{r['qp']:.2g}",
+            )
+        console.print(table)
+        console.print(f"saved: {result.path / 'discovery.json'}", highlight=False)
+    if not no_plots:
+        from .plots.discovery_plots import write_discovery_plots
+
+        try:
+            plots = write_discovery_plots(result.frame, found, result.path / "plots")
+        except Exception as error:  # noqa: BLE001 - the discovery is saved whatever happens
+            typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
+        else:
+            console.print("plots:   " + ", ".join(str(p) for p in plots), highlight=False)
+        _write_report("sweep", result, options)
 
 
 @app.command("report")
@@ -596,17 +870,62 @@ def report_command(
     typer.echo(f"report: {path}")
 
 
+@app.command("init")
+def init_command(
+    directory: Annotated[Path, typer.Argument(help="Working folder to create.", metavar="DIR")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the shipped files already in DIR.")
+    ] = False,
+) -> None:
+    """Copy the shipped scenarios, studies, JSON schemas and notebooks into a working folder
+    (the scenarios' $schema lines point at DIR/schema/)."""
+    from .shipped import init
+
+    try:
+        written = init(directory, force)
+    except FileExistsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    except OSError as error:
+        fail_input(f"{str(directory)[:80]}: cannot write there ({error.strerror})")
+    for folder in written:
+        typer.echo(f"wrote {folder}/")
+    typer.echo(f"next: cd {directory} && drawdown-sim run scenarios/baseline.yaml")
+
+
 @app.command("calibrate")
 def calibrate_command(
     scenario_file: Annotated[
         Path, typer.Argument(help="Scenario YAML file.", metavar="SCENARIO")
-    ] = Path("scenarios/baseline.yaml"),
+    ] = Path("baseline"),
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a scenario key.")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare a scenario's implied attack rates and casualties with the public reference."""
     scenario = load_or_exit(scenario_file, set_)
+    if as_json:
+        from .calibration import checks as calibration_checks
+
+        _emit(
+            {
+                "scenario": scenario.name,
+                "checks": [
+                    {
+                        "figure": c.name,
+                        "reference": c.reference,
+                        "low": c.low,
+                        "high": c.high,
+                        "model": c.model,
+                        "inside": c.inside,
+                        "source": c.source,
+                    }
+                    for c in calibration_checks(scenario)
+                ],
+            }
+        )
+        return
     from rich.table import Table
 
     from .calibration import checks
@@ -679,7 +998,9 @@ def fit_command(
     first, last = _date_option(start, "--start"), _date_option(end, "--end")
     try:
         if count_column is not None:
-            tallies = read_tallies(events_file, count_column, time_column, first, last)
+            tallies = read_tallies(
+                reference_file(events_file), count_column, time_column, first, last
+            )
             result = fit_tallies(
                 tallies.days(),
                 tallies.counts,
@@ -689,7 +1010,7 @@ def fit_command(
                 end=tallies.dates[-1],
             )
         else:
-            log = read_event_log(events_file, time_column, first, last)
+            log = read_event_log(reference_file(events_file), time_column, first, last)
             if log.daily:
                 days = [float(int(t)) for t in log.times]
                 result = fit_daily_events(
@@ -767,7 +1088,7 @@ def backtest_command(
     from .observed import ObservedDataError
 
     try:
-        observations = read_observations(observed_file, scenario)
+        observations = read_observations(reference_file(observed_file), scenario)
     except ObservedDataError as error:
         fail_input(str(error))
     result = backtest(scenario, observations, reps, seed)

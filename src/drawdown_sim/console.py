@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from .sweeps import Sweep
 
 # Outside a terminal (logs, CI, pipes) rich would wrap tables at 80 columns.
-console = Console(width=None if Console().is_terminal else 160)
+# Piped output is not wrapped to a terminal: tables keep one line per row.
+console = Console(width=None if Console().is_terminal else 10_000)
 errors = Console(stderr=True)
 
 

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -33,9 +34,10 @@ def _write_outcomes(root: Path, seed: int) -> None:
     with pq.ParquetWriter(root / "outcomes.parquet", OUTCOME_SCHEMA) as writer:
         for first in range(0, ROWS, ROW_GROUP_ROWS):
             n = min(ROW_GROUP_ROWS, ROWS - first)
-            columns: dict[str, np.ndarray] = {
+            columns: dict[str, Any] = {
                 "replication": np.arange(first, first + n),
-                "seed": np.full(n, "1"),
+                "seed": np.full(n, 1),
+                "completion_date": pa.nulls(n, pa.date32()),
             }
             for name, spec in OUTCOME_SPECS.items():
                 if spec.kind == "int":
@@ -110,9 +112,10 @@ def test_streamed_summary_equals_the_in_memory_one(tmp_path: Path):
 
     rows = 60_000
     rng = np.random.default_rng(3)
-    columns: dict[str, np.ndarray] = {
+    columns: dict[str, Any] = {
         "replication": np.arange(rows),
-        "seed": np.full(rows, "1"),
+        "seed": np.full(rows, 1),
+        "completion_date": pa.nulls(rows, pa.date32()),
     }
     for name, spec in OUTCOME_SPECS.items():
         if spec.kind == "int":

@@ -17,6 +17,7 @@ from drawdown_sim.model import OUTCOMES
 from drawdown_sim.runner import chunks as chunk_module
 from drawdown_sim.runner.bands import Bands
 from drawdown_sim.runner.run import RunRefused
+from drawdown_sim.scenario import ScenarioError
 from tests.conftest import ROOT, SHIPPED
 from tests.helpers import kill_when, scenario
 
@@ -229,3 +230,29 @@ def test_checkpoints_are_written_at_most_every_checkpoint_interval(tmp_path: Pat
     s = scenario("baseline", "isis.enabled=false")
     run(s, reps=8 * protocol.CHUNK_SIZE, seed=1, workers=1, out=tmp_path / "r")
     assert written == [1, 8]
+
+
+def test_run_without_out_keeps_the_results_in_memory(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing may appear here, not even results/
+    s = scenario("baseline")
+    memory = run(s, reps=150, seed=3, workers=1, trace=2)
+    assert list(tmp_path.iterdir()) == [] and memory.path is None
+    disk = run(s, reps=150, seed=3, workers=1, trace=2, out=tmp_path / "d")
+    pd.testing.assert_frame_equal(memory.outcomes, disk.outcomes)
+    pd.testing.assert_frame_equal(memory.series, disk.series)
+    pd.testing.assert_frame_equal(memory.events, disk.events)
+    pd.testing.assert_frame_equal(memory.summary(), disk.summary())
+    assert memory.manifest.run_config == disk.manifest.run_config
+
+
+def test_load_scenario_takes_a_mapping_of_typed_values():
+    from drawdown_sim import load_scenario
+
+    path = ROOT / "scenarios" / "baseline.yaml"
+    typed = load_scenario(path, {"militia.branching_ratio": 0.4, "sites.0.personnel": 100})
+    text = load_scenario(path, ["militia.branching_ratio=0.4", "sites.0.personnel=100"])
+    assert typed == text and typed.militia.branching_ratio == 0.4
+    with pytest.raises(ScenarioError, match="unknown key"):
+        load_scenario(path, {"militia.nope": 1})
+    with pytest.raises(ScenarioError, match="personnel"):
+        load_scenario(path, {"sites.0.personnel": True})  # strict: true is not a count

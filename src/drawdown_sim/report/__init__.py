@@ -21,6 +21,7 @@ from .content import (
     assumptions,
     compare_answer,
     compare_tables,
+    discovery_table,
     run_answer,
     run_tables,
     sweep_answer,
@@ -165,7 +166,7 @@ def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) 
     for outcome in result.study.outcomes:
         ax = sweep_plots.plot_outcome_vs_parameter(result, outcome)
         figures.append((f"vs-{outcome}", ax.figure, f"{outcome} across the states."))
-    context = {
+    context: dict[str, Any] = {
         "title": f"drawdown-sim: sweep {result.study.name}",
         "kind_text": f"a robustness sweep over {result.study.states} states of the world",
         "answer": sweep_answer(result),
@@ -184,5 +185,32 @@ def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) 
         "tables": sweep_tables(result),
         "figures": [{"id": i, "svg": _svg(f), "caption": c} for i, f, c in figures],
     }
+    found = _discovery(result)
+    if found is not None:
+        from ..plots import discovery_plots
+
+        discovery, payload = found
+        context["tables"].append(discovery_table(payload))
+        for name, ax, caption in (
+            ("discovery-peeling", discovery_plots.plot_peeling(discovery), "PRIM peeling."),
+            (
+                "discovery-box",
+                discovery_plots.plot_box(result.frame, discovery),
+                "The chosen box.",
+            ),
+        ):
+            context["figures"].append({"id": name, "svg": _svg(ax.figure), "caption": caption})
     assert result.path is not None or target is not None
     return _render(context, target or result.path / "report.html")  # type: ignore[operator]
+
+
+def _discovery(result: Sweep) -> tuple[Any, dict[str, Any]] | None:
+    """The scenario discovery saved beside a sweep (``discovery.json``), if any."""
+    import json
+
+    if result.path is None or not (result.path / "discovery.json").is_file():
+        return None
+    from ..discovery import discovery_from_dict
+
+    payload = json.loads((result.path / "discovery.json").read_text())
+    return discovery_from_dict(payload), payload

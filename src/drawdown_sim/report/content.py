@@ -526,3 +526,28 @@ def sweep_answer(result: Sweep) -> list[str]:
                 "(indices whose 95% interval excludes zero)."
             )
     return lines
+
+
+def discovery_table(found: dict[str, Any]) -> dict[str, Any]:
+    """The box of a scenario discovery (``discovery.json``) as a report table."""
+    rows = [
+        [
+            str(r["parameter"]),
+            f"{number(r['low'])} to {number(r['high'])}",
+            f"{number(r['full_low'])} to {number(r['full_high'])}",
+            "yes" if r["restricted"] else "no",
+            "-" if r["qp"] is None else f"{r['qp']:.2g}",
+        ]
+        for r in found["box"]
+    ]
+    return _table(
+        "discovery",
+        f"Scenario discovery for {found['option']}: where {found['condition']}",
+        ["parameter", "box", "sampled range", "restricted", "quasi-p"],
+        rows,
+        f"PRIM chose the box with coverage {found['coverage']:.0%} (of the "
+        f"{found['cases']} states of {found['states']} where the condition holds) and density "
+        f"{found['density']:.0%} (of the states inside the box). A restriction with a large "
+        "quasi-p-value may be chance.",
+        text_columns=4,
+    )

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 
 from ..scenario import Scenario
+from .bands import Bands
 from .engines import Engine, make_engine
 from .manifest import Failure, RunManifest, Timings, environment, write_manifest
 from .protocol import CHECKPOINT_SECONDS, CHUNK_SIZE, Progress, RunSpec, execute
@@ -29,6 +30,7 @@ __all__ = [
     "default_out",
     "results_dir",
     "run",
+    "run_in_memory",
     "run_into",
 ]
 
@@ -65,13 +67,16 @@ def run(
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Results:
-    """Replicate ``scenario`` and write its results directory; returns :class:`Results`.
+    """Replicate ``scenario``; returns :class:`Results`.
 
     Replication r uses ``SeedSequence(seed).spawn(...)[r]``, so the outcomes depend only on
     the scenario, the seed and r: not on the worker count, the engine, or interruptions.
     Plots and the report are the caller's to draw (``drawdown_sim.plot_all(path)``).
 
     Args:
+        out: the results directory to write (``results/<name>/`` is the command line's
+            default); ``None`` keeps the results in memory and writes nothing, for batch
+            clients (an EMA Workbench model, a notebook loop).
         engine: ``"local"``, ``"dask"``, or an engine already entered (``with``), which
             is then reused and left open.
 
@@ -86,12 +91,118 @@ def run(
         scenario.replications if reps is None else reps,
         trace,
     )
-    directory = RunDirectory(Path(out) if out is not None else default_out(scenario))
     built = make_engine(engine, workers, scheduler) if isinstance(engine, str) else None
+    if out is None:
+        with built if built is not None else nullcontext():
+            chosen = built if built is not None else engine
+            assert not isinstance(chosen, str)
+            return run_in_memory(spec, chosen, overrides, progress)
+    directory = RunDirectory(Path(out))
     with built if built is not None else nullcontext(), directory.lock():
         chosen = built if built is not None else engine
         assert not isinstance(chosen, str)
         return run_into(directory, spec, chosen, resume, force, overrides, progress)
+
+
+def run_in_memory(
+    spec: RunSpec,
+    engine: Engine,
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Results:
+    """:func:`run` without a directory: the same chunks and rows, held in memory."""
+    from ..results import Results
+    from .chunks import run_chunk
+    from .store import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table, outcome_table
+
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    scenario = spec.scenario
+    bands = Bands(scenario.horizon_days, scenario.initial_personnel)
+    outcomes, events, failures = [], [], []
+    done, compute = 0, 0.0
+    tasks = (spec.task(0, index) for index in range(spec.chunks))
+    for result in engine.map_ordered(run_chunk, tasks):
+        outcomes.append(outcome_table(result.rows))
+        if result.events:
+            events.append(event_table(result.events))
+        failures.extend(result.failures)
+        if result.bands is not None:
+            bands.fold(result.bands)
+        compute += result.seconds
+        done += result.identity.count
+        if progress is not None:
+            progress(done, spec.replications)
+    manifest = _manifest(
+        spec,
+        engine,
+        failures,
+        started,
+        time.perf_counter() - clock,
+        compute,
+        0,
+        False,
+        overrides,
+    )
+    return Results(
+        manifest,
+        None,
+        outcomes=pa.concat_tables(outcomes).cast(OUTCOME_SCHEMA).to_pandas(),
+        series=_series(scenario, bands),
+        events=pa.concat_tables(events).cast(EVENT_SCHEMA).to_pandas() if events else None,
+    )
+
+
+def _series(scenario: Scenario, bands: Bands) -> pd.DataFrame:
+    days = scenario.horizon_days
+    return pd.DataFrame(
+        {
+            "day": range(days),
+            "date": [scenario.window.start + timedelta(days=d) for d in range(days)],
+            **bands.table(),
+        }
+    )
+
+
+def _manifest(
+    spec: RunSpec,
+    engine: Engine,
+    failures: list[dict[str, Any]],
+    started: datetime,
+    elapsed: float,
+    compute: float,
+    done_before: int,
+    resumed: bool,
+    overrides: Sequence[str],
+) -> RunManifest:
+    scenario = spec.scenario
+    reps = spec.replications
+    return RunManifest(
+        name=scenario.name,
+        run_config=spec.identity(),
+        scenario_hash=scenario.digest,
+        # The scenario as run: its replication count is the one that was run.
+        scenario={**scenario.to_data(), "replications": reps},
+        overrides=list(overrides),
+        seed=spec.seed,
+        replications=reps,
+        replications_done=reps - len(failures),
+        replications_failed=len(failures),
+        failures=[Failure(**{k: f[k] for k in ("replication", "seed", "error")}) for f in failures],
+        engine=engine.name,
+        workers=engine.workers,
+        chunk_size=spec.chunk_size,
+        trace=spec.trace,
+        resumed=resumed,
+        timings=Timings(
+            started=started.isoformat(timespec="seconds"),
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            elapsed_seconds=round(elapsed, 3),
+            compute_seconds_this_session=round(compute, 3),
+            replications_per_second=round((reps - done_before) / max(elapsed, 1e-9), 2),
+        ),
+        environment=environment(),
+    )
 
 
 def run_into(
@@ -123,47 +234,22 @@ def run_into(
         return Results.load(directory.root)  # already complete: nothing to resume
     bands = executed.bands[0]
     assert bands is not None
-    days = scenario.horizon_days
-    series = pd.DataFrame(
-        {
-            "day": range(days),
-            "date": [scenario.window.start + timedelta(days=d) for d in range(days)],
-            **bands.table(),
-        }
-    )
     directory.check_identity()
     failures = directory.finish_run(
         [spec.chunk(0, i) for i in range(spec.chunks)],
         trace=spec.trace > 0,
-        series=pa.Table.from_pandas(series, preserve_index=False),
+        series=pa.Table.from_pandas(_series(scenario, bands), preserve_index=False),
     )
-    elapsed = time.perf_counter() - clock
-    reps = spec.replications
-    manifest = RunManifest(
-        name=scenario.name,
-        run_config=spec.identity(),
-        scenario_hash=scenario.digest,
-        # The scenario as run: its replication count is the one that was run.
-        scenario={**scenario.to_data(), "replications": reps},
-        overrides=list(overrides),
-        seed=spec.seed,
-        replications=reps,
-        replications_done=reps - len(failures),
-        replications_failed=len(failures),
-        failures=[Failure(**{k: f[k] for k in ("replication", "seed", "error")}) for f in failures],
-        engine=engine.name,
-        workers=engine.workers,
-        chunk_size=spec.chunk_size,
-        trace=spec.trace,
-        resumed=resume,
-        timings=Timings(
-            started=started.isoformat(timespec="seconds"),
-            finished=datetime.now(UTC).isoformat(timespec="seconds"),
-            elapsed_seconds=round(elapsed, 3),
-            compute_seconds_this_session=round(executed.seconds, 3),
-            replications_per_second=round((reps - executed.done_before) / max(elapsed, 1e-9), 2),
-        ),
-        environment=environment(),
+    manifest = _manifest(
+        spec,
+        engine,
+        failures,
+        started,
+        time.perf_counter() - clock,
+        executed.seconds,
+        executed.done_before,
+        resume,
+        overrides,
     )
     write_manifest(directory.root, manifest)
     directory.remove_partial()

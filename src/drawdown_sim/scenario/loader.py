@@ -428,13 +428,16 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, parsed
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Load and validate a scenario file, applying ``--set key=value`` overrides.
+def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+    """Load and validate a scenario file, applying overrides.
 
+    ``overrides`` are ``key=value`` strings as on the command line (``--set``), or a mapping
+    of dotted keys to values (``{"militia.branching_ratio": 0.4}``, for batch clients that
+    hold typed values; :meth:`Scenario.with_values` does the same to a loaded scenario).
     The file is validated first; overrides then apply to the complete scenario (defaults
-    included), so ``--set retaliation.p_casualty.killed=1`` changes one value of a section
-    the file never mentions. A mapping value (``--set "militia={posture: campaign}"``) is
-    merged into the section key by key, like ``extends``; a list value replaces the list.
+    included), so ``retaliation.p_casualty.killed=1`` changes one value of a section the
+    file never mentions. A mapping value (``"militia={posture: campaign}"``) is merged into
+    the section key by key, like ``extends``; a list value replaces the list.
 
     Raises:
         ScenarioError: every problem found, one per line as ``FILE:LINE: path: message``.
@@ -443,15 +446,20 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     origins: Origins = {}
     data = _load_document(path, origins, ())
     scenario = _validate(data, origins, str(path))
-    overrides = list(overrides)
-    if not overrides:
+    if isinstance(overrides, Mapping):
+        pairs: list[tuple[str, Any, str]] = [
+            (str(k), v, f"{k}={v!r}") for k, v in overrides.items()
+        ]
+    else:
+        pairs = [(text.partition("=")[0].strip(), None, text) for text in overrides]
+    if not pairs:
         return scenario
     full = scenario.to_data()
     problems: list[Located] = []
-    for index, text in enumerate(overrides, start=1):
-        key = text.partition("=")[0].strip()
+    typed = isinstance(overrides, Mapping)
+    for index, (key, given, text) in enumerate(pairs, start=1):
         try:
-            key, value = parse_override(text)
+            key, value = (key, given) if typed else parse_override(text)
             if key.split(".")[0] == "extends":
                 raise ScenarioError(
                     [
