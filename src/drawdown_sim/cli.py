@@ -286,17 +286,33 @@ def validate(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+class SchemaKind(StrEnum):
+    """Which JSON Schema."""
+
+    scenario = "scenario"
+    partial = "scenario-partial"
+    study = "study"
+
+
 @app.command()
 def schema(
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write the JSON Schema here instead of stdout."),
     ] = None,
+    kind: Annotated[
+        SchemaKind,
+        typer.Option(
+            "--kind",
+            help="scenario (a complete file), scenario-partial (a file with extends: every "
+            "key optional) or study.",
+        ),
+    ] = SchemaKind.scenario,
 ) -> None:
-    """Print the JSON Schema of scenario files (for editor completion and checking)."""
-    from .scenario.jsonschema import scenario_json_schema
+    """Print a JSON Schema of scenario or study files (for editors and check-jsonschema)."""
+    from .scenario.jsonschema import json_schema
 
-    text = json.dumps(scenario_json_schema(), indent=2) + "\n"
+    text = json.dumps(json_schema(kind.value), indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:

@@ -47,6 +47,7 @@ class Study(BaseModel):
     options: list[str] = Field(min_length=2, description="Scenario files, relative to the study.")
     states: int = Field(
         32,
+        strict=True,
         ge=2,
         le=100_000,
         description="States of the world: Latin-hypercube samples (method rbd_fast), or the "
@@ -60,8 +61,12 @@ class Study(BaseModel):
         "and total indices with confidence intervals: the proper analysis, at N x (D + 2) "
         "states).",
     )
-    replications: int = Field(200, ge=2, description="Replications per option and state.")
-    seed: int = Field(20240906, ge=0, description="Seed of the sample and of the replications.")
+    replications: int = Field(
+        200, strict=True, ge=2, description="Replications per option and state."
+    )
+    seed: int = Field(
+        20240906, strict=True, ge=0, description="Seed of the sample and of the replications."
+    )
     outcomes: list[str] = Field(min_length=1, description="Outcomes to judge (regret).")
     thresholds: dict[str, Threshold] = Field(
         default_factory=dict, description="Satisficing: bounds on outcome means per state."

@@ -336,9 +336,20 @@ def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dic
                     ]
                 ) from None
             raise
-        document = deep_merge(base, document)
+        document = deep_merge(_with_defaults(base), document)
     origins.update(own)
     return document
+
+
+def _with_defaults(base: dict[str, Any]) -> dict[str, Any]:
+    """The scenario ``base`` with every default written out, when it is a valid scenario,
+    so that an extending file may override one key of a section its parent left at its
+    defaults (``escalation.attack_multiplier: {war: 3.0}``), as ``--set`` may. A base that
+    is not valid on its own is merged as written; the merged result is validated anyway."""
+    try:
+        return Scenario.model_validate(base).to_data()
+    except (ValidationError, ValueError, TypeError):
+        return base
 
 
 def _locate(path: tuple[str | int, ...], origins: Origins, default: str) -> tuple[str, int]:
