@@ -70,11 +70,11 @@ JsonOption = Annotated[
 
 
 def _quiet_for_json(as_json: bool) -> None:
-    """With --json, stdout carries only the JSON document."""
-    if as_json:
-        from .console import console
+    """With --json, stdout carries only the JSON document (and without it, everything: the
+    console is shared by every command run in one process, as in tests or notebooks)."""
+    from .console import console
 
-        console.quiet = True
+    console.quiet = as_json
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -136,6 +136,7 @@ def _root(
     ] = False,
 ) -> None:
     """Simulate drawdown scenarios, compare advisory-retention options, sweep uncertainty."""
+    _quiet_for_json(False)  # each command starts speaking; --json commands silence it
 
 
 def fail_input(error: ScenarioError | str) -> NoReturn:

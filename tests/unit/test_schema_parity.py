@@ -137,7 +137,8 @@ def test_valid_files_pass_both_and_a_partial_override_passes_the_partial_schema(
     partial.parent.mkdir()
     (tmp_path / "baseline.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
     partial.write_text(
-        "extends: ../baseline.yaml\nname: war_heavier\nescalation:\n  attack_multiplier: {war: 3.0}\n"
+        "extends: ../baseline.yaml\nname: war_heavier\n"
+        "escalation:\n  attack_multiplier: {war: 3.0}\n"
     )
     assert _schema_accepts("scenario-partial", partial)
     assert not _schema_accepts("scenario", partial)  # not a complete scenario
