@@ -17,16 +17,19 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import poisson
+from scipy.special import gammaln, pdtr, pdtrc, xlogy
 
 
 def _tables(psi: float, top: int) -> tuple[np.ndarray, np.ndarray]:
     """Poisson(psi) pmf and cdf for 0..top, padded with zeros at negative indices (-5..-1)."""
-    values = np.arange(top + 1)
+    # scipy.special rather than scipy.stats.poisson: the same functions, without the second
+    # of import time scipy.stats costs every worker process.
+    values = np.arange(top + 1, dtype=float)
     pad = np.zeros(5)
+    pmf = np.exp(xlogy(values, psi) - psi - gammaln(values + 1.0))
     return (
-        np.concatenate((pad, poisson.pmf(values, psi))),
-        np.concatenate((pad, poisson.cdf(values, psi))),
+        np.concatenate((pad, pmf)),
+        np.concatenate((pad, pdtr(values, psi))),
     )
 
 
@@ -41,7 +44,7 @@ def scan_tail(k: int, psi: float, windows: float) -> float:
     if k <= 0:
         return 1.0
     if windows <= 1.0:  # one window covers the period: the count itself
-        return float(poisson.sf(k - 1, psi * windows))
+        return float(pdtrc(k - 1, psi * windows))
     pmf, cdf = _tables(psi, 2 * k)
 
     def p(j: int) -> float:

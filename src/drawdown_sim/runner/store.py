@@ -138,14 +138,24 @@ def event_table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def table_digest(table: pa.Table) -> str:
-    """SHA-256 of a table's column names and values, as hex. Value-based (pandas' row hash),
-    so the same rows hash alike however parquet chose to store them (dictionaries, validity
-    buffers, chunks)."""
-    import pandas as pd
+    """SHA-256 of a table's column names and values, as hex.
 
-    digest = hashlib.sha256("\x1f".join(table.column_names).encode())
-    rows = pd.util.hash_pandas_object(table.to_pandas(), index=False, categorize=True)
-    digest.update(rows.to_numpy().tobytes())
+    Value-based, so the same rows hash alike however parquet chose to store them: per column
+    the validity mask, then the values (nulls as zero) as fixed-width bytes, or the strings
+    (categories decoded) joined by a separator.
+    """
+    digest = hashlib.sha256()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        digest.update(name.encode() + b"\x1e")
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        digest.update(array.is_valid().to_numpy(zero_copy_only=False).tobytes())
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            digest.update("\x1f".join(v or "" for v in array.to_pylist()).encode())
+        else:
+            filled = array.fill_null(False if pa.types.is_boolean(array.type) else 0)
+            digest.update(filled.to_numpy(zero_copy_only=False).tobytes())
     return digest.hexdigest()
 
 
