@@ -25,7 +25,7 @@ def main() -> None:
         for name in ("kurdistan_hub", "full_exit")
     ]
     with tempfile.TemporaryDirectory() as folder:
-        result = compare(options, reps=args.reps, out=folder, plots=False)
+        result = compare(options, reps=args.reps, out=folder)
     table = result.table.set_index(["option", "outcome"])
     for outcome in ("attacks", "wounded", "isis_attacks", "campaign_days"):
         row = table.loc[("full_exit", outcome)]

@@ -25,9 +25,7 @@ import json, resource, sys, time
 from drawdown_sim import load_scenario, run
 scenario = load_scenario(sys.argv[1])
 started = time.perf_counter()
-results = run(
-    scenario, reps=int(sys.argv[2]), workers=int(sys.argv[3]), out=sys.argv[4], plots=False
-)
+results = run(scenario, reps=int(sys.argv[2]), workers=int(sys.argv[3]), out=sys.argv[4])
 results.summary()
 results.completion()
 elapsed = time.perf_counter() - started
