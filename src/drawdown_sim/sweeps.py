@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -169,7 +170,11 @@ def sensitivity_table(
                 st, st_conf = result["ST"], result["ST_conf"]
             elif study.states >= MIN_SENSITIVITY_STATES and estimable:
                 # Too few states, or an outcome that does not vary, has no meaningful index.
-                result = rbd_fast.analyze(problem, x, y, M=harmonics, seed=study.seed)
+                with warnings.catch_warnings():
+                    # A harmonic with no variance gives 0/0: an index that is not estimable,
+                    # reported as such below rather than as a warning on the terminal.
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    result = rbd_fast.analyze(problem, x, y, M=harmonics, seed=study.seed)
                 s1, conf = result["S1"], result["S1_conf"]
             for name, a, b, c, d in zip(parameters, s1, conf, st, st_conf, strict=True):
                 row = {
