@@ -54,6 +54,13 @@ EngineOption = Annotated[
 SchedulerOption = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address (with --engine dask).")
 ]
+StatesOption = Annotated[
+    int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
+]
+StudyRepsOption = Annotated[
+    int | None,
+    typer.Option("--reps", min=2, help="Override replications per option and state."),
+]
 ConnectTimeoutOption = Annotated[
     float,
     typer.Option(
@@ -604,6 +611,20 @@ def _print_comparison(comparison: Any) -> None:
     )
 
 
+def _study_or_exit(path: Path, states: int | None, reps: int | None) -> tuple[Any, list[Scenario]]:
+    """A study (a file or a shipped name) and its options, with --states and --reps applied;
+    its problems reported and exit 2."""
+    from .scenario import ScenarioError
+    from .study import load_study
+
+    try:
+        study, options = load_study(resolve(path, "study"))
+    except ScenarioError as error:
+        fail_input(error)
+    update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
+    return study.model_copy(update=update), options
+
+
 @app.command("sweep")
 def sweep_command(
     study_file: Annotated[Path, typer.Argument(help="Study YAML file.", metavar="STUDY")],
@@ -611,13 +632,8 @@ def sweep_command(
     engine: EngineOption = EngineName.local,
     scheduler: SchedulerOption = None,
     connect_timeout: ConnectTimeoutOption = 10.0,
-    states: Annotated[
-        int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
-    ] = None,
-    reps: Annotated[
-        int | None,
-        typer.Option("--reps", min=2, help="Override replications per option and state."),
-    ] = None,
+    states: StatesOption = None,
+    reps: StudyRepsOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output directory (default: results/<study name>/)."),
@@ -632,15 +648,8 @@ def sweep_command(
     satisficing fractions."""
     _formats(plot_format)
     _quiet_for_json(as_json)
-    from .scenario import ScenarioError
-    from .study import load_study
 
-    try:
-        study, options = load_study(resolve(study_file, "study"))
-    except ScenarioError as error:
-        fail_input(error)
-    update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
-    study = study.model_copy(update=update)
+    study, options = _study_or_exit(study_file, states, reps)
     from .console import console, progress_reporter, sweep_tables
     from .runner.engines import make_engine
     from .sweeps import sweep
@@ -712,13 +721,8 @@ def discover_command(
     engine: EngineOption = EngineName.local,
     scheduler: SchedulerOption = None,
     connect_timeout: ConnectTimeoutOption = 10.0,
-    states: Annotated[
-        int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
-    ] = None,
-    reps: Annotated[
-        int | None,
-        typer.Option("--reps", min=2, help="Override replications per option and state."),
-    ] = None,
+    states: StatesOption = None,
+    reps: StudyRepsOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="The sweep's directory (default: results/<study name>/)."),
@@ -732,15 +736,8 @@ def discover_command(
     the uncertain parameters in which a condition on the outcomes holds."""
     _formats(plot_format)
     _quiet_for_json(as_json)
-    from .scenario import ScenarioError
-    from .study import load_study
 
-    try:
-        study, options = load_study(resolve(study_file, "study"))
-    except ScenarioError as error:
-        fail_input(error)
-    update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
-    study = study.model_copy(update=update)
+    study, options = _study_or_exit(study_file, states, reps)
     chosen_option = option or options[0].name
     if chosen_option not in [o.name for o in options]:
         fail_input(
