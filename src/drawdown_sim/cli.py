@@ -85,25 +85,9 @@ def _quiet_for_json(as_json: bool) -> None:
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
-    """A table as JSON records: NaN and infinities become null."""
-    import math
+    from .jsonable import records
 
-    return [
-        {
-            str(k): (None if isinstance(v, float) and not math.isfinite(v) else _plain(v))
-            for k, v in row.items()
-        }
-        for row in frame.to_dict(orient="records")
-    ]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and dates as JSON values."""
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return records(frame)
 
 
 def _emit(document: dict[str, Any]) -> None:

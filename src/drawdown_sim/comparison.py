@@ -8,7 +8,6 @@ the outcomes themselves. The table reports that gain as a variance reduction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,7 +18,7 @@ import pandas as pd
 
 from .model import OUTCOMES, direction
 from .results import CENSORED_OUTCOMES, Results
-from .runner.engines import Engine, make_engine
+from .runner.engines import Engine, engine_in_use
 from .runner.manifest import (
     CompareManifest,
     ManifestError,
@@ -275,10 +274,7 @@ def compare(
         "replications": reps,
         "reference": reference,
     }
-    built = make_engine(engine, workers, scheduler) if isinstance(engine, str) else None
-    with built if built is not None else nullcontext(), root_dir.lock():
-        chosen = built if built is not None else engine
-        assert not isinstance(chosen, str)
+    with engine_in_use(engine, workers, scheduler) as chosen, root_dir.lock():
         # The derived tables go first: from here until the manifest is written last, the
         # directory does not look like a finished compare.
         root_dir.clear_final()

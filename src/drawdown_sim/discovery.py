@@ -15,7 +15,6 @@ quasi-p-value: a large one means the restriction may be chance.
 from __future__ import annotations
 
 import ast
-import math
 import operator
 import warnings
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .jsonable import records
 from .model import OUTCOMES
 
 _ARITHMETIC = {
@@ -116,25 +116,9 @@ class Discovery:
             "mass": self.mass,
             "threshold": self.threshold,
             "chosen": self.chosen,
-            "box": _records(self.limits),
-            "trajectory": _records(self.trajectory),
+            "box": records(self.limits),
+            "trajectory": records(self.trajectory),
         }
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value JSON can hold."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.to_dict(orient="records")
-    return [
-        {
-            str(k): (None if isinstance(v, float) and not math.isfinite(v) else _plain(v))
-            for k, v in r.items()
-        }
-        for r in rows
-    ]
 
 
 def discover_frame(

@@ -26,8 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from .jsonable import plain
 from .model import OUTCOMES, replication_seeds, simulate_seed
 from .scenario import Scenario, load_scenario
 
@@ -69,7 +68,7 @@ class Experiment:
         option = str(values.pop("option", next(iter(self.options))))
         scenario = self.scenario(option)
         if values:
-            scenario = scenario.with_values({k: _plain(v) for k, v in values.items()})
+            scenario = scenario.with_values({k: plain(v) for k, v in values.items()})
         totals = dict.fromkeys(self.outcomes, 0.0)
         counts = dict.fromkeys(self.outcomes, 0)
         for index, seed in enumerate(replication_seeds(self.seed, 0, self.reps)):
@@ -83,10 +82,6 @@ class Experiment:
             name: totals[name] / counts[name] if counts[name] else math.nan
             for name in self.outcomes
         }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def model(

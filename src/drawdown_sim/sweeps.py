@@ -13,7 +13,6 @@ import hashlib
 import json
 import warnings
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .model import OUTCOMES, direction
-from .runner.engines import Engine, make_engine
+from .runner.engines import Engine, engine_in_use
 from .runner.manifest import (
     Failure,
     ManifestError,
@@ -246,10 +245,7 @@ def sweep(
     specs = [
         RunSpec(scenario, study.seed, study.replications, series=False) for _, _, scenario in cells
     ]
-    built = make_engine(engine, workers, scheduler) if isinstance(engine, str) else None
-    with built if built is not None else nullcontext(), directory.lock():
-        chosen = built if built is not None else engine
-        assert not isinstance(chosen, str)
+    with engine_in_use(engine, workers, scheduler) as chosen, directory.lock():
         executed = execute(
             directory,
             specs,

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -209,3 +210,17 @@ def make_engine(
     if name == "dask":
         return DaskEngine(scheduler, workers, connect_timeout)
     raise ValueError(f"unknown engine {name!r}; use local or dask")
+
+
+@contextmanager
+def engine_in_use(
+    engine: str | Engine, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Engine]:
+    """An engine ready to map: one built here by name (and shut down on leaving), or one the
+    caller built and entered already (used as it is and left open, so that a compare or a
+    sweep shares it)."""
+    if not isinstance(engine, str):
+        yield engine
+        return
+    with make_engine(engine, workers, scheduler) as built:
+        yield built

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ import pyarrow as pa
 
 from ..scenario import Scenario
 from .bands import Bands
-from .engines import Engine, make_engine
+from .engines import Engine, engine_in_use
 from .manifest import Failure, RunManifest, Timings, environment, write_manifest
 from .protocol import CHECKPOINT_SECONDS, CHUNK_SIZE, Progress, RunSpec, execute
 from .store import RunDirectory, RunRefused
@@ -91,16 +90,11 @@ def run(
         scenario.replications if reps is None else reps,
         trace,
     )
-    built = make_engine(engine, workers, scheduler) if isinstance(engine, str) else None
     if out is None:
-        with built if built is not None else nullcontext():
-            chosen = built if built is not None else engine
-            assert not isinstance(chosen, str)
+        with engine_in_use(engine, workers, scheduler) as chosen:
             return run_in_memory(spec, chosen, overrides, progress)
     directory = RunDirectory(Path(out))
-    with built if built is not None else nullcontext(), directory.lock():
-        chosen = built if built is not None else engine
-        assert not isinstance(chosen, str)
+    with engine_in_use(engine, workers, scheduler) as chosen, directory.lock():
         return run_into(directory, spec, chosen, resume, force, overrides, progress)
 
 
