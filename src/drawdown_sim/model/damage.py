@@ -25,23 +25,28 @@ class Damage:
         self._extra_mean = cas.mean_if_hit - 1.0
         self._shape = cas.dispersion
         self._killed_fraction = cas.killed_fraction
-        self._block: list[tuple[float, float, float, int, int]] = []
+        # One block of draws as plain lists (indexing lists beats building tuples per row).
+        self._uniforms: list[list[float]] = []
+        self._casualties: list[int] = []
+        self._killed: list[int] = []
         self._next = 0
 
     def resolve(self, air_defense: float) -> tuple[str, bool, int, int]:
         """(weapon, intercepted, killed, wounded) of an attack on a site with ``air_defense``."""
-        if self._next == len(self._block):
-            self._block = self._draw_block()
-            self._next = 0
-        u_weapon, u_intercept, u_hit, casualties, killed = self._block[self._next]
-        self._next += 1
+        row = self._next
+        if row == len(self._uniforms):
+            self._draw_block()
+            row = 0
+        self._next = row + 1
+        u_weapon, u_intercept, u_hit = self._uniforms[row]
         weapon = 0 if u_weapon < self._weapon_cdf[0] else 1 if u_weapon < self._weapon_cdf[1] else 2
         intercepted = u_intercept < air_defense * self._weapon_factor[weapon]
         if intercepted or u_hit >= self._hit:
             return WEAPONS[weapon], intercepted, 0, 0
-        return WEAPONS[weapon], intercepted, int(killed), int(casualties - killed)
+        killed = self._killed[row]
+        return WEAPONS[weapon], intercepted, killed, self._casualties[row] - killed
 
-    def _draw_block(self) -> list[tuple[float, float, float, int, int]]:
+    def _draw_block(self) -> None:
         """Draws for the next BLOCK attacks: three uniforms, casualties if hit, of them killed.
 
         Every attack takes one row whatever happens to it, so two options that see attacks in
@@ -55,4 +60,7 @@ class Damage:
         else:
             casualties = np.ones(BLOCK, dtype=np.int64)
         killed = rng.binomial(casualties, self._killed_fraction)
-        return list(zip(*uniforms.T.tolist(), casualties.tolist(), killed.tolist(), strict=True))
+        self._uniforms = uniforms.tolist()
+        self._casualties = casualties.tolist()
+        self._killed = killed.tolist()
+        self._next = 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .records import Change, Shock
-from .world import ProcessGenerator, Timer, World
+from .streams import Exponentials
+from .world import ProcessGenerator, Timer, World, per_scenario
 
 LEVEL_NAMES = ("calm", "tense", "crisis", "war")
 MAX_LEVEL = 3
@@ -43,7 +44,15 @@ class Escalation:
         self.max_level = self.level
         self._dwell = Timer(world.env)
         self._started = False
-        self._multipliers = tuple(cfg.attack_multiplier.at(e) for e in range(4))
+        self._multipliers, self._dwell_days = per_scenario(
+            "escalation levels",
+            world.scenario,
+            lambda: (
+                tuple(cfg.attack_multiplier.at(e) for e in range(4)),
+                tuple(cfg.dwell_days.at(e) for e in range(4)),
+            ),
+        )
+        self._exponentials = Exponentials(world.streams, "escalation")
         self.schedule = self._draw_schedule()
         world.log.trajectories.escalation.append((0.0, self.level))
 
@@ -106,8 +115,8 @@ class Escalation:
         if self.level == 0:
             self._dwell.cancel()
             return
-        dwell = self.world.scenario.escalation.dwell_days.at(self.level)
-        self._dwell.set(float(self.world.streams.escalation.exponential(dwell)), self._step_down)
+        dwell = self._dwell_days[self.level]
+        self._dwell.set(dwell * self._exponentials(), self._step_down)
 
     def _step_down(self) -> None:
         self._set(self.level - 1, "dwell ended")

@@ -4,8 +4,11 @@ slip, acceleration, cancellation, and the advisory option (docs/model.md).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import simpy
 
+from ..scenario import Scenario
 from .records import Change, Movement
 from .world import ProcessGenerator, Redrawable, World, per_scenario
 
@@ -71,6 +74,37 @@ def _movements(world: World) -> tuple[tuple[float, int, int], ...]:
     return tuple(plan)
 
 
+class _SiteConstants(NamedTuple):
+    """What the force posture derives from the scenario alone, once per scenario."""
+
+    propensity: tuple[float, ...]  # attack propensity w of each site
+    movement_name: tuple[str, ...]  # target name of a movement out of each site
+    region_weight: tuple[float, ...]  # ISIS support weight of each site's region
+    norm: float  # sum of w p^a at the window start: exposure X is relative to it
+    planned_end: float  # the last phase's planned end (day), 0 without a plan
+    residual: tuple[int, ...]  # personnel the option keeps at each site
+
+
+def _site_constants(scenario: Scenario) -> _SiteConstants:
+    sites = scenario.sites
+    exponent = scenario.militia.exposure_exponent
+    propensity = tuple(site.attack_propensity for site in sites)
+    planned_end = scenario.planned_end_day
+    final = scenario.final_personnel()
+    return _SiteConstants(
+        propensity=propensity,
+        movement_name=tuple(f"movement:{site.name}" for site in sites),
+        region_weight=tuple(getattr(scenario.isis.region_weight, site.region) for site in sites),
+        norm=sum(
+            w * site.personnel**exponent
+            for w, site in zip(propensity, sites, strict=True)
+            if site.personnel > 0
+        ),
+        planned_end=0.0 if planned_end is None else planned_end,
+        residual=tuple(final[site.name] for site in sites),
+    )
+
+
 class ForcePosture:
     """Personnel at each site and in transit, moved out by the drawdown plan.
 
@@ -86,20 +120,19 @@ class ForcePosture:
         self.sites = scenario.sites
         self.personnel = [site.personnel for site in self.sites]
         self._exponent = scenario.militia.exposure_exponent
-        self._propensity = [site.attack_propensity for site in self.sites]
-        self._norm = sum(
-            w * p**self._exponent
-            for w, p in zip(self._propensity, self.personnel, strict=True)
-            if p > 0
+        constants: _SiteConstants = per_scenario(
+            "site constants", scenario, lambda: _site_constants(scenario)
         )
+        self._propensity = constants.propensity
+        self._movement_name = constants.movement_name
+        self._region_weight = constants.region_weight
+        self._norm = constants.norm
         self.enabled = cfg.enabled
         self.has_plan = cfg.enabled and bool(cfg.phases)
         self.delay = 0.0
-        planned_end = scenario.planned_end_day
-        self.planned_end = 0.0 if planned_end is None else planned_end
+        self.planned_end = constants.planned_end
         self.completion_day: float | None = None
-        final = scenario.final_personnel()
-        self.residual = [final[site.name] for site in self.sites]
+        self.residual = list(constants.residual)
         """Personnel the option keeps at each site (zero at federal sites once expelled)."""
         self.option_active = False
         self.accelerated = False
@@ -112,6 +145,8 @@ class ForcePosture:
         self.exposure = 0.0
         """X(t): exposure relative to the window start (dimensionless)."""
         self._targets: list[tuple[str, float, float]] = []  # (name, weight, air defence)
+        self._site_targets = [self._site_target(i) for i in range(len(self.sites))]
+        self._per_person = cfg.movement_exposure * self._norm / cfg.movement_size
         self._weight_total = 0.0
         self._recompute_targets()
         world.log.trajectories.personnel.append((0.0, sum(self.personnel)))
@@ -147,13 +182,10 @@ class ForcePosture:
             self.world.scenario.advisory.mission if self.option_active else "counter_terrorism",
         )
         leaving_weight = isis.mission_weight.counter_terrorism
-        regions = isis.region_weight
         total = 0.0
-        for p, kept, site in zip(self.personnel, self.residual, self.sites, strict=True):
+        for p, kept, region in zip(self.personnel, self.residual, self._region_weight, strict=True):
             staying = min(p, kept)
-            total += getattr(regions, site.region) * (
-                kept_weight * staying + leaving_weight * (p - staying)
-            )
+            total += region * (kept_weight * staying + leaving_weight * (p - staying))
         return total
 
     def pick_target(self, u: float) -> tuple[str, float]:
@@ -220,6 +252,7 @@ class ForcePosture:
         self._movements += 1
         movement = self._movements
         self.personnel[site] -= size
+        self._site_targets[site] = self._site_target(site)
         self._transit[movement] = (site, size)
         self.world.log.movements.append(
             Movement(env.now, env.now + cfg.movement_days, self.sites[site].name, size)
@@ -257,24 +290,26 @@ class ForcePosture:
 
     def _recompute_targets(self) -> None:
         """Attack targets (sites and movements), their exposure weights p^a, and X."""
-        a = self._exponent
-        targets = [
-            (site.name, w * p**a, site.air_defense)
-            for w, p, site in zip(self._propensity, self.personnel, self.sites, strict=True)
-            if p > 0
-        ]
         # A movement's exposure is its own term, a share of the initial presence's exposure
         # pro rata to its load, independent of the sites' exponent a (a convoy is not a
         # small base). Convoys and airlifts carry no air defence of their own.
-        cfg = self.world.scenario.drawdown
-        per_person = cfg.movement_exposure * self._norm / cfg.movement_size
+        targets = [
+            target for target, p in zip(self._site_targets, self.personnel, strict=True) if p > 0
+        ]
+        per_person = self._per_person
         targets += [
-            (f"movement:{self.sites[site].name}", per_person * size, 0.0)
+            (self._movement_name[site], per_person * size, 0.0)
             for site, size in self._transit.values()
         ]
         self._targets = targets
         self._weight_total = sum(weight for _, weight, _ in targets)
         self.exposure = self._weight_total / self._norm if self._norm > 0 else 0.0
+
+    def _site_target(self, i: int) -> tuple[str, float, float]:
+        """(name, exposure weight w p^a, air defence) of site ``i`` (not a target when empty)."""
+        site, p = self.sites[i], self.personnel[i]
+        weight = self._propensity[i] * p**self._exponent if p > 0 else 0.0
+        return (site.name, weight, site.air_defense)
 
     # --- political decisions ---------------------------------------------------------------
     def on_escalation(self) -> None:

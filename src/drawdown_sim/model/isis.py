@@ -18,6 +18,9 @@ import numpy as np
 
 from .world import RunawayReplication, World
 
+_NO_ATTACKS = np.empty(0)
+_NO_ATTACKS.flags.writeable = False
+
 
 class Isis:
     """Support capacity C(t) and the ISIS attacks it suppresses."""
@@ -34,6 +37,8 @@ class Isis:
         self._target = 0.0
         self.baseline_30 = 0.0
         """Expected ISIS attacks in 30 days at the initial capacity (attacks)."""
+        self.times: np.ndarray = _NO_ATTACKS
+        """ISIS attack times in increasing order (days), drawn by :meth:`finish`."""
 
     def _capacity_target(self) -> float:
         full = self.world.scenario.isis.full_support_personnel
@@ -84,6 +89,7 @@ class Isis:
             self.tau,
             self.world.streams.isis,
         )
+        self.times = times
         self.world.log.isis_attacks.extend(times.tolist())
 
 
@@ -105,10 +111,24 @@ def attack_times(
     """
     bound = base * (1.0 + k)
     count = int(rng.poisson(bound * horizon))
-    candidates = np.sort(rng.uniform(0.0, horizon, size=count))
+    # Generator.uniform(0, horizon) is 0 + horizon * random(): the same floats, fewer checks.
+    candidates = rng.random(count)
+    candidates *= horizon
+    candidates.sort()
     keep = rng.random(count)
     t0, c0, c = segments[:, 0], segments[:, 1], segments[:, 2]
-    segment = np.searchsorted(t0, candidates, side="right") - 1
-    capacity = c[segment] + (c0[segment] - c[segment]) * np.exp(-(candidates - t0[segment]) / tau)
-    rate = base * (1.0 + k * (1.0 - capacity))
-    return candidates[keep * bound < rate]
+    segment = t0.searchsorted(candidates, side="right")
+    segment -= 1
+    # capacity = c + (c0 - c) exp(-(t - t0) / tau), rate = base (1 + k (1 - capacity)),
+    # computed in place: the same floats as the formula, with fewer temporary arrays.
+    rate = candidates - t0[segment]
+    rate /= -tau
+    np.exp(rate, out=rate)
+    rate *= (c0 - c)[segment]
+    rate += c[segment]
+    np.subtract(1.0, rate, out=rate)
+    rate *= k
+    rate += 1.0
+    rate *= base
+    keep *= bound
+    return candidates[keep < rate]

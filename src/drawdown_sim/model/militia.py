@@ -7,9 +7,15 @@ Intensity (attacks/day)::
 
 simulated by Ogata thinning. Between changes of the background ``mu_S * m_E * X`` the
 intensity only decays, so its current value bounds it until the next change; when the
-background changes the waiting candidate is stale and the clock is woken to redraw (exact,
+background rises or a strike comes the waiting candidate is stale and is redrawn (exact,
 because exponential waiting times are memoryless). ``mu_S`` is derived from the posture's
 observed attack rate (:meth:`Scenario.background_rate`).
+
+Until something changes, the intensity is a known function of time, so the candidates up to
+the next attack are judged in advance (:meth:`Militia._look_ahead`) and only the attack
+becomes a SimPy event. The judging reads the stream's uniforms ahead without consuming them
+and hands them out as simulated time passes the candidates, so the draws, and every result,
+are those of thinning candidate by candidate.
 
 Posture switches are a regime with a propensity, not a coin per shock. In restraint the
 hazard of a campaign is::
@@ -32,13 +38,14 @@ from collections import deque
 
 from .damage import Damage
 from .records import Attack, Change, Strike
-from .streams import Uniforms
+from .streams import Exponentials, Uniforms
 from .world import (
     STALLED_STEPS,
     ProcessGenerator,
     RunawayReplication,
     Timer,
     World,
+    exact_delay,
     per_scenario,
 )
 
@@ -75,11 +82,21 @@ class Militia:
         self._recent_attacks: deque[tuple[float, int]] = deque()
         self._recent_strikes: deque[tuple[float, int]] = deque()
         self._uniforms = Uniforms(world.streams.attacks)
+        self._exponentials = Exponentials(world.streams, "posture", block=8)
         self._clock = Timer(world.env)
+        self._on_attack_due = self._attack_due  # one bound method for every attack
         self._posture_clock = Timer(world.env)
         self._started = False
-        self._bound = 0.0
+        self._exposed = False
         self._stalled = 0
+        # The candidates judged ahead (see _look_ahead): their times and the bounds they were
+        # drawn at. Candidate k's waiting time is the uniform at offset 2k from the attack
+        # stream's position, its acceptance uniform the one after. The last candidate is the
+        # next attack (when ``_due`` is set) or lies beyond the horizon; with no candidate
+        # after the last rejection the intensity is zero until the background changes.
+        self._times: list[float] = []
+        self._bounds: list[float] = []
+        self._due: tuple[float, float, float] | None = None  # (u, intensity, decayed)
         # Posture regime: the Exp(1) budget of the current spell, the hazard integral spent,
         # the hazard in force since ``_hazard_since``, and the shocks and strike deaths that
         # raise the propensity until their end time.
@@ -89,7 +106,11 @@ class Militia:
         self._hazard_since = 0.0
         self._raisers: list[tuple[float, float]] = []  # (end day, hazard 1/day)
         self._raised = 0.0  # the sum of the raisers' hazards (1/day)
-        self._escalation_factor = tuple(cfg.escalation_factor.at(e) for e in range(4))
+        self._escalation_factor: tuple[float, ...] = per_scenario(
+            "escalation factors",
+            scenario,
+            lambda: tuple(cfg.escalation_factor.at(e) for e in range(4)),
+        )
         world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
 
     # --- state read by others ------------------------------------------------------------
@@ -113,7 +134,7 @@ class Militia:
             return
         env = self.world.env
         self._started = True
-        self._next_candidate()
+        self._redraw()
         if self.switching:
             self._retime_switch()
         scheduled = self.world.scenario.militia.scheduled
@@ -125,16 +146,22 @@ class Militia:
         """Recompute mu_S * m_E * X after a posture, escalation or exposure change."""
         if not self.enabled:
             return
-        background = (
-            self._mu[self.posture] * self.world.escalation.multiplier * self.world.forces.exposure
-        )
-        if background == self.background:
+        exposure = self.world.forces.exposure
+        background = self._mu[self.posture] * self.world.escalation.multiplier * exposure
+        exposed = exposure != 0.0  # no intensity at all without anyone to attack
+        if background == self.background and exposed == self._exposed:
             return
         rose = background > self.background
-        self.background = background
-        self.world.log.trajectories.background.append((self.world.now, background))
-        if rose and self._started:  # a lower background leaves the bound valid: no redraw
-            self._next_candidate()
+        if background != self.background:
+            self.background = background
+            self.world.log.trajectories.background.append((self.world.now, background))
+        self._exposed = exposed
+        if not self._started:
+            return
+        if rose:
+            self._redraw()
+        else:  # a lower bound still holds: keep the waiting candidate, judge it anew
+            self._rejudge()
 
     # --- the posture regime ------------------------------------------------------------------
     def campaign_hazard(self) -> float:
@@ -187,7 +214,7 @@ class Militia:
             self._provocation_at = now
             self._recent_strikes.append((now, strike.id))
             if self._started:
-                self._next_candidate()
+                self._redraw()
         chance = self.world.scenario.militia.restraint_on_strike
         if (
             self.switching
@@ -216,7 +243,7 @@ class Militia:
         have changed, this books what was spent at the old hazard and re-times the switch."""
         now = self.world.env.now
         if self._budget is None:
-            self._budget = float(self.world.streams.posture.standard_exponential())
+            self._budget = self._exponentials()
             self._spent = 0.0
         else:
             self._spent += self._hazard * (now - self._hazard_since)
@@ -247,57 +274,124 @@ class Militia:
                 yield env.timeout(day - env.now)
             self.set_posture(change.posture, f"scheduled: {change.name}")
 
-    def _next_candidate(self, bound: float | None = None) -> None:
-        """Ogata thinning: draw the next candidate at the current bound (the intensity now,
-        which only decays until the background rises or a strike comes, when this is called
-        again and the pending candidate goes stale: exact, by memorylessness). ``bound`` is
-        the intensity now when the caller already knows it."""
+    # --- thinning, judged ahead ----------------------------------------------------------
+    def _passed(self, now: float) -> int:
+        """Candidates of the current look-ahead already behind simulated time: in one-by-one
+        thinning they would have been drawn, judged and rejected by now."""
+        times = self._times
+        passed = 0
+        while passed < len(times) and times[passed] < now:
+            passed += 1
+        return passed
+
+    def _redraw(self) -> None:
+        """The intensity rose: hand out the uniforms of the candidates passed and the waiting
+        time of the stale one, and thin afresh from now at the current intensity."""
         now = self.world.env.now
-        if bound is None:
-            bound = self.intensity(now)
-        if not math.isfinite(bound):
-            raise RunawayReplication(f"the attack intensity is not finite on day {now:.1f}")
-        if bound <= 0.0:
-            self._clock.cancel()  # no intensity until the background changes
+        passed = self._passed(now)
+        self._uniforms.skip(2 * passed + (passed < len(self._times)))
+        self._look_ahead(now, self.intensity(now))
+
+    def _rejudge(self) -> None:
+        """The intensity fell (or its exposure changed): the waiting candidate stays, and it
+        and those after it are judged against the intensity as it now is."""
+        now = self.world.env.now
+        passed = self._passed(now)
+        self._uniforms.skip(2 * passed)
+        if passed == len(self._times):  # no candidate waiting
+            self._times, self._bounds, self._due = [], [], None
             return
-        wait = self._uniforms.exponential() / bound
-        self._stalled = self._stalled + 1 if now + wait == now else 0
+        self._look_ahead(now, self._bounds[passed], self._times[passed])
+
+    def _look_ahead(self, now: float, bound: float, waiting: float | None = None) -> None:
+        """Thin from ``now`` at ``bound`` (the intensity now, which only decays until the next
+        change) until a candidate is accepted, and set the clock for it alone.
+
+        ``waiting`` is the time of a candidate already drawn at ``bound``; its waiting time
+        is the stream's next uniform. Nothing is consumed here: :meth:`_attack_due` hands out
+        the uniforms when the attack happens, :meth:`_redraw` and :meth:`_rejudge` those of
+        the candidates simulated time has passed.
+        """
+        uniforms = self._uniforms
+        horizon = self.world.horizon
+        exposed = self._exposed
+        background = self.background if exposed else 0.0
+        excitation = self._excitation if exposed else 0.0
+        provocation = self._provocation if exposed else 0.0
+        times: list[float] = []
+        bounds: list[float] = []
+        self._times, self._bounds, self._due = times, bounds, None
+        t = now
+        k = 0
+        while True:
+            values, at = uniforms.ahead(2 * k + 2)
+            at += 2 * k
+            if waiting is None:
+                if not bound < math.inf:  # infinite or NaN
+                    raise RunawayReplication(f"the attack intensity is not finite on day {t:.1f}")
+                if bound <= 0.0:
+                    self._clock.cancel()  # no intensity until the background changes
+                    return
+                candidate = t + -math.log1p(-values[at]) / bound
+                if candidate == t:
+                    self._stall(t, bound)
+                else:
+                    self._stalled = 0
+            else:
+                candidate, waiting = waiting, None
+            times.append(candidate)
+            bounds.append(bound)
+            if candidate >= horizon:  # the run ends first
+                self._clock.cancel()
+                return
+            u = values[at + 1] * bound
+            decayed = 0.0
+            intensity = background
+            if excitation:
+                decayed = excitation * math.exp(-self.beta * (candidate - self._excitation_at))
+                intensity += decayed
+            if provocation:
+                intensity += provocation * math.exp(
+                    -self.gamma * (candidate - self._provocation_at)
+                )
+            if u < intensity:
+                self._due = (u, intensity, decayed)
+                delay = candidate - now
+                if now + delay != candidate:
+                    delay = exact_delay(now, candidate)
+                self._clock.set(delay, self._on_attack_due)
+                return
+            bound = intensity
+            t = candidate
+            k += 1
+
+    def _stall(self, now: float, bound: float) -> None:
+        """A candidate that leaves simulated time where it was: fail the replication after
+        STALLED_STEPS of them in a row."""
+        self._stalled += 1
         if self._stalled > STALLED_STEPS:
             raise RunawayReplication(
                 f"simulated time no longer advances on day {now:.1f}: the attack intensity "
                 f"({bound:.3g}/day) is too high to tell event times apart"
             )
-        self._bound = bound
-        self._clock.set(wait, self._candidate)
 
-    def _candidate(self) -> None:
-        """A candidate time: accept it with probability intensity / bound, then draw the next."""
+    def _attack_due(self) -> None:
+        """The accepted candidate's time has come: the attack happens, and thinning goes on
+        from it, the attack's own kernel included in the bound."""
+        u, intensity, decayed = self._due  # type: ignore[misc]  # set with the clock
+        self._uniforms.skip(2 * len(self._times))
         now = self.world.env.now
-        u = self._uniforms() * self._bound
-        intensity = self.intensity(now)
-        if u < intensity:
-            # u is uniform on [0, intensity): reuse it to pick the cause.
-            self._attack(u, now)
-            if intensity > 0.0:
-                intensity += self.n * self.beta  # the attack's own kernel starts now
-        self._next_candidate(intensity)
+        self._attack(u, now, decayed)
+        self._look_ahead(now, intensity + self.n * self.beta)
 
-    def _attack(self, u: float, now: float) -> None:
-        """Record an attack at ``now``; ``u`` is uniform on [0, intensity) and picks its cause.
-
-        The hot path of a campaign: one call per attack, so the decayed excitation is
-        computed once and shared by the attribution and the update.
-        """
+    def _attack(self, u: float, now: float, decayed: float) -> None:
+        """Record an attack at ``now``; ``u`` is uniform on [0, intensity) and picks its cause,
+        ``decayed`` is the excitation now (attacks/day)."""
         world = self.world
         world.events += 1  # the runaway guard (World.count_event), inlined on the hot path
         if world.events > world.max_events:
             world.runaway()
         n_beta = self.n * self.beta
-        decayed = (
-            self._excitation * math.exp(-self.beta * (now - self._excitation_at))
-            if self._excitation
-            else 0.0
-        )
         cause, parent = "background", -1
         if u >= self.background:
             u -= self.background

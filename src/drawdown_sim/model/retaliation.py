@@ -20,6 +20,8 @@ class Retaliation:
         self.cfg = world.scenario.retaliation
         self.enabled = self.cfg.enabled
         self._recent: deque[float] = deque()
+        self._window_days = self.cfg.window_days
+        self._volume_attacks = self.cfg.volume_attacks
 
     def start(self) -> None:
         """Decided strikes follow attacks; only dated (scheduled) strikes need a process."""
@@ -35,23 +37,27 @@ class Retaliation:
             self._strike(strike.size, "scheduled", -1, strike.iraqi_killed)
 
     def on_attack(self, attack: Attack) -> None:
+        """Decide the strikes an attack may prompt (one call per attack: the hot path)."""
         if not self.enabled:
             return
         cfg = self.cfg
-        rng = self.world.streams.retaliation
         now = attack.time
         if attack.killed or attack.wounded:
+            rng = self.world.streams.retaliation
             killed = attack.killed > 0
             chance = cfg.p_casualty.killed if killed else cfg.p_casualty.wounded
             delay = cfg.delay_days.killed if killed else cfg.delay_days.wounded
             u, wait = rng.random(), rng.standard_exponential() * delay
             if u < chance:
                 self._schedule(wait, "large" if killed else "small", "casualties", attack.id)
-        self._recent.append(now)
-        while self._recent and now - self._recent[0] > cfg.window_days:
-            self._recent.popleft()
-        if len(self._recent) >= cfg.volume_attacks:
-            self._recent.clear()  # the rule looks at the next k attacks afresh
+        recent = self._recent
+        recent.append(now)
+        window = self._window_days
+        while now - recent[0] > window:  # never empties: ``now`` itself is in the window
+            recent.popleft()
+        if len(recent) >= self._volume_attacks:
+            recent.clear()  # the rule looks at the next k attacks afresh
+            rng = self.world.streams.retaliation
             u, wait = rng.random(), rng.standard_exponential() * cfg.delay_days.wounded
             if u < cfg.p_volume:
                 self._schedule(wait, "small", "volume", attack.id)

@@ -77,8 +77,31 @@ def scan_threshold(psi: float, windows: float, alpha: float) -> int:
 
 def max_window_count(times: np.ndarray, start: float, end: float, width: float) -> int:
     """Largest number of event times in any window [t, t + width) inside [start, end)."""
-    inside = times[(times >= start) & (times < end)]
+    inside = np.sort(times[(times >= start) & (times < end)])
+    return max_sorted_window_count(inside, end, width)
+
+
+def window_reaches(inside: np.ndarray, width: float, count: int) -> bool:
+    """Whether some window ``[t, t + width)`` holds at least ``count`` of the sorted times
+    ``inside`` (all in one period): the same answer as ``max_window_count(...) >= count``
+    in three array operations, the hot path of the outcomes.
+
+    A window starting at an event holds ``count`` events exactly when the event
+    ``count - 1`` places later comes less than ``width`` after it; windows starting
+    elsewhere hold no more. Clipping a window at the period's end changes no count, since
+    every event lies before the end.
+    """
+    if count <= 0:
+        return True
+    if inside.size < count:
+        return False
+    return bool((inside[count - 1 :] < inside[: inside.size - count + 1] + width).any())
+
+
+def max_sorted_window_count(inside: np.ndarray, end: float, width: float) -> int:
+    """:func:`max_window_count` for times already sorted and inside the period (ending at
+    ``end``): the hot path of the outcomes, one replication at a time."""
     if inside.size == 0:
         return 0
     reach = np.minimum(inside + width, end)
-    return int((np.searchsorted(inside, reach, side="left") - np.arange(inside.size)).max())
+    return int((inside.searchsorted(reach, side="left") - np.arange(inside.size)).max())

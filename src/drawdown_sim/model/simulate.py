@@ -17,7 +17,7 @@ from .militia import Militia
 from .politics import Politics
 from .records import Log, Trajectories
 from .retaliation import Retaliation
-from .scan import max_window_count, scan_threshold
+from .scan import scan_threshold, window_reaches
 from .streams import Streams, replication_seeds, seed_text
 from .world import World
 
@@ -133,6 +133,9 @@ FOLLOW_ON_OUTCOMES: tuple[str, ...] = tuple(n for n in OUTCOMES if n.endswith(FO
 MASS_CASUALTY = 5
 """An attack with at least this many killed + wounded is a mass-casualty event."""
 
+CRISIS = 2
+"""The escalation level of a crisis (0 calm, 1 tense, 2 crisis, 3 war)."""
+
 RESURGENCE_WINDOW = 30.0
 """Days over which ISIS counts are compared with the constant-capacity null."""
 
@@ -153,14 +156,17 @@ class Replication:
         return self.log.trajectories
 
 
-def _time_in(
-    trajectory: list[tuple[float, int]], start: float, end: float, predicate: Any
-) -> float:
-    """Days in [start, end) during which ``predicate(value)`` holds (piecewise constant)."""
+def _time_in(trajectory: list[tuple[float, int]], start: float, end: float, least: int) -> float:
+    """Days in [start, end) during which the piecewise-constant value is at least ``least``."""
     total = 0.0
-    for (t0, value), (t1, _) in zip(trajectory, [*trajectory[1:], (end, 0)], strict=True):
-        if predicate(value):
-            total += max(min(t1, end) - max(t0, start), 0.0)
+    count = len(trajectory)
+    for i in range(count):
+        t0, value = trajectory[i]
+        if t0 >= end:
+            break
+        t1 = trajectory[i + 1][0] if i + 1 < count else end
+        if t1 > start and value >= least:
+            total += (t1 if t1 < end else end) - (t0 if t0 > start else start)
     return total
 
 
@@ -185,8 +191,9 @@ def _pressure_peak(segments: list[tuple[float, float, float, float]], end: float
     return peak if peak > -math.inf else 0.0
 
 
-def _period(world: World, start: float, end: float) -> dict[str, Any]:
-    """The count and duration outcomes over [start, end)."""
+def _period(world: World, isis: np.ndarray, start: float, end: float) -> dict[str, Any]:
+    """The count and duration outcomes over [start, end); ``isis`` holds the replication's
+    ISIS attack times in order."""
     log = world.log
     attacks = intercepted = killed = wounded = mass_casualty = 0
     for attack in log.attacks:  # one pass: replications have thousands of attacks
@@ -196,14 +203,17 @@ def _period(world: World, start: float, end: float) -> dict[str, Any]:
             killed += attack.killed
             wounded += attack.wounded
             mass_casualty += attack.killed + attack.wounded >= MASS_CASUALTY
-    isis = np.asarray(log.isis_attacks)
-    cfg = world.scenario.isis
+    # The times are sorted, so the period is one slice: no masks over the whole array.
+    first, last = (int(i) for i in isis.searchsorted((start, end)))
+    inside = isis[first:last]
     resurgence = False
     if world.isis.enabled:
         threshold = scan_threshold(
-            world.isis.baseline_30, (end - start) / RESURGENCE_WINDOW, cfg.resurgence_false_alarm
+            world.isis.baseline_30,
+            (end - start) / RESURGENCE_WINDOW,
+            world.scenario.isis.resurgence_false_alarm,
         )
-        resurgence = max_window_count(isis, start, end, RESURGENCE_WINDOW) >= threshold
+        resurgence = window_reaches(inside, RESURGENCE_WINDOW, threshold)
     return {
         "attacks": attacks,
         "attacks_intercepted": intercepted,
@@ -211,9 +221,9 @@ def _period(world: World, start: float, end: float) -> dict[str, Any]:
         "wounded": wounded,
         "mass_casualty_events": mass_casualty,
         "us_strikes": sum(start <= s.time < end for s in log.strikes),
-        "campaign_days": _time_in(log.trajectories.campaign, start, end, bool),
-        "crisis_days": _time_in(log.trajectories.escalation, start, end, lambda e: e >= 2),
-        "isis_attacks": int(((isis >= start) & (isis < end)).sum()),
+        "campaign_days": _time_in(log.trajectories.campaign, start, end, 1),
+        "crisis_days": _time_in(log.trajectories.escalation, start, end, CRISIS),
+        "isis_attacks": last - first,
         "isis_resurgence": resurgence,
     }
 
@@ -227,7 +237,8 @@ def _outcomes(world: World) -> dict[str, Any]:
     decided = {c.kind for c in log.changes if c.time < window}
     slip = forces.slip_days()
     planned_end = forces.planned_end
-    outcomes: dict[str, Any] = _period(world, 0.0, window)
+    isis = world.isis.times
+    outcomes: dict[str, Any] = _period(world, isis, 0.0, window)
     outcomes.update(
         max_escalation=max(level for t, level in trajectories.escalation if t < window),
         drawdown_complete=completion is not None and completion <= window,
@@ -244,7 +255,7 @@ def _outcomes(world: World) -> dict[str, Any]:
         else 0.0,
     )
     ordered = {name: outcomes[name] for name in _WINDOW_SPECS}
-    follow_on = _period(world, window, world.horizon) if world.horizon > window else {}
+    follow_on = _period(world, isis, window, world.horizon) if world.horizon > window else {}
     for name in FOLLOW_ON_OUTCOMES:
         ordered[name] = follow_on.get(name.removesuffix(FOLLOW_ON_SUFFIX))
     return ordered
@@ -289,18 +300,19 @@ def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int =
             world.isis.finish()
         finally:
             world.streams.release()
+        militia = world.militia
+        replication = Replication(
+            index=index,
+            seed=seed_text(seed),
+            outcomes=_outcomes(world),
+            log=world.detach_log(),
+            horizon=world.horizon,
+            militia_kernel=(militia.n, militia.beta, militia.rho, militia.gamma),
+        )
     finally:
         if collecting:
             gc.enable()
-    militia = world.militia
-    return Replication(
-        index=index,
-        seed=seed_text(seed),
-        outcomes=_outcomes(world),
-        log=world.log,
-        horizon=world.horizon,
-        militia_kernel=(militia.n, militia.beta, militia.rho, militia.gamma),
-    )
+    return replication
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Replication:

@@ -1,0 +1,182 @@
+"""The fast paths of a replication give exactly what the plain algorithms give.
+
+Each shortcut taken for speed (thinning judged ahead, draws in blocks, the resurgence test
+without the sliding count, the in-place ISIS rate) is checked against the direct
+computation it replaces, draw for draw.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drawdown_sim.model import replication_seeds, simulate_seed
+from drawdown_sim.model.isis import attack_times
+from drawdown_sim.model.scan import max_window_count, window_reaches
+from drawdown_sim.model.streams import Exponentials, Streams, Uniforms
+from drawdown_sim.model.world import exact_delay
+from tests.helpers import scenario
+
+# Attacks depend on nothing but the background (drawdown exposure, posture, escalation) and
+# their own excitation: no strikes, no posture switches.
+NO_STRIKES = ("retaliation.enabled=false", "militia.switching=false")
+
+
+def one_by_one_thinning(
+    seed: np.random.SeedSequence,
+    background: list[tuple[float, float]],
+    n: float,
+    beta: float,
+    horizon: float,
+) -> list[float]:
+    """Ogata thinning one candidate at a time, as the model did before it judged ahead.
+
+    ``background`` is the replication's background trajectory (day, attacks/day). Each
+    candidate takes a waiting-time uniform and an acceptance uniform from the attack stream,
+    an attack one more (its target). A rise of the background makes the waiting candidate
+    stale (its waiting time is spent, a new one drawn); a fall keeps it.
+    """
+    uniforms = Uniforms(Streams.spawn(seed).attacks)
+    level = background[0][1]  # at the start; later entries (day 0 included) are changes
+    changes = list(background[1:])
+    excitation, excitation_at = 0.0, 0.0
+    attacks: list[float] = []
+
+    def intensity(t: float) -> float:
+        if level == 0.0:
+            return 0.0
+        decayed = excitation * math.exp(-beta * (t - excitation_at)) if excitation else 0.0
+        return level + decayed
+
+    def draw(t: float, bound: float) -> float | None:
+        return t + uniforms.exponential() / bound if bound > 0.0 else None
+
+    bound = intensity(0.0)
+    pending = draw(0.0, bound)
+    while True:
+        change = changes[0][0] if changes else math.inf
+        if min(change, pending if pending is not None else math.inf) >= horizon:
+            return attacks
+        if pending is None or change < pending:
+            day, value = changes.pop(0)
+            rose = value > level
+            level = value
+            if rose:
+                bound = intensity(day)
+                pending = draw(day, bound)
+            continue
+        t = pending
+        u = uniforms() * bound
+        current = intensity(t)
+        if u < current:
+            uniforms()  # the target
+            attacks.append(t)
+            excitation = (
+                excitation * math.exp(-beta * (t - excitation_at)) if excitation else 0.0
+            ) + n * beta
+            excitation_at = t
+            current += n * beta
+        bound = current
+        pending = draw(t, bound)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        NO_STRIKES,  # restraint, drawdown: the exposure and background rise and fall
+        (*NO_STRIKES, "militia.posture=campaign"),  # a strongly self-exciting campaign
+    ],
+)
+def test_thinning_ahead_is_thinning_one_candidate_at_a_time(overrides):
+    s = scenario("baseline", *overrides)
+    n, beta = s.militia.branching_ratio, 1.0 / s.militia.trigger_days
+    compared = 0
+    for index, seed in enumerate(replication_seeds(11, 0, 40)):
+        replication = simulate_seed(s, seed, index)
+        expected = one_by_one_thinning(
+            seed, replication.trajectories.background, n, beta, replication.horizon
+        )
+        got = [a.time for a in replication.log.attacks]
+        assert len(got) == len(expected), f"replication {index}"
+        # The clock lands on a time computed ahead, or on the float just before it.
+        assert got == pytest.approx(expected, rel=1e-15, abs=1e-12), f"replication {index}"
+        compared += len(got)
+    assert compared > 150  # enough attacks, rises and falls to mean something
+
+
+def test_attacks_do_not_depend_on_the_uniform_block_size(monkeypatch):
+    # Looking ahead across block boundaries must hand out the same values in the same order.
+    s = scenario("baseline")
+    seeds = replication_seeds(3, 0, 15)
+    reference = [simulate_seed(s, seed, i).log for i, seed in enumerate(seeds)]
+    original = Uniforms.__init__
+
+    def tiny_blocks(self: Uniforms, rng: np.random.Generator, block: int = 256) -> None:
+        original(self, rng, block=3)
+
+    monkeypatch.setattr(Uniforms, "__init__", tiny_blocks)
+    for i, seed in enumerate(seeds):
+        assert simulate_seed(s, seed, i).log == reference[i]
+
+
+def test_uniforms_ahead_and_skip_hand_out_the_stream_in_order():
+    rng_a, rng_b = (np.random.Generator(np.random.Philox(9)) for _ in range(2))
+    direct = rng_a.random(40).tolist()
+    uniforms = Uniforms(rng_b, block=4)
+    values, at = uniforms.ahead(7)
+    assert values[at : at + 7] == direct[:7]
+    uniforms.skip(5)
+    assert uniforms() == direct[5]
+    values, at = uniforms.ahead(10)
+    assert values[at : at + 10] == direct[6:16]
+    assert [uniforms() for _ in range(10)] == direct[6:16]
+
+
+def test_exponentials_in_blocks_are_the_scalar_draws():
+    scalar = Streams.spawn(replication_seeds(5, 2, 1)[0])
+    blocks = Streams.spawn(replication_seeds(5, 2, 1)[0])
+    draws = Exponentials(blocks, "escalation", block=3)
+    for scale in (1.0, 4.5, 30.0, 0.25, 7.0, 12.0, 2.0):
+        assert scale * draws() == float(scalar.escalation.exponential(scale))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    now=st.floats(0.0, 1e4, allow_nan=False),
+    ahead=st.floats(0.0, 1e4, allow_nan=False),
+)
+def test_exact_delay_lands_on_the_time_or_just_before(now, ahead):
+    at = now + ahead
+    landed = now + exact_delay(now, at)
+    assert landed <= at
+    assert landed == at or math.nextafter(landed, math.inf) >= at
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    times=st.lists(st.floats(0.0, 365.0, allow_nan=False), max_size=60),
+    count=st.integers(0, 12),
+)
+def test_window_reaches_agrees_with_the_sliding_count(times, count):
+    inside = np.sort(np.asarray(times, dtype=float))
+    expected = max_window_count(inside, 0.0, 365.0, 30.0) >= count
+    assert window_reaches(inside[inside < 365.0], 30.0, count) == expected
+
+
+def test_isis_rate_in_place_is_the_formula():
+    segments = np.array([[0.0, 1.0, 1.0], [40.0, 1.0, 0.4], [90.5, 0.7, 0.0], [200.0, 0.2, 0.9]])
+    base, k, tau, horizon = 0.4, 1.3, 60.0, 400.0
+    got = attack_times(segments, horizon, base, k, tau, np.random.default_rng(8))
+    rng = np.random.default_rng(8)
+    bound = base * (1.0 + k)
+    candidates = np.sort(rng.uniform(0.0, horizon, size=int(rng.poisson(bound * horizon))))
+    keep = rng.random(candidates.size)
+    t0, c0, c = segments.T
+    segment = np.searchsorted(t0, candidates, side="right") - 1
+    capacity = c[segment] + (c0[segment] - c[segment]) * np.exp(-(candidates - t0[segment]) / tau)
+    rate = base * (1.0 + k * (1.0 - capacity))
+    np.testing.assert_array_equal(got, candidates[keep * bound < rate])
