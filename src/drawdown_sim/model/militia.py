@@ -97,6 +97,7 @@ class Militia:
         self._times: list[float] = []
         self._bounds: list[float] = []
         self._due: tuple[float, float, float] | None = None  # (u, intensity, decayed)
+        self._clock_at = math.inf  # the attack time the clock is set for (inf: none)
         # Posture regime: the Exp(1) budget of the current spell, the hazard integral spent,
         # the hazard in force since ``_hazard_since``, and the shocks and strike deaths that
         # raise the propensity until their end time.
@@ -330,7 +331,7 @@ class Militia:
                 if not bound < math.inf:  # infinite or NaN
                     raise RunawayReplication(f"the attack intensity is not finite on day {t:.1f}")
                 if bound <= 0.0:
-                    self._clock.cancel()  # no intensity until the background changes
+                    self._cancel_clock()  # no intensity until the background changes
                     return
                 candidate = t + -math.log1p(-values[at]) / bound
                 if candidate == t:
@@ -342,7 +343,7 @@ class Militia:
             times.append(candidate)
             bounds.append(bound)
             if candidate >= horizon:  # the run ends first
-                self._clock.cancel()
+                self._cancel_clock()
                 return
             u = values[at + 1] * bound
             decayed = 0.0
@@ -356,14 +357,20 @@ class Militia:
                 )
             if u < intensity:
                 self._due = (u, intensity, decayed)
-                delay = candidate - now
-                if now + delay != candidate:
-                    delay = exact_delay(now, candidate)
-                self._clock.set(delay, self._on_attack_due)
+                if candidate != self._clock_at:  # else the clock is set for it already
+                    delay = candidate - now
+                    if now + delay != candidate:
+                        delay = exact_delay(now, candidate)
+                    self._clock.set(delay, self._on_attack_due)
+                    self._clock_at = candidate
                 return
             bound = intensity
             t = candidate
             k += 1
+
+    def _cancel_clock(self) -> None:
+        self._clock.cancel()
+        self._clock_at = math.inf
 
     def _stall(self, now: float, bound: float) -> None:
         """A candidate that leaves simulated time where it was: fail the replication after
@@ -379,6 +386,7 @@ class Militia:
         """The accepted candidate's time has come: the attack happens, and thinning goes on
         from it, the attack's own kernel included in the bound."""
         u, intensity, decayed = self._due  # type: ignore[misc]  # set with the clock
+        self._clock_at = math.inf
         self._uniforms.skip(2 * len(self._times))
         now = self.world.env.now
         self._attack(u, now, decayed)
