@@ -69,24 +69,31 @@ def kernel_integral(at: ArrayLike, events: ArrayLike, weight: float, decay: floa
 def kernel_integral_grid(points: int, events: ArrayLike, weight: float, decay: float) -> FloatArray:
     """:func:`kernel_integral` at ``t = 0, 1, ..., points - 1`` in O(points + events).
 
-    On a unit grid ``sum_{t_i < t} (1 - exp(-decay (t - t_i)))`` is the count of earlier
-    events minus ``S(t) = sum_{t_i < t} exp(-decay (t - t_i))``, and ``S`` obeys the linear
-    recurrence ``S(k) = exp(-decay) S(k-1) + c(k)`` where ``c(k)`` sums ``exp(-decay (k -
-    t_i))`` over the events in ``[k-1, k)``: a first-order filter (``scipy.signal.lfilter``),
-    stable because its coefficient is below 1. The daily series of a replication use this
-    instead of the (points x events) matrix.
+    ``sum_{t_i < t} (1 - exp(-decay (t - t_i)))`` is the count of earlier events minus
+    ``S(t) = sum_{t_i < t} exp(-decay (t - t_i))``. Over the events, ``E_j = S(t_j+)`` obeys
+    ``E_j = E_{j-1} exp(-decay (t_j - t_{j-1})) + 1`` (stable: the factor is at most 1), and
+    between events ``S`` only decays, so ``S(t) = E_j exp(-decay (t - t_j))`` with ``t_j``
+    the last event before ``t``. The daily series of a replication use this instead of the
+    (points x events) matrix, and without a signal-processing library, whose import would
+    cost every worker process more than a second.
     """
-    from scipy.signal import lfilter
-
-    events = np.asarray(events, dtype=float)
+    events = np.sort(np.asarray(events, dtype=float))
+    events = events[(events >= 0.0) & (events < points - 1)]
     if events.size == 0 or weight == 0.0 or points == 0:
         return np.zeros(points)
-    events = events[(events >= 0.0) & (events < points - 1)]
-    slot = np.floor(events).astype(np.int64) + 1  # the first grid point after each event
-    arrivals = np.bincount(slot, weights=np.exp(-decay * (slot - events)), minlength=points)
-    counts = np.cumsum(np.bincount(slot, minlength=points))
-    decayed = lfilter([1.0], [1.0, -math.exp(-decay)], arrivals[:points])
-    return np.asarray(weight * (counts[:points] - decayed))
+    excitation = np.empty(events.size)  # E_j
+    level, previous = 0.0, float(events[0])
+    for j, t in enumerate(events.tolist()):
+        level = level * math.exp(-decay * (t - previous)) + 1.0
+        excitation[j] = level
+        previous = t
+    grid = np.arange(points, dtype=float)
+    last = events.searchsorted(grid, side="left") - 1  # the last event before each point
+    after = last >= 0
+    decayed = np.zeros(points)
+    latest = last[after]
+    decayed[after] = excitation[latest] * np.exp(-decay * (grid[after] - events[latest]))
+    return np.asarray(weight * ((last + 1) - decayed))
 
 
 def background_integral(at: ArrayLike, changes: ArrayLike, rates: ArrayLike) -> FloatArray:

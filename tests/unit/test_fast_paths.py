@@ -180,3 +180,18 @@ def test_isis_rate_in_place_is_the_formula():
     capacity = c[segment] + (c0[segment] - c[segment]) * np.exp(-(candidates - t0[segment]) / tau)
     rate = base * (1.0 + k * (1.0 - capacity))
     np.testing.assert_array_equal(got, candidates[keep * bound < rate])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    events=st.lists(st.floats(0.0, 80.0, allow_nan=False), max_size=40),
+    decay=st.floats(0.01, 20.0),
+)
+def test_kernel_integral_on_the_daily_grid_is_the_direct_sum(events, decay):
+    from drawdown_sim.hawkes import kernel_integral, kernel_integral_grid
+
+    points = 60
+    direct = kernel_integral(np.arange(points, dtype=float), events, 0.4, decay)
+    np.testing.assert_allclose(
+        kernel_integral_grid(points, events, 0.4, decay), direct, rtol=1e-9, atol=1e-9
+    )
