@@ -195,3 +195,19 @@ def test_kernel_integral_on_the_daily_grid_is_the_direct_sum(events, decay):
     np.testing.assert_allclose(
         kernel_integral_grid(points, events, 0.4, decay), direct, rtol=1e-9, atol=1e-9
     )
+
+
+def test_band_cells_counted_densely_are_the_sorted_cells():
+    from drawdown_sim.model.series import SERIES
+    from drawdown_sim.runner.bands import chunk_delta, series_bins
+
+    rng = np.random.default_rng(4)
+    daily = rng.gamma(0.5, 3.0, size=(30, len(SERIES), 50))
+    daily[:, SERIES.index("escalation")] = rng.integers(0, 4, size=(30, 50))
+    bins = series_bins(2500)
+    cells = chunk_delta(daily, bins).cells
+    for k, series in enumerate(SERIES):
+        flat = (bins[series].index(daily[:, k, :]) * 50 + np.arange(50)).ravel()
+        occupied, counts = np.unique(flat, return_counts=True)
+        np.testing.assert_array_equal(cells[series][0], occupied)
+        np.testing.assert_array_equal(cells[series][1], counts)

@@ -78,8 +78,13 @@ def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta
     cells = {}
     for k, series in enumerate(SERIES):
         flat = (bins[series].index(daily[:, k, :]) * days + day).ravel()
-        occupied, counts = np.unique(flat, return_counts=True)
-        cells[series] = (occupied, counts)
+        size = bins[series].size * days
+        if size <= 2 * flat.size:  # few bins (escalation, posture, attacks): count densely
+            dense = np.bincount(flat, minlength=size)
+            occupied = np.flatnonzero(dense)
+            cells[series] = (occupied, dense[occupied])
+        else:  # many bins, mostly empty: sort instead (the same cells and counts)
+            cells[series] = np.unique(flat, return_counts=True)
     return BandsDelta(daily.shape[0], daily.sum(axis=0), cells)
 
 
