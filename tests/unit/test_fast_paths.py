@@ -211,3 +211,13 @@ def test_band_cells_counted_densely_are_the_sorted_cells():
         occupied, counts = np.unique(flat, return_counts=True)
         np.testing.assert_array_equal(cells[series][0], occupied)
         np.testing.assert_array_equal(cells[series][1], counts)
+
+
+def test_outcomes_come_in_the_contract_order():
+    # A chunk copies a replication's outcomes into its row as they are: names and order.
+    from drawdown_sim.model import OUTCOMES
+
+    for name in ("baseline", "status_quo"):
+        assert list(simulate_seed(scenario(name), replication_seeds(1, 0, 1)[0]).outcomes) == list(
+            OUTCOMES
+        )

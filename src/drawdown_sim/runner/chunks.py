@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..model import OUTCOMES, simulate_seed
+from ..model import simulate_seed
 from ..model.events import event_rows
 from ..model.series import daily_series
 from ..model.streams import replication_seeds
@@ -99,7 +99,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             )
             continue
         row: dict[str, Any] = {"replication": index, "seed": task.root_seed}
-        row.update((name, replication.outcomes[name]) for name in OUTCOMES)
+        row.update(replication.outcomes)  # exactly OUTCOMES, in their order
         completion = replication.outcomes["completion_day"]
         row["completion_date"] = (
             None if completion is None else start + timedelta(days=math.floor(completion))
