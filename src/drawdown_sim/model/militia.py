@@ -120,14 +120,21 @@ class Militia:
 
         Zero once no coalition personnel remain: there is nothing left to attack.
         """
-        if self.world.forces.exposure == 0.0:
-            return 0.0
+        return self._terms(t)[0]
+
+    def _terms(self, t: float) -> tuple[float, float]:
+        """(lambda(t), its self-excitation part), both in attacks/day, for t at or after the
+        last event and before the next change."""
+        if not self._exposed:
+            return 0.0, 0.0
         total = self.background
+        decayed = 0.0
         if self._excitation:
-            total += self._excitation * math.exp(-self.beta * (t - self._excitation_at))
+            decayed = self._excitation * math.exp(-self.beta * (t - self._excitation_at))
+            total += decayed
         if self._provocation:
             total += self._provocation * math.exp(-self.gamma * (t - self._provocation_at))
-        return total
+        return total, decayed
 
     def start(self) -> None:
         self.on_background_change()
@@ -315,10 +322,6 @@ class Militia:
         """
         uniforms = self._uniforms
         horizon = self.world.horizon
-        exposed = self._exposed
-        background = self.background if exposed else 0.0
-        excitation = self._excitation if exposed else 0.0
-        provocation = self._provocation if exposed else 0.0
         times: list[float] = []
         bounds: list[float] = []
         self._times, self._bounds, self._due = times, bounds, None
@@ -346,22 +349,11 @@ class Militia:
                 self._cancel_clock()
                 return
             u = values[at + 1] * bound
-            decayed = 0.0
-            intensity = background
-            if excitation:
-                decayed = excitation * math.exp(-self.beta * (candidate - self._excitation_at))
-                intensity += decayed
-            if provocation:
-                intensity += provocation * math.exp(
-                    -self.gamma * (candidate - self._provocation_at)
-                )
+            intensity, decayed = self._terms(candidate)
             if u < intensity:
                 self._due = (u, intensity, decayed)
                 if candidate != self._clock_at:  # else the clock is set for it already
-                    delay = candidate - now
-                    if now + delay != candidate:
-                        delay = exact_delay(now, candidate)
-                    self._clock.set(delay, self._on_attack_due)
+                    self._clock.set(exact_delay(now, candidate), self._on_attack_due)
                     self._clock_at = candidate
                 return
             bound = intensity

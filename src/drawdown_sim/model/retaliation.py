@@ -20,8 +20,6 @@ class Retaliation:
         self.cfg = world.scenario.retaliation
         self.enabled = self.cfg.enabled
         self._recent: deque[float] = deque()
-        self._window_days = self.cfg.window_days
-        self._volume_attacks = self.cfg.volume_attacks
 
     def start(self) -> None:
         """Decided strikes follow attacks; only dated (scheduled) strikes need a process."""
@@ -52,10 +50,10 @@ class Retaliation:
                 self._schedule(wait, "large" if killed else "small", "casualties", attack.id)
         recent = self._recent
         recent.append(now)
-        window = self._window_days
+        window = cfg.window_days
         while now - recent[0] > window:  # never empties: ``now`` itself is in the window
             recent.popleft()
-        if len(recent) >= self._volume_attacks:
+        if len(recent) >= cfg.volume_attacks:
             recent.clear()  # the rule looks at the next k attacks afresh
             rng = self.world.streams.retaliation
             u, wait = rng.random(), rng.standard_exponential() * cfg.delay_days.wounded

@@ -78,7 +78,10 @@ def scan_threshold(psi: float, windows: float, alpha: float) -> int:
 def max_window_count(times: np.ndarray, start: float, end: float, width: float) -> int:
     """Largest number of event times in any window [t, t + width) inside [start, end)."""
     inside = np.sort(times[(times >= start) & (times < end)])
-    return max_sorted_window_count(inside, end, width)
+    if inside.size == 0:
+        return 0
+    reach = np.minimum(inside + width, end)
+    return int((inside.searchsorted(reach, side="left") - np.arange(inside.size)).max())
 
 
 def window_reaches(inside: np.ndarray, width: float, count: int) -> bool:
@@ -96,12 +99,3 @@ def window_reaches(inside: np.ndarray, width: float, count: int) -> bool:
     if inside.size < count:
         return False
     return bool((inside[count - 1 :] < inside[: inside.size - count + 1] + width).any())
-
-
-def max_sorted_window_count(inside: np.ndarray, end: float, width: float) -> int:
-    """:func:`max_window_count` for times already sorted and inside the period (ending at
-    ``end``): the hot path of the outcomes, one replication at a time."""
-    if inside.size == 0:
-        return 0
-    reach = np.minimum(inside + width, end)
-    return int((inside.searchsorted(reach, side="left") - np.arange(inside.size)).max())
