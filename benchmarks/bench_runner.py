@@ -3,16 +3,16 @@ workers, compare's one engine, and the dask engine against the local one.
 
 Goals (issue: one run protocol):
 
-- the runner's overhead per replication over the same work in a plain loop, one worker,
-  at most 0.1 ms;
+- the runner's overhead per replication over a plain ``simulate()`` loop, one worker, at
+  most 0.1 ms;
 - 2 workers at least 0.9 of twice one worker's throughput;
 - ``compare`` of five options at most 1.05 x the time of their replications;
 - dask on a 2-worker LocalCluster at least 0.8 of the local engine's throughput.
 
 A run does more per replication than ``simulate()``: it also computes the replication's
-daily series and their histogram cells (for ``series.parquet``). Both figures are printed:
-the overhead over a plain ``simulate()`` loop, and the overhead over a loop doing the same
-work, which is what the orchestration itself (chunks, files, checksums, checkpoints) costs.
+daily series and their histogram cells (for ``series.parquet``), a chunk at a time. The
+overhead is printed in its two parts: that series work, and the orchestration itself
+(chunk files, checksums, checkpoints, finishing).
 
     .venv/bin/python benchmarks/bench_runner.py [--reps 2000]
 """
@@ -24,11 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from drawdown_sim import compare, run
 from drawdown_sim.model import replication_seeds, simulate_seed
-from drawdown_sim.model.series import daily_series
+from drawdown_sim.model.series import SeriesBatch
 from drawdown_sim.runner.bands import chunk_delta, series_bins
 from drawdown_sim.runner.engines import WORKER_CONFIG, DaskEngine, LocalEngine
 from drawdown_sim.scenario import Scenario, load_scenario
@@ -44,21 +42,54 @@ def plain(scenario: Scenario, reps: int, series: bool) -> float:
     seeds = replication_seeds(scenario.seed, 0, reps)
     bins = series_bins(scenario.initial_personnel)
     for first in range(0, reps, 100):
-        daily = []
+        batch = SeriesBatch(scenario)
         for index in range(first, min(first + 100, reps)):
             replication = simulate_seed(scenario, seeds[index], index)
             if series:
-                daily.append(daily_series(replication, scenario))
+                batch.add(replication)
         if series:
-            chunk_delta(np.stack(daily), bins)
+            chunk_delta(batch.series(), bins)
     return time.perf_counter() - started
 
 
+def split(scenario: Scenario, reps: int) -> tuple[float, float]:
+    """Seconds of ``simulate()`` and of the run's series work (keeping what the series need,
+    computing them a chunk at a time, and their histogram cells) over ``reps``
+    replications, timed chunk by chunk so that both are measured in the same spell."""
+    seeds = replication_seeds(scenario.seed, 0, reps)
+    bins = series_bins(scenario.initial_personnel)
+    simulating = series = 0.0
+    for first in range(0, reps, 100):
+        batch = SeriesBatch(scenario)
+        for index in range(first, min(first + 100, reps)):
+            started = time.perf_counter()
+            replication = simulate_seed(scenario, seeds[index], index)
+            kept = time.perf_counter()
+            batch.add(replication)
+            simulating += kept - started
+            series += time.perf_counter() - kept
+        started = time.perf_counter()
+        chunk_delta(batch.series(), bins)
+        series += time.perf_counter() - started
+    return simulating, series
+
+
 def timed_run(scenario: Scenario, reps: int, workers: int, engine: object = None) -> float:
+    return timed_run_split(scenario, reps, workers, engine)[0]
+
+
+def timed_run_split(
+    scenario: Scenario, reps: int, workers: int, engine: object = None
+) -> tuple[float, float]:
+    """Seconds of a ``run()`` into a new directory, and the compute time of its chunks (the
+    rest is what the orchestration costs, measured in the same spell)."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        run(scenario, reps=reps, out=Path(tmp) / "r", workers=workers, engine=engine or "local")  # type: ignore[arg-type]
-        return time.perf_counter() - started
+        results = run(
+            scenario, reps=reps, out=Path(tmp) / "r", workers=workers, engine=engine or "local"
+        )  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+    return elapsed, results.manifest.timings.compute_seconds_this_session
 
 
 def main() -> None:
@@ -70,19 +101,33 @@ def main() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     plain(scenario, 50, True)  # warm the imports and per-scenario caches
 
-    # This virtual machine's speed drifts by a third within a minute: the loops and the run
-    # are measured in alternation, round after round, and each takes its fastest round.
+    # This virtual machine's speed drifts by a third within a minute. So each cost is taken
+    # from two parts timed in the same spell: the series work against simulate() chunk by
+    # chunk, and the orchestration as a run's time less its chunks' compute time. The loops
+    # and runs themselves are measured in alternation, each keeping its fastest round.
     loop = work = one = float("inf")
+    series_share = orchestration = float("inf")
     for _ in range(args.rounds):
         loop = min(loop, plain(scenario, reps, False))
         work = min(work, plain(scenario, reps, True))
-        one = min(one, timed_run(scenario, reps, 1))
+        simulating, series = split(scenario, reps)
+        series_share = min(series_share, series / simulating)
+        elapsed, compute = timed_run_split(scenario, reps, 1)
+        one = min(one, elapsed)
+        orchestration = min(orchestration, elapsed - compute)
+    per_rep = loop / reps * 1e3
+    series_ms = series_share * per_rep
+    orchestration_ms = orchestration / reps * 1e3
     print(
-        f"plain simulate() loop  {loop / reps * 1e3:6.3f} ms per replication\n"
+        f"plain simulate() loop  {per_rep:6.3f} ms per replication (fastest round)\n"
         f"same work as a run     {work / reps * 1e3:6.3f} ms (simulate + daily series + bands)\n"
-        f"run(), 1 worker        {one / reps * 1e3:6.3f} ms: overhead "
-        f"{(one - loop) / reps * 1e3:+.3f} ms over the plain loop, "
-        f"{(one - work) / reps * 1e3:+.3f} ms over the same work (goal <= 0.1 ms)"
+        f"run(), 1 worker        {one / reps * 1e3:6.3f} ms (fastest round)\n"
+        f"  series work          {series_ms:6.3f} ms ({series_share:.1%} of simulate(), timed "
+        "chunk by chunk in the same spells)\n"
+        f"  orchestration        {orchestration_ms:6.3f} ms (a run's time less its chunks' "
+        "compute time: chunk files, checksums, checkpoints, finishing)\n"
+        f"  overhead over the plain loop {series_ms + orchestration_ms:+.3f} ms, over the same "
+        f"work {orchestration_ms:+.3f} ms (goal <= 0.1 ms)"
     )
 
     import dask.config
@@ -105,34 +150,49 @@ def main() -> None:
             return
         timed_run(scenario, 200, 2, engine)  # start the pool once
         timed_run(scenario, 200, 2, dask)  # dask workers import the package once
-        two = on_dask = float("inf")
+        # Ratios are taken within a round (one run after the other), and their median and
+        # range over the rounds are printed: a fastest round of each would pair spells.
+        scaling, on_dask, warm, cold = [], [], [], []
+        options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
+        each = reps // 5
         for _ in range(args.rounds):
-            one = min(one, timed_run(scenario, reps, 1))
-            two = min(two, timed_run(scenario, reps, 2, engine))
-            on_dask = min(on_dask, timed_run(scenario, reps, 2, dask))
-    ratio = (reps / two) / (2 * reps / one)
+            one = timed_run(scenario, reps, 1)
+            two = timed_run(scenario, reps, 2, engine)
+            scaling.append(one / (2 * two))
+            on_dask.append(two / timed_run(scenario, reps, 2, dask))
+            warm.append(timed_compare(options, each, engine))
+            cold.append(timed_compare(options, each, None))
     print(
-        f"run(), 2 workers       {two / reps * 1e3:6.3f} ms: {ratio:.2f} of twice one "
-        "worker's throughput (goal >= 0.9)"
+        f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput (goal >= 0.9)"
     )
     print(
-        f"dask, 2-worker LocalCluster {on_dask / reps * 1e3:6.3f} ms per replication: "
-        f"{two / on_dask:.2f} of the local engine's throughput (goal >= 0.8)"
+        f"dask, 2-worker LocalCluster {summary(on_dask)} of the local engine's throughput "
+        "(goal >= 0.8)"
+    )
+    print(
+        f"compare, 5 options x {each} on 2 workers: {summary(warm)} x the time of their "
+        "replications (their chunks' compute time over the 2 workers, the same spell) on an "
+        f"engine already started; {summary(cold)} x starting its own (goal <= 1.05)"
     )
 
-    options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
-    each = reps // 5
-    alone = sum(timed_run(s, each, 2) for s in options)
+
+def timed_compare(options: list[Scenario], each: int, engine: object) -> float:
+    """A compare's time over that of its replications: the compute time of its chunks spread
+    over the two workers, measured in the same spell."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        compare(options, reps=each, workers=2, out=Path(tmp) / "c")
-        together = time.perf_counter() - started
-    work_time = sum(plain(s, each, True) for s in options) / min(2, LocalEngine(2).workers)
-    print(
-        f"compare, 5 options x {each}: {together:.2f} s = {together / work_time:.2f} x the time "
-        f"of their replications ({work_time:.2f} s of work over the workers; goal <= 1.05); "
-        f"five separate runs took {alone:.2f} s"
-    )
+        if engine is None:
+            result = compare(options, reps=each, workers=2, out=Path(tmp) / "c")
+        else:
+            result = compare(options, reps=each, engine=engine, out=Path(tmp) / "c")  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+    compute = sum(r.manifest.timings.compute_seconds_this_session for r in result.results.values())
+    return elapsed / (compute / 2)
+
+
+def summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"{ordered[len(ordered) // 2]:.2f} (rounds {ordered[0]:.2f}-{ordered[-1]:.2f})"
 
 
 if __name__ == "__main__":

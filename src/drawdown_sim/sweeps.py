@@ -31,7 +31,7 @@ from .runner.manifest import (
     read_manifest,
     write_manifest,
 )
-from .runner.protocol import RunSpec, execute, verified_chunks
+from .runner.protocol import RunSpec, execute, finish, verified_chunks
 from .runner.run import results_dir
 from .runner.store import RunDirectory, atomic_write_bytes, atomic_write_table
 from .scenario import Scenario
@@ -258,23 +258,31 @@ def sweep(
         )
         if executed.complete:
             return Sweep.load(directory.root)
-        rows = []
-        failures: list[dict[str, Any]] = []
-        for cell, (s, o, _) in enumerate(cells):
-            parts = []
-            for chunk in verified_chunks(directory, specs[cell], cell):
-                parts.append(chunk.outcomes.to_pandas())
-                failures.extend(chunk.failures)
-            outcomes = pd.concat(parts, ignore_index=True)
-            row: dict[str, Any] = {
-                "state": s,
-                "option": options[o].name,
-                "replications": len(outcomes),
-            }
-            row.update(states[s])
-            for name in OUTCOMES:
-                row[name] = float(outcomes[name].astype(float).mean()) if len(outcomes) else np.nan
-            rows.append(row)
+
+        def assemble() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            """Each cell's mean outcomes and every failure, from the verified chunks."""
+            rows = []
+            failures: list[dict[str, Any]] = []
+            for cell, (s, o, _) in enumerate(cells):
+                parts = []
+                for chunk in verified_chunks(directory, specs[cell], cell):
+                    parts.append(chunk.outcomes.to_pandas())
+                    failures.extend(chunk.failures)
+                outcomes = pd.concat(parts, ignore_index=True)
+                row: dict[str, Any] = {
+                    "state": s,
+                    "option": options[o].name,
+                    "replications": len(outcomes),
+                }
+                row.update(states[s])
+                for name in OUTCOMES:
+                    row[name] = (
+                        float(outcomes[name].astype(float).mean()) if len(outcomes) else np.nan
+                    )
+                rows.append(row)
+            return rows, failures
+
+        rows, failures = finish(directory, specs, chosen, executed, assemble)
         frame = pd.DataFrame(rows)
         directory.check_identity()
         root = directory.root

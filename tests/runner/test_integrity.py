@@ -196,6 +196,25 @@ def test_finishing_verifies_every_chunk_before_anything_looks_complete(
     assert_same_results(out, whole)
 
 
+def test_a_chunk_that_stays_wrong_is_refused_and_nothing_looks_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Another writer that spoils chunk 2 every time it is written: finishing recomputes it
+    # once, then refuses in one line, and no manifest or outcomes appear.
+    original = RunDirectory.save_chunk
+
+    def spoil(self, identity, rows, events, failures):  # type: ignore[no-untyped-def]
+        original(self, identity, rows, events, failures)
+        if identity.index == 2:
+            shutil.copy(chunk(self.root, 0), chunk(self.root, 2))
+
+    monkeypatch.setattr(RunDirectory, "save_chunk", spoil)
+    out = tmp_path / "r"
+    with pytest.raises(RunRefused, match="another process writing"):
+        run(scenario("baseline"), reps=300, seed=7, workers=1, out=out)
+    assert not (out / "manifest.json").exists() and not (out / "outcomes.parquet").exists()
+
+
 def test_chunk_files_carry_their_identity_and_checksum(tmp_path: Path):
     out = tmp_path / "cut"
     interrupted_run(out, 300, 7, after=2)

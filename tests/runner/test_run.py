@@ -213,8 +213,9 @@ def test_two_runs_cannot_write_one_directory(tmp_path: Path):
 
 
 def test_checkpoints_are_written_at_most_every_checkpoint_interval(tmp_path: Path, monkeypatch):
-    # 8 chunks finish well within CHECKPOINT_SECONDS: one checkpoint after the first chunk and
-    # one after the last. The interval used to be reset after every chunk (8 checkpoints).
+    # 8 chunks finish well within CHECKPOINT_SECONDS: one checkpoint after the first chunk, and
+    # none after the last (finishing follows at once). The interval used to be reset after
+    # every chunk (8 checkpoints). With no interval, every chunk is checkpointed.
     from drawdown_sim.runner import protocol
     from drawdown_sim.runner.store import RunDirectory
 
@@ -229,7 +230,11 @@ def test_checkpoints_are_written_at_most_every_checkpoint_interval(tmp_path: Pat
     monkeypatch.setattr(protocol, "CHECKPOINT_SECONDS", 3600.0)
     s = scenario("baseline", "isis.enabled=false")
     run(s, reps=8 * protocol.CHUNK_SIZE, seed=1, workers=1, out=tmp_path / "r")
-    assert written == [1, 8]
+    assert written == [1]
+    written.clear()
+    monkeypatch.setattr(protocol, "CHECKPOINT_SECONDS", 0.0)
+    run(s, reps=8 * protocol.CHUNK_SIZE, seed=1, workers=1, out=tmp_path / "r", force=True)
+    assert written == list(range(1, 9))
 
 
 def test_run_without_out_keeps_the_results_in_memory(tmp_path: Path, monkeypatch):

@@ -221,3 +221,141 @@ def test_outcomes_come_in_the_contract_order():
         assert list(simulate_seed(scenario(name), replication_seeds(1, 0, 1)[0]).outcomes) == list(
             OUTCOMES
         )
+
+
+# --- daily series a chunk at a time -------------------------------------------------------
+def _step_one(points, at):
+    if not points:
+        return np.zeros(at.shape)
+    times = np.array([p[0] for p in points])
+    values = np.array([p[1] for p in points], dtype=float)
+    return values[np.clip(np.searchsorted(times, at, side="right") - 1, 0, None)]
+
+
+def _segments_one(rows, at, rate=None):
+    if not rows:
+        return np.zeros(at.shape)
+    table = np.asarray(rows, dtype=float)
+    index = np.clip(np.searchsorted(table[:, 0], at, side="right") - 1, 0, None)
+    t0, start, target = table[index, 0], table[index, 1], table[index, 2]
+    decay = table[index, 3] if rate is None else rate
+    return target + (start - target) * np.exp(-decay * (at - t0))
+
+
+def reference_daily_series(replication, s) -> np.ndarray:
+    """The daily series of one replication alone, as the model computed them before it
+    computed a chunk's together (per replication, with the library's Hawkes functions)."""
+    from drawdown_sim import hawkes
+    from drawdown_sim.model.series import SERIES
+
+    days = s.horizon_days
+    noon = np.arange(days) + 0.5
+    edges = np.arange(days + 1, dtype=float)
+    traj, log = replication.trajectories, replication.log
+    n, beta, rho, gamma = replication.militia_kernel
+    attacks = np.array([a.time for a in log.attacks])
+    strikes = np.array([x.time for x in log.strikes])
+    cumulative = (
+        hawkes.background_integral(
+            edges, [b[0] for b in traj.background], [b[1] for b in traj.background]
+        )
+        if traj.background
+        else np.zeros(days + 1)
+    )
+    cumulative = (
+        cumulative
+        + hawkes.kernel_integral_grid(days + 1, attacks, n, beta)
+        + hawkes.kernel_integral_grid(days + 1, strikes, rho, gamma)
+    )
+    if s.isis.enabled and traj.capacity:
+        capacity = _segments_one(traj.capacity, noon, rate=1.0 / s.isis.capacity_lag_days)
+        isis_rate = s.isis.base_rate * (1.0 + s.isis.sensitivity * (1.0 - capacity))
+    else:
+        isis_rate = np.zeros(days)
+    out = np.empty((len(SERIES), days))
+    out[0] = _step_one(traj.personnel, noon)
+    out[1] = np.diff(cumulative) * (_step_one(traj.personnel, edges[1:] - 1e-9) > 0)
+    out[2] = np.bincount(attacks.astype(np.int64), minlength=days)[:days] if len(attacks) else 0
+    out[3] = _step_one(traj.escalation, noon)
+    out[4] = _step_one(traj.campaign, noon)
+    out[5] = _segments_one(traj.pressure, noon)
+    out[6] = isis_rate
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("baseline", ()),
+        ("historical", ()),
+        ("full_exit", ()),  # days with nobody left
+        ("baseline", ("isis.enabled=false",)),
+        ("baseline", ("militia.campaign_hazard_per_day=0.2",)),  # many attacks and strikes
+    ],
+)
+def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
+    from drawdown_sim.model.series import SeriesBatch, daily_series
+
+    s = scenario(name, *overrides)
+    seeds = replication_seeds(11, 0, 40)
+    replications = [simulate_seed(s, seed, i) for i, seed in enumerate(seeds)]
+    batch = SeriesBatch(s)
+    for replication in replications:
+        batch.add(replication)
+    together = batch.series()
+    for k, replication in enumerate(replications):
+        alone = reference_daily_series(replication, s)
+        np.testing.assert_array_equal(together[k], alone)  # bit for bit, not approximately
+        np.testing.assert_array_equal(daily_series(replication, s), alone)
+        np.testing.assert_array_equal(batch.one(k).series()[0], alone)
+
+
+def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_ones(tmp_path):
+    from drawdown_sim.model.series import daily_series_batch
+    from drawdown_sim.runner.bands import Bands
+
+    s = scenario("baseline")
+    seeds = replication_seeds(5, 0, 60)
+
+    daily = daily_series_batch([simulate_seed(s, seed, i) for i, seed in enumerate(seeds)], s)
+    bands = Bands(s.horizon_days, s.initial_personnel)
+    bands.add(daily)
+    for series, hist in bands.histograms.items():
+        cumulative = np.cumsum(hist, axis=0)
+        qs = (0.05, 0.5, 0.95)
+        for q, got in zip(qs, bands.quantiles(series, qs), strict=True):
+            full = bands.bins[series].value((cumulative >= q * bands.count - 1e-9).argmax(axis=0))
+            np.testing.assert_array_equal(got, full)
+    with open(tmp_path / "c.npz", "wb") as handle:
+        bands.save(handle, folded=[0])
+    with np.load(tmp_path / "c.npz") as saved:
+        for series, hist in bands.histograms.items():
+            cells = np.flatnonzero(hist)
+            np.testing.assert_array_equal(saved[f"cells_{series}"], cells)
+            np.testing.assert_array_equal(saved[f"counts_{series}"], hist.ravel()[cells])
+    empty = Bands(s.horizon_days, s.initial_personnel)
+    assert (empty.quantile("personnel", 0.5) == 0).all()
+
+
+def test_chunk_checksum_skips_the_mask_only_when_there_are_no_nulls():
+    import hashlib
+
+    import pyarrow as pa
+
+    from drawdown_sim.runner.store import table_digest
+
+    def with_masks(table: pa.Table) -> str:  # the digest as it was: every mask built
+        digest = hashlib.sha256()
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            digest.update(name.encode() + b"\x1e")
+            array = column.combine_chunks()
+            digest.update(array.is_valid().to_numpy(zero_copy_only=False).tobytes())
+            filled = array.fill_null(False if pa.types.is_boolean(array.type) else 0)
+            digest.update(filled.to_numpy(zero_copy_only=False).tobytes())
+        return digest.hexdigest()
+
+    complete = pa.table({"a": [1, 2, 3], "b": [0.5, 1.5, 2.5], "c": [True, False, True]})
+    holes = pa.table({"a": [1, None, 3], "b": [None, 1.5, 2.5], "c": [True, None, True]})
+    assert table_digest(complete) == with_masks(complete)
+    assert table_digest(holes) == with_masks(holes)
+    assert table_digest(holes) != table_digest(holes.set_column(0, "a", pa.array([1, 0, 3])))

@@ -9,13 +9,13 @@ attacks that day (the increment of the compensator).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import hawkes
 from ..scenario import Scenario
 from .simulate import Replication
 
@@ -43,72 +43,216 @@ UNITS = {
 }
 
 
-def _step(
-    points: list[tuple[float, int]] | list[tuple[float, float]],
-    at: FloatArray,
-) -> FloatArray:
-    if not points:
-        return np.zeros(at.shape)
-    times = np.array([p[0] for p in points])
-    values = np.array([p[1] for p in points], dtype=float)
-    # Several changes at one instant: the last one holds (side="right").
-    return values[np.clip(np.searchsorted(times, at, side="right") - 1, 0, None)]
+class _Points:
+    """Change points of one kind from many replications, concatenated in replication order
+    (each replication's in time order), and where each replication's points begin."""
+
+    def __init__(self, table: NDArray[np.float64], counts: NDArray[np.int64]) -> None:
+        self.table = table  # one value per point (event times), or one row per point
+        self.replications = counts.size
+        self.start = np.concatenate(([0], np.cumsum(counts)))
+        self.owner = np.repeat(np.arange(self.replications), counts)
+
+    @classmethod
+    def of(cls, per_replication: Sequence[NDArray[np.float64]]) -> _Points:
+        """From each replication's array of points (times, or one row per point)."""
+        counts = np.fromiter((len(p) for p in per_replication), dtype=np.int64)
+        return cls(np.concatenate(per_replication), counts)
+
+    def times_between(self, low: float, high: float) -> _Points:
+        """The times in ``[low, high)``, sorted within each replication."""
+        times, owner = self.times, self.owner
+        order = np.lexsort((times, owner))
+        order = order[((times >= low) & (times < high))[order]]
+        kept = np.bincount(owner[order], minlength=self.replications)
+        return _Points(times[order], kept)
+
+    @property
+    def times(self) -> NDArray[np.float64]:
+        return self.table if self.table.ndim == 1 else self.table[:, 0]
+
+    def latest(
+        self, grid: FloatArray, strictly: bool = False, clip: bool = True
+    ) -> NDArray[np.int64]:
+        """For each replication (row) and grid point (column): the index into the points of
+        the replication's last point at the grid point (``strictly``: before it), or -1.
+
+        Several points at one instant: the last one holds. ``clip``: grid points before a
+        replication's first point take that first point (its value is extrapolated back).
+        """
+        size = grid.size
+        first = np.searchsorted(grid, self.times, side="right" if strictly else "left")
+        inside = first < size
+        key = self.owner[inside] * size + first[inside]
+        index = np.flatnonzero(inside)
+        if key.size:  # of several points reaching the same grid point first, the last holds
+            last = np.append(key[1:] != key[:-1], True)
+            key, index = key[last], index[last]
+        latest = np.full(self.replications * size, -1, dtype=np.int64)
+        latest[key] = index
+        latest = np.maximum.accumulate(latest.reshape(self.replications, size), axis=1)
+        if clip:
+            has = self.start[1:] > self.start[:-1]
+            before = (latest < 0) & has[:, None]
+            latest = np.where(before, self.start[:-1, None], latest)
+        return latest
 
 
-def _exponential_segments(
-    rows: Sequence[tuple[float, ...]], at: FloatArray, rate: float | None = None
+def _step(points: _Points, at: FloatArray) -> FloatArray:
+    """Piecewise-constant values at ``at`` (0 for a replication without points)."""
+    values = np.append(points.table[:, 1], 0.0)
+    return values[points.latest(at)]  # index -1: the appended 0
+
+
+def _exponential_segments(points: _Points, at: FloatArray, rate: float | None = None) -> FloatArray:
+    """Evaluate segments (t0, start value, asymptote[, decay]) at times ``at`` (0 for a
+    replication without segments)."""
+    latest = points.latest(at)
+    table = np.vstack((points.table, np.zeros(points.table.shape[1])))  # row -1: zeros
+    t0, start, target = table[latest, 0], table[latest, 1], table[latest, 2]
+    decay = table[latest, 3] if rate is None else rate
+    values = target + (start - target) * np.exp(-decay * (at - t0))
+    return np.where(latest < 0, 0.0, values)
+
+
+def _background_integral(points: _Points, at: FloatArray) -> FloatArray:
+    """Integral from 0 of a piecewise-constant rate at ``at`` (see
+    :func:`drawdown_sim.hawkes.background_integral`), per replication."""
+    changes = np.append(points.table[:, 0], 0.0)  # entry -1: for a replication without changes
+    rates = np.append(points.table[:, 1], 0.0)
+    cumulative = np.zeros(changes.size + 1)  # entry -1: 0 for a replication without changes
+    for lo, hi in zip(points.start[:-1].tolist(), points.start[1:].tolist(), strict=True):
+        if hi > lo:  # each replication's own running sum, as one replication alone has it
+            cumulative[lo + 1 : hi] = np.cumsum(rates[lo : hi - 1] * np.diff(changes[lo:hi]))
+    latest = points.latest(at)
+    values = cumulative[latest] + rates[latest] * (at - changes[latest])
+    return np.where(latest < 0, 0.0, values)
+
+
+def _kernel_integrals(
+    points: _Points, grid_points: int, weight: FloatArray, decay: FloatArray
 ) -> FloatArray:
-    """Evaluate segments (t0, start value, asymptote[, decay]) at times ``at``."""
-    if not rows:
-        return np.zeros(at.shape)
-    table = np.asarray(rows, dtype=float)
-    index = np.clip(np.searchsorted(table[:, 0], at, side="right") - 1, 0, None)
-    t0, start, target = table[index, 0], table[index, 1], table[index, 2]
-    decay = table[index, 3] if rate is None else rate
-    return target + (start - target) * np.exp(-decay * (at - t0))
+    """:func:`drawdown_sim.hawkes.kernel_integral_grid` of each replication's events (``weight``
+    and ``decay`` per replication): one pass over all events, the recurrence restarting at
+    each replication's first."""
+    grid = np.arange(grid_points, dtype=float)
+    events = points.times_between(0.0, grid_points - 1)
+    excitation = np.empty(events.table.size + 1)  # E_j; entry -1 unused (masked below)
+    excitation[-1] = 0.0
+    level, previous, current = 0.0, 0.0, -1
+    rates = decay.tolist()
+    for j, (t, owner) in enumerate(zip(events.table.tolist(), events.owner.tolist(), strict=True)):
+        if owner != current:
+            level, previous, current = 0.0, t, owner
+        level = level * math.exp(-rates[owner] * (t - previous)) + 1.0
+        excitation[j] = level
+        previous = t
+    latest = events.latest(grid, strictly=True, clip=False)
+    after = latest >= 0
+    times = np.append(events.table, 0.0)
+    decayed = np.where(
+        after, excitation[latest] * np.exp(-decay[:, None] * (grid - times[latest])), 0.0
+    )
+    earlier = np.where(after, latest - events.start[:-1, None] + 1, 0)
+    return np.asarray(weight[:, None] * (earlier - decayed))
 
 
 def daily_series(replication: Replication, scenario: Scenario) -> FloatArray:
     """Array of shape (len(SERIES), days): one row per series in :data:`SERIES` order."""
-    days = scenario.horizon_days
-    noon = np.arange(days) + 0.5
-    edges = np.arange(days + 1, dtype=float)
-    traj = replication.trajectories
-    log = replication.log
-    n, beta, rho, gamma = replication.militia_kernel
+    return daily_series_batch([replication], scenario)[0]
 
-    attack_times = np.array([a.time for a in log.attacks])
-    strike_times = np.array([s.time for s in log.strikes])
-    background = traj.background
-    cumulative = (
-        hawkes.background_integral(edges, [b[0] for b in background], [b[1] for b in background])
-        if background
-        else np.zeros(days + 1)
-    )
-    cumulative = (
-        cumulative
-        + hawkes.kernel_integral_grid(days + 1, attack_times, n, beta)
-        + hawkes.kernel_integral_grid(days + 1, strike_times, rho, gamma)
-    )
 
-    isis = scenario.isis
-    if isis.enabled and traj.capacity:
-        capacity = _exponential_segments(traj.capacity, noon, rate=1.0 / isis.capacity_lag_days)
-        isis_rate = isis.base_rate * (1.0 + isis.sensitivity * (1.0 - capacity))
-    else:
-        isis_rate = np.zeros(days)
+def daily_series_batch(replications: Sequence[Replication], scenario: Scenario) -> FloatArray:
+    """Array of shape (replications, len(SERIES), days): :func:`daily_series` of each."""
+    batch = SeriesBatch(scenario)
+    for replication in replications:
+        batch.add(replication)
+    return batch.series()
 
-    out = np.empty((len(SERIES), days))
-    out[0] = _step(traj.personnel, noon)
-    # Attacks need a target: no intensity on days that end with nobody left.
-    out[1] = np.diff(cumulative) * (_step(traj.personnel, edges[1:] - 1e-9) > 0)
-    out[2] = (
-        np.bincount(attack_times.astype(np.int64), minlength=days)[:days]
-        if len(attack_times)
-        else 0.0
-    )
-    out[3] = _step(traj.escalation, noon)
-    out[4] = _step(traj.campaign, noon)
-    out[5] = _exponential_segments(traj.pressure, noon)
-    out[6] = isis_rate
-    return out
+
+_STATE = ("personnel", "escalation", "campaign", "background", "pressure", "capacity")
+_COLUMNS = {"personnel": 2, "escalation": 2, "campaign": 2, "background": 2, "pressure": 4}
+
+
+class SeriesBatch:
+    """The daily series of many replications (a chunk's worth), computed together.
+
+    :meth:`add` keeps only what the series need of a replication, as small arrays, so the
+    replication itself can be freed at once; :meth:`series` then computes every series for
+    all of them in whole-array operations over their change points, a fraction of the cost
+    of one replication at a time. Each value comes from the same floating-point operations
+    as for a replication alone, so the series do not depend on how replications are batched.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.kernels: list[tuple[float, float, float, float]] = []
+        self.attacks: list[NDArray[np.float64]] = []
+        self.strikes: list[NDArray[np.float64]] = []
+        self.state: dict[str, list[NDArray[np.float64]]] = {kind: [] for kind in _STATE}
+
+    def __len__(self) -> int:
+        return len(self.kernels)
+
+    def add(self, replication: Replication) -> None:
+        log = replication.log
+        trajectories = log.trajectories
+        self.attacks.append(np.fromiter((a.time for a in log.attacks), float, len(log.attacks)))
+        self.strikes.append(np.fromiter((s.time for s in log.strikes), float, len(log.strikes)))
+        for kind in _STATE:
+            points = getattr(trajectories, kind)
+            columns = _COLUMNS.get(kind, 3)  # capacity: (start, at start, target)
+            self.state[kind].append(np.array(points, dtype=float).reshape(-1, columns))
+        self.kernels.append(replication.militia_kernel)
+
+    def one(self, index: int) -> SeriesBatch:
+        """A batch of the ``index``-th replication alone."""
+        alone = SeriesBatch(self.scenario)
+        alone.kernels = [self.kernels[index]]
+        alone.attacks = [self.attacks[index]]
+        alone.strikes = [self.strikes[index]]
+        alone.state = {kind: [arrays[index]] for kind, arrays in self.state.items()}
+        return alone
+
+    def series(self) -> FloatArray:
+        """Array of shape (replications, len(SERIES), days)."""
+        scenario = self.scenario
+        count = len(self)
+        days = scenario.horizon_days
+        noon = np.arange(days) + 0.5
+        edges = np.arange(days + 1, dtype=float)
+        n, beta, rho, gamma = np.array(self.kernels, dtype=float).reshape(-1, 4).T
+        state = {kind: _Points.of(arrays) for kind, arrays in self.state.items()}
+
+        attacks = _Points.of(self.attacks)
+        cumulative = (
+            _background_integral(state["background"], edges)
+            + _kernel_integrals(attacks, days + 1, n, beta)
+            + _kernel_integrals(_Points.of(self.strikes), days + 1, rho, gamma)
+        )
+
+        isis = scenario.isis
+        without = [c.size == 0 for c in self.state["capacity"]]
+        if isis.enabled and not all(without):
+            lagged = _exponential_segments(
+                state["capacity"], noon, rate=1.0 / isis.capacity_lag_days
+            )
+            isis_rate = isis.base_rate * (1.0 + isis.sensitivity * (1.0 - lagged))
+            isis_rate[without] = 0.0
+        else:
+            isis_rate = np.zeros((count, days))
+
+        out = np.empty((count, len(SERIES), days))
+        out[:, 0] = _step(state["personnel"], noon)
+        # Attacks need a target: no intensity on days that end with nobody left.
+        out[:, 1] = np.diff(cumulative, axis=1) * (_step(state["personnel"], edges[1:] - 1e-9) > 0)
+        day = attacks.times.astype(np.int64)
+        counted = day < days
+        out[:, 2] = np.bincount(
+            attacks.owner[counted] * days + day[counted], minlength=count * days
+        ).reshape(count, days)
+        out[:, 3] = _step(state["escalation"], noon)
+        out[:, 4] = _step(state["campaign"], noon)
+        out[:, 5] = _exponential_segments(state["pressure"], noon)
+        out[:, 6] = isis_rate
+        return out

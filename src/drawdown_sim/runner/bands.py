@@ -122,12 +122,18 @@ class Bands:
         return self.quantiles(series, (q,))[0]
 
     def quantiles(self, series: str, qs: tuple[float, ...]) -> list[NDArray[np.float64]]:
-        """Per-day quantiles ``qs``, from one cumulative sum of the histogram."""
-        cumulative = np.cumsum(self.histograms[series], axis=0)
-        return [
-            self.bins[series].value((cumulative >= q * self.count - 1e-9).argmax(axis=0))
-            for q in qs
-        ]
+        """Per-day quantiles ``qs``, from one cumulative sum of the histogram's occupied bins
+        (a bin empty on every day cannot be where the cumulative count first reaches q)."""
+        bins = self.bins[series]
+        rows = self._occupied_rows(series)
+        if self.count == 0 or rows.size == 0:
+            return [bins.value(np.zeros(self.days, dtype=np.int64)) for _ in qs]
+        cumulative = np.cumsum(self.histograms[series][rows], axis=0)
+        return [bins.value(rows[(cumulative >= q * self.count - 1e-9).argmax(axis=0)]) for q in qs]
+
+    def _occupied_rows(self, series: str) -> NDArray[np.int64]:
+        """Bins holding a replication on some day, in order (a few hundred of thousands)."""
+        return np.flatnonzero(self.histograms[series].any(axis=1))
 
     def shares(self, series: str) -> NDArray[np.float64]:
         """Per-day share of replications in each integer bin (e.g. escalation levels)."""
@@ -153,9 +159,11 @@ class Bands:
         ``folded`` lists the chunks whose replications the bands hold."""
         arrays: dict[str, Any] = {}
         for series, hist in self.histograms.items():
-            occupied = np.flatnonzero(hist)
-            arrays[f"cells_{series}"] = occupied
-            arrays[f"counts_{series}"] = hist.ravel()[occupied]
+            rows = self._occupied_rows(series)  # scan only the occupied bins for cells
+            block = hist[rows]
+            local = np.flatnonzero(block)
+            arrays[f"cells_{series}"] = rows[local // self.days] * self.days + local % self.days
+            arrays[f"counts_{series}"] = block.ravel()[local]
         np.savez(
             handle,
             count=self.count,

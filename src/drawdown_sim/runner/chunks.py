@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ..model import simulate_seed
 from ..model.events import event_rows
-from ..model.series import daily_series
+from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins
@@ -72,6 +72,37 @@ def _scenario(data: dict[str, Any]) -> Scenario:
     return _SCENARIOS[key]
 
 
+def _failure(index: int, seed: int, error: Exception) -> dict[str, Any]:
+    return {
+        "replication": index,
+        "seed": seed,
+        "error": f"{type(error).__name__}: {error}",
+        "traceback": traceback.format_exc(limit=8),
+    }
+
+
+def _chunk_series(
+    batch: SeriesBatch, indices: list[int], seed: int, failures: list[dict[str, Any]]
+) -> tuple[list[int], NDArray[Any] | None]:
+    """The daily series of a chunk's replications, computed together, and the replications
+    they are of. If that fails, one by one, so that only a replication whose series cannot be
+    computed is recorded as failed."""
+    if not indices:
+        return indices, None
+    try:
+        return indices, batch.series()
+    except Exception:  # noqa: BLE001 - find the replication at fault
+        kept, daily = [], []
+        for position, index in enumerate(indices):
+            try:
+                daily.append(batch.one(position).series()[0])
+            except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
+                failures.append(_failure(index, seed, error))
+                continue
+            kept.append(index)
+        return kept, np.stack(daily) if daily else None
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Simulate a chunk. A replication that raises is recorded, and the chunk goes on."""
     import time
@@ -80,23 +111,18 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     scenario = _scenario(task.scenario_data)
     identity = task.identity
     result = ChunkResult(identity)
-    daily: list[NDArray[Any]] = []
     seeds = replication_seeds(task.root_seed, identity.first, identity.count)
+    batch = SeriesBatch(scenario)
+    rows: dict[int, dict[str, Any]] = {}
     start = scenario.window.start
     for offset, seed in enumerate(seeds):
         index = identity.first + offset
         try:
             replication = simulate_seed(scenario, seed, index)
-            series = daily_series(replication, scenario) if task.series else None
+            if task.series:  # what the series need; the replication itself is freed soon
+                batch.add(replication)
         except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
-            result.failures.append(
-                {
-                    "replication": index,
-                    "seed": task.root_seed,
-                    "error": f"{type(error).__name__}: {error}",
-                    "traceback": traceback.format_exc(limit=8),
-                }
-            )
+            result.failures.append(_failure(index, task.root_seed, error))
             continue
         row: dict[str, Any] = {"replication": index, "seed": task.root_seed}
         row.update(replication.outcomes)  # exactly OUTCOMES, in their order
@@ -104,12 +130,17 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         row["completion_date"] = (
             None if completion is None else start + timedelta(days=math.floor(completion))
         )
-        result.rows.append(row)
-        if series is not None:
-            daily.append(series)
+        rows[index] = row
         if index < task.trace:
             result.events.extend(event_rows(replication, scenario))
-    if daily:
-        result.bands = chunk_delta(np.stack(daily), series_bins(scenario.initial_personnel))
+    daily = None
+    if task.series:
+        kept, daily = _chunk_series(batch, list(rows), task.root_seed, result.failures)
+        if len(kept) < len(rows):  # a replication whose series failed has no row
+            result.failures.sort(key=lambda failure: int(failure["replication"]))
+            rows = {index: rows[index] for index in kept}
+    result.rows = list(rows.values())
+    if daily is not None:
+        result.bands = chunk_delta(daily, series_bins(scenario.initial_personnel))
     result.seconds = time.perf_counter() - started
     return result

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from ..scenario import Scenario
 from .bands import Bands
@@ -27,6 +27,8 @@ from .engines import Engine
 from .store import Chunk, ChunkInvalid, RunDirectory, RunRefused
 
 log = logging.getLogger("drawdown_sim")
+
+T = TypeVar("T")
 
 CHUNK_SIZE = 100
 """Replications per chunk: the unit streamed to disk and redone on resume."""
@@ -107,6 +109,7 @@ class Executed:
     done_before: int = 0  # replications found done on resume
     complete: bool = False  # the directory already held these finished results
     recomputed: list[str] = field(default_factory=list)
+    folded: list[set[int]] = field(default_factory=list)  # per spec: chunks in its bands
 
 
 def _discard(
@@ -130,7 +133,8 @@ def execute(
     progress: Progress | None = None,
 ) -> Executed:
     """Run every chunk of ``specs`` not already done into ``directory`` (locked by the
-    caller), then verify every chunk, recomputing any that is not exactly right.
+    caller). Chunks found on disk are verified before they are used; the caller assembles
+    the results with :func:`finish`, which verifies every chunk again as it reads it.
 
     Raises:
         RunRefused: the directory holds other results or an interrupted run (see
@@ -142,7 +146,7 @@ def execute(
     if state == "complete":
         executed.complete = True
         return executed
-    folded: list[set[int]] = []
+    folded: list[set[int]] = []  # per spec: chunks folded into its bands
     for spec in specs:
         if spec.series:
             bands = Bands(spec.scenario.horizon_days, spec.scenario.initial_personnel)
@@ -174,8 +178,33 @@ def execute(
         return todo
 
     todo = {cell: needed(cell, spec) for cell, spec in enumerate(specs)}
+    executed.folded = folded
     _run_chunks(directory, specs, engine, todo, folded, executed, total, progress)
-    # Finishing: every chunk must be exactly right before anything looks complete.
+    return executed
+
+
+def finish(
+    directory: RunDirectory,
+    specs: Sequence[RunSpec],
+    engine: Engine,
+    executed: Executed,
+    assemble: Callable[[], T],
+) -> T:
+    """Assemble the finished results with ``assemble``, which verifies every chunk as it reads
+    it (:meth:`RunDirectory.read_chunk`) and writes nothing final unless all are right.
+
+    Chunks are read once, when they are assembled, not once to check and again to assemble.
+    If one is not exactly right (changed since it was written), every chunk is checked,
+    those that are wrong are discarded and recomputed, and the results are assembled again.
+
+    Raises:
+        RunRefused: a chunk is still wrong after recomputing it (another process is writing
+            there).
+    """
+    try:
+        return assemble()
+    except ChunkInvalid:
+        pass
     again = {}
     for cell, spec in enumerate(specs):
         bad = []
@@ -187,17 +216,14 @@ def execute(
                 bad.append(index)
         if bad:
             again[cell] = bad
-    if again:
-        _run_chunks(directory, specs, engine, again, folded, executed, total, None)
-        for cell, indices in again.items():
-            for index in indices:
-                why = directory.chunk_ok(specs[cell].chunk(cell, index), events=True)
-                if why is not None:
-                    raise RunRefused(
-                        f"{directory.root}: chunk {index} is still not right after recomputing "
-                        f"it ({why}); is another process writing there?"
-                    )
-    return executed
+    total = sum(spec.replications for spec in specs)
+    _run_chunks(directory, specs, engine, again, executed.folded, executed, total, None)
+    try:
+        return assemble()
+    except ChunkInvalid as error:
+        raise RunRefused(
+            f"{directory.root}: {error} after recomputing it; is another process writing there?"
+        ) from None
 
 
 def _run_chunks(
@@ -235,8 +261,9 @@ def _run_chunks(
             # bands' float sums never depend on where a run was interrupted.
             bands.fold(result.bands)
             folded[cell].add(identity.index)
-            last = identity.index == specs[cell].chunks - 1
-            if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS or last:
+            # None after the last chunk: finishing follows at once, and an interruption
+            # there redoes at most CHECKPOINT_SECONDS of work, as anywhere else.
+            if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS:
                 directory.save_checkpoint(bands, folded[cell])
                 last_checkpoint = time.perf_counter()
         executed.seconds += result.seconds
@@ -246,12 +273,12 @@ def _run_chunks(
 
 
 def verified_chunks(directory: RunDirectory, spec: RunSpec, cell: int = 0) -> Iterator[Chunk]:
-    """The chunks of ``spec`` in order, each verified as it is read."""
+    """The chunks of ``spec`` in order, each verified as it is read (for an ``assemble``
+    given to :func:`finish`).
+
+    Raises:
+        ChunkInvalid: a chunk is not exactly right.
+    """
     for index in range(spec.chunks):
         identity = spec.chunk(cell, index)
-        try:
-            yield directory.read_chunk(identity, events=spec.trace > identity.first)
-        except ChunkInvalid as error:
-            raise RunRefused(
-                f"{directory.root}: {error} while finishing; rerun with --resume"
-            ) from None
+        yield directory.read_chunk(identity, events=spec.trace > identity.first)

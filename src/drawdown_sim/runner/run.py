@@ -15,7 +15,7 @@ from ..scenario import Scenario
 from .bands import Bands
 from .engines import Engine, engine_in_use
 from .manifest import Failure, RunManifest, Timings, environment, write_manifest
-from .protocol import CHECKPOINT_SECONDS, CHUNK_SIZE, Progress, RunSpec, execute
+from .protocol import CHECKPOINT_SECONDS, CHUNK_SIZE, Progress, RunSpec, execute, finish
 from .store import RunDirectory, RunRefused
 
 if TYPE_CHECKING:
@@ -229,10 +229,15 @@ def run_into(
     bands = executed.bands[0]
     assert bands is not None
     directory.check_identity()
-    failures = directory.finish_run(
-        [spec.chunk(0, i) for i in range(spec.chunks)],
-        trace=spec.trace > 0,
-        series=pa.Table.from_pandas(_series(scenario, bands), preserve_index=False),
+    series = pa.Table.from_pandas(_series(scenario, bands), preserve_index=False)
+    failures = finish(
+        directory,
+        [spec],
+        engine,
+        executed,
+        lambda: directory.finish_run(
+            [spec.chunk(0, i) for i in range(spec.chunks)], trace=spec.trace > 0, series=series
+        ),
     )
     manifest = _manifest(
         spec,
