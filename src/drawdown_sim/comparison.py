@@ -8,6 +8,7 @@ the outcomes themselves. The table reports that gain as a variance reduction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,8 +27,8 @@ from .runner.manifest import (
     read_manifest,
     write_manifest,
 )
-from .runner.protocol import RunSpec
-from .runner.run import run_into
+from .runner.protocol import Job, RunSpec, stream
+from .runner.run import begin_run, complete_run
 from .runner.store import RunDirectory, atomic_write_bytes
 from .scenario import Scenario
 
@@ -94,7 +95,8 @@ BOOTSTRAP_BINS = 4096
 
 
 def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """95% percentile bootstrap interval of the mean of paired differences ``d``.
+    """95% percentile bootstrap interval of the mean of paired differences ``d``, for runs of
+    more than :data:`JOINT_PAIRS` replications (memory of one column).
 
     A bootstrap resample of N values from the empirical distribution is a multinomial draw of
     counts over its distinct values, so the resampled means are drawn as multinomial counts
@@ -126,6 +128,38 @@ def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[f
         means[start : start + size] = rng.multinomial(n, p, size=size) @ values / n
     lo, hi = np.quantile(means, [0.025, 0.975])
     return float(lo), float(hi)
+
+
+JOINT_PAIRS = 50_000
+"""Pairs up to which an option's outcomes are bootstrapped together (all their differences in
+memory at once); above it, one outcome at a time over binned values."""
+
+
+def _bootstrap_mean_intervals(
+    differences: np.ndarray, rng: np.random.Generator
+) -> list[tuple[float, float]]:
+    """95% percentile bootstrap intervals of the mean of each column of paired differences
+    (pairs x outcomes), every column resampled with the same replications.
+
+    The resamples are drawn once for all outcomes of an option, which is both the ordinary
+    paired bootstrap of replications and far cheaper than a resampling per outcome: each
+    block of resamples is a matrix of how often each pair is drawn, and the resampled means of
+    every outcome come from one product of that matrix with the differences.
+    """
+    pairs, outcomes = differences.shape
+    means = np.empty((BOOTSTRAP_RESAMPLES, outcomes))
+    block = max(1, 2_000_000 // pairs)  # bounded scratch: block x pairs counts at once
+    for start in range(0, BOOTSTRAP_RESAMPLES, block):
+        size = min(block, BOOTSTRAP_RESAMPLES - start)
+        drawn = rng.integers(0, pairs, size=(size, pairs)) + pairs * np.arange(size)[:, None]
+        counts = np.bincount(drawn.ravel(), minlength=size * pairs).reshape(size, pairs)
+        means[start : start + size] = counts @ differences / pairs
+    low, high = np.quantile(means, [0.025, 0.975], axis=0)
+    # A constant difference (a tie in every pair, say) has exactly that interval, whatever
+    # the rounding of the resampled means.
+    constant = differences.min(axis=0) == differences.max(axis=0)
+    low[constant] = high[constant] = differences[0, constant]
+    return [(float(lo), float(hi)) for lo, hi in zip(low, high, strict=True)]
 
 
 def _paired(
@@ -161,6 +195,9 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
             )
             index = (own_at, ref_at)
         del own_ids
+        # Differences to bootstrap together (every pair kept), by row; the rest (a pair
+        # dropped for a missing value, or very many pairs) one at a time.
+        joint: dict[int, np.ndarray] = {}
         for outcome in OUTCOMES:
             if outcome not in summary.index:
                 continue
@@ -168,7 +205,8 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
             a, b = _paired(result, ref, outcome, index)
             censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
             keep = np.isfinite(a) & np.isfinite(b)
-            if not keep.all():
+            complete = bool(keep.all())
+            if not complete:
                 a, b = a[keep], b[keep]
             del keep
             d = a - b
@@ -195,7 +233,13 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
                     variance_reduction=np.nan,
                 )
             else:
-                lo, hi = _bootstrap_mean_interval(d, rng)
+                if complete and d.size <= JOINT_PAIRS:
+                    joint[len(rows)] = d
+                    lo = hi = np.nan  # filled in below, with the option's other outcomes
+                elif d.size <= JOINT_PAIRS:
+                    ((lo, hi),) = _bootstrap_mean_intervals(d[:, None], rng)
+                else:
+                    lo, hi = _bootstrap_mean_interval(d, rng)
                 paired = d.var(ddof=1)
                 independent = a.var(ddof=1) + b.var(ddof=1)
                 better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
@@ -210,7 +254,11 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
                     variance_reduction=independent / paired if paired > 0 else np.inf,
                 )
             rows.append(row)
-            del a, b, d  # before the next column is read
+            del a, b  # before the next column is read
+        if joint:
+            matrix = np.column_stack(list(joint.values()))
+            for at, (lo, hi) in zip(joint, _bootstrap_mean_intervals(matrix, rng), strict=True):
+                rows[at].update(diff_lo=lo, diff_hi=hi)
     return pd.DataFrame(rows)
 
 
@@ -274,25 +322,36 @@ def compare(
         "replications": reps,
         "reference": reference,
     }
-    with engine_in_use(engine, workers, scheduler) as chosen, root_dir.lock():
+    finished: dict[str, Results] = {}
+    with engine_in_use(engine, workers, scheduler) as chosen, root_dir.lock(), ExitStack() as held:
         # The derived tables go first: from here until the manifest is written last, the
         # directory does not look like a finished compare.
         root_dir.clear_final()
         for name in ("comparison.csv", "completion.csv"):
             (root / name).unlink(missing_ok=True)
-        results: dict[str, Results] = {}
+        # Every option's directory is locked and checked before any work starts; then all
+        # their chunks go to the engine as one stream, and each option is finished as soon as
+        # its own chunks are in, while the workers go on with the next option's.
+        jobs = []
         for spec in specs:
             name = spec.scenario.name
             option_dir = RunDirectory(root / name)
-            with option_dir.lock():
-                results[name] = run_into(
+            held.enter_context(option_dir.lock())
+            jobs.append(
+                begin_run(
                     option_dir,
                     spec,
-                    chosen,
                     resume=resume,
                     force=force,
                     progress=None if progress is None else partial(progress, name),
                 )
+            )
+
+        def done(job: Job) -> None:
+            finished[job.specs[0].scenario.name] = complete_run(job, chosen)
+
+        stream(jobs, chosen, on_done=done)
+    results = {name: finished[name] for name in names}
     table = comparison_table(results, reference, seed)
     atomic_write_bytes(
         root / "completion.csv", completion_frame(results).to_csv(index=False).encode()

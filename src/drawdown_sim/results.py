@@ -48,6 +48,8 @@ class Results:
         self._outcomes = outcomes
         self._series = series
         self._events = events
+        self._scenario: Scenario | None = None
+        self._rows: int | None = None  # rows of outcomes.parquet, once read
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
@@ -103,9 +105,10 @@ class Results:
     def column(self, name: str) -> np.ndarray:
         """One outcome column as floats (NaN for nulls), read alone when the table is not
         loaded."""
-        if self._outcomes is None and self.path is not None:
+        if self._outcomes is None and self.path is not None and self._streams():
             # ParquetFile.read, not read_table: the dataset layer behind read_table holds
-            # about 70 bytes per row of Python objects even for a single column.
+            # about 70 bytes per row of Python objects even for a single column. (A smaller
+            # table is read whole, once, rather than opening the file for every column.)
             table = pq.ParquetFile(self.path / "outcomes.parquet").read(columns=[name])
             column = pc.cast(table.column(name), pa.float64())
             return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
@@ -129,7 +132,9 @@ class Results:
 
     @property
     def scenario(self) -> Scenario:
-        return Scenario.model_validate(self.manifest.scenario)
+        if self._scenario is None:  # validated once: summaries and plots ask for it often
+            self._scenario = Scenario.model_validate(self.manifest.scenario)
+        return self._scenario
 
     @property
     def name(self) -> str:
@@ -169,8 +174,9 @@ class Results:
         """Whether summaries stream row group by row group (very large runs on disk)."""
         if self._outcomes is not None or self.path is None:
             return False
-        rows = pq.ParquetFile(self.path / "outcomes.parquet").metadata.num_rows
-        return bool(rows > STREAM_ROWS)
+        if self._rows is None:
+            self._rows = pq.ParquetFile(self.path / "outcomes.parquet").metadata.num_rows
+        return bool(self._rows > STREAM_ROWS)
 
     def completion(self) -> CompletionSummary:
         """P(complete by the planned end / the window end), Kaplan-Meier medians, the curve."""

@@ -246,7 +246,7 @@ def sweep(
         RunSpec(scenario, study.seed, study.replications, series=False) for _, _, scenario in cells
     ]
     with engine_in_use(engine, workers, scheduler) as chosen, directory.lock():
-        executed = execute(
+        job = execute(
             directory,
             specs,
             chosen,
@@ -256,7 +256,7 @@ def sweep(
             force=force,
             progress=progress,
         )
-        if executed.complete:
+        if job.executed.complete:
             return Sweep.load(directory.root)
 
         def assemble() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -282,7 +282,7 @@ def sweep(
                 rows.append(row)
             return rows, failures
 
-        rows, failures = finish(directory, specs, chosen, executed, assemble)
+        rows, failures = finish(job, chosen, assemble)
         frame = pd.DataFrame(rows)
         directory.check_identity()
         root = directory.root

@@ -48,6 +48,68 @@ def test_common_random_numbers_reduce_variance_for_the_shipped_options(tmp_path:
     assert t.loc[("full_exit", "isis_attacks"), "diff_mean"] > 0
 
 
+def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # All options' chunks go to one engine as one stream (an engine with room for them all
+    # is handed all six at once), and each option is finished as soon as its own chunks are
+    # in, before the next option's results are taken.
+    from drawdown_sim import comparison, run
+    from drawdown_sim.runner import protocol
+
+    events: list[str] = []
+    compute, finish = protocol.run_chunk, comparison.complete_run
+
+    def computing(task):  # type: ignore[no-untyped-def]
+        events.append(f"chunk {task.identity.index}")
+        return compute(task)
+
+    def finishing(job, engine):  # type: ignore[no-untyped-def]
+        events.append(f"finish {job.specs[0].scenario.name}")
+        return finish(job, engine)
+
+    class Eager:
+        """An engine that takes every task at once, as a pool with room for them would."""
+
+        name, workers = "eager", 1
+
+        def map_ordered(self, fn, tasks):  # type: ignore[no-untyped-def]
+            taken = list(tasks)
+            events.append(f"submitted {len(taken)}")
+            for task in taken:
+                yield fn(task)
+
+    monkeypatch.setattr(protocol, "run_chunk", computing)
+    monkeypatch.setattr(comparison, "complete_run", finishing)
+    options = [scenario("status_quo"), scenario("full_exit")]
+    result = compare(options, reps=250, seed=4, engine=Eager(), out=tmp_path / "c")  # type: ignore[arg-type]
+    assert events == [
+        "submitted 6",
+        *["chunk 0", "chunk 1", "chunk 2", "finish status_quo"],
+        *["chunk 0", "chunk 1", "chunk 2", "finish full_exit"],
+    ]
+    monkeypatch.undo()
+    for option in options:
+        alone = run(option, reps=250, seed=4, workers=1, out=tmp_path / option.name)
+        pd.testing.assert_frame_equal(result.results[option.name].outcomes, alone.outcomes)
+        pd.testing.assert_frame_equal(result.results[option.name].series, alone.series)
+
+
+def test_compare_checks_every_option_directory_before_any_work(tmp_path: Path):
+    # The second option's directory holds another run: refused before the first option is
+    # computed (it used to be computed and finished first).
+    from drawdown_sim import RunRefused, run
+
+    out = tmp_path / "c"
+    run(scenario("baseline"), reps=20, workers=1, out=out / "full_exit")
+    with pytest.raises(RunRefused, match="another run"):
+        compare([scenario("status_quo"), scenario("full_exit")], reps=100, workers=1, out=out)
+    assert not (out / "status_quo" / "manifest.json").exists()
+    assert not (out / "status_quo" / ".partial" / "chunks").exists() or not any(
+        (out / "status_quo" / ".partial" / "chunks").iterdir()
+    )
+
+
 def test_compare_cli_writes_every_option_table_and_plots(tmp_path: Path):
     out = tmp_path / "cmp"
     result = CliRunner().invoke(

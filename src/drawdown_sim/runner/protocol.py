@@ -1,11 +1,13 @@
 """One run protocol for ``run``, ``compare`` and ``sweep``.
 
 A :class:`RunSpec` says what to replicate (scenario, root seed, replications, chunk plan,
-trace, whether to keep daily series). :func:`execute` takes the specs that share one
-results directory (one for ``run`` and each option of ``compare``; one per state x option
-for ``sweep``), runs their chunks on an engine that the caller built once, and streams them
-into the :class:`RunDirectory`, which owns lock, refuse, resume, checkpoint and finish.
-Nothing outside ``runner/`` touches chunk files.
+trace, whether to keep daily series). :func:`prepare` checks a results directory against
+the specs that share it (one for ``run`` and for each option of ``compare``; one per
+state x option for ``sweep``) and plans a :class:`Job`: the chunks still to compute.
+:func:`stream` computes the chunks of one or several jobs on an engine that the caller
+built once, in one stream, writing each into its job's :class:`RunDirectory`, which owns
+lock, refuse, resume, checkpoint and finish; :func:`finish` assembles a job's results from
+its verified chunks. Nothing outside ``runner/`` touches chunk files.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import json
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -121,31 +125,58 @@ def _discard(
     directory.discard_chunk(identity.cell, identity.index)
 
 
-def execute(
+@dataclass
+class Job:
+    """One results directory's work: its specs, the chunks still to compute, and what they
+    leave behind. Several jobs can share one stream of chunks on one engine (:func:`stream`)."""
+
+    directory: RunDirectory
+    specs: Sequence[RunSpec]
+    executed: Executed
+    todo: dict[int, list[int]]  # per cell (spec): chunk indices to compute
+    progress: Progress | None = None
+    resume: bool = False  # asked to resume (recorded in the manifest)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    clock: float = field(default_factory=time.perf_counter)
+
+    @property
+    def total(self) -> int:
+        return sum(spec.replications for spec in self.specs)
+
+    def pending(self) -> int:
+        """Replications in the chunks still to compute."""
+        return sum(
+            self.specs[cell].chunk(cell, index).count
+            for cell, indices in self.todo.items()
+            for index in indices
+        )
+
+
+def prepare(
     directory: RunDirectory,
     specs: Sequence[RunSpec],
-    engine: Engine,
     *,
     config: dict[str, Any],
     what: str,
     resume: bool = False,
     force: bool = False,
     progress: Progress | None = None,
-) -> Executed:
-    """Run every chunk of ``specs`` not already done into ``directory`` (locked by the
-    caller). Chunks found on disk are verified before they are used; the caller assembles
-    the results with :func:`finish`, which verifies every chunk again as it reads it.
+) -> Job:
+    """Check ``directory`` (locked by the caller) against this work and plan it: the chunks of
+    ``specs`` not already done. Chunks found on disk are verified before they are counted
+    as done; the results are assembled with :func:`finish`, which verifies every chunk again
+    as it reads it.
 
     Raises:
         RunRefused: the directory holds other results or an interrupted run (see
             :meth:`RunDirectory.prepare`).
     """
+    job = Job(directory, specs, Executed(bands=[]), {}, progress, resume)
     state = directory.prepare(config, what, resume, force)
-    total = sum(spec.replications for spec in specs)
-    executed = Executed(bands=[])
+    executed = job.executed
     if state == "complete":
         executed.complete = True
-        return executed
+        return job
     folded: list[set[int]] = []  # per spec: chunks folded into its bands
     for spec in specs:
         if spec.series:
@@ -161,6 +192,7 @@ def execute(
         else:
             executed.bands.append(None)
             folded.append(set())
+    executed.folded = folded
 
     def needed(cell: int, spec: RunSpec) -> list[int]:
         """Chunks of ``spec`` to compute: not on disk intact, or (with series) not folded."""
@@ -177,19 +209,91 @@ def execute(
                 todo.append(index)
         return todo
 
-    todo = {cell: needed(cell, spec) for cell, spec in enumerate(specs)}
-    executed.folded = folded
-    _run_chunks(directory, specs, engine, todo, folded, executed, total, progress)
-    return executed
+    job.todo = {cell: needed(cell, spec) for cell, spec in enumerate(specs)}
+    executed.done_before = job.total - job.pending()
+    return job
 
 
-def finish(
+def execute(
     directory: RunDirectory,
     specs: Sequence[RunSpec],
     engine: Engine,
-    executed: Executed,
-    assemble: Callable[[], T],
-) -> T:
+    *,
+    config: dict[str, Any],
+    what: str,
+    resume: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Job:
+    """:func:`prepare` the work, then compute its chunks (:func:`stream`)."""
+    job = prepare(
+        directory, specs, config=config, what=what, resume=resume, force=force, progress=progress
+    )
+    if not job.executed.complete:
+        stream([job], engine)
+    return job
+
+
+def stream(
+    jobs: Sequence[Job], engine: Engine, on_done: Callable[[Job], None] | None = None
+) -> None:
+    """Compute the chunks of every job in one stream on ``engine``, each written to its job's
+    directory as it arrives, and call ``on_done`` with each job once its chunks are all in.
+
+    One stream keeps the workers busy across jobs: while a job is finished (``on_done``, in
+    this process), the workers are already computing the next job's chunks, instead of
+    waiting for it as they would with one stream per job.
+    """
+    remaining = [job.pending() for job in jobs]
+    done = [job.total - pending for job, pending in zip(jobs, remaining, strict=True)]
+    # One checkpoint clock for the stream: the first chunk is checkpointed at once, then at
+    # most every CHECKPOINT_SECONDS, whichever job is running (a job finished meanwhile
+    # needs none), so at most that much work is redone after an interruption.
+    last_checkpoint = -math.inf
+    for at, job in enumerate(jobs):
+        if job.progress is not None:
+            job.progress(done[at], job.total)
+        if remaining[at] == 0 and on_done is not None:
+            on_done(job)  # nothing to compute (resumed with every chunk done)
+    owners: deque[int] = deque()  # the job of each task submitted and not yet taken
+
+    def tasks() -> Iterator[ChunkTask]:
+        for at, job in enumerate(jobs):
+            for cell, indices in job.todo.items():
+                for index in indices:
+                    owners.append(at)
+                    yield job.specs[cell].task(cell, index)
+
+    result: ChunkResult
+    for result in engine.map_ordered(run_chunk, tasks()):
+        at = owners.popleft()  # results come back in task order
+        job = jobs[at]
+        executed = job.executed
+        identity = result.identity
+        job.directory.save_chunk(identity, result.rows, result.events, result.failures)
+        cell = identity.cell
+        bands = executed.bands[cell]
+        folded = executed.folded[cell]
+        if bands is not None and result.bands is not None and identity.index not in folded:
+            # Chunks arrive in index order and the checkpoint holds a prefix of them, so the
+            # bands' float sums never depend on where a run was interrupted.
+            bands.fold(result.bands)
+            folded.add(identity.index)
+            # None after the last chunk: finishing follows at once, and an interruption
+            # there redoes at most CHECKPOINT_SECONDS of work, as anywhere else.
+            if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS:
+                job.directory.save_checkpoint(bands, folded)
+                last_checkpoint = time.perf_counter()
+        executed.seconds += result.seconds
+        done[at] += identity.count
+        remaining[at] -= identity.count
+        if job.progress is not None:
+            job.progress(done[at], job.total)
+        if remaining[at] == 0 and on_done is not None:
+            on_done(job)
+
+
+def finish(job: Job, engine: Engine, assemble: Callable[[], T]) -> T:
     """Assemble the finished results with ``assemble``, which verifies every chunk as it reads
     it (:meth:`RunDirectory.read_chunk`) and writes nothing final unless all are right.
 
@@ -205,71 +309,25 @@ def finish(
         return assemble()
     except ChunkInvalid:
         pass
-    again = {}
-    for cell, spec in enumerate(specs):
+    directory = job.directory
+    again: dict[int, list[int]] = {}
+    for cell, spec in enumerate(job.specs):
         bad = []
         for index in range(spec.chunks):
             identity = spec.chunk(cell, index)
             why = directory.chunk_ok(identity, events=spec.trace > identity.first)
             if why is not None:
-                _discard(directory, identity, why, executed.recomputed)
+                _discard(directory, identity, why, job.executed.recomputed)
                 bad.append(index)
         if bad:
             again[cell] = bad
-    total = sum(spec.replications for spec in specs)
-    _run_chunks(directory, specs, engine, again, executed.folded, executed, total, None)
+    stream([Job(directory, job.specs, job.executed, again)], engine)
     try:
         return assemble()
     except ChunkInvalid as error:
         raise RunRefused(
             f"{directory.root}: {error} after recomputing it; is another process writing there?"
         ) from None
-
-
-def _run_chunks(
-    directory: RunDirectory,
-    specs: Sequence[RunSpec],
-    engine: Engine,
-    todo: dict[int, list[int]],
-    folded: list[set[int]],
-    executed: Executed,
-    total: int,
-    progress: Progress | None,
-) -> None:
-    pending = sum(
-        specs[cell].chunk(cell, index).count for cell, indices in todo.items() for index in indices
-    )
-    done = total - pending
-    executed.done_before = done
-    if progress is not None:
-        progress(done, total)
-    last_checkpoint = -math.inf  # the first chunk is checkpointed at once
-
-    def tasks() -> Iterator[ChunkTask]:
-        for cell, indices in todo.items():
-            for index in indices:
-                yield specs[cell].task(cell, index)
-
-    result: ChunkResult
-    for result in engine.map_ordered(run_chunk, tasks()):
-        identity = result.identity
-        directory.save_chunk(identity, result.rows, result.events, result.failures)
-        cell = identity.cell
-        bands = executed.bands[cell]
-        if bands is not None and result.bands is not None and identity.index not in folded[cell]:
-            # Chunks arrive in index order and the checkpoint holds a prefix of them, so the
-            # bands' float sums never depend on where a run was interrupted.
-            bands.fold(result.bands)
-            folded[cell].add(identity.index)
-            # None after the last chunk: finishing follows at once, and an interruption
-            # there redoes at most CHECKPOINT_SECONDS of work, as anywhere else.
-            if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS:
-                directory.save_checkpoint(bands, folded[cell])
-                last_checkpoint = time.perf_counter()
-        executed.seconds += result.seconds
-        done += identity.count
-        if progress is not None:
-            progress(done, total)
 
 
 def verified_chunks(directory: RunDirectory, spec: RunSpec, cell: int = 0) -> Iterator[Chunk]:

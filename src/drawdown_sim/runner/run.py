@@ -15,7 +15,16 @@ from ..scenario import Scenario
 from .bands import Bands
 from .engines import Engine, engine_in_use
 from .manifest import Failure, RunManifest, Timings, environment, write_manifest
-from .protocol import CHECKPOINT_SECONDS, CHUNK_SIZE, Progress, RunSpec, execute, finish
+from .protocol import (
+    CHECKPOINT_SECONDS,
+    CHUNK_SIZE,
+    Job,
+    Progress,
+    RunSpec,
+    finish,
+    prepare,
+    stream,
+)
 from .store import RunDirectory, RunRefused
 
 if TYPE_CHECKING:
@@ -209,32 +218,48 @@ def run_into(
     progress: Progress | None = None,
 ) -> Results:
     """:func:`run` into a directory the caller has locked, on an engine it has entered."""
-    from ..results import Results
+    job = begin_run(directory, spec, resume, force, progress)
+    if not job.executed.complete:
+        stream([job], engine)
+    return complete_run(job, engine, overrides)
 
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    scenario = spec.scenario
-    executed = execute(
+
+def begin_run(
+    directory: RunDirectory,
+    spec: RunSpec,
+    resume: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Job:
+    """Check a locked directory against ``spec`` and plan the run (see :func:`prepare`); its
+    chunks are computed by :func:`stream`, alone or beside other runs' (``compare``)."""
+    return prepare(
         directory,
         [spec],
-        engine,
         config=spec.identity(),
         what="run",
         resume=resume,
         force=force,
         progress=progress,
     )
-    if executed.complete:
+
+
+def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Results:
+    """Finish a run whose chunks are all computed: verify and assemble them, write the
+    series and, last, the manifest; the results."""
+    from ..results import Results
+
+    directory = job.directory
+    if job.executed.complete:
         return Results.load(directory.root)  # already complete: nothing to resume
-    bands = executed.bands[0]
+    (spec,) = job.specs
+    bands = job.executed.bands[0]
     assert bands is not None
     directory.check_identity()
-    series = pa.Table.from_pandas(_series(scenario, bands), preserve_index=False)
+    series = pa.Table.from_pandas(_series(spec.scenario, bands), preserve_index=False)
     failures = finish(
-        directory,
-        [spec],
+        job,
         engine,
-        executed,
         lambda: directory.finish_run(
             [spec.chunk(0, i) for i in range(spec.chunks)], trace=spec.trace > 0, series=series
         ),
@@ -243,11 +268,11 @@ def run_into(
         spec,
         engine,
         failures,
-        started,
-        time.perf_counter() - clock,
-        executed.seconds,
-        executed.done_before,
-        resume,
+        job.started,
+        time.perf_counter() - job.clock,
+        job.executed.seconds,
+        job.executed.done_before,
+        job.resume,
         overrides,
     )
     write_manifest(directory.root, manifest)
