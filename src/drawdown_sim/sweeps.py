@@ -31,7 +31,7 @@ from .runner.manifest import (
     read_manifest,
     write_manifest,
 )
-from .runner.protocol import RunSpec, execute, finish, verified_chunks
+from .runner.protocol import RunSpec, finish, prepare, stream, verified_chunks
 from .runner.run import results_dir
 from .runner.store import RunDirectory, atomic_write_bytes, atomic_write_table
 from .scenario import Scenario
@@ -246,16 +246,17 @@ def sweep(
         RunSpec(scenario, study.seed, study.replications, series=False) for _, _, scenario in cells
     ]
     with engine_in_use(engine, workers, scheduler) as chosen, directory.lock():
-        job = execute(
+        job = prepare(
             directory,
             specs,
-            chosen,
             config=config,
             what="sweep",
             resume=resume,
             force=force,
             progress=progress,
         )
+        if not job.executed.complete:
+            stream([job], chosen)
         if job.executed.complete:
             return Sweep.load(directory.root)
 

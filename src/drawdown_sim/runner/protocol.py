@@ -106,7 +106,7 @@ class RunSpec:
 
 @dataclass
 class Executed:
-    """What :func:`execute` leaves behind besides the chunk files."""
+    """What a job's chunks leave behind besides the chunk files."""
 
     bands: list[Bands | None]
     seconds: float = 0.0  # compute time of this session's chunks
@@ -211,26 +211,6 @@ def prepare(
 
     job.todo = {cell: needed(cell, spec) for cell, spec in enumerate(specs)}
     executed.done_before = job.total - job.pending()
-    return job
-
-
-def execute(
-    directory: RunDirectory,
-    specs: Sequence[RunSpec],
-    engine: Engine,
-    *,
-    config: dict[str, Any],
-    what: str,
-    resume: bool = False,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> Job:
-    """:func:`prepare` the work, then compute its chunks (:func:`stream`)."""
-    job = prepare(
-        directory, specs, config=config, what=what, resume=resume, force=force, progress=progress
-    )
-    if not job.executed.complete:
-        stream([job], engine)
     return job
 
 
