@@ -53,25 +53,31 @@ def plain(scenario: Scenario, reps: int, series: bool) -> float:
 
 
 def split(scenario: Scenario, reps: int) -> tuple[float, float]:
-    """Seconds of ``simulate()`` and of the run's series work (keeping what the series need,
-    computing them a chunk at a time, and their histogram cells) over ``reps``
-    replications, timed chunk by chunk so that both are measured in the same spell."""
+    """Seconds of ``simulate()`` alone and with the run's series work (keeping what the
+    series need, computing them a chunk at a time, and their histogram cells) over ``reps``
+    replications. Each chunk of 100 is run both ways, one after the other and in turns
+    first, so that both are measured in the same spell. Both keep something of each
+    replication, as any loop does: a loop that keeps nothing never lets the cyclic
+    collector run, which no real use of the model escapes."""
     seeds = replication_seeds(scenario.seed, 0, reps)
     bins = series_bins(scenario.initial_personnel)
-    simulating = series = 0.0
-    for first in range(0, reps, 100):
-        batch = SeriesBatch(scenario)
-        for index in range(first, min(first + 100, reps)):
+    alone = together = 0.0
+    for turn, first in enumerate(range(0, reps, 100)):
+        chunk = range(first, min(first + 100, reps))
+        for with_series in (False, True) if turn % 2 == 0 else (True, False):
             started = time.perf_counter()
-            replication = simulate_seed(scenario, seeds[index], index)
-            kept = time.perf_counter()
-            batch.add(replication)
-            simulating += kept - started
-            series += time.perf_counter() - kept
-        started = time.perf_counter()
-        chunk_delta(batch.series(), bins)
-        series += time.perf_counter() - started
-    return simulating, series
+            kept, batch = [], SeriesBatch(scenario)
+            for index in chunk:
+                replication = simulate_seed(scenario, seeds[index], index)
+                kept.append(replication.outcomes)
+                if with_series:
+                    batch.add(replication)
+            if with_series:
+                chunk_delta(batch.series(), bins)
+                together += time.perf_counter() - started
+            else:
+                alone += time.perf_counter() - started
+    return alone, together - alone
 
 
 def timed_run(scenario: Scenario, reps: int, workers: int, engine: object = None) -> float:
@@ -152,18 +158,22 @@ def main() -> None:
         timed_run(scenario, 200, 2, dask)  # dask workers import the package once
         # Ratios are taken within a round (one run after the other), and their median and
         # range over the rounds are printed: a fastest round of each would pair spells.
-        scaling, on_dask, warm, cold = [], [], [], []
+        scaling, efficiency, on_dask, warm, cold = [], [], [], [], []
         options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
         each = reps // 5
         for _ in range(args.rounds):
             one = timed_run(scenario, reps, 1)
-            two = timed_run(scenario, reps, 2, engine)
+            two, computing = timed_run_split(scenario, reps, 2, engine)
             scaling.append(one / (2 * two))
+            efficiency.append((computing / 2) / two)
             on_dask.append(two / timed_run(scenario, reps, 2, dask))
             warm.append(timed_compare(options, each, engine))
             cold.append(timed_compare(options, each, None))
     print(
-        f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput (goal >= 0.9)"
+        f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput "
+        f"(goal >= 0.9); {summary(efficiency)} of its own workers' compute time (what the "
+        "workers spend simulating over the run's time; the rest is waiting on the main "
+        "process, start and finish)"
     )
     print(
         f"dask, 2-worker LocalCluster {summary(on_dask)} of the local engine's throughput "
