@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from drawdown_sim.model.scan import max_window_count, scan_tail, scan_threshold
-from tests.helpers import outcome, replicate, scenario
+from tests.helpers import SCENARIOS, outcome, replicate, scenario
 
 pytestmark = pytest.mark.statistical
 
@@ -58,3 +58,49 @@ def test_false_alarm_rate_at_constant_capacity_is_at_most_five_percent():
         assert expected <= 0.05
         assert abs(alarms.mean() - expected) < 4 * se + 0.005, (column, alarms.mean(), expected)
         assert alarms.mean() < 0.05 + 3 * se
+
+
+def test_poisson_tables_without_scipy_are_scipys_and_give_the_same_thresholds():
+    # The scan statistic's Poisson pmf and cdf are computed with math.lgamma so that worker
+    # processes need not import scipy.special; they agree with scipy's to rounding, and the
+    # thresholds they give are the same integers over the rates and periods a scenario uses.
+    from scipy.special import gammaln, pdtr, pdtrc, xlogy
+
+    from drawdown_sim.model.scan import _tables
+
+    for psi in (0.0, 0.05, 0.9, 3.0, 9.0, 24.0, 60.0):
+        values = np.arange(41, dtype=float)
+        pmf, cdf = _tables(psi, 40)
+        reference = np.exp(xlogy(values, psi) - psi - gammaln(values + 1.0))
+        np.testing.assert_allclose(pmf[5:], reference, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(cdf[5:], pdtr(values, psi), rtol=0, atol=1e-12)
+        for k in (1, 3, 10, 30):
+            assert scan_tail(k, psi, 0.8) == pytest.approx(
+                float(pdtrc(k - 1, psi * 0.8)), abs=1e-12
+            )
+    expected = {  # computed with scipy.special before the change
+        (9.0, 395 / 30, 0.05): 21,
+        (0.9, 365 / 30, 0.05): 6,
+        (3.0, 12.0, 0.01): 12,
+        (24.0, 2.0, 0.1): 36,
+    }
+    for (psi, windows, alpha), k in expected.items():
+        assert scan_threshold(psi, windows, alpha) == k
+
+
+def test_worker_processes_do_not_import_scipy():
+    # Importing scipy.special costs a worker 0.6-0.8 s at start-up: a chunk runs without it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from drawdown_sim.runner.chunks import run_chunk\n"
+        "from drawdown_sim.runner.protocol import RunSpec\n"
+        "from drawdown_sim.scenario import load_scenario\n"
+        f"s = load_scenario({str(SCENARIOS / 'baseline.yaml')!r})\n"
+        "run_chunk(RunSpec(s, 1, 20).task(0, 0))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
