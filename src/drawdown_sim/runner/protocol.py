@@ -224,15 +224,14 @@ def stream(
     this process), the workers are already computing the next job's chunks, instead of
     waiting for it as they would with one stream per job.
     """
-    remaining = [job.pending() for job in jobs]
-    done = [job.total - pending for job, pending in zip(jobs, remaining, strict=True)]
+    remaining = [job.pending() for job in jobs]  # replications still to come, per job
     # One checkpoint clock for the stream: the first chunk is checkpointed at once, then at
     # most every CHECKPOINT_SECONDS, whichever job is running (a job finished meanwhile
     # needs none), so at most that much work is redone after an interruption.
     last_checkpoint = -math.inf
     for at, job in enumerate(jobs):
         if job.progress is not None:
-            job.progress(done[at], job.total)
+            job.progress(job.total - remaining[at], job.total)
         if remaining[at] == 0 and on_done is not None:
             on_done(job)  # nothing to compute (resumed with every chunk done)
     owners: deque[int] = deque()  # the job of each task submitted and not yet taken
@@ -265,10 +264,9 @@ def stream(
                 job.directory.save_checkpoint(bands, folded)
                 last_checkpoint = time.perf_counter()
         executed.seconds += result.seconds
-        done[at] += identity.count
         remaining[at] -= identity.count
         if job.progress is not None:
-            job.progress(done[at], job.total)
+            job.progress(job.total - remaining[at], job.total)
         if remaining[at] == 0 and on_done is not None:
             on_done(job)
 
