@@ -182,100 +182,148 @@ def comparison_table(results: dict[str, Results], reference: str, seed: int = 0)
     """
     rng = np.random.default_rng(seed)
     ref = results[reference]
-    ref_ids = ref.column("replication")
     rows: list[dict[str, Any]] = []
     for option, result in results.items():
-        summary = result.summary()
-        # Failed replications drop out of the pairs.
-        own_ids = result.column("replication")
-        index: tuple[np.ndarray, np.ndarray] | None = None
-        if not np.array_equal(own_ids, ref_ids):
-            _, own_at, ref_at = np.intersect1d(
-                own_ids, ref_ids, assume_unique=True, return_indices=True
-            )
-            index = (own_at, ref_at)
-        del own_ids
-        # Differences to bootstrap together (every pair kept), by row; the rest (a pair
-        # dropped for a missing value, or very many pairs) one at a time.
-        joint: dict[int, np.ndarray] = {}
-        for outcome in OUTCOMES:
-            if outcome not in summary.index:
-                continue
-            stats = summary.loc[outcome]
-            a, b = _paired(result, ref, outcome, index)
-            censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
-            keep = np.isfinite(a) & np.isfinite(b)
-            complete = bool(keep.all())
-            if not complete:
-                a, b = a[keep], b[keep]
-            del keep
-            d = a - b
-            row: dict[str, Any] = {
-                "option": option,
-                "outcome": outcome,
-                "direction": direction(outcome),
-                "mean": stats["mean"],
-                "median": stats["median"],
-                "q05": stats["q05"],
-                "q95": stats["q95"],
-                "censored": stats["censored"],
-                "reference": reference,
-                "pairs": int(d.size),
-            }
-            if option == reference or d.size < 2 or censored:
-                row.update(
-                    diff_mean=0.0 if option == reference else np.nan,
-                    diff_lo=np.nan,
-                    diff_hi=np.nan,
-                    p_better=np.nan,
-                    p_worse=np.nan,
-                    p_tie=np.nan,
-                    variance_reduction=np.nan,
-                )
-            else:
-                if complete and d.size <= JOINT_PAIRS:
-                    joint[len(rows)] = d
-                    lo = hi = np.nan  # filled in below, with the option's other outcomes
-                elif d.size <= JOINT_PAIRS:
-                    ((lo, hi),) = _bootstrap_mean_intervals(d[:, None], rng)
-                else:
-                    lo, hi = _bootstrap_mean_interval(d, rng)
-                paired = d.var(ddof=1)
-                independent = a.var(ddof=1) + b.var(ddof=1)
-                better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
-                worse = {"lower": d > 0, "higher": d < 0}.get(row["direction"])
-                row.update(
-                    diff_mean=d.mean(),
-                    diff_lo=lo,
-                    diff_hi=hi,
-                    p_better=better.mean() if better is not None else np.nan,
-                    p_worse=worse.mean() if worse is not None else np.nan,
-                    p_tie=(d == 0).mean(),
-                    variance_reduction=independent / paired if paired > 0 else np.inf,
-                )
-            rows.append(row)
-            del a, b  # before the next column is read
-        if joint:
-            matrix = np.column_stack(list(joint.values()))
-            for at, (lo, hi) in zip(joint, _bootstrap_mean_intervals(matrix, rng), strict=True):
-                rows[at].update(diff_lo=lo, diff_hi=hi)
+        rows.extend(_option_rows(option, result, ref, reference, rng))
     return pd.DataFrame(rows)
+
+
+def _option_rows(
+    option: str, result: Results, ref: Results, reference: str, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """The rows of :func:`comparison_table` of one option (``ref``: the reference's results),
+    drawing its bootstrap resamples from ``rng``."""
+    summary = result.summary()
+    # Failed replications drop out of the pairs.
+    own_ids, ref_ids = result.column("replication"), ref.column("replication")
+    index: tuple[np.ndarray, np.ndarray] | None = None
+    if not np.array_equal(own_ids, ref_ids):
+        _, own_at, ref_at = np.intersect1d(
+            own_ids, ref_ids, assume_unique=True, return_indices=True
+        )
+        index = (own_at, ref_at)
+    del own_ids, ref_ids
+    rows: list[dict[str, Any]] = []
+    # Differences to bootstrap together (every pair kept), by row; the rest (a pair dropped
+    # for a missing value, or very many pairs) one at a time.
+    joint: dict[int, np.ndarray] = {}
+    for outcome in OUTCOMES:
+        if outcome not in summary.index:
+            continue
+        stats = summary.loc[outcome]
+        a, b = _paired(result, ref, outcome, index)
+        censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
+        keep = np.isfinite(a) & np.isfinite(b)
+        complete = bool(keep.all())
+        if not complete:
+            a, b = a[keep], b[keep]
+        del keep
+        d = a - b
+        row: dict[str, Any] = {
+            "option": option,
+            "outcome": outcome,
+            "direction": direction(outcome),
+            "mean": stats["mean"],
+            "median": stats["median"],
+            "q05": stats["q05"],
+            "q95": stats["q95"],
+            "censored": stats["censored"],
+            "reference": reference,
+            "pairs": int(d.size),
+        }
+        if option == reference or d.size < 2 or censored:
+            row.update(
+                diff_mean=0.0 if option == reference else np.nan,
+                diff_lo=np.nan,
+                diff_hi=np.nan,
+                p_better=np.nan,
+                p_worse=np.nan,
+                p_tie=np.nan,
+                variance_reduction=np.nan,
+            )
+        else:
+            if complete and d.size <= JOINT_PAIRS:
+                joint[len(rows)] = d
+                lo = hi = np.nan  # filled in below, with the option's other outcomes
+            elif d.size <= JOINT_PAIRS:
+                ((lo, hi),) = _bootstrap_mean_intervals(d[:, None], rng)
+            else:
+                lo, hi = _bootstrap_mean_interval(d, rng)
+            paired = d.var(ddof=1)
+            independent = a.var(ddof=1) + b.var(ddof=1)
+            better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
+            worse = {"lower": d > 0, "higher": d < 0}.get(row["direction"])
+            row.update(
+                diff_mean=d.mean(),
+                diff_lo=lo,
+                diff_hi=hi,
+                p_better=better.mean() if better is not None else np.nan,
+                p_worse=worse.mean() if worse is not None else np.nan,
+                p_tie=(d == 0).mean(),
+                variance_reduction=independent / paired if paired > 0 else np.inf,
+            )
+        rows.append(row)
+        del a, b  # before the next column is read
+    if joint:
+        matrix = np.column_stack(list(joint.values()))
+        for at, (lo, hi) in zip(joint, _bootstrap_mean_intervals(matrix, rng), strict=True):
+            rows[at].update(diff_lo=lo, diff_hi=hi)
+    return rows
+
+
+class _Tables:
+    """:func:`comparison_table` and :func:`completion_frame` built as options finish.
+
+    A compare finishes its options one after another while the workers compute the next
+    ones; tabulating each option as soon as it and the reference are finished keeps that
+    work off the end of the run. Options are tabulated in their given order, from one
+    generator seeded as :func:`comparison_table` seeds it, so the tables are the same as
+    tabulating all options at the end.
+    """
+
+    def __init__(self, names: Sequence[str], reference: str, seed: int) -> None:
+        self.names = list(names)
+        self.reference = reference
+        self.rng = np.random.default_rng(seed)
+        self.finished: dict[str, Results] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.completion: dict[str, dict[str, Any]] = {}
+        self.tabulated = 0  # options whose rows are in, from the first
+
+    def add(self, name: str, result: Results) -> None:
+        self.finished[name] = result
+        self.completion[name] = _completion_row(name, result)
+        ref = self.finished.get(self.reference)
+        if ref is None:
+            return
+        while self.tabulated < len(self.names) and self.names[self.tabulated] in self.finished:
+            option = self.names[self.tabulated]
+            self.rows.extend(
+                _option_rows(option, self.finished[option], ref, self.reference, self.rng)
+            )
+            self.tabulated += 1
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(comparison, completion), once every option is finished."""
+        assert self.tabulated == len(self.names), "tabulated before every option finished"
+        return pd.DataFrame(self.rows), pd.DataFrame([self.completion[n] for n in self.names])
 
 
 def completion_frame(results: dict[str, Results]) -> pd.DataFrame:
     """Per option: P(complete by the planned end / window end), censoring, and the
     Kaplan-Meier median completion day and slip, each with its 95% interval."""
-    rows = []
-    for option, result in results.items():
-        c = result.completion()
-        row: dict[str, Any] = {"option": option, "runs": c.runs}
-        for name in ("by_planned_end", "by_window_end", "censored", "median_day", "median_slip"):
-            estimate = getattr(c, name)
-            row[name] = estimate.value
-            row[f"{name}_lo"] = estimate.low
-            row[f"{name}_hi"] = estimate.high
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_completion_row(option, result) for option, result in results.items()])
+
+
+def _completion_row(option: str, result: Results) -> dict[str, Any]:
+    c = result.completion()
+    row: dict[str, Any] = {"option": option, "runs": c.runs}
+    for name in ("by_planned_end", "by_window_end", "censored", "median_day", "median_slip"):
+        estimate = getattr(c, name)
+        row[name] = estimate.value
+        row[f"{name}_lo"] = estimate.low
+        row[f"{name}_hi"] = estimate.high
+    return row
 
 
 def compare(
@@ -323,6 +371,7 @@ def compare(
         "reference": reference,
     }
     finished: dict[str, Results] = {}
+    tables = _Tables(names, reference, seed)
     with engine_in_use(engine, workers, scheduler) as chosen, root_dir.lock(), ExitStack() as held:
         # The derived tables go first: from here until the manifest is written last, the
         # directory does not look like a finished compare.
@@ -348,14 +397,14 @@ def compare(
             )
 
         def done(job: Job) -> None:
-            finished[job.specs[0].scenario.name] = complete_run(job, chosen)
+            name = job.specs[0].scenario.name
+            finished[name] = complete_run(job, chosen)
+            tables.add(name, finished[name])  # while the workers go on with the next option
 
         stream(jobs, chosen, on_done=done)
     results = {name: finished[name] for name in names}
-    table = comparison_table(results, reference, seed)
-    atomic_write_bytes(
-        root / "completion.csv", completion_frame(results).to_csv(index=False).encode()
-    )
+    table, completion = tables.tables()
+    atomic_write_bytes(root / "completion.csv", completion.to_csv(index=False).encode())
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())
     write_manifest(
         root,

@@ -52,8 +52,12 @@ class Results:
         self._rows: int | None = None  # rows of outcomes.parquet, once read
 
     @classmethod
-    def load(cls, path: str | Path) -> Results:
+    def load(cls, path: str | Path, scenario: Scenario | None = None) -> Results:
         """Open a complete run directory (one with a run's ``manifest.json``).
+
+        ``scenario``: the manifest's scenario, already validated by the caller that has just
+        written it (validating a scenario costs tens of milliseconds, which a compare would
+        otherwise pay again for every option it finishes).
 
         Raises:
             ManifestError: no manifest, a damaged one, one of another format version, or
@@ -72,7 +76,9 @@ class Results:
                 raise FileNotFoundError(f"{root / name}.parquet is missing; rerun with --force")
         if manifest.trace and not (root / "events.parquet").is_file():
             raise FileNotFoundError(f"{root}/events.parquet is missing; rerun with --force")
-        return cls(manifest, root)
+        results = cls(manifest, root)
+        results._scenario = scenario
+        return results
 
     def _read(self, name: str) -> pd.DataFrame | None:
         if self.path is None or not (self.path / f"{name}.parquet").exists():
@@ -389,11 +395,12 @@ def summarize(
         method: Literal["linear", "inverted_cdf"] = (
             "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
         )
+        q05, median, q95 = np.quantile(finite, [0.05, 0.5, 0.95], method=method)
         rows[name] = dict(
             mean=float(finite.mean()),
-            median=float(np.quantile(finite, 0.5, method=method)),
-            q05=float(np.quantile(finite, 0.05, method=method)),
-            q95=float(np.quantile(finite, 0.95, method=method)),
+            median=float(median),
+            q05=float(q05),
+            q95=float(q95),
             p_positive=float((finite > 0).mean()),
             censored=0.0,
         )

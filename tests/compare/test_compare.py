@@ -59,6 +59,7 @@ def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(
 
     events: list[str] = []
     compute, finish = protocol.run_chunk, comparison.complete_run
+    tabulate = comparison._option_rows
 
     def computing(task):  # type: ignore[no-untyped-def]
         events.append(f"chunk {task.identity.index}")
@@ -79,20 +80,56 @@ def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(
             for task in taken:
                 yield fn(task)
 
+    def tabulating(option, *args):  # type: ignore[no-untyped-def]
+        events.append(f"tabulate {option}")
+        return tabulate(option, *args)
+
     monkeypatch.setattr(protocol, "run_chunk", computing)
     monkeypatch.setattr(comparison, "complete_run", finishing)
+    monkeypatch.setattr(comparison, "_option_rows", tabulating)
     options = [scenario("status_quo"), scenario("full_exit")]
     result = compare(options, reps=250, seed=4, engine=Eager(), out=tmp_path / "c")  # type: ignore[arg-type]
+    # Each option is also tabulated as soon as it is finished, not after the last.
     assert events == [
         "submitted 6",
-        *["chunk 0", "chunk 1", "chunk 2", "finish status_quo"],
-        *["chunk 0", "chunk 1", "chunk 2", "finish full_exit"],
+        *["chunk 0", "chunk 1", "chunk 2", "finish status_quo", "tabulate status_quo"],
+        *["chunk 0", "chunk 1", "chunk 2", "finish full_exit", "tabulate full_exit"],
     ]
     monkeypatch.undo()
+    # The tables are those of tabulating every option at the end.
+    pd.testing.assert_frame_equal(
+        result.table, comparison.comparison_table(result.results, "status_quo", 4)
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "c" / "completion.csv"),
+        comparison.completion_frame(result.results),
+        check_dtype=False,
+    )
     for option in options:
         alone = run(option, reps=250, seed=4, workers=1, out=tmp_path / option.name)
         pd.testing.assert_frame_equal(result.results[option.name].outcomes, alone.outcomes)
         pd.testing.assert_frame_equal(result.results[option.name].series, alone.series)
+
+
+def test_options_tabulated_as_they_finish_give_the_tables_of_all_at_the_end(tmp_path: Path):
+    # Options may finish in any order (a resumed compare finishes the complete ones first)
+    # and the reference need not be first: rows wait for the reference and go in the
+    # options' order, with the bootstrap draws of tabulating them all at the end.
+    from drawdown_sim.comparison import _Tables, comparison_table, completion_frame
+
+    options = [scenario(name) for name in ("status_quo", "full_exit", "advisory_500")]
+    results = compare(options, reps=60, seed=5, workers=1, out=tmp_path).results
+    names = list(results)
+    for order in (["advisory_500", "status_quo", "full_exit"], ["full_exit", "advisory_500"]):
+        tables = _Tables(names, "full_exit", seed=9)
+        for name in order:
+            tables.add(name, results[name])
+        if len(order) < len(names):  # status_quo missing: nothing after it can be tabulated
+            assert tables.tabulated == 0 and tables.rows == []
+            tables.add("status_quo", results["status_quo"])
+        table, completion = tables.tables()
+        pd.testing.assert_frame_equal(table, comparison_table(results, "full_exit", seed=9))
+        pd.testing.assert_frame_equal(completion, completion_frame(results))
 
 
 def test_compare_checks_every_option_directory_before_any_work(tmp_path: Path):

@@ -52,6 +52,32 @@ def test_results_round_trip_is_lossless(tmp_path: Path):
     assert set(again.events["replication"]) == {0, 1}
 
 
+def test_a_run_hands_back_its_scenario_without_validating_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The results a run returns carry the scenario it ran (the manifest's, validated), so a
+    # summary does not validate the manifest's copy again; the same as loading it afresh.
+    from drawdown_sim.scenario import Scenario
+
+    s = scenario("baseline")
+    validated: list[object] = []
+    validate = Scenario.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counting(cls, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        validated.append(data)
+        return validate(cls, data, *args, **kwargs)
+
+    monkeypatch.setattr(Scenario, "model_validate", classmethod(counting))
+    results = run(s, reps=100, seed=3, workers=1, out=tmp_path / "r")
+    before = len(validated)
+    summary = results.summary()
+    assert len(validated) == before  # nothing validated for the summary
+    monkeypatch.undo()
+    fresh = Results.load(tmp_path / "r")
+    assert results.scenario == fresh.scenario
+    pd.testing.assert_frame_equal(summary, fresh.summary())
+
+
 def test_series_quantiles_are_exact_for_integer_series():
     rng = np.random.default_rng(0)
     daily = np.zeros((500, 7, 20))

@@ -128,7 +128,11 @@ class Bands:
         rows = self._occupied_rows(series)
         if self.count == 0 or rows.size == 0:
             return [bins.value(np.zeros(self.days, dtype=np.int64)) for _ in qs]
-        cumulative = np.cumsum(self.histograms[series][rows], axis=0)
+        cumulative = self.histograms[series][rows]  # a copy (fancy indexing)
+        # The running sum down the bins a row at a time: numpy's cumsum along the first axis
+        # of a C-ordered array strides through memory, and takes twice as long.
+        for row in range(1, rows.size):
+            np.add(cumulative[row - 1], cumulative[row], out=cumulative[row])
         return [bins.value(rows[(cumulative >= q * self.count - 1e-9).argmax(axis=0)]) for q in qs]
 
     def _occupied_rows(self, series: str) -> NDArray[np.int64]:

@@ -277,4 +277,6 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     )
     write_manifest(directory.root, manifest)
     directory.remove_partial()
-    return Results.load(directory.root)
+    # The manifest's scenario is this one, as run: no need to validate it again.
+    ran = spec.scenario.model_copy(update={"replications": spec.replications})
+    return Results.load(directory.root, scenario=ran)
