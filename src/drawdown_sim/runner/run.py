@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 
 from ..scenario import Scenario
@@ -151,20 +151,16 @@ def run_in_memory(
         manifest,
         None,
         outcomes=pa.concat_tables(outcomes).cast(OUTCOME_SCHEMA).to_pandas(),
-        series=_series(scenario, bands),
+        series=_series(scenario, bands).to_pandas(),
         events=pa.concat_tables(events).cast(EVENT_SCHEMA).to_pandas() if events else None,
     )
 
 
-def _series(scenario: Scenario, bands: Bands) -> pd.DataFrame:
-    days = scenario.horizon_days
-    return pd.DataFrame(
-        {
-            "day": range(days),
-            "date": [scenario.window.start + timedelta(days=d) for d in range(days)],
-            **bands.table(),
-        }
-    )
+def _series(scenario: Scenario, bands: Bands) -> pa.Table:
+    """The table of ``series.parquet``: day, date, then the bands' columns."""
+    days = np.arange(scenario.horizon_days, dtype=np.int64)
+    dates = np.datetime64(scenario.window.start, "D") + days
+    return pa.table({"day": days, "date": pa.array(dates, pa.date32()), **bands.table()})
 
 
 def _manifest(
@@ -256,7 +252,7 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     bands = job.executed.bands[0]
     assert bands is not None
     directory.check_identity()
-    series = pa.Table.from_pandas(_series(spec.scenario, bands), preserve_index=False)
+    series = _series(spec.scenario, bands)
     failures = finish(
         job,
         engine,
