@@ -1,8 +1,10 @@
 """Exponential-kernel Hawkes process: exact moments, compensator and log-likelihood.
 
 Written by hand because no maintained library covers this small piece with a piecewise
-background; used by the daily attack-intensity series, the statistical tests and
-calibration. Conventions: kernel ``n * beta * exp(-beta * t)`` (branching ratio n, mean
+background; used by the statistical tests and calibration. The daily attack-intensity series
+of a run compute the same integrals for a whole chunk of replications at once
+(:mod:`drawdown_sim.model.series`); the functions here are the one-process, one-replication
+form they are tested against. Conventions: kernel ``n * beta * exp(-beta * t)`` (branching ratio n, mean
 delay 1/beta days), background ``mu`` attacks/day.
 """
 
@@ -73,9 +75,10 @@ def kernel_integral_grid(points: int, events: ArrayLike, weight: float, decay: f
     ``S(t) = sum_{t_i < t} exp(-decay (t - t_i))``. Over the events, ``E_j = S(t_j+)`` obeys
     ``E_j = E_{j-1} exp(-decay (t_j - t_{j-1})) + 1`` (stable: the factor is at most 1), and
     between events ``S`` only decays, so ``S(t) = E_j exp(-decay (t - t_j))`` with ``t_j``
-    the last event before ``t``. The daily series of a replication use this instead of the
-    (points x events) matrix, and without a signal-processing library, whose import would
-    cost every worker process more than a second.
+    the last event before ``t``: O(points + events) instead of the (points x events)
+    matrix, and without a signal-processing library, whose import would cost every worker
+    process more than a second. The daily series run this recurrence over a chunk's
+    replications together, restarting it at each replication's first event.
     """
     events = np.sort(np.asarray(events, dtype=float))
     events = events[(events >= 0.0) & (events < points - 1)]

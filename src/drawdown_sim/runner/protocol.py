@@ -125,6 +125,28 @@ def _discard(
     directory.discard_chunk(identity.cell, identity.index)
 
 
+def _unusable(
+    directory: RunDirectory,
+    spec: RunSpec,
+    cell: int,
+    recomputed: list[str],
+    report_missing: bool,
+) -> list[int]:
+    """The chunks of ``spec`` whose files are missing or not exactly right, in order. A file
+    that is not right is discarded with one line saying why; so is a missing one when
+    ``report_missing`` (a chunk that was written and has gone since)."""
+    unusable = []
+    for index in range(spec.chunks):
+        identity = spec.chunk(cell, index)
+        why = directory.chunk_ok(identity, events=spec.trace > identity.first)
+        if why is None:
+            continue
+        if why != "missing" or report_missing:
+            _discard(directory, identity, why, recomputed)
+        unusable.append(index)
+    return unusable
+
+
 @dataclass
 class Job:
     """One results directory's work: its specs, the chunks still to compute, and what they
@@ -196,18 +218,14 @@ def prepare(
 
     def needed(cell: int, spec: RunSpec) -> list[int]:
         """Chunks of ``spec`` to compute: not on disk intact, or (with series) not folded."""
-        todo = []
-        for index in range(spec.chunks):
-            identity = spec.chunk(cell, index)
-            if state == "fresh":
-                todo.append(index)
-                continue
-            why = directory.chunk_ok(identity, events=spec.trace > identity.first)
-            if why is not None and why != "missing":
-                _discard(directory, identity, why, executed.recomputed)
-            if why is not None or (spec.series and index not in folded[cell]):
-                todo.append(index)
-        return todo
+        if state == "fresh":
+            return list(range(spec.chunks))
+        unusable = set(_unusable(directory, spec, cell, executed.recomputed, False))
+        return [
+            index
+            for index in range(spec.chunks)
+            if index in unusable or (spec.series and index not in folded[cell])
+        ]
 
     job.todo = {cell: needed(cell, spec) for cell, spec in enumerate(specs)}
     executed.done_before = job.total - job.pending()
@@ -290,13 +308,7 @@ def finish(job: Job, engine: Engine, assemble: Callable[[], T]) -> T:
     directory = job.directory
     again: dict[int, list[int]] = {}
     for cell, spec in enumerate(job.specs):
-        bad = []
-        for index in range(spec.chunks):
-            identity = spec.chunk(cell, index)
-            why = directory.chunk_ok(identity, events=spec.trace > identity.first)
-            if why is not None:
-                _discard(directory, identity, why, job.executed.recomputed)
-                bad.append(index)
+        bad = _unusable(directory, spec, cell, job.executed.recomputed, report_missing=True)
         if bad:
             again[cell] = bad
     stream([Job(directory, job.specs, job.executed, again)], engine)
