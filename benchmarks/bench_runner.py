@@ -158,14 +158,15 @@ def main() -> None:
         timed_run(scenario, 200, 2, dask)  # dask workers import the package once
         # Ratios are taken within a round (one run after the other), and their median and
         # range over the rounds are printed: a fastest round of each would pair spells.
-        scaling, efficiency, on_dask, warm, cold = [], [], [], [], []
+        scaling, efficiency, slowdown, on_dask, warm, cold = [], [], [], [], [], []
         options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
         each = reps // 5
         for _ in range(args.rounds):
-            one = timed_run(scenario, reps, 1)
+            one, alone = timed_run_split(scenario, reps, 1)
             two, computing = timed_run_split(scenario, reps, 2, engine)
             scaling.append(one / (2 * two))
             efficiency.append((computing / 2) / two)
+            slowdown.append(computing / alone)
             on_dask.append(two / timed_run(scenario, reps, 2, dask))
             warm.append(timed_compare(options, each, engine))
             cold.append(timed_compare(options, each, None))
@@ -173,7 +174,8 @@ def main() -> None:
         f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput "
         f"(goal >= 0.9); {summary(efficiency)} of its own workers' compute time (what the "
         "workers spend simulating over the run's time; the rest is waiting on the main "
-        "process, start and finish)"
+        "process, start and finish); with both CPUs busy, a worker's chunks take "
+        f"{summary(slowdown)} times as long as one worker's alone"
     )
     print(
         f"dask, 2-worker LocalCluster {summary(on_dask)} of the local engine's throughput "

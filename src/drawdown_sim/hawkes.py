@@ -3,9 +3,9 @@
 Written by hand because no maintained library covers this small piece with a piecewise
 background; used by the statistical tests and calibration. The daily attack-intensity series
 of a run compute the same integrals for a whole chunk of replications at once
-(:mod:`drawdown_sim.model.series`); the functions here are the one-process, one-replication
-form they are tested against. Conventions: kernel ``n * beta * exp(-beta * t)`` (branching ratio n, mean
-delay 1/beta days), background ``mu`` attacks/day.
+(:mod:`drawdown_sim.model.series`); the functions here are the one-replication form they
+are tested against. Conventions: kernel ``n * beta * exp(-beta * t)`` (branching ratio n,
+mean delay 1/beta days), background ``mu`` attacks/day.
 """
 
 from __future__ import annotations
