@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -54,10 +55,12 @@ class _Points:
         self.owner = np.repeat(np.arange(self.replications), counts)
 
     @classmethod
-    def of(cls, per_replication: Sequence[NDArray[np.float64]]) -> _Points:
-        """From each replication's array of points (times, or one row per point)."""
+    def of(cls, per_replication: Sequence[Sequence[Any]], columns: int = 0) -> _Points:
+        """From each replication's points, as recorded: times, or tuples of ``columns``
+        values. One array for all of them (one conversion, not one per replication)."""
         counts = np.fromiter((len(p) for p in per_replication), dtype=np.int64)
-        return cls(np.concatenate(per_replication), counts)
+        table = np.array(list(chain.from_iterable(per_replication)), dtype=float)
+        return cls(table.reshape(-1, columns) if columns else table, counts)
 
     def times_between(self, low: float, high: float) -> _Points:
         """The times in ``[low, high)``, sorted within each replication."""
@@ -177,19 +180,21 @@ _COLUMNS = {"personnel": 2, "escalation": 2, "campaign": 2, "background": 2, "pr
 class SeriesBatch:
     """The daily series of many replications (a chunk's worth), computed together.
 
-    :meth:`add` keeps only what the series need of a replication, as small arrays, so the
-    replication itself can be freed at once; :meth:`series` then computes every series for
-    all of them in whole-array operations over their change points, a fraction of the cost
-    of one replication at a time. Each value comes from the same floating-point operations
-    as for a replication alone, so the series do not depend on how replications are batched.
+    :meth:`add` keeps only what the series need of a replication (its event times and state
+    trajectories, as the plain lists the run recorded), so the replication itself can be
+    freed at once; :meth:`series` then turns each kind into one array for the whole batch
+    and computes every series for all replications in whole-array operations over their
+    change points, a fraction of the cost of one replication at a time. Each value comes
+    from the same floating-point operations as for a replication alone, so the series do not
+    depend on how replications are batched.
     """
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.kernels: list[tuple[float, float, float, float]] = []
-        self.attacks: list[NDArray[np.float64]] = []
-        self.strikes: list[NDArray[np.float64]] = []
-        self.state: dict[str, list[NDArray[np.float64]]] = {kind: [] for kind in _STATE}
+        self.attacks: list[list[float]] = []
+        self.strikes: list[list[float]] = []
+        self.state: dict[str, list[list[Any]]] = {kind: [] for kind in _STATE}
 
     def __len__(self) -> int:
         return len(self.kernels)
@@ -197,12 +202,10 @@ class SeriesBatch:
     def add(self, replication: Replication) -> None:
         log = replication.log
         trajectories = log.trajectories
-        self.attacks.append(np.fromiter((a.time for a in log.attacks), float, len(log.attacks)))
-        self.strikes.append(np.fromiter((s.time for s in log.strikes), float, len(log.strikes)))
+        self.attacks.append([attack.time for attack in log.attacks])
+        self.strikes.append([strike.time for strike in log.strikes])
         for kind in _STATE:
-            points = getattr(trajectories, kind)
-            columns = _COLUMNS.get(kind, 3)  # capacity: (start, at start, target)
-            self.state[kind].append(np.array(points, dtype=float).reshape(-1, columns))
+            self.state[kind].append(getattr(trajectories, kind))
         self.kernels.append(replication.militia_kernel)
 
     def one(self, index: int) -> SeriesBatch:
@@ -211,7 +214,7 @@ class SeriesBatch:
         alone.kernels = [self.kernels[index]]
         alone.attacks = [self.attacks[index]]
         alone.strikes = [self.strikes[index]]
-        alone.state = {kind: [arrays[index]] for kind, arrays in self.state.items()}
+        alone.state = {kind: [points[index]] for kind, points in self.state.items()}
         return alone
 
     def series(self) -> FloatArray:
@@ -222,7 +225,10 @@ class SeriesBatch:
         noon = np.arange(days) + 0.5
         edges = np.arange(days + 1, dtype=float)
         n, beta, rho, gamma = np.array(self.kernels, dtype=float).reshape(-1, 4).T
-        state = {kind: _Points.of(arrays) for kind, arrays in self.state.items()}
+        state = {
+            kind: _Points.of(points, _COLUMNS.get(kind, 3))  # capacity: (start, at start, target)
+            for kind, points in self.state.items()
+        }
 
         attacks = _Points.of(self.attacks)
         cumulative = (
@@ -232,7 +238,7 @@ class SeriesBatch:
         )
 
         isis = scenario.isis
-        without = [c.size == 0 for c in self.state["capacity"]]
+        without = [not c for c in self.state["capacity"]]
         if isis.enabled and not all(without):
             lagged = _exponential_segments(
                 state["capacity"], noon, rate=1.0 / isis.capacity_lag_days
