@@ -93,6 +93,33 @@ def test_report_on_damaged_results_is_one_line_and_exit_2(
     assert not (out / "report.html").exists() or damage == "outcomes garbage"
 
 
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [("fifo", "is not a file"), ("huge", "larger than any manifest")],
+)
+def test_report_never_blocks_on_or_reads_whole_a_manifest_that_is_no_file(
+    tmp_path: Path, finished: Path, damage: str, says: str
+):
+    # A FIFO in the manifest's place used to block `report` forever on open; a huge file is
+    # refused after reading at most the largest manifest's size, whatever its size.
+    import os
+
+    from tests.helpers import cli
+
+    out = _copy(finished, tmp_path / "r")
+    manifest = out / "manifest.json"
+    manifest.unlink()
+    if damage == "fifo":
+        os.mkfifo(manifest)
+    else:
+        with open(manifest, "wb") as handle:
+            handle.truncate(4 * 1024**3)  # 4 GiB, sparse
+    result = cli("report", str(out), "--no-plots", timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 def test_report_handles_every_kind(tmp_path: Path):
     from drawdown_sim import compare, load, load_study, sweep
     from drawdown_sim.comparison import Comparison

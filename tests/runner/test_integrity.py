@@ -149,6 +149,36 @@ def test_a_damaged_partial_run_resumes_to_the_uninterrupted_results(
         assert any("checkpoint unreadable" in w for w in warnings), warnings
 
 
+@pytest.mark.parametrize("where", ["chunk", "checkpoint", "run.json"])
+def test_a_fifo_in_a_partial_run_is_discarded_not_waited_on(
+    tmp_path: Path, whole: Path, where: str
+):
+    # A results directory may hold anything: a FIFO where a chunk file, the checkpoint or the
+    # run's identity belongs used to block --resume forever on open. Now a chunk or the
+    # checkpoint is discarded and recomputed, and without a readable identity the run starts
+    # over; each says so in one line, and the results are those of an uninterrupted run.
+    out = tmp_path / "cut"
+    interrupted_run(out, 500, 7, after=3)
+    path = {
+        "chunk": chunk(out, 1),
+        "checkpoint": out / ".partial" / "checkpoint.npz",
+        "run.json": out / ".partial" / "run.json",
+    }[where]
+    path.unlink()
+    os.mkfifo(path)
+    args = ["--reps", "500", "--seed", "7", "--workers", "1", "--no-plots", "--out", str(out)]
+    result = cli("run", str(BASELINE), *args, "--resume", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    says = {
+        "chunk": "discarding chunk 1",
+        "checkpoint": "checkpoint unreadable",
+        "run.json": "no readable run identity",
+    }[where]
+    assert sum(says in line for line in result.stderr.splitlines()) == 1, result.stderr
+    assert_same_results(out, whole)
+
+
 def test_the_cli_resume_says_what_it_discarded_in_one_line(tmp_path: Path, whole: Path):
     out = tmp_path / "cut"
     interrupted_run(out, 500, 7, after=3)

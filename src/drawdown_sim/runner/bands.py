@@ -177,13 +177,20 @@ class Bands:
             **arrays,
         )
 
-    def load(self, path: Path) -> set[int]:
-        """Restore from a checkpoint; returns the chunks folded into it.
+    def checkpoint_bytes(self) -> int:
+        """The most a checkpoint of these bands can take: every cell occupied (a cell index
+        and a count each), the sums, and room for the archive's own headers."""
+        cells = sum(hist.size for hist in self.histograms.values())
+        return 16 * cells + self.sums.nbytes + 1024 * 1024
+
+    def load(self, source: Path | BinaryIO) -> set[int]:
+        """Restore from a checkpoint (a path or an open file); returns the chunks folded into
+        it.
 
         Raises:
             ValueError: the file is not a checkpoint of bands of this shape.
         """
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(source, allow_pickle=False) as data:
             sums = data["sums"]
             if sums.shape != self.sums.shape:
                 raise ValueError("checkpoint of another horizon")

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from .files import NotRegularFile, TooLarge, read_regular
+
 FORMAT_VERSION = 2
 """Version of the results layout this package writes and reads. 1 was the untyped manifest
 (no ``kind``) of drawdown-sim 0.x."""
@@ -128,17 +130,18 @@ def read_manifest(root: Path) -> RunManifest | CompareManifest | SweepManifest:
     """
     path = root / MANIFEST
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_MANIFEST_BYTES + 1)
+        data = read_regular(path, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         raise ManifestError(
             f"{root} holds no complete results (no {MANIFEST}); run `drawdown-sim run`, "
             "`compare` or `sweep`, or finish an interrupted one with --resume"
         ) from None
-    except IsADirectoryError:
+    except OSError as error:
+        raise ManifestError(f"{path} cannot be read ({error.strerror or error})") from None
+    except NotRegularFile:
         raise ManifestError(f"{path} is not a file") from None
-    if len(data) > MAX_MANIFEST_BYTES:
-        raise ManifestError(f"{path} is larger than any manifest this package writes")
+    except TooLarge:
+        raise ManifestError(f"{path} is larger than any manifest this package writes") from None
     try:
         value = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError):

@@ -23,7 +23,9 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import io
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterable, Iterator
@@ -39,6 +41,9 @@ from ..model import OUTCOME_SPECS
 from ..model.events import EVENT_COLUMNS, EVENT_SPECS
 from .bands import Bands
 from .chunks import ChunkIdentity
+from .files import read_regular
+
+log = logging.getLogger("drawdown_sim")
 
 
 class RunRefused(ValueError):
@@ -130,6 +135,9 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
     os.replace(tmp, path)
 
 
+RUN_FILE_BYTES = 1024 * 1024
+"""Largest ``.partial/run.json`` read (a run's identity is a few hundred bytes)."""
+
 CHUNK_FILE_BYTES = 256 * 1024 * 1024
 """Largest chunk file read back. A chunk of 100 replications is tens of kilobytes (a traced
 one a few megabytes); anything far larger is not a chunk this tool wrote."""
@@ -153,13 +161,10 @@ def read_chunk_file(path: Path) -> pa.Table:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: larger than :data:`CHUNK_FILE_BYTES`.
+        ValueError: not a regular file, or larger than :data:`CHUNK_FILE_BYTES`.
         pyarrow.ArrowException: not an Arrow IPC file (truncated, or something else).
     """
-    with open(path, "rb") as handle:
-        data = handle.read(CHUNK_FILE_BYTES + 1)
-    if len(data) > CHUNK_FILE_BYTES:
-        raise ValueError("larger than any chunk file")
+    data = read_regular(path, CHUNK_FILE_BYTES)
     return pa.ipc.open_file(pa.py_buffer(data)).read_all()
 
 
@@ -345,7 +350,7 @@ class RunDirectory:
     def run_config(self) -> dict[str, Any] | None:
         """The identity of the interrupted work in ``.partial/``, if any (None if unreadable)."""
         try:
-            value = json.loads((self.partial / "run.json").read_text())
+            value = json.loads(read_regular(self.partial / "run.json", RUN_FILE_BYTES))
         except (OSError, ValueError):
             return None
         return value if isinstance(value, dict) else None
@@ -379,6 +384,8 @@ class RunDirectory:
                     "or pass --force to replace them"
                 )
         partial = self.run_config()
+        if partial is None and self.partial.exists():
+            log.warning(f"{self.partial}: no readable run identity (run.json); starting over")
         if resume and partial is not None:
             if partial != config and not force:
                 raise RunRefused(
@@ -504,7 +511,7 @@ class RunDirectory:
         if not path.exists():
             return set()
         try:
-            folded = bands.load(path)
+            folded = bands.load(io.BytesIO(read_regular(path, bands.checkpoint_bytes())))
         except Exception:  # noqa: BLE001 - any damage means: not usable
             bands.reset()
             return None
