@@ -20,6 +20,7 @@ import pandas as pd
 from .model import OUTCOMES, direction
 from .results import CENSORED_OUTCOMES, Results
 from .runner.engines import Engine, engine_in_use
+from .runner.files import read_csv
 from .runner.manifest import (
     CompareManifest,
     ManifestError,
@@ -86,7 +87,7 @@ class Comparison:
                     f"{root / name} is not the run this compare was made from; rerun the "
                     "compare with --force"
                 )
-        table = pd.read_csv(root / "comparison.csv")
+        table = read_csv(root / "comparison.csv")
         return cls(results, table, manifest.reference, root)
 
 

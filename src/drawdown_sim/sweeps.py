@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from .model import OUTCOMES, direction
 from .runner.engines import Engine, engine_in_use
+from .runner.files import read_csv, read_parquet
 from .runner.manifest import (
     Failure,
     ManifestError,
@@ -80,14 +81,14 @@ def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
     manifest = read_manifest(root)
     if not isinstance(manifest, SweepManifest):
         raise ManifestError(f"{root} holds a {manifest.kind}, not a sweep")
-    frame = pd.read_parquet(root / "sweep.parquet")
+    frame = read_parquet(root / "sweep.parquet")
     study = Study.model_validate(manifest.study)
     options = [Scenario.model_validate(d) for d in manifest.option_scenarios]
     result = Sweep(
         frame,
-        pd.read_csv(root / "regret.csv"),
-        pd.read_csv(root / "satisficing.csv"),
-        pd.read_csv(root / "sensitivity.csv"),
+        read_csv(root / "regret.csv"),
+        read_csv(root / "satisficing.csv"),
+        read_csv(root / "sensitivity.csv"),
         study,
         list(manifest.parameters),
         root,

@@ -138,6 +138,19 @@ def test_report_handles_every_kind(tmp_path: Path):
         assert result.exit_code == 0, result.output
         assert (tmp_path / kind / "report.html").stat().st_size > 10_000
 
+    # A FIFO in place of a compare's or a sweep's table is refused in one line; reading it
+    # used to block the report forever.
+    from tests.helpers import cli
+
+    for table in ("c/comparison.csv", "s/regret.csv", "s/sweep.parquet"):
+        (tmp_path / table).unlink()
+        os.mkfifo(tmp_path / table)
+        result = cli("report", str(tmp_path / table.split("/")[0]), "--no-plots", timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert "NotRegularFile" in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        (tmp_path / table).unlink()
+
 
 def test_the_forest_plot_draws_an_interval_that_does_not_contain_the_mean():
     # A percentile interval beside its mean used to raise "'xerr' must not contain

@@ -211,6 +211,7 @@ def _discovery(result: Sweep) -> tuple[Any, dict[str, Any]] | None:
     if result.path is None or not (result.path / "discovery.json").is_file():
         return None
     from ..discovery import discovery_from_dict
+    from ..runner.files import TABLE_BYTES, read_regular
 
-    payload = json.loads((result.path / "discovery.json").read_text())
+    payload = json.loads(read_regular(result.path / "discovery.json", TABLE_BYTES))
     return discovery_from_dict(payload), payload

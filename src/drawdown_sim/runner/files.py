@@ -3,9 +3,15 @@ belongs would block a plain ``open`` forever, and a huge file would be read whol
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
+from typing import Any
+
+TABLE_BYTES = 256 * 1024 * 1024
+"""Largest derived table read back (a compare's or sweep's CSV tables, ``sweep.parquet``):
+a few megabytes even for a sweep of thousands of states."""
 
 
 class NotRegularFile(ValueError):
@@ -35,3 +41,18 @@ def read_regular(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise TooLarge(f"larger than {limit:,} bytes")
     return data
+
+
+def read_csv(path: Path, limit: int = TABLE_BYTES) -> Any:
+    """A CSV table of a results directory as a pandas DataFrame (see :func:`read_regular`)."""
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(read_regular(path, limit)))
+
+
+def read_parquet(path: Path, limit: int = TABLE_BYTES) -> Any:
+    """A parquet table of a results directory as a pandas DataFrame, read whole (see
+    :func:`read_regular`)."""
+    import pandas as pd
+
+    return pd.read_parquet(io.BytesIO(read_regular(path, limit)))
