@@ -139,9 +139,11 @@ def read_manifest(root: Path) -> RunManifest | CompareManifest | SweepManifest:
     except OSError as error:
         raise ManifestError(f"{path} cannot be read ({error.strerror or error})") from None
     except NotRegularFile:
-        raise ManifestError(f"{path} is not a file") from None
+        raise ManifestError(f"{path} is not a file; rerun with --force") from None
     except TooLarge:
-        raise ManifestError(f"{path} is larger than any manifest this package writes") from None
+        raise ManifestError(
+            f"{path} is larger than any manifest this package writes; rerun with --force"
+        ) from None
     try:
         value = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError):
