@@ -256,10 +256,9 @@ def sweep(
             force=force,
             progress=progress,
         )
-        if not job.executed.complete:
-            stream([job], chosen)
         if job.executed.complete:
             return Sweep.load(directory.root)
+        stream([job], chosen)
 
         def assemble() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             """Each cell's mean outcomes and every failure, from the verified chunks."""

@@ -11,7 +11,6 @@ so that the float sums, and hence the means, do not depend on the worker count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -183,9 +182,8 @@ class Bands:
         cells = sum(hist.size for hist in self.histograms.values())
         return 16 * cells + self.sums.nbytes + 1024 * 1024
 
-    def load(self, source: Path | BinaryIO) -> set[int]:
-        """Restore from a checkpoint (a path or an open file); returns the chunks folded into
-        it.
+    def load(self, source: BinaryIO) -> set[int]:
+        """Restore from a checkpoint (an open file); returns the chunks folded into it.
 
         Raises:
             ValueError: the file is not a checkpoint of bands of this shape.
