@@ -50,6 +50,7 @@ class Results:
         self._events = events
         self._scenario: Scenario | None = None
         self._rows: int | None = None  # rows of outcomes.parquet, once read
+        self._floats: dict[str, np.ndarray] = {}  # columns as floats, of a table held whole
 
     @classmethod
     def load(cls, path: str | Path, scenario: Scenario | None = None) -> Results:
@@ -118,7 +119,15 @@ class Results:
             table = pq.ParquetFile(self.path / "outcomes.parquet").read(columns=[name])
             column = pc.cast(table.column(name), pa.float64())
             return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
-        return np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
+        # A table held whole is small: its columns are converted once and kept (a summary,
+        # a comparison and its reference each ask for every column), read-only so that no
+        # caller can change what the next one gets.
+        floats = self._floats.get(name)
+        if floats is None:
+            floats = np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
+            floats.flags.writeable = False  # on this array (or view) only, not the table
+            self._floats[name] = floats
+        return floats
 
     def save(self, path: str | Path) -> None:
         """Write the layout :meth:`load` reads (manifest last), e.g. a copy elsewhere."""

@@ -287,3 +287,71 @@ def test_load_scenario_takes_a_mapping_of_typed_values():
         load_scenario(path, {"militia.nope": 1})
     with pytest.raises(ScenarioError, match="personnel"):
         load_scenario(path, {"sites.0.personnel": True})  # strict: true is not a count
+
+
+def test_bands_hold_exactly_the_counts_of_the_replications_folded_in_any_chunking(tmp_path):
+    # Rows of the histograms are added as bins are first reached, in whatever order the
+    # chunks bring them, and grow as needed: the counts must be those of one dense
+    # histogram of all the values, and a checkpoint must give back the same bands.
+    rng = np.random.default_rng(3)
+    days = 15
+    daily = np.zeros((300, 7, days))
+    daily[:, 0, :] = rng.integers(0, 2501, size=(300, days))  # personnel: many integer bins
+    daily[:, 1, :] = rng.lognormal(0.0, 2.0, size=(300, days))  # log bins, wide spread
+    daily[:, 2, :] = rng.poisson(4.0, size=(300, days))
+    one = Bands(days, 2500)
+    one.add(daily)
+    for sizes in ((1, 299), (7,) * 42 + (6,), (150, 150)):
+        folded = Bands(days, 2500)
+        edges = np.cumsum((0, *sizes))
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            folded.add(daily[lo:hi])
+        for k, series in enumerate(("personnel", "attack_intensity", "attacks")):
+            bins = folded.bins[series]
+            index = bins.index(daily[:, k, :])
+            expected = np.zeros((bins.size, days), dtype=np.int64)
+            np.add.at(expected, (index, np.arange(days)), 1)
+            np.testing.assert_array_equal(folded.histogram(series), expected)
+        for name, column in one.table().items():  # means: sums rounded chunk by chunk
+            check = (
+                np.testing.assert_allclose
+                if name.endswith("_mean")
+                else np.testing.assert_array_equal
+            )
+            check(folded.table()[name], column)
+    with open(tmp_path / "c.npz", "wb") as handle:
+        one.save(handle, folded=[0, 1])
+    restored = Bands(days, 2500)
+    restored.add(daily[:5])  # whatever it held before is replaced
+    with open(tmp_path / "c.npz", "rb") as handle:
+        assert restored.load(handle) == {0, 1}
+    for name, column in one.table().items():
+        np.testing.assert_array_equal(restored.table()[name], column)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["negative count", "count above the replications", "cell out of range", "repeated cell"],
+)
+def test_a_checkpoint_with_impossible_counts_is_refused(tmp_path, damage):
+    bands = Bands(10, 100)
+    bands.add(np.ones((4, 7, 10)))
+    with open(tmp_path / "c.npz", "wb") as handle:
+        bands.save(handle, folded=[0])
+    with np.load(tmp_path / "c.npz") as data:
+        arrays = dict(data)
+    cells = arrays["cells_attacks"]
+    counts = arrays["counts_attacks"] = arrays["counts_attacks"].astype(np.int64)
+    if damage == "negative count":
+        counts[0] = -4
+    elif damage == "count above the replications":
+        counts[0] = 2**40  # would wrap in the histogram's 32-bit counts
+    elif damage == "cell out of range":
+        cells[-1] = 201 * 10
+    else:
+        cells[1] = cells[0]
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with open(tmp_path / "c.npz", "rb") as handle:
+        assert Bands(10, 100).load(handle) == {0}  # undamaged, the same arrays load
+    with open(tmp_path / "bad.npz", "rb") as handle, pytest.raises(ValueError, match="do not fit"):
+        Bands(10, 100).load(handle)

@@ -320,8 +320,8 @@ def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_on
     daily = daily_series_batch([simulate_seed(s, seed, i) for i, seed in enumerate(seeds)], s)
     bands = Bands(s.horizon_days, s.initial_personnel)
     bands.add(daily)
-    for series, hist in bands.histograms.items():
-        cumulative = np.cumsum(hist, axis=0)
+    for series in bands.bins:
+        cumulative = np.cumsum(bands.histogram(series), axis=0)
         qs = (0.05, 0.5, 0.95)
         for q, got in zip(qs, bands.quantiles(series, qs), strict=True):
             full = bands.bins[series].value((cumulative >= q * bands.count - 1e-9).argmax(axis=0))
@@ -329,7 +329,8 @@ def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_on
     with open(tmp_path / "c.npz", "wb") as handle:
         bands.save(handle, folded=[0])
     with np.load(tmp_path / "c.npz") as saved:
-        for series, hist in bands.histograms.items():
+        for series in bands.bins:
+            hist = bands.histogram(series)
             cells = np.flatnonzero(hist)
             np.testing.assert_array_equal(saved[f"cells_{series}"], cells)
             np.testing.assert_array_equal(saved[f"counts_{series}"], hist.ravel()[cells])

@@ -62,29 +62,97 @@ def series_bins(initial_personnel: int) -> dict[str, Bins]:
 
 @dataclass(frozen=True)
 class BandsDelta:
-    """One chunk's contribution to :class:`Bands`."""
+    """One chunk's contribution to :class:`Bands`: per series, the distinct occupied cells
+    ``bin * days + day`` in order and their counts, in the narrowest integer types that hold
+    them."""
 
     count: int
     sums: NDArray[np.float64]
-    cells: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]
+    cells: dict[str, tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]]]]
 
 
 def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta:
     """A chunk's contribution, computed where the chunk ran (a worker) and small to send:
-    per series, the occupied (bin, day) cells and their counts. Needs no histograms."""
-    days = daily.shape[2]
+    per series, the occupied (bin, day) cells and their counts. Needs no histograms.
+
+    The cells go as 32-bit integers where they fit and the counts (at most the chunk's
+    replications) as bytes: a third of the 64-bit size. A result crosses a pipe 64 KiB at
+    a time, and each of those reads must win the main process's interpreter lock back from
+    the work it does meanwhile, so a worker waits on a large result to be taken.
+    """
+    replications, _, days = daily.shape
     day = np.arange(days)
-    cells = {}
+    count_type = np.min_scalar_type(replications)
+    cells: dict[str, tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]]]] = {}
     for k, series in enumerate(SERIES):
         flat = (bins[series].index(daily[:, k, :]) * days + day).ravel()
         size = bins[series].size * days
         if size <= 2 * flat.size:  # few bins (escalation, posture, attacks): count densely
             dense = np.bincount(flat, minlength=size)
             occupied = np.flatnonzero(dense)
-            cells[series] = (occupied, dense[occupied])
+            counts = dense[occupied]
         else:  # many bins, mostly empty: sort instead (the same cells and counts)
-            cells[series] = np.unique(flat, return_counts=True)
-    return BandsDelta(daily.shape[0], daily.sum(axis=0), cells)
+            occupied, counts = np.unique(flat, return_counts=True)
+        cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
+        cells[series] = (occupied.astype(cell_type), counts.astype(count_type))
+    return BandsDelta(replications, daily.sum(axis=0), cells)
+
+
+class _Histogram:
+    """Counts per (bin, day), one row per bin that some replication has reached.
+
+    A dense (bins x days) array would be mostly empty: a continuous series has 2,001 bins
+    and a run reaches a few hundred of them, so the dense array of the whole horizon is
+    about 12 MB per series, which every new run must fault into memory page by page as it
+    first touches it, and which every quantile must scan. Rows are added as bins are first
+    reached (in any order) and kept in bin order only when read.
+    """
+
+    __slots__ = ("days", "slot", "bins", "counts", "rows")
+
+    def __init__(self, bins: int, days: int) -> None:
+        self.days = days
+        self.slot = np.full(bins, -1, dtype=np.int64)  # row of each bin; -1: not reached
+        self.bins = np.empty(0, dtype=np.int64)  # bin of each row, rows in order reached
+        # int32: a run has at most 10^7 replications; half the memory to fault in and scan.
+        self.counts = np.zeros((0, days), dtype=np.int32)  # rows beyond ``rows``: spare
+        self.rows = 0
+
+    def add(self, cells: NDArray[np.integer[Any]], counts: NDArray[np.integer[Any]]) -> None:
+        """Add ``counts`` to the distinct cells ``bin * days + day``."""
+        days = self.days
+        bins, day = np.divmod(cells.astype(np.int64, copy=False), days)
+        new = np.unique(bins[self.slot[bins] < 0])  # bins reached for the first time
+        if new.size:
+            rows = self.rows + new.size
+            if rows > self.counts.shape[0]:  # room for twice as many: amortized growth
+                grown = np.zeros((max(rows, 2 * self.counts.shape[0]), days), dtype=np.int32)
+                grown[: self.rows] = self.counts[: self.rows]
+                self.counts = grown
+                self.bins = np.resize(self.bins, grown.shape[0])
+            self.slot[new] = np.arange(self.rows, rows)
+            self.bins[self.rows : rows] = new
+            self.rows = rows
+        # The cells are distinct, so a buffered += adds each count once (and takes a tenth of
+        # the time of the unbuffered ``np.add.at``).
+        flat = self.counts.reshape(-1)
+        flat[self.slot[bins] * days + day] += counts
+
+    def occupied(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+        """(bins reached, in order; their rows of counts), the counts a copy."""
+        order = np.argsort(self.bins[: self.rows], kind="stable")
+        return self.bins[order], self.counts[order]
+
+    def dense(self) -> NDArray[np.int64]:
+        """The whole (bins x days) histogram."""
+        full = np.zeros((self.slot.size, self.days), dtype=np.int64)
+        full[self.bins[: self.rows]] = self.counts[: self.rows]
+        return full
+
+    @property
+    def cells(self) -> int:
+        """Cells of the whole histogram (bins x days)."""
+        return self.slot.size * self.days
 
 
 class Bands:
@@ -94,10 +162,12 @@ class Bands:
         self.days = days
         self.count = 0
         self.bins = series_bins(initial_personnel)
-        self.histograms = {
-            s: np.zeros((b.size, days), dtype=np.int64) for s, b in self.bins.items()
-        }
+        self._histograms = {s: _Histogram(b.size, days) for s, b in self.bins.items()}
         self.sums = np.zeros((len(SERIES), days))
+
+    def histogram(self, series: str) -> NDArray[np.int64]:
+        """The (bins x days) counts of ``series`` (a new array, mostly zeros)."""
+        return self._histograms[series].dense()
 
     def add(self, daily: NDArray[np.float64]) -> None:
         """Fold in an array of shape (replications, len(SERIES), days)."""
@@ -114,8 +184,7 @@ class Bands:
         self.count += delta.count
         self.sums += delta.sums
         for series, (occupied, counts) in delta.cells.items():
-            # add.at: unbuffered, about twice as fast here as ``hist[occupied] += counts``
-            np.add.at(self.histograms[series].ravel(), occupied, counts)
+            self._histograms[series].add(occupied, counts)
 
     def quantile(self, series: str, q: float) -> NDArray[np.float64]:
         """Per-day quantile (inverse of the empirical CDF at the bin level)."""
@@ -125,23 +194,18 @@ class Bands:
         """Per-day quantiles ``qs``, from one cumulative sum of the histogram's occupied bins
         (a bin empty on every day cannot be where the cumulative count first reaches q)."""
         bins = self.bins[series]
-        rows = self._occupied_rows(series)
+        rows, cumulative = self._histograms[series].occupied()
         if self.count == 0 or rows.size == 0:
             return [bins.value(np.zeros(self.days, dtype=np.int64)) for _ in qs]
-        cumulative = self.histograms[series][rows]  # a copy (fancy indexing)
         # The running sum down the bins a row at a time: numpy's cumsum along the first axis
         # of a C-ordered array strides through memory, and takes twice as long.
         for row in range(1, rows.size):
             np.add(cumulative[row - 1], cumulative[row], out=cumulative[row])
         return [bins.value(rows[(cumulative >= q * self.count - 1e-9).argmax(axis=0)]) for q in qs]
 
-    def _occupied_rows(self, series: str) -> NDArray[np.int64]:
-        """Bins holding a replication on some day, in order (a few hundred of thousands)."""
-        return np.flatnonzero(self.histograms[series].any(axis=1))
-
     def shares(self, series: str) -> NDArray[np.float64]:
         """Per-day share of replications in each integer bin (e.g. escalation levels)."""
-        return self.histograms[series] / max(self.count, 1)
+        return self.histogram(series) / max(self.count, 1)
 
     def table(self) -> dict[str, Any]:
         """Columns of series.parquet: ``<series>_mean`` and ``<series>_q05 .. _q95``, plus
@@ -162,9 +226,8 @@ class Bands:
         so it costs milliseconds rather than compressing tens of megabytes of zeros.
         ``folded`` lists the chunks whose replications the bands hold."""
         arrays: dict[str, Any] = {}
-        for series, hist in self.histograms.items():
-            rows = self._occupied_rows(series)  # scan only the occupied bins for cells
-            block = hist[rows]
+        for series, histogram in self._histograms.items():
+            rows, block = histogram.occupied()  # cells in order, as of the dense histogram
             local = np.flatnonzero(block)
             arrays[f"cells_{series}"] = rows[local // self.days] * self.days + local % self.days
             arrays[f"counts_{series}"] = block.ravel()[local]
@@ -179,7 +242,7 @@ class Bands:
     def checkpoint_bytes(self) -> int:
         """The most a checkpoint of these bands can take: every cell occupied (a cell index
         and a count each), the sums, and room for the archive's own headers."""
-        cells = sum(hist.size for hist in self.histograms.values())
+        cells = sum(histogram.cells for histogram in self._histograms.values())
         return 16 * cells + self.sums.nbytes + 1024 * 1024
 
     def load(self, source: BinaryIO) -> set[int]:
@@ -193,13 +256,19 @@ class Bands:
             if sums.shape != self.sums.shape:
                 raise ValueError("checkpoint of another horizon")
             count = int(data["count"])
-            for series, hist in self.histograms.items():
-                cells = data[f"cells_{series}"]
-                counts = data[f"counts_{series}"]
-                if cells.shape != counts.shape or (cells.size and cells.max() >= hist.size):
+            self.reset()
+            for series, histogram in self._histograms.items():
+                cells = data[f"cells_{series}"].astype(np.int64, casting="safe")
+                counts = data[f"counts_{series}"].astype(np.int64, casting="safe")
+                if (
+                    cells.ndim != 1
+                    or cells.shape != counts.shape
+                    or (cells.size and (cells.min() < 0 or cells.max() >= histogram.cells))
+                    or (counts.size and (counts.min() < 0 or counts.max() > count))
+                    or np.unique(cells).size != cells.size
+                ):
                     raise ValueError("checkpoint histograms do not fit")
-                hist[...] = 0
-                hist.ravel()[cells] = counts
+                histogram.add(cells, counts)
             self.count = count
             self.sums = sums
             return {int(i) for i in data["folded"]}
@@ -208,5 +277,4 @@ class Bands:
         """Back to no replications."""
         self.count = 0
         self.sums = np.zeros_like(self.sums)
-        for hist in self.histograms.values():
-            hist[...] = 0
+        self._histograms = {s: _Histogram(b.size, self.days) for s, b in self.bins.items()}
