@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +48,19 @@ class ChunkTask:
     root_seed: int
     trace: int  # replications below this index keep their event log
     series: bool = True  # False: outcomes only (sweeps need no daily series)
+    part: tuple[int, int] | None = None  # (first, count): a part of the chunk (see below)
+
+    def parts(self, count: int) -> list[ChunkTask]:
+        """The chunk as ``count`` tasks of consecutive replications (fewer if it is small),
+        whose results :func:`assemble` puts back together into the chunk's own result.
+
+        A run ends when its slowest worker finishes its last task, and the others wait
+        meanwhile: splitting the last chunks shortens that wait to a fraction of a chunk.
+        """
+        first, total = self.identity.first, self.identity.count
+        count = max(1, min(count, total))
+        edges = [first + total * k // count for k in range(count + 1)]
+        return [replace(self, part=(lo, hi - lo)) for lo, hi in zip(edges, edges[1:], strict=False)]
 
 
 @dataclass
@@ -58,6 +71,26 @@ class ChunkResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    daily: NDArray[np.float64] | None = None  # a part's daily series, for assemble()
+
+
+def assemble(parts: list[ChunkResult], initial_personnel: int) -> ChunkResult:
+    """The result of a whole chunk from the results of its parts (:meth:`ChunkTask.parts`),
+    in order: exactly what one task of the whole chunk returns. Each replication's rows,
+    events, failures and daily series do not depend on the others in its task, so they
+    are simply put end to end; the histogram cells and sums are then taken over the
+    chunk's series, as its worker would have (float sums depend on how they are grouped),
+    with the bins of a scenario of ``initial_personnel``."""
+    whole = ChunkResult(parts[0].identity)
+    for part in parts:
+        whole.rows.extend(part.rows)
+        whole.events.extend(part.events)
+        whole.failures.extend(part.failures)  # each part's in order: the chunk's in order
+        whole.seconds += part.seconds
+    daily = [part.daily for part in parts if part.daily is not None]
+    if daily:
+        whole.bands = chunk_delta(np.concatenate(daily), series_bins(initial_personnel))
+    return whole
 
 
 _SCENARIOS: dict[int, Scenario] = {}
@@ -111,12 +144,13 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     scenario = _scenario(task.scenario_data)
     identity = task.identity
     result = ChunkResult(identity)
-    seeds = replication_seeds(task.root_seed, identity.first, identity.count)
+    first, count = task.part or (identity.first, identity.count)
+    seeds = replication_seeds(task.root_seed, first, count)
     batch = SeriesBatch(scenario)
     rows: dict[int, dict[str, Any]] = {}
     start = scenario.window.start
     for offset, seed in enumerate(seeds):
-        index = identity.first + offset
+        index = first + offset
         try:
             replication = simulate_seed(scenario, seed, index)
             if task.series:  # what the series need; the replication itself is freed soon
@@ -136,11 +170,16 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     daily = None
     if task.series:
         kept, daily = _chunk_series(batch, list(rows), task.root_seed, result.failures)
+        # Freed here, inside the chunk's time: a chunk's trajectories are tens of thousands
+        # of small objects, whose freeing (milliseconds) is part of computing it.
+        del batch
         if len(kept) < len(rows):  # a replication whose series failed has no row
             result.failures.sort(key=lambda failure: int(failure["replication"]))
             rows = {index: rows[index] for index in kept}
     result.rows = list(rows.values())
-    if daily is not None:
+    if daily is not None and task.part is not None:
+        result.daily = daily  # the chunk's cells are counted once its parts are together
+    elif daily is not None:
         result.bands = chunk_delta(daily, series_bins(scenario.initial_personnel))
     result.seconds = time.perf_counter() - started
     return result

@@ -18,7 +18,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from ..scenario import Scenario
 from .bands import Bands
-from .chunks import ChunkIdentity, ChunkResult, ChunkTask, run_chunk
+from .chunks import ChunkIdentity, ChunkResult, ChunkTask, assemble, run_chunk
 from .engines import Engine
 from .store import Chunk, ChunkInvalid, RunDirectory, RunRefused
 
@@ -36,6 +36,14 @@ T = TypeVar("T")
 
 CHUNK_SIZE = 100
 """Replications per chunk: the unit streamed to disk and redone on resume."""
+
+TAIL_PARTS = 4
+"""Tasks each of the stream's last chunks (one per worker) is split into, so that the
+workers finish within a fraction of a chunk of each other rather than one of them computing
+a whole last chunk alone (a chunk is a quarter of a second to seconds of work)."""
+
+TAIL_PART_LEAST = 10
+"""Fewest replications in a part of a split chunk."""
 
 CHECKPOINT_SECONDS = 10.0
 """Least time between checkpoints of the daily bands: at most this much work is redone
@@ -252,18 +260,20 @@ def stream(
             job.progress(job.total - remaining[at], job.total)
         if remaining[at] == 0 and on_done is not None:
             on_done(job)  # nothing to compute (resumed with every chunk done)
-    owners: deque[int] = deque()  # the job of each task submitted and not yet taken
 
-    def tasks() -> Iterator[ChunkTask]:
+    def chunks() -> Iterator[tuple[tuple[int, int], ChunkTask]]:
         for at, job in enumerate(jobs):
             for cell, indices in job.todo.items():
                 for index in indices:
-                    owners.append(at)
-                    yield job.specs[cell].task(cell, index)
+                    yield (at, cell), job.specs[cell].task(cell, index)
 
+    def personnel(tag: tuple[int, int]) -> int:
+        at, cell = tag
+        return jobs[at].specs[cell].scenario.initial_personnel
+
+    count = sum(len(indices) for job in jobs for indices in job.todo.values())
     result: ChunkResult
-    for result in engine.map_ordered(run_chunk, tasks()):
-        at = owners.popleft()  # results come back in task order
+    for (at, _), result in compute_chunks(engine, chunks(), count, personnel):
         job = jobs[at]
         executed = job.executed
         identity = result.identity
@@ -287,6 +297,43 @@ def stream(
             job.progress(job.total - remaining[at], job.total)
         if remaining[at] == 0 and on_done is not None:
             on_done(job)
+
+
+def compute_chunks(
+    engine: Engine,
+    chunks: Iterable[tuple[T, ChunkTask]],
+    count: int,
+    initial_personnel: Callable[[T], int],
+) -> Iterator[tuple[T, ChunkResult]]:
+    """The results of ``count`` chunk tasks, each with its tag, in order, computed on
+    ``engine``.
+
+    The last chunks, one per worker, go out in parts (:data:`TAIL_PARTS`), put back together
+    here into exactly the chunk's result (:func:`~drawdown_sim.runner.chunks.assemble`, with
+    the bins of a scenario of ``initial_personnel(tag)``): the workers then finish within a
+    fraction of a chunk of each other instead of one computing a whole last chunk alone.
+    """
+    owners: deque[tuple[T, int]] = deque()  # per task in flight: tag, parts still to come
+    split_from = count - engine.workers if engine.workers > 1 else count
+
+    def tasks() -> Iterator[ChunkTask]:
+        for number, (tag, task) in enumerate(chunks):
+            split = min(TAIL_PARTS, task.identity.count // TAIL_PART_LEAST)
+            parts = task.parts(split) if number >= split_from and split > 1 else [task]
+            for left, part in zip(range(len(parts) - 1, -1, -1), parts, strict=True):
+                owners.append((tag, left))
+                yield part
+
+    pieces: list[ChunkResult] = []
+    for piece in engine.map_ordered(run_chunk, tasks()):
+        tag, left = owners.popleft()  # results come back in task order
+        if not pieces and not left:
+            yield tag, piece
+            continue
+        pieces.append(piece)
+        if not left:
+            yield tag, assemble(pieces, initial_personnel(tag))
+            pieces = []
 
 
 def finish(job: Job, engine: Engine, assemble: Callable[[], T]) -> T:

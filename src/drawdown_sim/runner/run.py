@@ -21,6 +21,7 @@ from .protocol import (
     Job,
     Progress,
     RunSpec,
+    compute_chunks,
     finish,
     prepare,
     stream,
@@ -115,7 +116,6 @@ def run_in_memory(
 ) -> Results:
     """:func:`run` without a directory: the same chunks and rows, held in memory."""
     from ..results import Results
-    from .chunks import run_chunk
     from .store import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table, outcome_table
 
     started = datetime.now(UTC)
@@ -124,8 +124,9 @@ def run_in_memory(
     bands = Bands(scenario.horizon_days, scenario.initial_personnel)
     outcomes, events, failures = [], [], []
     done, compute = 0, 0.0
-    tasks = (spec.task(0, index) for index in range(spec.chunks))
-    for result in engine.map_ordered(run_chunk, tasks):
+    tasks = ((0, spec.task(0, index)) for index in range(spec.chunks))
+    personnel = scenario.initial_personnel
+    for _, result in compute_chunks(engine, tasks, spec.chunks, lambda _: personnel):
         outcomes.append(outcome_table(result.rows))
         if result.events:
             events.append(event_table(result.events))
