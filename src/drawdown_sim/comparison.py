@@ -195,7 +195,11 @@ def _option_rows(
 ) -> list[dict[str, Any]]:
     """The rows of :func:`comparison_table` of one option (``ref``: the reference's results),
     drawing its bootstrap resamples from ``rng``."""
-    summary = result.summary()
+    frame = result.summary()  # (DataFrame.to_dict takes milliseconds for these few rows)
+    summary = {
+        outcome: dict(zip(frame.columns, row, strict=True))
+        for outcome, row in zip(frame.index, frame.to_numpy().tolist(), strict=True)
+    }
     # Failed replications drop out of the pairs.
     own_ids, ref_ids = result.column("replication"), ref.column("replication")
     index: tuple[np.ndarray, np.ndarray] | None = None
@@ -210,9 +214,9 @@ def _option_rows(
     # for a missing value, or very many pairs) one at a time.
     joint: dict[int, np.ndarray] = {}
     for outcome in OUTCOMES:
-        if outcome not in summary.index:
+        stats = summary.get(outcome)
+        if stats is None:
             continue
-        stats = summary.loc[outcome]
         a, b = _paired(result, ref, outcome, index)
         censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
         keep = np.isfinite(a) & np.isfinite(b)

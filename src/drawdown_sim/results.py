@@ -51,6 +51,7 @@ class Results:
         self._scenario: Scenario | None = None
         self._rows: int | None = None  # rows of outcomes.parquet, once read
         self._floats: dict[str, np.ndarray] = {}  # columns as floats, of a table held whole
+        self._table: pa.Table | None = None  # outcomes.parquet as read, for its columns
 
     @classmethod
     def load(cls, path: str | Path, scenario: Scenario | None = None) -> Results:
@@ -90,7 +91,11 @@ class Results:
     def outcomes(self) -> pd.DataFrame:
         """One row per replication: ``replication``, ``seed`` and the outcomes."""
         if self._outcomes is None:
-            self._outcomes = self._read("outcomes")
+            if self._table is not None:  # already read for its columns
+                self._outcomes = self._table.to_pandas()
+                self._table = None
+            else:
+                self._outcomes = self._read("outcomes")
         assert self._outcomes is not None
         return self._outcomes
 
@@ -124,7 +129,15 @@ class Results:
         # caller can change what the next one gets.
         floats = self._floats.get(name)
         if floats is None:
-            floats = np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
+            if self._outcomes is None and self.path is not None:
+                # Straight from the file's Arrow columns: no DataFrame is built just to
+                # summarise a run (pandas' own conversion takes several times as long).
+                if self._table is None:
+                    self._table = pq.read_table(self.path / "outcomes.parquet")
+                column = pc.cast(self._table.column(name), pa.float64())
+                floats = np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+            else:
+                floats = np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
             floats.flags.writeable = False  # on this array (or view) only, not the table
             self._floats[name] = floats
         return floats

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from drawdown_sim import Results, run
 from drawdown_sim.cli import app
 from drawdown_sim.model import OUTCOMES
+from drawdown_sim.runner import bands as bands_module
 from drawdown_sim.runner import chunks as chunk_module
 from drawdown_sim.runner.bands import Bands
 from drawdown_sim.runner.run import RunRefused
@@ -289,10 +290,15 @@ def test_load_scenario_takes_a_mapping_of_typed_values():
         load_scenario(path, {"sites.0.personnel": True})  # strict: true is not a count
 
 
-def test_bands_hold_exactly_the_counts_of_the_replications_folded_in_any_chunking(tmp_path):
+@pytest.mark.parametrize("reserved", ["room for every bin", "grown as bins are reached"])
+def test_bands_hold_exactly_the_counts_of_the_replications_folded_in_any_chunking(
+    tmp_path, monkeypatch, reserved
+):
     # Rows of the histograms are added as bins are first reached, in whatever order the
     # chunks bring them, and grow as needed: the counts must be those of one dense
     # histogram of all the values, and a checkpoint must give back the same bands.
+    if reserved == "grown as bins are reached":
+        monkeypatch.setattr(bands_module, "RESERVED_BYTES", 0)
     rng = np.random.default_rng(3)
     days = 15
     daily = np.zeros((300, 7, days))

@@ -116,6 +116,4 @@ def test_the_last_chunk_of_each_worker_goes_out_in_parts_and_changes_nothing(
         assert _tables(tmp_path / "split")[name].equals(table), name
     monkeypatch.undo()
     in_memory = run(s, reps=250, seed=4, engine=_InProcess(), trace=3)
-    assert pq.read_table(tmp_path / "whole" / "series.parquet").to_pandas().equals(
-        in_memory.series
-    )
+    assert pq.read_table(tmp_path / "whole" / "series.parquet").to_pandas().equals(in_memory.series)

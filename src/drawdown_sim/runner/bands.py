@@ -98,6 +98,10 @@ def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta
     return BandsDelta(replications, daily.sum(axis=0), cells)
 
 
+RESERVED_BYTES = 32 * 1024 * 1024
+"""Most a histogram reserves (address space, not memory) for all of its bins at once."""
+
+
 class _Histogram:
     """Counts per (bin, day), one row per bin that some replication has reached.
 
@@ -113,30 +117,38 @@ class _Histogram:
     def __init__(self, bins: int, days: int) -> None:
         self.days = days
         self.slot = np.full(bins, -1, dtype=np.int64)  # row of each bin; -1: not reached
-        self.bins = np.empty(0, dtype=np.int64)  # bin of each row, rows in order reached
-        # int32: a run has at most 10^7 replications; half the memory to fault in and scan.
-        self.counts = np.zeros((0, days), dtype=np.int32)  # rows beyond ``rows``: spare
+        # Room for every bin where that is at most RESERVED_BYTES: zeroed memory is only
+        # mapped when first written, so rows never reached cost nothing, and none are copied
+        # to grow. int32: a run has at most 10^7 replications; half the memory to fault in.
+        room = bins if bins * days * 4 <= RESERVED_BYTES else 0
+        self.bins = np.empty(room, dtype=np.int64)  # bin of each row, rows in order reached
+        self.counts = np.zeros((room, days), dtype=np.int32)  # rows beyond ``rows``: spare
         self.rows = 0
 
     def add(self, cells: NDArray[np.integer[Any]], counts: NDArray[np.integer[Any]]) -> None:
         """Add ``counts`` to the distinct cells ``bin * days + day``."""
         days = self.days
-        bins, day = np.divmod(cells.astype(np.int64, copy=False), days)
-        new = np.unique(bins[self.slot[bins] < 0])  # bins reached for the first time
-        if new.size:
-            rows = self.rows + new.size
-            if rows > self.counts.shape[0]:  # room for twice as many: amortized growth
-                grown = np.zeros((max(rows, 2 * self.counts.shape[0]), days), dtype=np.int32)
+        cells = cells.astype(np.int64, copy=False)
+        bins = cells // days  # (np.divmod takes ten times as long)
+        day = cells - bins * days
+        rows = self.slot[bins]
+        fresh = rows < 0
+        if fresh.any():  # bins reached for the first time
+            new = np.unique(bins[fresh])
+            total = self.rows + new.size
+            if total > self.counts.shape[0]:  # room for twice as many: amortized growth
+                grown = np.zeros((max(total, 2 * self.counts.shape[0]), days), dtype=np.int32)
                 grown[: self.rows] = self.counts[: self.rows]
                 self.counts = grown
                 self.bins = np.resize(self.bins, grown.shape[0])
-            self.slot[new] = np.arange(self.rows, rows)
-            self.bins[self.rows : rows] = new
-            self.rows = rows
+            self.slot[new] = np.arange(self.rows, total)
+            self.bins[self.rows : total] = new
+            self.rows = total
+            rows = self.slot[bins]
         # The cells are distinct, so a buffered += adds each count once (and takes a tenth of
         # the time of the unbuffered ``np.add.at``).
         flat = self.counts.reshape(-1)
-        flat[self.slot[bins] * days + day] += counts
+        flat[rows * days + day] += counts
 
     def occupied(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
         """(bins reached, in order; their rows of counts), the counts a copy."""
