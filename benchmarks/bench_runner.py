@@ -136,6 +136,40 @@ def main() -> None:
         f"work {orchestration_ms:+.3f} ms (goal <= 0.1 ms)"
     )
 
+    # Local runs and compares are measured first, with no dask cluster up: an idle cluster
+    # (its scheduler in this process, heartbeats in its workers) takes about a tenth of a
+    # CPU, which would be charged to whatever is measured beside it.
+    options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
+    each = reps // 5
+    scaling, efficiency, slowdown, on_dask, warm, cold = [], [], [], [], [], []
+    with LocalEngine(2) as engine:
+        if engine.workers < 2:
+            print("run(), 2 workers       skipped: fewer than 2 CPUs")
+            return
+        timed_run(scenario, 200, 2, engine)  # start the pool once
+        # Ratios are taken within a round (one run after the other), and their median and
+        # range over the rounds are printed: a fastest round of each would pair spells.
+        for _ in range(args.rounds):
+            one, alone = timed_run_split(scenario, reps, 1)
+            two, computing = timed_run_split(scenario, reps, 2, engine)
+            scaling.append(one / (2 * two))
+            efficiency.append((computing / 2) / two)
+            slowdown.append(computing / alone)
+            warm.append(timed_compare(options, each, engine))
+            cold.append(timed_compare(options, each, None))
+    print(
+        f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput "
+        f"(goal >= 0.9); {summary(efficiency)} of its own workers' compute time (what the "
+        "workers spend simulating over the run's time; the rest is waiting on the main "
+        "process, start and finish); with both CPUs busy, a worker's chunks take "
+        f"{summary(slowdown)} times as long as one worker's alone"
+    )
+    print(
+        f"compare, 5 options x {each} on 2 workers: {summary(warm)} x the time of their "
+        "replications (their chunks' compute time over the 2 workers, the same spell) on an "
+        f"engine already started; {summary(cold)} x starting its own (goal <= 1.05)"
+    )
+
     import dask.config
     from distributed import LocalCluster
 
@@ -151,40 +185,15 @@ def main() -> None:
         LocalEngine(2) as engine,
         DaskEngine(cluster.scheduler_address) as dask,
     ):
-        if engine.workers < 2:
-            print("run(), 2 workers       skipped: fewer than 2 CPUs")
-            return
         timed_run(scenario, 200, 2, engine)  # start the pool once
         timed_run(scenario, 200, 2, dask)  # dask workers import the package once
-        # Ratios are taken within a round (one run after the other), and their median and
-        # range over the rounds are printed: a fastest round of each would pair spells.
-        scaling, efficiency, slowdown, on_dask, warm, cold = [], [], [], [], [], []
-        options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
-        each = reps // 5
         for _ in range(args.rounds):
-            one, alone = timed_run_split(scenario, reps, 1)
-            two, computing = timed_run_split(scenario, reps, 2, engine)
-            scaling.append(one / (2 * two))
-            efficiency.append((computing / 2) / two)
-            slowdown.append(computing / alone)
-            on_dask.append(two / timed_run(scenario, reps, 2, dask))
-            warm.append(timed_compare(options, each, engine))
-            cold.append(timed_compare(options, each, None))
-    print(
-        f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput "
-        f"(goal >= 0.9); {summary(efficiency)} of its own workers' compute time (what the "
-        "workers spend simulating over the run's time; the rest is waiting on the main "
-        "process, start and finish); with both CPUs busy, a worker's chunks take "
-        f"{summary(slowdown)} times as long as one worker's alone"
-    )
+            on_dask.append(
+                timed_run(scenario, reps, 2, engine) / timed_run(scenario, reps, 2, dask)
+            )
     print(
         f"dask, 2-worker LocalCluster {summary(on_dask)} of the local engine's throughput "
         "(goal >= 0.8)"
-    )
-    print(
-        f"compare, 5 options x {each} on 2 workers: {summary(warm)} x the time of their "
-        "replications (their chunks' compute time over the 2 workers, the same spell) on an "
-        f"engine already started; {summary(cold)} x starting its own (goal <= 1.05)"
     )
 
 
