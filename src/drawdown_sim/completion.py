@@ -63,8 +63,11 @@ def proportion(successes: int, trials: int) -> Estimate:
 
     if trials == 0:
         return Estimate(math.nan, math.nan, math.nan)
-    interval = binomtest(successes, trials).proportion_ci(CONFIDENCE, method="wilson")
-    return Estimate(successes / trials, float(interval.low), float(interval.high))
+    # The Wilson interval does not depend on the proportion the test is of; testing the
+    # observed one spares the two-sided p-value's search (unused), a tenth of the time.
+    share = successes / trials
+    interval = binomtest(successes, trials, p=share).proportion_ci(CONFIDENCE, method="wilson")
+    return Estimate(share, float(interval.low), float(interval.high))
 
 
 SCIPY_LIMIT = 50_000

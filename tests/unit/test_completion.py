@@ -99,3 +99,33 @@ def test_a_constant_difference_has_a_degenerate_interval_in_the_joint_bootstrap_
     d = np.column_stack([np.full(300, 2.5), np.arange(300.0)])
     (lo, hi), _ = _bootstrap_mean_intervals(d, np.random.default_rng(0))
     assert (lo, hi) == (2.5, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("successes", "trials"),
+    [(0, 1), (0, 400), (137, 400), (400, 400), (1, 3), (2, 3), (7, 10), (4999, 10000)],
+)
+def test_a_share_has_the_wilson_score_interval(successes, trials):
+    from scipy.stats import binomtest, norm
+
+    from drawdown_sim.completion import CONFIDENCE, proportion
+
+    got = proportion(successes, trials)
+    scipy_ci = binomtest(successes, trials).proportion_ci(CONFIDENCE, method="wilson")
+    assert (got.low, got.high) == pytest.approx((scipy_ci.low, scipy_ci.high), abs=1e-12)
+    # The score interval in closed form (Wilson 1927).
+    z = norm.ppf(0.5 + CONFIDENCE / 2)
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = (
+        z / (1 + z * z / trials) * np.sqrt(share * (1 - share) / trials + z * z / (4 * trials**2))
+    )
+    assert (got.low, got.high) == pytest.approx((centre - half, centre + half), abs=1e-12)
+    assert got.value == share
+
+
+def test_a_share_of_no_trials_is_unknown():
+    from drawdown_sim.completion import proportion
+
+    got = proportion(0, 0)
+    assert np.isnan([got.value, got.low, got.high]).all()
