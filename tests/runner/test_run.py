@@ -337,7 +337,13 @@ def test_bands_hold_exactly_the_counts_of_the_replications_folded_in_any_chunkin
 
 @pytest.mark.parametrize(
     "damage",
-    ["negative count", "count above the replications", "cell out of range", "repeated cell"],
+    [
+        "negative count",
+        "count above the replications",
+        "replications beyond 32 bits",
+        "cell out of range",
+        "repeated cell",
+    ],
 )
 def test_a_checkpoint_with_impossible_counts_is_refused(tmp_path, damage):
     bands = Bands(10, 100)
@@ -352,6 +358,9 @@ def test_a_checkpoint_with_impossible_counts_is_refused(tmp_path, damage):
         counts[0] = -4
     elif damage == "count above the replications":
         counts[0] = 2**40  # would wrap in the histogram's 32-bit counts
+    elif damage == "replications beyond 32 bits":
+        arrays["count"] = np.int64(2**40)
+        counts[0] = 2**40
     elif damage == "cell out of range":
         cells[-1] = 201 * 10
     else:
@@ -359,5 +368,8 @@ def test_a_checkpoint_with_impossible_counts_is_refused(tmp_path, damage):
     np.savez(tmp_path / "bad.npz", **arrays)
     with open(tmp_path / "c.npz", "rb") as handle:
         assert Bands(10, 100).load(handle) == {0}  # undamaged, the same arrays load
-    with open(tmp_path / "bad.npz", "rb") as handle, pytest.raises(ValueError, match="do not fit"):
+    with (
+        open(tmp_path / "bad.npz", "rb") as handle,
+        pytest.raises(ValueError, match="do not fit|impossible number"),
+    ):
         Bands(10, 100).load(handle)

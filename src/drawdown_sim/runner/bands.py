@@ -268,6 +268,8 @@ class Bands:
             if sums.shape != self.sums.shape:
                 raise ValueError("checkpoint of another horizon")
             count = int(data["count"])
+            if not 0 <= count <= np.iinfo(np.int32).max:  # the counts are 32-bit
+                raise ValueError("checkpoint of an impossible number of replications")
             self.reset()
             for series, histogram in self._histograms.items():
                 cells = data[f"cells_{series}"].astype(np.int64, casting="safe")
