@@ -1,8 +1,10 @@
 """Worker side of a run: simulate one chunk of replications and summarise it.
 
 A chunk is the unit that engines distribute, that streams to disk, and that a resumed run
-redoes. Its result is small and picklable: outcome rows, the daily series of its
-replications, the event rows of traced replications, and any failures.
+redoes. Its result is small and picklable: outcome rows, the histogram cells of its
+replications' daily series, the event rows of traced replications, and any failures. The
+last chunks of a stream go out in parts (:meth:`ChunkTask.parts`), whose results
+:func:`assemble` puts back together into exactly the chunk's own.
 """
 
 from __future__ import annotations
