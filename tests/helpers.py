@@ -124,3 +124,18 @@ def cli(*args: str, timeout: float = 600, **popen: Any) -> subprocess.CompletedP
         timeout=timeout,
         **popen,
     )
+
+
+def fail_replication(monkeypatch: Any, index: int) -> None:
+    """Make replication ``index`` of every chunk computed in this process raise
+    ``RuntimeError("injected fault")``."""
+    from drawdown_sim.runner import chunks
+
+    real = chunks.simulate_seed
+
+    def failing(scenario_: Scenario, seed: Any, at: int) -> Replication:
+        if at == index:
+            raise RuntimeError("injected fault")
+        return real(scenario_, seed, at)
+
+    monkeypatch.setattr(chunks, "simulate_seed", failing)

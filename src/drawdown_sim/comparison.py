@@ -376,8 +376,7 @@ def compare(
         "replications": reps,
         "reference": reference,
     }
-    finished: dict[str, Results] = {}
-    tables = _Tables(names, reference, seed)
+    tables = _Tables(names, reference, seed)  # holds each option's results as it finishes
     with engine_in_use(engine, workers, scheduler) as chosen, root_dir.lock(), ExitStack() as held:
         # The derived tables go first: from here until the manifest is written last, the
         # directory does not look like a finished compare.
@@ -403,12 +402,11 @@ def compare(
             )
 
         def done(job: Job) -> None:
-            name = job.specs[0].scenario.name
-            finished[name] = complete_run(job, chosen)
-            tables.add(name, finished[name])  # while the workers go on with the next option
+            # Tabulated while the workers go on with the next option.
+            tables.add(job.specs[0].scenario.name, complete_run(job, chosen))
 
         stream(jobs, chosen, on_done=done)
-    results = {name: finished[name] for name in names}
+    results = {name: tables.finished[name] for name in names}
     table, completion = tables.tables()
     atomic_write_bytes(root / "completion.csv", completion.to_csv(index=False).encode())
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())

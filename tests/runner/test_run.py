@@ -15,12 +15,11 @@ from drawdown_sim import Results, run
 from drawdown_sim.cli import app
 from drawdown_sim.model import OUTCOMES
 from drawdown_sim.runner import bands as bands_module
-from drawdown_sim.runner import chunks as chunk_module
 from drawdown_sim.runner.bands import Bands
 from drawdown_sim.runner.run import RunRefused
 from drawdown_sim.scenario import ScenarioError
 from tests.conftest import ROOT, SHIPPED
-from tests.helpers import kill_when, scenario
+from tests.helpers import fail_replication, kill_when, scenario
 
 
 def _outcomes(path: Path) -> pd.DataFrame:
@@ -99,14 +98,7 @@ def test_series_quantiles_are_exact_for_integer_series():
 
 
 def test_a_failing_replication_is_reported_not_lost(tmp_path: Path, monkeypatch):
-    real = chunk_module.simulate_seed
-
-    def flaky(scenario_, seed, index):
-        if index == 3:
-            raise RuntimeError("injected fault")
-        return real(scenario_, seed, index)
-
-    monkeypatch.setattr(chunk_module, "simulate_seed", flaky)
+    fail_replication(monkeypatch, 3)
     out = tmp_path / "flaky"
     result = CliRunner().invoke(
         app,

@@ -11,11 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from drawdown_sim import run
-from drawdown_sim.runner import chunks as chunk_module
 from drawdown_sim.runner import protocol
 from drawdown_sim.runner.chunks import ChunkResult, assemble, run_chunk
 from drawdown_sim.runner.protocol import RunSpec
-from tests.helpers import scenario
+from tests.helpers import fail_replication, scenario
 
 
 def _same_chunk(joined: ChunkResult, whole: ChunkResult) -> None:
@@ -39,14 +38,7 @@ def _same_chunk(joined: ChunkResult, whole: ChunkResult) -> None:
 @pytest.mark.parametrize("parts", [2, 3, 4])
 def test_a_chunk_computed_in_parts_is_the_chunk_computed_whole(monkeypatch, parts):
     # Parts cut a chunk anywhere: through the traced replications and around a failing one.
-    real = chunk_module.simulate_seed
-
-    def failing(scenario_, seed, index):
-        if index == 137:
-            raise RuntimeError("injected fault")
-        return real(scenario_, seed, index)
-
-    monkeypatch.setattr(chunk_module, "simulate_seed", failing)
+    fail_replication(monkeypatch, 137)
     s = scenario("baseline")
     spec = RunSpec(s, seed=9, replications=230, trace=120)
     task = spec.task(0, 1)  # replications 100..199
