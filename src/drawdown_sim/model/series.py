@@ -9,7 +9,6 @@ attacks that day (the increment of the compensator).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
@@ -59,7 +58,10 @@ class _Points:
         """From each replication's points, as recorded: times, or tuples of ``columns``
         values. One array for all of them (one conversion, not one per replication)."""
         counts = np.fromiter((len(p) for p in per_replication), dtype=np.int64)
-        table = np.array(list(chain.from_iterable(per_replication)), dtype=float)
+        values = chain.from_iterable(per_replication)
+        if columns:  # the tuples' values in turn: numpy reads a flat run twice as fast
+            values = chain.from_iterable(values)
+        table = np.fromiter(values, dtype=float)
         return cls(table.reshape(-1, columns) if columns else table, counts)
 
     def times_between(self, low: float, high: float) -> _Points:
@@ -140,21 +142,26 @@ def _kernel_integrals(
     each replication's first."""
     grid = np.arange(grid_points, dtype=float)
     events = points.times_between(0.0, grid_points - 1)
-    excitation = np.empty(events.table.size + 1)  # E_j; entry -1 unused (masked below)
-    excitation[-1] = 0.0
-    level, previous, current = 0.0, 0.0, -1
-    rates = decay.tolist()
-    for j, (t, owner) in enumerate(zip(events.table.tolist(), events.owner.tolist(), strict=True)):
-        if owner != current:
-            level, previous, current = 0.0, t, owner
-        level = level * math.exp(-rates[owner] * (t - previous)) + 1.0
-        excitation[j] = level
-        previous = t
+    times = events.table
+    first = np.zeros(times.size, dtype=bool)  # each replication's first event
+    first[events.start[:-1][events.start[:-1] < times.size]] = True
+    gaps = np.diff(times, prepend=0.0)
+    # E_j = E_{j-1} * exp(-decay * gap) + 1, from E = 1 at a replication's first event: the
+    # factors at once, the running recurrence (which no ufunc expresses) as one plain loop.
+    factors = np.exp(-decay[events.owner] * gaps)
+    factors[first] = 0.0
+    level = 0.0
+    excitation = []
+    for factor in factors.tolist():
+        level = level * factor + 1.0
+        excitation.append(level)
+    excitation.append(0.0)  # entry -1: unused (masked below)
+    excitation_at = np.array(excitation)
     latest = events.latest(grid, strictly=True, clip=False)
     after = latest >= 0
-    times = np.append(events.table, 0.0)
+    times = np.append(times, 0.0)
     decayed = np.where(
-        after, excitation[latest] * np.exp(-decay[:, None] * (grid - times[latest])), 0.0
+        after, excitation_at[latest] * np.exp(-decay[:, None] * (grid - times[latest])), 0.0
     )
     earlier = np.where(after, latest - events.start[:-1, None] + 1, 0)
     return np.asarray(weight[:, None] * (earlier - decayed))

@@ -85,16 +85,17 @@ def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta
     count_type = np.min_scalar_type(replications)
     cells: dict[str, tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]]]] = {}
     for k, series in enumerate(SERIES):
-        flat = (bins[series].index(daily[:, k, :]) * days + day).ravel()
         size = bins[series].size * days
+        cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
+        flat = (bins[series].index(daily[:, k, :]) * days + day).ravel()
         if size <= 2 * flat.size:  # few bins (escalation, posture, attacks): count densely
             dense = np.bincount(flat, minlength=size)
             occupied = np.flatnonzero(dense)
             counts = dense[occupied]
-        else:  # many bins, mostly empty: sort instead (the same cells and counts)
-            occupied, counts = np.unique(flat, return_counts=True)
-        cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
-        cells[series] = (occupied.astype(cell_type), counts.astype(count_type))
+        else:  # many bins, mostly empty: sort instead (the same cells and counts), in the
+            # narrow type, which numpy sorts twice as fast
+            occupied, counts = np.unique(flat.astype(cell_type), return_counts=True)
+        cells[series] = (occupied.astype(cell_type, copy=False), counts.astype(count_type))
     return BandsDelta(replications, daily.sum(axis=0), cells)
 
 
