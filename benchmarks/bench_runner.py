@@ -20,8 +20,10 @@ overhead is printed in its two parts: that series work, and the orchestration it
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from drawdown_sim import compare, run
@@ -78,6 +80,24 @@ def split(scenario: Scenario, reps: int) -> tuple[float, float]:
             else:
                 alone += time.perf_counter() - started
     return alone, together - alone
+
+
+def plain_at(path: Path, reps: int, start_at: float) -> float:
+    """:func:`plain` with the series work, in a process of its own, started at the wall-clock
+    time ``start_at`` (after a short warm-up), so that two such loops overlap."""
+    scenario = load_scenario(path)
+    plain(scenario, 30, True)  # the imports and per-scenario caches, outside the timing
+    time.sleep(max(0.0, start_at - time.time()))
+    return plain(scenario, reps, True)
+
+
+def machine_ceiling(pool: ProcessPoolExecutor, path: Path, reps: int) -> float:
+    """Two plain loops (no runner at all) in two processes at once, against one alone: the
+    throughput this machine gives two workers, as a share of twice one worker's."""
+    alone = pool.submit(plain_at, path, reps, time.time()).result()
+    start_at = time.time() + 2.0
+    both = [pool.submit(plain_at, path, reps, start_at) for _ in range(2)]
+    return alone / max(future.result() for future in both)
 
 
 def timed_run(scenario: Scenario, reps: int, workers: int, engine: object = None) -> float:
@@ -141,7 +161,8 @@ def main() -> None:
     # CPU, which would be charged to whatever is measured beside it.
     options = [load_scenario(ROOT / "scenarios" / "options" / f"{o}.yaml") for o in OPTIONS]
     each = reps // 5
-    scaling, efficiency, slowdown, on_dask, warm, cold = [], [], [], [], [], []
+    scaling, efficiency, slowdown, on_dask, warm, cold, ceiling = [], [], [], [], [], [], []
+    baseline = ROOT / "scenarios" / "baseline.yaml"
     with LocalEngine(2) as engine:
         if engine.workers < 2:
             print("run(), 2 workers       skipped: fewer than 2 CPUs")
@@ -157,12 +178,19 @@ def main() -> None:
             slowdown.append(computing / alone)
             warm.append(timed_compare(options, each, engine))
             cold.append(timed_compare(options, each, None))
+            with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+                ceiling.append(machine_ceiling(pool, baseline, reps // 2))
     print(
         f"run(), 2 workers       {summary(scaling)} of twice one worker's throughput "
         f"(goal >= 0.9); {summary(efficiency)} of its own workers' compute time (what the "
         "workers spend simulating over the run's time; the rest is waiting on the main "
         "process, start and finish); with both CPUs busy, a worker's chunks take "
         f"{summary(slowdown)} times as long as one worker's alone"
+    )
+    print(
+        f"machine ceiling        {summary(ceiling)} of twice one process's throughput: two "
+        "plain loops (simulate + series, no runner) in two processes at once, against one "
+        "alone; no runner can scale better than this machine's two CPUs"
     )
     print(
         f"compare, 5 options x {each} on 2 workers: {summary(warm)} x the time of their "

@@ -309,6 +309,7 @@ def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int =
             horizon=world.horizon,
             militia_kernel=(militia.n, militia.beta, militia.rho, militia.gamma),
         )
+        world.dismantle()  # freed here by reference counting, not later by the collector
     finally:
         if collecting:
             gc.enable()
