@@ -196,6 +196,45 @@ def sensitivity_table(
     return table
 
 
+def rank_correlations(frame: pd.DataFrame, parameters: list[str], outcome: str) -> pd.DataFrame:
+    """Spearman's rank correlation of each uncertain parameter with ``outcome`` over the
+    sweep's states, strongest first, each with its 95% interval.
+
+    The outcome is averaged over the options of each state first: the options of a state
+    share its parameter values, so their rows are not independent observations. The
+    interval is Fisher's z with the standard error ``sqrt(1.06 / (n - 3))`` of Fieller,
+    Hartley and Pearson (1957) for Spearman's rho, ``n`` the number of states. A parameter
+    or outcome that does not vary over the states has no correlation and is left out.
+    Columns ``parameter``, ``rho``, ``low``, ``high``, ``states``.
+    """
+    from scipy import stats
+
+    by_state = frame.groupby("state", sort=True)
+    y = by_state[outcome].mean().to_numpy(dtype=float)
+    n = y.size
+    rows = []
+    if n > 3 and np.all(np.isfinite(y)) and np.ptp(y) > 0:
+        half = 1.959963984540054 * np.sqrt(1.06 / (n - 3))
+        for parameter in parameters:
+            x = by_state[parameter].first().to_numpy(dtype=float)
+            if np.ptp(x) == 0:
+                continue
+            rho = float(stats.spearmanr(x, y).statistic)
+            z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
+            rows.append(
+                {
+                    "parameter": parameter,
+                    "rho": rho,
+                    "low": float(np.tanh(z - half)),
+                    "high": float(np.tanh(z + half)),
+                    "states": n,
+                }
+            )
+    table = pd.DataFrame(rows, columns=["parameter", "rho", "low", "high", "states"])
+    order = np.argsort(-table["rho"].abs().to_numpy(), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
 def satisficing_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
     ok = np.ones(len(frame), dtype=bool)
     for outcome, threshold in study.thresholds.items():

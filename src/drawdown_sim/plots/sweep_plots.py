@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from scipy import stats
 
 from ._common import new_axes, save
 
@@ -56,23 +56,51 @@ def plot_satisficing(result: Sweep, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def key_parameter(result: Sweep, outcome: str) -> str:
-    """The uncertain parameter with the largest |Spearman correlation| with the outcome."""
-    f = result.frame
-    scores = {p: abs(stats.spearmanr(f[p], f[outcome]).statistic) for p in result.parameters}
-    return max(scores, key=lambda p: np.nan_to_num(scores[p]))
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "\u2212")
 
 
-def plot_outcome_vs_parameter(result: Sweep, outcome: str, ax: Axes | None = None) -> Axes:
-    ax = new_axes(ax, (6, 4))
-    parameter = key_parameter(result, outcome)
+def key_parameter(result: Sweep, outcome: str) -> tuple[str, str]:
+    """The uncertain parameter most strongly rank-correlated with ``outcome`` over the states
+    (see :func:`drawdown_sim.sweeps.rank_correlations`), and a caption that says how sure
+    that is: whether its correlation is distinguishable from zero, and from the next one's."""
+    from ..sweeps import rank_correlations
+
+    table = rank_correlations(result.frame, result.parameters, outcome)
+    if table.empty:
+        return result.parameters[0], f"{outcome} does not vary over the states"
+    top = table.iloc[0]
+    stated = (
+        f"{top['parameter']}: Spearman rho {_signed(top['rho'])} "
+        f"(95% {_signed(top['low'])} to {_signed(top['high'])}, {int(top['states'])} states)"
+    )
+    if top["low"] <= 0.0 <= top["high"]:
+        return top["parameter"], f"{stated}; indistinguishable from no correlation"
+    if len(table) > 1:
+        runner_up = table.iloc[1]
+        top_low = min(abs(top["low"]), abs(top["high"]))
+        runner_high = max(abs(runner_up["low"]), abs(runner_up["high"]))
+        if runner_high >= top_low:
+            return top["parameter"], (
+                f"{stated}; not clearly stronger than {runner_up['parameter']} "
+                f"(rho {_signed(runner_up['rho'])})"
+            )
+    return top["parameter"], f"{stated}; the strongest rank correlation"
+
+
+def plot_outcome_vs_parameter(
+    result: Sweep, outcome: str, ax: Axes | None = None, legend: bool = True
+) -> Axes:
+    ax = new_axes(ax, (6, 4.5))
+    parameter, caption = key_parameter(result, outcome)
     for i, (option, rows) in enumerate(result.frame.groupby("option", sort=False)):
         rows = rows.sort_values(parameter)
         ax.plot(rows[parameter], rows[outcome], "o-", ms=3, lw=0.8, color=f"C{i}", label=option)
     ax.set_xlabel(parameter)
     ax.set_ylabel(f"{outcome} (mean per state)")
-    ax.set_title(f"{outcome} against its most influential parameter", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_title(textwrap.fill(caption, 58), fontsize=8)
+    if legend:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
 
@@ -85,8 +113,10 @@ def write_sweep_plots(result: Sweep) -> list[Path]:
     ax = plot_satisficing(result)
     written.append(save(ax.figure, folder / "satisficing.png"))  # type: ignore[arg-type]
     n = len(result.study.outcomes)
-    fig, axes = plt.subplots(1, n, figsize=(5 * n, 4), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(5 * n, 5), layout="constrained", squeeze=False)
     for ax, outcome in zip(axes[0], result.study.outcomes, strict=True):
-        plot_outcome_vs_parameter(result, outcome, ax=ax)
+        plot_outcome_vs_parameter(result, outcome, ax=ax, legend=False)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
     written.append(save(fig, folder / "outcome_vs_parameter.png"))
     return written
