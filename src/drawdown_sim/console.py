@@ -243,7 +243,7 @@ def sweep_tables(result: Sweep) -> list[Table]:
         f"({result.study.replications} replications per option and state)",
         title_justify="left",
     )
-    for column in ("outcome", "option", "mean", "regret mean", "regret p90", "best in"):
+    for column in ("outcome", "option", "mean", "regret mean (95%)", "regret p90", "best in"):
         regret.add_column(column, justify="left" if column in ("outcome", "option") else "right")
     for outcome, rows in result.regret.groupby("outcome", sort=False):
         for _, row in rows.iterrows():
@@ -251,7 +251,7 @@ def sweep_tables(result: Sweep) -> list[Table]:
                 str(outcome),
                 str(row["option"]),
                 f"{row['mean']:.3g}",
-                f"{row['regret_mean']:.3g}",
+                f"{row['regret_mean']:.3g} ({row['regret_lo']:.3g} to {row['regret_hi']:.3g})",
                 f"{row['regret_p90']:.3g}",
                 f"{row['best_in_states']:.0%}",
             )
@@ -260,9 +260,13 @@ def sweep_tables(result: Sweep) -> list[Table]:
         title="Satisficing fraction (share of states meeting every threshold)", title_justify="left"
     )
     satisficing.add_column("option")
-    satisficing.add_column("fraction", justify="right")
+    satisficing.add_column("fraction (95%)", justify="right")
     for _, row in result.satisficing.iterrows():
-        satisficing.add_row(str(row["option"]), f"{row['satisficing_fraction']:.0%}")
+        satisficing.add_row(
+            str(row["option"]),
+            f"{row['satisficing_fraction']:.0%} "
+            f"({row['satisficing_lo']:.0%} to {row['satisficing_hi']:.0%})",
+        )
     method = result.sensitivity.attrs.get("method", "RBD-FAST first-order")
     sensitivity = Table(
         title=f"Uncertain parameters the outcomes measurably depend on ({method} index, mean "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from .model import OUTCOMES, direction
 from .runner.engines import Engine, engine_in_use
@@ -84,10 +86,14 @@ def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
     frame = read_parquet(root / "sweep.parquet")
     study = Study.model_validate(manifest.study)
     options = [Scenario.model_validate(d) for d in manifest.option_scenarios]
+    regret, satisficing = read_csv(root / "regret.csv"), read_csv(root / "satisficing.csv")
+    if "regret_lo" not in regret or "satisficing_lo" not in satisficing:
+        # Written before the tables had intervals: both follow from the states' outcomes.
+        regret, satisficing = regret_table(frame, study), satisficing_table(frame, study)
     result = Sweep(
         frame,
-        read_csv(root / "regret.csv"),
-        read_csv(root / "satisficing.csv"),
+        regret,
+        satisficing,
         read_csv(root / "sensitivity.csv"),
         study,
         list(manifest.parameters),
@@ -104,27 +110,132 @@ def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
     return Scenario.model_validate(data).with_values(values)
 
 
+RESAMPLES = 2000
+"""Bootstrap resamples of the states behind every interval of a sweep's tables."""
+
+
+def _resampled_states(states: int, seed: int) -> NDArray[np.int64]:
+    """Bootstrap resamples of the states (one row of state positions per resample).
+
+    The same resamples serve every option and outcome of a study, so an option's interval
+    and the difference between two options are paired over the same states, and the tables
+    do not depend on the order in which they are computed.
+    """
+    return np.random.default_rng(seed).integers(0, states, size=(RESAMPLES, states))
+
+
+def _mean_interval(values: NDArray[np.float64], draws: NDArray[np.int64]) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the mean of per-state ``values`` (NaN, a state
+    whose replications all failed, is left out of each resample's mean)."""
+    if values.size < 2 or np.isnan(values).all():
+        return math.nan, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of NaN states alone
+        means = np.nanmean(values[draws], axis=1)
+    low, high = np.nanquantile(means, [0.025, 0.975])
+    if np.nanmin(values) == np.nanmax(values):  # a constant: exactly that, whatever rounding
+        low = high = float(np.nanmin(values))
+    return float(low), float(high)
+
+
+def _regrets(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Regret per state (rows) and option (columns): how much worse than the best option of
+    the same state, 0 for the best."""
+    table = frame.pivot(index="state", columns="option", values=outcome)
+    table = table[list(dict.fromkeys(frame["option"]))]  # the study's option order
+    if direction(outcome) == "lower":
+        return table.sub(table.min(axis=1), axis=0)
+    return -table.sub(table.max(axis=1), axis=0)
+
+
 def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Per option and judged outcome: mean across states, regret mean and 90th percentile."""
+    """Per option and judged outcome: mean across states, regret mean with its 95% bootstrap
+    interval over the states (``regret_lo``, ``regret_hi``), 90th percentile, and the share
+    of states where the option is best (ties count for every tied option)."""
     rows = []
     for outcome in study.outcomes:
         table = frame.pivot(index="state", columns="option", values=outcome)
-        best = table.min(axis=1) if direction(outcome) == "lower" else table.max(axis=1)
-        regret = (
-            table.sub(best, axis=0) if direction(outcome) == "lower" else -table.sub(best, axis=0)
-        )
-        for option in table.columns:
+        regret = _regrets(frame, outcome)
+        draws = _resampled_states(len(regret), study.seed)
+        for option in regret.columns:
+            low, high = _mean_interval(regret[option].to_numpy(dtype=float), draws)
             rows.append(
                 {
                     "option": option,
                     "outcome": outcome,
                     "mean": table[option].mean(),
                     "regret_mean": regret[option].mean(),
+                    "regret_lo": low,
+                    "regret_hi": high,
                     "regret_p90": regret[option].quantile(0.9),
                     "best_in_states": float((regret[option] == 0).mean()),
                 }
             )
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A difference between two options over the same states, with its 95% interval."""
+
+    first: str
+    second: str
+    difference: float
+    low: float
+    high: float
+
+    @property
+    def distinguishable(self) -> bool:
+        """Whether the interval excludes zero."""
+        return bool(self.low > 0.0 or self.high < 0.0)
+
+
+def regret_gap(frame: pd.DataFrame, study: Study, outcome: str, first: str, second: str) -> Gap:
+    """Mean regret of ``first`` less that of ``second`` on ``outcome``, paired over the states
+    (the best option of each state cancels: it is their outcomes' difference)."""
+    regret = _regrets(frame, outcome)
+    paired = (regret[first] - regret[second]).to_numpy(dtype=float)
+    low, high = _mean_interval(paired, _resampled_states(len(regret), study.seed))
+    return Gap(first, second, float(np.nanmean(paired)), low, high)
+
+
+def _satisfices(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Whether each option meets every threshold in each state (states x options)."""
+    ok = np.ones(len(frame), dtype=bool)
+    for outcome, threshold in study.thresholds.items():
+        ok &= frame[outcome].map(threshold.holds).to_numpy(dtype=bool)
+    table = frame.assign(satisfices=ok).pivot(index="state", columns="option", values="satisfices")
+    return table[list(dict.fromkeys(frame["option"]))]
+
+
+def satisficing_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Per option: the share of states where every threshold holds, with its 95% Wilson
+    interval (``satisficing_lo``, ``satisficing_hi``)."""
+    from .completion import proportion
+
+    table = _satisfices(frame, study)
+    rows = []
+    for option in table.columns:
+        met = table[option].to_numpy(dtype=bool)
+        share = proportion(int(met.sum()), int(met.size))
+        rows.append(
+            {
+                "option": option,
+                "satisficing_fraction": share.value,
+                "satisficing_lo": share.low,
+                "satisficing_hi": share.high,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def satisficing_gap(frame: pd.DataFrame, study: Study, first: str, second: str) -> Gap:
+    """The share of states where ``first`` meets every threshold less that of ``second``,
+    paired over the states."""
+    table = _satisfices(frame, study)
+    paired = table[first].to_numpy(dtype=float) - table[second].to_numpy(dtype=float)
+    low, high = _mean_interval(paired, _resampled_states(len(table), study.seed))
+    return Gap(first, second, float(paired.mean()), low, high)
 
 
 def sensitivity_table(
@@ -233,14 +344,6 @@ def rank_correlations(frame: pd.DataFrame, parameters: list[str], outcome: str) 
     table = pd.DataFrame(rows, columns=["parameter", "rho", "low", "high", "states"])
     order = np.argsort(-table["rho"].abs().to_numpy(), kind="stable")
     return table.iloc[order].reset_index(drop=True)
-
-
-def satisficing_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
-    ok = np.ones(len(frame), dtype=bool)
-    for outcome, threshold in study.thresholds.items():
-        ok &= frame[outcome].map(threshold.holds).to_numpy(dtype=bool)
-    result = frame.assign(satisfices=ok).groupby("option", sort=False)["satisfices"].mean()
-    return result.rename("satisficing_fraction").reset_index()
 
 
 def sweep(

@@ -14,7 +14,7 @@ from drawdown_sim import compare, plot_all
 from drawdown_sim.cli import app
 from drawdown_sim.model import direction
 from drawdown_sim.study import Study, load_study
-from drawdown_sim.sweeps import regret_table, sweep
+from drawdown_sim.sweeps import Sweep, regret_table, sweep
 from tests.conftest import ROOT
 from tests.helpers import kill_when, scenario
 
@@ -243,6 +243,11 @@ def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
     # Sampled parameters stay inside their declared ranges (Latin hypercube).
     lo, hi = options[0].uncertainties["militia.branching_ratio"].support
     assert frame["militia.branching_ratio"].between(lo, hi).all()
+    # A sweep written before the tables had intervals gets them from its states on loading.
+    assert {"regret_lo", "regret_hi"} <= set(result.regret.columns)
+    old = result.regret.drop(columns=["regret_lo", "regret_hi"])
+    old.to_csv(tmp_path / "regret.csv", index=False)
+    pd.testing.assert_frame_equal(Sweep.load(tmp_path).regret, result.regret)
 
 
 def test_regret_table_by_hand():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
 from ._common import new_axes, save
@@ -16,42 +17,81 @@ if TYPE_CHECKING:
     from ..sweeps import Sweep
 
 
+def _errors(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Error-bar lengths (2 x n) from an interval around each value: never negative, and
+    none where the interval is unknown."""
+    below = np.nan_to_num(value - low, nan=0.0)
+    above = np.nan_to_num(high - value, nan=0.0)
+    return np.vstack((np.maximum(below, 0.0), np.maximum(above, 0.0)))
+
+
 def plot_regret(result: Sweep, ax: Axes | None = None) -> Axes:
-    """Mean regret (bars) and 90th percentile (markers) per option, one group per outcome,
-    each outcome scaled by its largest 90th-percentile regret."""
+    """Mean regret (bars, with the 95% interval over the states) and 90th percentile
+    (markers) per option, one group per outcome, each outcome scaled by its largest
+    90th-percentile regret (or mean regret's upper bound, if larger)."""
     ax = new_axes(ax, (10, 4.5))
     r = result.regret
     options = list(dict.fromkeys(r["option"]))
     outcomes = result.study.outcomes
     width = 0.8 / len(options)
+    by_outcome = r.groupby("outcome")
+    largest = pd.concat(
+        [by_outcome["regret_p90"].max(), by_outcome["regret_hi"].max()], axis=1
+    ).max(axis=1)
+    scale = largest.loc[outcomes].replace(0, 1).fillna(1)
     for i, option in enumerate(options):
         rows = r[r["option"] == option].set_index("outcome").loc[outcomes]
-        scale = r.groupby("outcome")["regret_p90"].max().loc[outcomes].replace(0, 1)
         x = np.arange(len(outcomes)) + i * width
-        ax.bar(x, rows["regret_mean"] / scale, width, label=option, color=f"C{i}")
+        mean = (rows["regret_mean"] / scale).to_numpy(dtype=float)
+        errors = _errors(
+            mean,
+            (rows["regret_lo"] / scale).to_numpy(dtype=float),
+            (rows["regret_hi"] / scale).to_numpy(dtype=float),
+        )
+        ax.bar(
+            x,
+            mean,
+            width,
+            label=option,
+            color=f"C{i}",
+            yerr=errors,
+            capsize=2,
+            error_kw={"elinewidth": 0.8, "ecolor": "0.3"},
+        )
         ax.scatter(x, rows["regret_p90"] / scale, marker="_", s=200, color="k", zorder=3)
     ax.set_xticks(np.arange(len(outcomes)) + 0.4 - width / 2, outcomes)
-    ax.set_ylabel("regret / largest 90th-percentile regret")
+    ax.set_ylabel("regret / largest regret of the outcome")
     ax.set_title(
         f"Regret against the best option in each state ({result.study.states} states; "
-        "bar = mean, dash = 90th percentile)",
+        "bar = mean with its 95% interval, dash = 90th percentile)",
         fontsize=9,
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
 
 def plot_satisficing(result: Sweep, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax, (7, 4))
     s = result.satisficing
-    ax.barh(s["option"], s["satisficing_fraction"], color="C2")
+    share = s["satisficing_fraction"].to_numpy(dtype=float)
+    errors = _errors(
+        share, s["satisficing_lo"].to_numpy(dtype=float), s["satisficing_hi"].to_numpy(dtype=float)
+    )
+    ax.barh(
+        s["option"],
+        share,
+        color="C2",
+        xerr=errors,
+        capsize=3,
+        error_kw={"elinewidth": 0.8, "ecolor": "0.3"},
+    )
     ax.set_xlim(0, 1)
     rules = ", ".join(
         f"{k} {'<= ' + format(v.max, 'g') if v.max is not None else ''}"
         f"{' >= ' + format(v.min, 'g') if v.min is not None else ''}"
         for k, v in result.study.thresholds.items()
     )
-    ax.set_xlabel("share of states where every threshold holds")
+    ax.set_xlabel("share of states where every threshold holds (95% Wilson interval)")
     ax.set_title(f"Satisficing: {rules}", fontsize=9)
     return ax
 

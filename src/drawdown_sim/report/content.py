@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..completion import CompletionSummary, Estimate
     from ..results import Results
     from ..scenario import Scenario
-    from ..sweeps import Sweep
+    from ..sweeps import Gap, Sweep
 
 LABELS = {
     "attacks": "militia attacks",
@@ -326,13 +326,18 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
             str(r["option"]),
             number(r["mean"]),
             number(r["regret_mean"]),
+            f"{number(r['regret_lo'])} to {number(r['regret_hi'])}",
             number(r["regret_p90"]),
             _percent(r["best_in_states"]),
         ]
         for _, r in result.regret.iterrows()
     ]
     satisficing = [
-        [str(r["option"]), _percent(r["satisficing_fraction"])]
+        [
+            str(r["option"]),
+            _percent(r["satisficing_fraction"]),
+            f"{_percent(r['satisficing_lo'])} to {_percent(r['satisficing_hi'])}",
+        ]
         for _, r in result.satisficing.iterrows()
     ]
     sensitivity = []
@@ -370,18 +375,21 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
                 "option",
                 "mean across states",
                 "mean regret",
+                "95% interval",
                 "90th percentile regret",
                 "best in",
             ],
             regret,
             "Regret: how much worse the option is than the best option in the same state. "
+            "The interval is a bootstrap over the states (each state's outcome is itself a "
+            "mean over its replications, so both sources of noise are in it). "
             "'Best in' counts ties for every tied option.",
             text_columns=2,
         ),
         _table(
             "satisficing",
             "Satisficing",
-            ["option", "share of states meeting every threshold"],
+            ["option", "share of states meeting every threshold", "95% interval (Wilson)"],
             satisficing,
         ),
         _table(
@@ -490,27 +498,70 @@ def _names(options: list[str]) -> str:
     return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " and " + options[-1]
 
 
+def _gap_words(gap: Gap, what: str, percent: bool = False) -> str:
+    """'lower than kurdistan_hub's by 1.2 (95% CI 0.4 to 2.0)', or that the two cannot be
+    told apart. ``percent``: a difference of shares, in percentage points."""
+
+    def show(value: float) -> str:
+        return f"{value * 100:.1f}" if percent else number(value)
+
+    unit = " points" if percent else ""
+    if not gap.distinguishable:
+        return (
+            f"but it cannot be told apart from {gap.second} on this sweep (difference "
+            f"{signed(gap.difference * 100) if percent else signed(gap.difference)}{unit}, "
+            f"95% CI {show(gap.low)} to {show(gap.high)})"
+        )
+    near, far = sorted((abs(gap.low), abs(gap.high)))
+    return (
+        f"{what} than {gap.second}'s by {show(abs(gap.difference))}{unit} "
+        f"(95% CI {show(near)} to {show(far)})"
+    )
+
+
 def sweep_answer(result: Sweep) -> list[str]:
+    """The sweep's answer in words. Each lowest regret or highest satisficing share is set
+    against the next option's, paired over the states, and called apart only where the
+    difference's interval excludes zero."""
+    from ..sweeps import regret_gap, satisficing_gap
+
     lines = []
     r = result.regret
     states = result.frame["state"].nunique() if "state" in result.frame else result.study.states
     for outcome, rows in r.groupby("outcome", sort=False):
-        low = rows["regret_mean"].min()
-        tied = list(rows.loc[rows["regret_mean"] == low, "option"].astype(str))
-        best = rows.loc[rows["regret_mean"] == low].iloc[0]
+        ordered = rows.sort_values("regret_mean", kind="stable")
+        low = ordered["regret_mean"].iloc[0]
+        tied = list(ordered.loc[ordered["regret_mean"] == low, "option"].astype(str))
+        best = ordered.iloc[0]
         verb = "has" if len(tied) == 1 else "tie for"
-        lines.append(
-            f"{_first_upper(label(str(outcome)))}: {_names(tied)} {verb} the lowest mean regret "
-            f"({number(low)}; best in {_percent(best['best_in_states'])} of {states} states)."
+        line = (
+            f"{_first_upper(label(str(outcome)))}: {_names(tied)} {verb} the lowest mean regret, "
+            f"{number(low)} (95% CI {number(best['regret_lo'])} to {number(best['regret_hi'])}; "
+            f"best in {_percent(best['best_in_states'])} of {states} states)"
         )
+        if len(tied) == 1 and len(ordered) > 1:
+            gap = regret_gap(
+                result.frame, result.study, str(outcome), tied[0], str(ordered["option"].iloc[1])
+            )
+            line += ", " + _gap_words(gap, "lower")
+        lines.append(line + ".")
     s = result.satisficing
     if not s.empty and result.study.thresholds:
-        top_share = s["satisficing_fraction"].max()
-        top = list(s.loc[s["satisficing_fraction"] == top_share, "option"].astype(str))
+        ordered = s.sort_values("satisficing_fraction", ascending=False, kind="stable")
+        top_share = ordered["satisficing_fraction"].iloc[0]
+        top = list(ordered.loc[ordered["satisficing_fraction"] == top_share, "option"].astype(str))
+        first = ordered.iloc[0]
         verb = "meets" if len(top) == 1 else "tie, each meeting"
-        lines.append(
-            f"{_names(top)} {verb} every threshold in the most states ({_percent(top_share)})."
+        line = (
+            f"{_names(top)} {verb} every threshold in the most states, {_percent(top_share)} "
+            f"(95% CI {_percent(first['satisficing_lo'])} to {_percent(first['satisficing_hi'])})"
         )
+        if len(top) == 1 and len(ordered) > 1:
+            gap = satisficing_gap(
+                result.frame, result.study, top[0], str(ordered["option"].iloc[1])
+            )
+            line += ", " + _gap_words(gap, "more", percent=True)
+        lines.append(line + ".")
     sens = result.sensitivity
     clear = sens[(sens["S1"] - sens["S1_conf"]) > 0] if not sens.empty else sens
     if clear.empty:
