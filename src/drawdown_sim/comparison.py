@@ -230,6 +230,8 @@ def _option_rows(
             "outcome": outcome,
             "direction": direction(outcome),
             "mean": stats["mean"],
+            "mean_lo": stats["mean_lo"],
+            "mean_hi": stats["mean_hi"],
             "median": stats["median"],
             "q05": stats["q05"],
             "q95": stats["q95"],

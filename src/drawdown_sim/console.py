@@ -95,7 +95,8 @@ def signed(value: float) -> str:
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("outcome", "mean", "median", "5%", "95%", "P(>0)", "censored"):
+    columns = ("outcome", "mean", "mean's 95% CI", "median", "5%", "95%", "P(>0)", "censored")
+    for column in columns:
         table.add_column(column, justify="left" if column == "outcome" else "right")
     for name, row in summary.iterrows():
         censored = row.get("censored", 0.0)
@@ -106,9 +107,13 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
             cells = ["censored" if cells[0] == "-" else cells[0]] + [
                 "not reached" if c == "-" else c for c in cells[1:]
             ]
+        low, high = row.get("mean_lo", float("nan")), row.get("mean_hi", float("nan"))
+        interval = "" if low != low else f"{number(low)} to {number(high)}"
         table.add_row(
             str(name),
-            *cells,
+            cells[0],
+            interval,
+            *cells[1:],
             f"{row['p_positive']:.0%}",
             f"{censored:.0%}" if censored else "",
         )

@@ -182,10 +182,12 @@ class Results:
         return f"{self.name} ({self.replications:,} replications, seed {self.seed})"
 
     def summary(self) -> pd.DataFrame:
-        """Per outcome: mean, median, 5% and 95% quantiles, P(> 0) (share for booleans) and
-        the share censored. Completion and slip are censored where the plan is unfinished
-        at the end of the horizon: their quantiles are Kaplan-Meier estimates and their mean
-        is left empty rather than averaged over the finished runs only."""
+        """Per outcome: mean with its 95% interval (``mean_lo``, ``mean_hi``: the Monte Carlo
+        error of the mean, see :func:`mean_interval`), median, 5% and 95% quantiles, P(> 0)
+        (share for booleans) and the share censored. Completion and slip are censored where
+        the plan is unfinished at the end of the horizon: their quantiles are Kaplan-Meier
+        estimates and their mean is left empty rather than averaged over the finished runs
+        only."""
         scenario = self.scenario
         if self._streams():
             assert self.path is not None
@@ -255,6 +257,37 @@ def _batches(path: Path, name: str) -> Any:
         yield np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
 
 
+Z95 = 1.959963984540054
+"""The standard normal's 97.5% point."""
+
+
+def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[float, float]:
+    """95% interval of an outcome's mean over ``runs`` independent replications: Wilson's
+    for a share (a yes/no outcome), else the normal approximation ``mean +- 1.96 sd /
+    sqrt(runs)`` (replications are independent and identically distributed, and runs are
+    hundreds to millions). NaN without a mean or with fewer than two runs."""
+    if runs < 2 or not math.isfinite(mean):
+        return math.nan, math.nan
+    if kind == "bool":
+        share = proportion(round(mean * runs), runs)
+        return share.low, share.high
+    half = Z95 * math.sqrt(max(variance, 0.0) / runs)
+    return mean - half, mean + half
+
+
+def _with_interval(
+    row: dict[str, float], kind: str, runs: int, variance: float
+) -> dict[str, float]:
+    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``."""
+    low, high = mean_interval(kind, runs, row["mean"], variance)
+    ordered: dict[str, float] = {}
+    for key, value in row.items():
+        ordered[key] = value
+        if key == "mean":
+            ordered.update(mean_lo=low, mean_hi=high)
+    return ordered
+
+
 def _quantile_from_counts(values: np.ndarray, counts: np.ndarray, q: float) -> float:
     """numpy's ``inverted_cdf`` quantile of a sample given as sorted values and counts."""
     cumulative = np.cumsum(counts)
@@ -264,15 +297,21 @@ def _quantile_from_counts(values: np.ndarray, counts: np.ndarray, q: float) -> f
 def _streamed_column(path: Path, name: str, kind: str) -> dict[str, float] | None:
     total = positive = finite = 0
     summed = 0.0
+    mean = squares = 0.0  # running mean and sum of squared deviations (Chan et al.)
     low, high = math.inf, -math.inf
     counts: dict[float, int] = {}
     for batch in _batches(path, name):
         ok = batch[np.isfinite(batch)]
+        before = finite
         finite += ok.size
         total += batch.size
         if not ok.size:
             continue
         summed += float(ok.sum())
+        batch_mean = float(ok.mean())
+        delta = batch_mean - mean
+        squares += float(((ok - batch_mean) ** 2).sum()) + delta**2 * before * ok.size / finite
+        mean += delta * ok.size / finite
         positive += int((ok > 0).sum())
         low, high = min(low, float(ok.min())), max(high, float(ok.max()))
         if kind != "float":  # counts and booleans: exact counts of each value
@@ -296,7 +335,7 @@ def _streamed_column(path: Path, name: str, kind: str) -> dict[str, float] | Non
                 histogram[0] += ok.size
         centres = (edges[:-1] + edges[1:]) / 2 if high > low else np.array([low])
         q = [_quantile_from_counts(centres, histogram, p) for p in (0.5, 0.05, 0.95)]
-    return dict(
+    row = dict(
         mean=summed / finite,
         median=q[0],
         q05=q[1],
@@ -304,6 +343,7 @@ def _streamed_column(path: Path, name: str, kind: str) -> dict[str, float] | Non
         p_positive=positive / finite,
         censored=0.0,
     )
+    return _with_interval(row, kind, finite, squares / (finite - 1) if finite > 1 else 0.0)
 
 
 def _streamed_hours(path: Path, name: str, offset: float) -> tuple[dict[int, int], int, int]:
@@ -330,13 +370,16 @@ def streamed_summary(path: Path, planned_end: float | None, horizon_days: float)
             hours, finished, runs = _streamed_hours(path, name, 0.0)
             curve = kaplan_meier_from_counts(hours, runs, horizon_days - offset)
             share = (runs - finished) / runs if runs else math.nan
-            mean = math.nan
+            mean = variance = math.nan
             if share == 0.0:
                 mean = float(
                     sum(k * c for k, c in hours.items()) * GROUPED_RESOLUTION / max(finished, 1)
                 )
+                variance = sum(
+                    c * (k * GROUPED_RESOLUTION - mean) ** 2 for k, c in hours.items()
+                ) / max(finished - 1, 1)
             positive = sum(c for k, c in hours.items() if k > 0)
-            rows[name] = dict(
+            row = dict(
                 mean=mean,
                 median=quantile(curve, 0.5).value,
                 q05=quantile(curve, 0.05).value,
@@ -344,10 +387,11 @@ def streamed_summary(path: Path, planned_end: float | None, horizon_days: float)
                 p_positive=positive / runs if runs else math.nan,
                 censored=share,
             )
+            rows[name] = _with_interval(row, "float", finished, variance)
             continue
-        row = _streamed_column(path, name, OUTCOME_SPECS[name].kind)
-        if row is not None:
-            rows[name] = row
+        column = _streamed_column(path, name, OUTCOME_SPECS[name].kind)
+        if column is not None:
+            rows[name] = column
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -381,14 +425,17 @@ def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dic
     curve = kaplan_meier(values, horizon_days - offset)
     finite = values[np.isfinite(values)]
     share = float(np.isnan(values).mean()) if values.size else np.nan
-    return dict(
-        mean=float(finite.mean()) if finite.size and share == 0.0 else np.nan,
+    uncensored = bool(finite.size and share == 0.0)
+    row = dict(
+        mean=float(finite.mean()) if uncensored else np.nan,
         median=quantile(curve, 0.5).value,
         q05=quantile(curve, 0.05).value,
         q95=quantile(curve, 0.95).value,
         p_positive=float((finite > 0).sum() / values.size) if values.size else np.nan,
         censored=share,
     )
+    variance = float(finite.var(ddof=1)) if uncensored and finite.size > 1 else np.nan
+    return _with_interval(row, "float", int(finite.size), variance)
 
 
 def summarize(
@@ -418,7 +465,7 @@ def summarize(
             "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
         )
         q05, median, q95 = np.quantile(finite, [0.05, 0.5, 0.95], method=method)
-        rows[name] = dict(
+        row = dict(
             mean=float(finite.mean()),
             median=float(median),
             q05=float(q05),
@@ -426,5 +473,7 @@ def summarize(
             p_positive=float((finite > 0).mean()),
             censored=0.0,
         )
+        variance = float(finite.var(ddof=1)) if finite.size > 1 else 0.0
+        rows[name] = _with_interval(row, OUTCOME_SPECS[name].kind, int(finite.size), variance)
         del values, finite  # before the next column is read
     return pd.DataFrame.from_dict(rows, orient="index")

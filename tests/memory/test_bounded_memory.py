@@ -163,4 +163,9 @@ def test_streamed_summary_equals_the_in_memory_one(tmp_path: Path):
         assert exact.loc[name, "censored"] == pytest.approx(streamed.loc[name, "censored"])
         if not np.isnan(exact.loc[name, "mean"]):
             assert exact.loc[name, "mean"] == pytest.approx(streamed.loc[name, "mean"], rel=1e-9)
+            # The mean's interval too: the streamed variance is combined batch by batch.
+            for column in ("mean_lo", "mean_hi"):
+                assert exact.loc[name, column] == pytest.approx(
+                    streamed.loc[name, column], rel=1e-9
+                ), (name, column)
     assert Results is not None

@@ -202,12 +202,14 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
             spec = OUTCOME_SPECS[str(name)]
             censored = row.get("censored", 0.0) or 0.0
             mean = "censored" if censored and row["mean"] != row["mean"] else number(row["mean"])
+            low, high = row.get("mean_lo", math.nan), row.get("mean_hi", math.nan)
             rows.append(
                 [
                     label(str(name)),
                     spec.description,
                     spec.unit or "share" if spec.kind == "bool" else spec.unit,
                     mean,
+                    "" if low != low else f"{number(low)} to {number(high)}",
                     number(row["median"]) if row["median"] == row["median"] else "not reached",
                     number(row["q05"]),
                     number(row["q95"]) if row["q95"] == row["q95"] else "not reached",
@@ -225,6 +227,7 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
                         "meaning",
                         "unit",
                         "mean",
+                        "mean's 95% CI",
                         "median",
                         "5%",
                         "95%",
@@ -233,7 +236,9 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
                     ],
                     rows,
                     "Quantiles of counts are counts that occur (never interpolated). For "
-                    "yes/no outcomes the mean is the share of replications.",
+                    "yes/no outcomes the mean is the share of replications. The mean's interval "
+                    "is its Monte Carlo error over the replications (Wilson's for a share, "
+                    "normal otherwise); the 5% and 95% columns are the spread of outcomes.",
                     text_columns=3,
                 )
             )
@@ -414,8 +419,14 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
 # --- answers in words -----------------------------------------------------------------------
 def _mean_and_interval(summary: pd.DataFrame, outcome: str) -> str:
     row = summary.loc[outcome]
+    interval = (
+        f"95% CI {number(row['mean_lo'])} to {number(row['mean_hi'])}; "
+        if "mean_lo" in row and row["mean_lo"] == row["mean_lo"]
+        else ""
+    )
     return (
-        f"{number(row['mean'])} (90% of runs between {number(row['q05'])} and {number(row['q95'])})"
+        f"{number(row['mean'])} ({interval}90% of runs between {number(row['q05'])} and "
+        f"{number(row['q95'])})"
     )
 
 
