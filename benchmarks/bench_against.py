@@ -11,6 +11,7 @@ their replications round after round, each with its fastest round, beside a bare
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import io
 import re
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 # Run as a script, this folder is on the path: the bare loop is bench_simulate's.
-from bench_simulate import bare_event_seconds
+from bench_simulate import bare_event_seconds, collected
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "drawdown_sim"
@@ -74,10 +75,13 @@ def main() -> None:
         for _ in range(args.rounds):
             bare = min(bare, bare_event_seconds())
             for label, (simulate_seed, scenario, seeds) in runs.items():
-                started = time.perf_counter()
-                for index, seed in enumerate(seeds):
-                    simulate_seed(scenario, seed, index)
-                best[label] = min(best[label], (time.perf_counter() - started) / len(seeds))
+                with collected():  # each version pays for collecting its own garbage
+                    started = time.perf_counter()
+                    for index, seed in enumerate(seeds):
+                        simulate_seed(scenario, seed, index)
+                    gc.collect()
+                    seconds = time.perf_counter() - started
+                best[label] = min(best[label], seconds / len(seeds))
     print(f"bare SimPy event: {bare * 1e6:.2f} us (fastest round)")
     for label, seconds in best.items():
         print(
