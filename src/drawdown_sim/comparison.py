@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .completion import wilson
 from .model import OUTCOMES, direction
 from .results import CENSORED_OUTCOMES, STREAM_ROWS, Results
 from .runner.engines import Engine, engine_in_use
@@ -245,8 +246,14 @@ def _option_rows(
                 diff_lo=np.nan,
                 diff_hi=np.nan,
                 p_better=np.nan,
+                p_better_lo=np.nan,
+                p_better_hi=np.nan,
                 p_worse=np.nan,
+                p_worse_lo=np.nan,
+                p_worse_hi=np.nan,
                 p_tie=np.nan,
+                p_tie_lo=np.nan,
+                p_tie_hi=np.nan,
                 variance_reduction=np.nan,
             )
         else:
@@ -261,15 +268,15 @@ def _option_rows(
             independent = a.var(ddof=1) + b.var(ddof=1)
             better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
             worse = {"lower": d > 0, "higher": d < 0}.get(row["direction"])
-            row.update(
-                diff_mean=d.mean(),
-                diff_lo=lo,
-                diff_hi=hi,
-                p_better=better.mean() if better is not None else np.nan,
-                p_worse=worse.mean() if worse is not None else np.nan,
-                p_tie=(d == 0).mean(),
-                variance_reduction=independent / paired if paired > 0 else np.inf,
-            )
+            row.update(diff_mean=d.mean(), diff_lo=lo, diff_hi=hi)
+            # Each share of pairs with its 95% Wilson interval.
+            for name, pairs in (("p_better", better), ("p_worse", worse), ("p_tie", d == 0)):
+                count = int(pairs.sum()) if pairs is not None else -1
+                row[name] = count / d.size if count >= 0 else np.nan
+                row[f"{name}_lo"], row[f"{name}_hi"] = (
+                    wilson(count, d.size) if count >= 0 else (np.nan, np.nan)
+                )
+            row.update(variance_reduction=independent / paired if paired > 0 else np.inf)
         rows.append(row)
         del a, b  # before the next column is read
     if joint:

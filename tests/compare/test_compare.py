@@ -46,6 +46,21 @@ def test_common_random_numbers_reduce_variance_for_the_shipped_options(tmp_path:
     assert rows["p_better"].dropna().between(0, 1).all()
     # ISIS attacks are higher without any residual support.
     assert t.loc[("full_exit", "isis_attacks"), "diff_mean"] > 0
+    # Each share of pairs carries its Wilson interval over the pairs, and so does each mean.
+    from drawdown_sim.completion import proportion
+
+    for (option, outcome), row in t.iterrows():
+        for name in ("p_better", "p_worse", "p_tie"):
+            if row[name] != row[name]:
+                assert row[f"{name}_lo"] != row[f"{name}_lo"]  # no share, no interval
+                continue
+            count = round(row[name] * row["pairs"])
+            expected = proportion(count, int(row["pairs"]))
+            assert (row[f"{name}_lo"], row[f"{name}_hi"]) == pytest.approx(
+                (expected.low, expected.high), abs=1e-12
+            ), (option, outcome, name)
+        if row["mean"] == row["mean"]:
+            assert row["mean_lo"] <= row["mean"] <= row["mean_hi"], (option, outcome)
 
 
 def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(

@@ -122,6 +122,10 @@ def test_a_share_has_the_wilson_score_interval(successes, trials):
     )
     assert (got.low, got.high) == pytest.approx((centre - half, centre + half), abs=1e-12)
     assert got.value == share
+    # The closed form the comparison table uses for its thousands of shares: scipy's.
+    from drawdown_sim.completion import wilson
+
+    assert wilson(successes, trials) == pytest.approx((scipy_ci.low, scipy_ci.high), abs=1e-12)
 
 
 def test_a_share_of_no_trials_is_unknown():

@@ -59,7 +59,8 @@ def plot_regret(result: Sweep, ax: Axes | None = None) -> Axes:
             error_kw={"elinewidth": 0.8, "ecolor": "0.3"},
         )
         ax.scatter(x, rows["regret_p90"] / scale, marker="_", s=200, color="k", zorder=3)
-    ax.set_xticks(np.arange(len(outcomes)) + 0.4 - width / 2, outcomes)
+    # Outcome names are long (isis_attacks_follow_on): slanted, they never run together.
+    ax.set_xticks(np.arange(len(outcomes)) + 0.4 - width / 2, outcomes, rotation=20, ha="right")
     ax.set_ylabel("regret / largest regret of the outcome")
     ax.set_title(
         f"Regret against the best option in each state ({result.study.states} states; "

@@ -255,6 +255,17 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
     return tables
 
 
+def _share(row: pd.Series, name: str) -> str:
+    """'62% [59, 65]': a share of pairs with its 95% Wilson interval, in percent."""
+    value = row[name]
+    if value != value:
+        return "-"
+    low, high = row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan)
+    if low != low:
+        return _percent(value)
+    return f"{value:.0%} [{low * 100:.0f}, {high * 100:.0f}]"
+
+
 def _difference(row: pd.Series) -> str:
     return f"{signed(row['diff_mean'])} [{signed(row['diff_lo'])}, {signed(row['diff_hi'])}]"
 
@@ -279,9 +290,9 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
                 f"{number(row['q05'])} to "
                 + ("not reached" if row["q95"] != row["q95"] else number(row["q95"])),
                 diff,
-                "" if is_ref else _percent(row["p_better"]),
-                "" if is_ref else _percent(row["p_worse"]),
-                "" if is_ref else _percent(row["p_tie"]),
+                "" if is_ref else _share(row, "p_better"),
+                "" if is_ref else _share(row, "p_worse"),
+                "" if is_ref else _share(row, "p_tie"),
                 ""
                 if is_ref or row["variance_reduction"] != row["variance_reduction"]
                 else (
@@ -310,8 +321,8 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
             "Replication r of every option meets the same shocks and random draws (common "
             "random numbers), so differences are paired. P(better), P(worse) and P(tie) are "
             "the shares of paired replications where the option is better, worse or the same "
-            "(better means fewer, for a bad outcome). The variance reduction is what pairing "
-            "buys against independent runs.",
+            "(better means fewer, for a bad outcome), each with its 95% Wilson interval in "
+            "brackets. The variance reduction is what pairing buys against independent runs.",
             text_columns=2,
         ),
         _table(
