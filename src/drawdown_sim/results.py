@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from .completion import (
     GROUPED_RESOLUTION,
+    Z95,
     CompletionSummary,
     hour_counts,
     kaplan_meier,
@@ -255,10 +256,6 @@ def _batches(path: Path, name: str) -> Any:
     for group in range(handle.metadata.num_row_groups):
         column = handle.read_row_group(group, columns=[name]).column(0)
         yield np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-
-
-Z95 = 1.959963984540054
-"""The standard normal's 97.5% point."""
 
 
 def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[float, float]:

@@ -320,12 +320,14 @@ def rank_correlations(frame: pd.DataFrame, parameters: list[str], outcome: str) 
     """
     from scipy import stats
 
+    from .completion import Z95
+
     by_state = frame.groupby("state", sort=True)
     y = by_state[outcome].mean().to_numpy(dtype=float)
     n = y.size
     rows = []
     if n > 3 and np.all(np.isfinite(y)) and np.ptp(y) > 0:
-        half = 1.959963984540054 * np.sqrt(1.06 / (n - 3))
+        half = Z95 * np.sqrt(1.06 / (n - 3))
         for parameter in parameters:
             x = by_state[parameter].first().to_numpy(dtype=float)
             if np.ptp(x) == 0:
