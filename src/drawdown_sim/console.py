@@ -256,7 +256,12 @@ def sweep_tables(result: Sweep) -> list[Table]:
                 str(outcome),
                 str(row["option"]),
                 f"{row['mean']:.3g}",
-                f"{row['regret_mean']:.3g} ({row['regret_lo']:.3g} to {row['regret_hi']:.3g})",
+                f"{row['regret_mean']:.3g}"
+                + (
+                    f" ({row['regret_lo']:.3g} to {row['regret_hi']:.3g})"
+                    if row["regret_lo"] == row["regret_lo"]  # no interval from one state
+                    else ""
+                ),
                 f"{row['regret_p90']:.3g}",
                 f"{row['best_in_states']:.0%}",
             )

@@ -130,3 +130,21 @@ def test_the_answer_names_a_lowest_regret_only_as_far_as_its_interval_goes():
     )
     assert "meets every threshold in the most states" in few[1]
     assert "cannot be told apart from b" in few[1]
+
+
+def test_one_state_gives_no_interval_and_says_so():
+    from drawdown_sim.console import sweep_tables
+    from drawdown_sim.report.content import sweep_answer
+
+    one = _sweep({"a": np.array([1.0]), "b": np.array([2.0])})
+    assert np.isnan(one.regret["regret_lo"]).all()
+    answer = sweep_answer(one)
+    assert "no interval from so few states" in answer[0]
+    assert "cannot be told apart from b" in answer[0]
+    assert not any("nan" in line for line in answer)
+    from rich.console import Console
+
+    console = Console(width=150, record=True)
+    for table in sweep_tables(one)[:2]:
+        console.print(table)
+    assert "nan" not in console.export_text()

@@ -529,10 +529,15 @@ def _gap_words(gap: Gap, what: str, percent: bool = False) -> str:
 
     unit = " points" if percent else ""
     if not gap.distinguishable:
+        interval = (
+            f"95% CI {show(gap.low)} to {show(gap.high)}"
+            if gap.low == gap.low
+            else "no interval from so few states"
+        )
         return (
             f"but it cannot be told apart from {gap.second} on this sweep (difference "
             f"{signed(gap.difference * 100) if percent else signed(gap.difference)}{unit}, "
-            f"95% CI {show(gap.low)} to {show(gap.high)})"
+            f"{interval})"
         )
     near, far = sorted((abs(gap.low), abs(gap.high)))
     return (
@@ -558,8 +563,13 @@ def sweep_answer(result: Sweep) -> list[str]:
         verb = "has" if len(tied) == 1 else "tie for"
         line = (
             f"{_first_upper(label(str(outcome)))}: {_names(tied)} {verb} the lowest mean regret, "
-            f"{number(low)} (95% CI {number(best['regret_lo'])} to {number(best['regret_hi'])}; "
-            f"best in {_percent(best['best_in_states'])} of {states} states)"
+            f"{number(low)} ("
+            + (
+                f"95% CI {number(best['regret_lo'])} to {number(best['regret_hi'])}; "
+                if best["regret_lo"] == best["regret_lo"]
+                else "no interval from so few states; "
+            )
+            + f"best in {_percent(best['best_in_states'])} of {states} states)"
         )
         if len(tied) == 1 and len(ordered) > 1:
             gap = regret_gap(
