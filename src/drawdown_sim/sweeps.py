@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
 from .model import OUTCOMES, direction
 from .runner.engines import Engine, engine_in_use
 from .runner.files import read_csv, read_parquet
@@ -110,42 +111,35 @@ def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
     return Scenario.model_validate(data).with_values(values)
 
 
-RESAMPLES = 2000
+RESAMPLES = BOOTSTRAP_RESAMPLES
 """Bootstrap resamples of the states behind every interval of a sweep's tables."""
 
 
-def _resampled_states(states: int, seed: int) -> NDArray[np.int64]:
-    """Bootstrap resamples of the states (one row of state positions per resample).
-
-    The same resamples serve every option and outcome of a study, so an option's interval
-    and the difference between two options are paired over the same states, and the tables
-    do not depend on the order in which they are computed.
-    """
-    return np.random.default_rng(seed).integers(0, states, size=(RESAMPLES, states))
-
-
-def _mean_interval(values: NDArray[np.float64], draws: NDArray[np.int64]) -> tuple[float, float]:
-    """95% percentile bootstrap interval of the mean of per-state ``values`` (NaN, a state
-    whose replications all failed, is left out of each resample's mean)."""
-    if values.size < 2 or np.isnan(values).all():
+def _state_bootstrap(values: NDArray[np.float64], seed: int) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the mean of per-state ``values`` over the
+    states, by the comparison's paired bootstrap; a state whose replications all failed
+    (NaN) is left out. Every call draws its resamples from a generator of ``seed`` anew, so
+    the intervals of a study's options (the same states) are paired and do not depend on
+    the order in which they are computed."""
+    kept = values[~np.isnan(values)]
+    if kept.size < 2:
         return math.nan, math.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a resample of NaN states alone
-        means = np.nanmean(values[draws], axis=1)
-    low, high = np.nanquantile(means, [0.025, 0.975])
-    if np.nanmin(values) == np.nanmax(values):  # a constant: exactly that, whatever rounding
-        low = high = float(np.nanmin(values))
-    return float(low), float(high)
+    ((low, high),) = _bootstrap_mean_intervals(kept[:, None], np.random.default_rng(seed))
+    return low, high
 
 
-def _regrets(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Regret per state (rows) and option (columns): how much worse than the best option of
-    the same state, 0 for the best."""
-    table = frame.pivot(index="state", columns="option", values=outcome)
-    table = table[list(dict.fromkeys(frame["option"]))]  # the study's option order
+def _regrets(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Regret per state (rows) and option (columns) of an outcome's states x options table:
+    how much worse than the best option of the same state, 0 for the best."""
     if direction(outcome) == "lower":
         return table.sub(table.min(axis=1), axis=0)
     return -table.sub(table.max(axis=1), axis=0)
+
+
+def _by_state(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """An outcome's states x options table, options in the study's order."""
+    table = frame.pivot(index="state", columns="option", values=outcome)
+    return table[list(dict.fromkeys(frame["option"]))]
 
 
 def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -154,11 +148,10 @@ def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
     of states where the option is best (ties count for every tied option)."""
     rows = []
     for outcome in study.outcomes:
-        table = frame.pivot(index="state", columns="option", values=outcome)
-        regret = _regrets(frame, outcome)
-        draws = _resampled_states(len(regret), study.seed)
+        table = _by_state(frame, outcome)
+        regret = _regrets(table, outcome)
         for option in regret.columns:
-            low, high = _mean_interval(regret[option].to_numpy(dtype=float), draws)
+            low, high = _state_bootstrap(regret[option].to_numpy(dtype=float), study.seed)
             rows.append(
                 {
                     "option": option,
@@ -193,9 +186,9 @@ class Gap:
 def regret_gap(frame: pd.DataFrame, study: Study, outcome: str, first: str, second: str) -> Gap:
     """Mean regret of ``first`` less that of ``second`` on ``outcome``, paired over the states
     (the best option of each state cancels: it is their outcomes' difference)."""
-    regret = _regrets(frame, outcome)
+    regret = _regrets(_by_state(frame, outcome), outcome)
     paired = (regret[first] - regret[second]).to_numpy(dtype=float)
-    low, high = _mean_interval(paired, _resampled_states(len(regret), study.seed))
+    low, high = _state_bootstrap(paired, study.seed)
     return Gap(first, second, float(np.nanmean(paired)), low, high)
 
 
@@ -234,7 +227,7 @@ def satisficing_gap(frame: pd.DataFrame, study: Study, first: str, second: str) 
     paired over the states."""
     table = _satisfices(frame, study)
     paired = table[first].to_numpy(dtype=float) - table[second].to_numpy(dtype=float)
-    low, high = _mean_interval(paired, _resampled_states(len(table), study.seed))
+    low, high = _state_bootstrap(paired, study.seed)
     return Gap(first, second, float(paired.mean()), low, high)
 
 
