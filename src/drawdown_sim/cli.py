@@ -770,12 +770,8 @@ def discover_command(
     else:
         from rich.table import Table
 
-        console.print(
-            f"{where} holds for {chosen_option} in {found.cases} of {found.states} states. "
-            f"PRIM's box: coverage {found.coverage:.0%}, density {found.density:.0%}, "
-            f"{found.mass:.0%} of the states.",
-            highlight=False,
-        )
+        for line in found.findings():
+            console.print(line, highlight=False, markup=False)
         table = Table(title="The box (restricted parameters first)", title_justify="left")
         for column in ("parameter", "box", "sampled range", "restricted", "quasi-p"):
             table.add_column(column)

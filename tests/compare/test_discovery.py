@@ -13,7 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim.cli import app
-from drawdown_sim.discovery import ConditionError, discover_frame, evaluate_condition
+from drawdown_sim.discovery import (
+    BoxCounts,
+    ConditionError,
+    discover_frame,
+    discovery_from_dict,
+    evaluate_condition,
+    inside,
+)
 from tests.conftest import ROOT
 
 
@@ -44,6 +51,106 @@ def test_prim_finds_the_known_region():
     # The trajectory trades coverage for density, and the chosen step is on it.
     t = found.trajectory
     assert t["coverage"].is_monotonic_decreasing and t.loc[found.chosen, "density"] >= 0.8
+    # No step of the threshold's density covers as much and is denser (ties go to density).
+    at = t.loc[found.chosen]
+    rivals = t[(t["density"] >= 0.8) & (t["coverage"] >= at["coverage"])]
+    assert (rivals["density"] <= at["density"]).all()
+
+
+def test_the_box_is_also_scored_on_states_it_was_not_found_on():
+    found = discover_frame(_synthetic(), ["a", "b", "c"], "killed + wounded >= 10", "hub")
+    # The box's own counts are PRIM's coverage and density.
+    assert found.sample is not None and found.sample.states == 400
+    assert found.sample.coverage == pytest.approx(found.coverage)
+    assert found.sample.density == pytest.approx(found.density)
+    assert found.sample.in_box == round(found.mass * 400)
+    # Every state is scored once, by the box found on the other half.
+    held = found.held_out
+    assert held is not None and held.states == 400 and held.cases == found.cases
+    # A real region holds up on new states.
+    assert held.coverage >= 0.8 and held.density_interval[0] >= 0.5
+    lines = found.findings()
+    assert any("not found on" in line and "[" in line for line in lines)
+    assert not any("does not hold up" in line for line in lines)
+
+
+def _noise(seed: int, n: int = 80) -> pd.DataFrame:
+    """Eight parameters that do nothing, and a condition true in about 30% of states."""
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame({name: rng.random(n) for name in "abcdefgh"})
+    return x.assign(state=range(n), option="hub", killed=(rng.random(n) < 0.3) * 10.0, wounded=0.0)
+
+
+def test_a_box_fitted_to_noise_does_not_hold_up_on_new_states():
+    """At a low threshold PRIM finds boxes of density 0.5 in pure noise; scored on states they
+    were not found on, they hold the condition at its base rate."""
+    sample = held = base = total = 0
+    sample_in = held_in = 0
+    flagged = 0
+    for seed in (3, 5, 6, 7):
+        frame = _noise(seed)
+        found = discover_frame(frame, list("abcdefgh"), "killed >= 10", "hub", threshold=0.5)
+        assert found.sample is not None and found.held_out is not None
+        assert found.sample.density >= 0.5  # the overfitted box
+        sample += found.sample.cases_in_box
+        sample_in += found.sample.in_box
+        held += found.held_out.cases_in_box
+        held_in += found.held_out.in_box
+        base += found.cases
+        total += found.states
+        flagged += any("does not hold up" in line for line in found.findings())
+    pooled = BoxCounts(total, base, held_in, held)
+    low, high = pooled.density_interval
+    assert low <= base / total <= high  # no better than chance on new states
+    assert high < sample / sample_in  # and clearly below what the box claims for itself
+    assert flagged >= 3
+
+
+def test_box_intervals_are_wilson_intervals():
+    from scipy.stats import binomtest
+
+    counts = BoxCounts(states=120, cases=30, in_box=25, cases_in_box=18)
+    assert counts.coverage == 18 / 30 and counts.density == 18 / 25
+    for interval, (k, n) in (
+        (counts.coverage_interval, (18, 30)),
+        (counts.density_interval, (18, 25)),
+    ):
+        expected = binomtest(k, n).proportion_ci(method="wilson")
+        assert interval == pytest.approx((expected.low, expected.high), abs=1e-12)
+    empty = BoxCounts(states=10, cases=3, in_box=0, cases_in_box=0)
+    assert np.isnan(empty.density) and all(np.isnan(empty.density_interval))
+
+
+def test_a_new_state_beyond_an_unrestricted_side_is_inside():
+    limits = pd.DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "low": [0.6, 0.0],
+            "high": [1.0, 0.3],
+            "full_low": [0.0, 0.0],
+            "full_high": [1.0, 1.0],
+        }
+    )
+    x = pd.DataFrame({"a": [0.6, 1.7, 0.59, 0.8, 0.8], "b": [0.3, -5.0, 0.1, 0.31, 0.2]})
+    assert inside(x, limits).tolist() == [True, True, False, False, True]
+
+
+def test_too_few_cases_to_hold_out_says_so_and_round_trips():
+    frame = _synthetic(60)
+    frame.loc[:, "killed"] = 0.5
+    frame.loc[7, "killed"] = 20.0  # a single state of interest: one half has none
+    found = discover_frame(frame, ["a", "b", "c"], "killed >= 10", "hub")
+    assert found.held_out is None and found.cases == 1
+    assert any("Too few states of interest" in line for line in found.findings())
+    again = discovery_from_dict(json.loads(json.dumps(found.to_dict())))
+    assert again.sample == found.sample and again.held_out is None
+    full = discover_frame(_synthetic(), ["a", "b", "c"], "killed + wounded >= 10", "hub")
+    payload = json.loads(json.dumps(full.to_dict()))
+    assert discovery_from_dict(payload).held_out == full.held_out
+    # A file written before the held-out check still reads, and says it has no intervals.
+    del payload["sample"], payload["held_out"]
+    older = discovery_from_dict(payload)
+    assert older.sample is None and "no intervals" in " ".join(older.findings())
 
 
 @pytest.mark.parametrize(
@@ -110,10 +217,13 @@ def test_the_discover_command_end_to_end(tmp_path: Path):
     assert document["option"] == "kurdistan_hub" and document["states"] == 24
     assert 0 < document["cases"] < 24 and document["density"] >= 0.6
     assert {"parameter", "low", "high", "restricted", "qp"} <= set(document["box"][0])
+    assert document["held_out"]["states"] == 24 and document["sample"]["cases"] == document["cases"]
+    assert document["held_out"]["density_lo"] <= document["held_out"]["density"]
     assert (out / "discovery.json").exists()
     assert (out / "plots" / "discovery_peeling.png").exists()
     html = (out / "report.html").read_text()
     assert "Scenario discovery for kurdistan_hub" in html
+    assert "On states it was not found on" in html or "Too few states of interest" in html
     bad = CliRunner().invoke(
         app, ["discover", str(study), "--where", "open('x')", "--out", str(out)]
     )

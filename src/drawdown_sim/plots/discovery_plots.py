@@ -14,7 +14,8 @@ from ._common import new_axes, save
 
 def plot_peeling(discovery: Discovery, ax: Axes | None = None) -> Axes:
     """Coverage against density along the peeling trajectory, coloured by the number of
-    restricted parameters; the chosen box circled, the density threshold dashed."""
+    restricted parameters; the chosen box circled, the same rule's box scored on states it
+    was not found on as a diamond with 95% intervals, the density threshold dashed."""
     ax = new_axes(ax, (7, 4.5))
     t = discovery.trajectory
     points = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
@@ -28,6 +29,23 @@ def plot_peeling(discovery: Discovery, ax: Axes | None = None) -> Axes:
         lw=1.8,
         label=f"chosen box: coverage {chosen['coverage']:.0%}, density {chosen['density']:.0%}",
     )
+    held = discovery.held_out
+    if held is not None and held.in_box and held.cases:
+        # Wilson intervals contain their estimate; the clip only absorbs rounding.
+        coverage_lo, coverage_hi = held.coverage_interval
+        density_lo, density_hi = held.density_interval
+        ax.errorbar(
+            [held.coverage],
+            [held.density],
+            xerr=[[max(held.coverage - coverage_lo, 0.0)], [max(coverage_hi - held.coverage, 0.0)]],
+            yerr=[[max(held.density - density_lo, 0.0)], [max(density_hi - held.density, 0.0)]],
+            fmt="D",
+            color="C1",
+            ms=7,
+            capsize=3,
+            label=f"on states it was not found on: coverage {held.coverage:.0%}, "
+            f"density {held.density:.0%} (95% intervals)",
+        )
     ax.axhline(discovery.threshold, color="0.4", ls="--", lw=0.9, label="density threshold")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)

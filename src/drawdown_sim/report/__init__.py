@@ -190,7 +190,7 @@ def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) 
         from ..plots import discovery_plots
 
         discovery, payload = found
-        context["tables"].append(discovery_table(payload))
+        context["tables"].append(discovery_table(payload, discovery.findings()))
         for name, ax, caption in (
             ("discovery-peeling", discovery_plots.plot_peeling(discovery), "PRIM peeling."),
             (

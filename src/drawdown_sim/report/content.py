@@ -611,8 +611,9 @@ def sweep_answer(result: Sweep) -> list[str]:
     return lines
 
 
-def discovery_table(found: dict[str, Any]) -> dict[str, Any]:
-    """The box of a scenario discovery (``discovery.json``) as a report table."""
+def discovery_table(found: dict[str, Any], findings: list[str]) -> dict[str, Any]:
+    """The box of a scenario discovery (``discovery.json``) as a report table, noted with
+    ``findings`` (:meth:`Discovery.findings`)."""
     rows = [
         [
             str(r["parameter"]),
@@ -628,9 +629,9 @@ def discovery_table(found: dict[str, Any]) -> dict[str, Any]:
         f"Scenario discovery for {found['option']}: where {found['condition']}",
         ["parameter", "box", "sampled range", "restricted", "quasi-p"],
         rows,
-        f"PRIM chose the box with coverage {found['coverage']:.0%} (of the "
-        f"{found['cases']} states of {found['states']} where the condition holds) and density "
-        f"{found['density']:.0%} (of the states inside the box). A restriction with a large "
-        "quasi-p-value may be chance.",
+        " ".join(findings)
+        + " Coverage is the share of the states of interest inside the box, density the share "
+        "of the box's states that are of interest. A restriction with a large quasi-p-value "
+        "may be chance.",
         text_columns=4,
     )
