@@ -173,6 +173,15 @@ def option_progress(options: list[str]) -> Iterator[Callable[[str, int, int], No
         yield update
 
 
+def _share(row: Any, name: str) -> str:
+    """'62% (59-65)': a share of paired replications with its 95% Wilson interval."""
+    value = row[name]
+    low, high = row.get(f"{name}_lo", float("nan")), row.get(f"{name}_hi", float("nan"))
+    if low != low:
+        return f"{value:.0%}"
+    return f"{value:.0%} ({low * 100:.0f}-{high * 100:.0f})"
+
+
 def comparison_table(comparison: Comparison) -> Table:
     """Key outcomes per option, with the paired difference to the reference."""
     import pandas as pd
@@ -186,10 +195,10 @@ def comparison_table(comparison: Comparison) -> Table:
     for column in (
         "outcome",
         "option",
-        "mean",
+        "mean [95% CI]",
         "90% interval",
         "diff vs ref [95% CI]",
-        "better / worse / tie",
+        "better / worse / tie (95% CI)",
         "var. reduction",
     ):
         table.add_column(column, justify="left" if column in ("outcome", "option") else "right")
@@ -214,9 +223,9 @@ def comparison_table(comparison: Comparison) -> Table:
                 ""
                 if is_ref or pd.isna(row["p_tie"])
                 else (
-                    f"{row['p_better']:.0%} / {row['p_worse']:.0%} / {row['p_tie']:.0%}"
+                    " / ".join(_share(row, name) for name in ("p_better", "p_worse", "p_tie"))
                     if not pd.isna(row["p_better"])
-                    else f"tie {row['p_tie']:.0%}"
+                    else f"tie {_share(row, 'p_tie')}"
                 )
             )
             gain = (
@@ -227,6 +236,8 @@ def comparison_table(comparison: Comparison) -> Table:
                 else f"{row['variance_reduction']:.1f}x"
             )
             mean = "censored" if censored and pd.isna(row["mean"]) else number(row["mean"])
+            if not pd.isna(row.get("mean_lo", float("nan"))):
+                mean += f" [{number(row['mean_lo'])}, {number(row['mean_hi'])}]"
             high = "not reached" if pd.isna(row["q95"]) else number(row["q95"])
             table.add_row(
                 outcome,

@@ -196,6 +196,36 @@ def test_compare_cli_writes_every_option_table_and_plots(tmp_path: Path):
         "tradeoff.png",
     ]
     assert "Options compared with 'full_exit'" in result.output
+    _every_mean_and_share_has_its_interval(out)
+
+
+def _every_mean_and_share_has_its_interval(out: Path) -> None:
+    """The terminal table and the report's give each option's mean, and each share of
+    paired replications, with the 95% interval that comparison.csv holds."""
+    from drawdown_sim.comparison import Comparison
+    from drawdown_sim.console import comparison_table
+    from drawdown_sim.report.content import compare_tables, number
+
+    comparison = Comparison.load(out)
+    t = comparison.table.set_index(["outcome", "option"])
+    console = comparison_table(comparison)
+    cells = {column.header: list(column._cells) for column in console.columns}
+    report = compare_tables(comparison)[0]
+    checked = 0
+    for i, (outcome, option) in enumerate(zip(cells["outcome"], cells["option"], strict=True)):
+        row = t.loc[(outcome, option)]
+        if row["mean"] != row["mean"]:
+            continue
+        interval = f"[{number(row['mean_lo'])}, {number(row['mean_hi'])}]"
+        assert cells["mean [95% CI]"][i] == f"{number(row['mean'])} {interval}"
+        if option != "full_exit" and row["p_better"] == row["p_better"]:
+            shares = cells["better / worse / tie (95% CI)"][i]
+            assert f"({row['p_better_lo'] * 100:.0f}-{row['p_better_hi'] * 100:.0f})" in shares
+            assert shares.count("(") == 3
+        checked += 1
+    assert checked >= 5
+    means = [r[2] for r in report["rows"] if r[2] not in ("-", "censored")]
+    assert means and all(m.count("[") == 1 and m.endswith("]") for m in means)
 
 
 def test_compare_rejects_bad_input(tmp_path: Path):

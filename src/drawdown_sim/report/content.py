@@ -270,6 +270,16 @@ def _difference(row: pd.Series) -> str:
     return f"{signed(row['diff_mean'])} [{signed(row['diff_lo'])}, {signed(row['diff_hi'])}]"
 
 
+def _mean(row: pd.Series, censored: float) -> str:
+    """'23.4 [13.9, 32.8]': an option's mean with its 95% interval over the replications."""
+    if row["mean"] != row["mean"]:
+        return "censored" if censored else "-"
+    low, high = row.get("mean_lo", math.nan), row.get("mean_hi", math.nan)
+    if low != low:
+        return number(row["mean"])
+    return f"{number(row['mean'])} [{number(low)}, {number(high)}]"
+
+
 def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
     t = comparison.table
     rows = []
@@ -286,7 +296,7 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
             [
                 label(str(row["outcome"])),
                 str(row["option"]),
-                "censored" if censored and row["mean"] != row["mean"] else number(row["mean"]),
+                _mean(row, censored),
                 f"{number(row['q05'])} to "
                 + ("not reached" if row["q95"] != row["q95"] else number(row["q95"])),
                 diff,
@@ -309,7 +319,7 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
             [
                 "outcome",
                 "option",
-                "mean",
+                "mean [95% CI]",
                 "90% interval",
                 "difference [95% CI]",
                 "P(better)",
