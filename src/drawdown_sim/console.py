@@ -259,22 +259,31 @@ def sweep_tables(result: Sweep) -> list[Table]:
         f"({result.study.replications} replications per option and state)",
         title_justify="left",
     )
-    for column in ("outcome", "option", "mean", "regret mean (95%)", "regret p90", "best in"):
+    for column in (
+        "outcome",
+        "option",
+        "mean (95%)",
+        "regret mean (95%)",
+        "regret p90",
+        "best in (95%)",
+    ):
         regret.add_column(column, justify="left" if column in ("outcome", "option") else "right")
+
+    def interval(row: Any, name: str, fmt: str = ".3g", scale: float = 1.0) -> str:
+        low, high = row.get(f"{name}_lo", float("nan")), row.get(f"{name}_hi", float("nan"))
+        if low != low:  # no interval from one state
+            return ""
+        return f" ({low * scale:{fmt}} to {high * scale:{fmt}})"
+
     for outcome, rows in result.regret.groupby("outcome", sort=False):
         for _, row in rows.iterrows():
             regret.add_row(
                 str(outcome),
                 str(row["option"]),
-                f"{row['mean']:.3g}",
-                f"{row['regret_mean']:.3g}"
-                + (
-                    f" ({row['regret_lo']:.3g} to {row['regret_hi']:.3g})"
-                    if row["regret_lo"] == row["regret_lo"]  # no interval from one state
-                    else ""
-                ),
+                f"{row['mean']:.3g}" + interval(row, "mean"),
+                f"{row['regret_mean']:.3g}" + interval(row, "regret"),
                 f"{row['regret_p90']:.3g}",
-                f"{row['best_in_states']:.0%}",
+                f"{row['best_in_states']:.0%}" + interval(row, "best_in", ".0f", 100),
             )
         regret.add_section()
     satisficing = Table(

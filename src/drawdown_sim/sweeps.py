@@ -24,6 +24,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
+from .completion import wilson
 from .model import OUTCOMES, direction
 from .runner.engines import Engine, engine_in_use
 from .runner.files import read_csv, read_parquet
@@ -88,7 +89,7 @@ def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
     study = Study.model_validate(manifest.study)
     options = [Scenario.model_validate(d) for d in manifest.option_scenarios]
     regret, satisficing = read_csv(root / "regret.csv"), read_csv(root / "satisficing.csv")
-    if "regret_lo" not in regret or "satisficing_lo" not in satisficing:
+    if not set(regret) >= _REGRET_INTERVALS or "satisficing_lo" not in satisficing:
         # Written before the tables had intervals: both follow from the states' outcomes.
         regret, satisficing = regret_table(frame, study), satisficing_table(frame, study)
     result = Sweep(
@@ -142,26 +143,42 @@ def _by_state(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return table[list(dict.fromkeys(frame["option"]))]
 
 
+_REGRET_INTERVALS = {"mean_lo", "mean_hi", "regret_lo", "regret_hi", "best_in_lo", "best_in_hi"}
+"""The regret table's interval columns; a file written without any of them is recomputed."""
+
+
 def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Per option and judged outcome: mean across states, regret mean with its 95% bootstrap
-    interval over the states (``regret_lo``, ``regret_hi``), 90th percentile, and the share
-    of states where the option is best (ties count for every tied option)."""
+    """Per option and judged outcome: the mean across states and the regret mean, each with
+    its 95% bootstrap interval over the states (``mean_lo``/``mean_hi``,
+    ``regret_lo``/``regret_hi``), the regret's 90th percentile, and the share of states where
+    the option is best (ties count for every tied option) with its 95% Wilson interval
+    (``best_in_lo``, ``best_in_hi``). A state whose replications all failed counts in none."""
     rows = []
     for outcome in study.outcomes:
         table = _by_state(frame, outcome)
         regret = _regrets(table, outcome)
         for option in regret.columns:
-            low, high = _state_bootstrap(regret[option].to_numpy(dtype=float), study.seed)
+            values = table[option].to_numpy(dtype=float)
+            regrets = regret[option].to_numpy(dtype=float)
+            mean_lo, mean_hi = _state_bootstrap(values, study.seed)
+            regret_lo, regret_hi = _state_bootstrap(regrets, study.seed)
+            judged = regrets[~np.isnan(regrets)]
+            best = int((judged == 0).sum())
+            best_lo, best_hi = wilson(best, judged.size)
             rows.append(
                 {
                     "option": option,
                     "outcome": outcome,
                     "mean": table[option].mean(),
+                    "mean_lo": mean_lo,
+                    "mean_hi": mean_hi,
                     "regret_mean": regret[option].mean(),
-                    "regret_lo": low,
-                    "regret_hi": high,
+                    "regret_lo": regret_lo,
+                    "regret_hi": regret_hi,
                     "regret_p90": regret[option].quantile(0.9),
-                    "best_in_states": float((regret[option] == 0).mean()),
+                    "best_in_states": best / judged.size if judged.size else math.nan,
+                    "best_in_lo": best_lo,
+                    "best_in_hi": best_hi,
                 }
             )
     return pd.DataFrame(rows)

@@ -68,6 +68,38 @@ def test_regret_interval_is_the_percentile_bootstrap_over_the_states():
     )
 
 
+def test_mean_across_states_and_best_in_carry_their_intervals():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(0, 1, 25), rng.normal(0.3, 1, 25)
+    b[3] = np.nan  # a state whose replications all failed counts in none
+    table = regret_table(_frame({"a": a, "b": b}), STUDY).set_index("option")
+    kept = b[~np.isnan(b)]
+    draws = np.random.default_rng(STUDY.seed).integers(0, kept.size, size=(RESAMPLES, kept.size))
+    low, high = np.quantile(kept[draws].mean(axis=1), [0.025, 0.975])
+    assert table.loc["b", "mean_lo"] == pytest.approx(low, abs=1e-12)
+    assert table.loc["b", "mean_hi"] == pytest.approx(high, abs=1e-12)
+    # b is best where it is lower than a, among the 24 states judged.
+    best = int((kept < np.delete(a, 3)).sum())
+    assert table.loc["b", "best_in_states"] == pytest.approx(best / 24)
+    expected = stats.binomtest(best, 24).proportion_ci(method="wilson")
+    assert table.loc["b", "best_in_lo"] == pytest.approx(expected.low, abs=1e-12)
+    assert table.loc["b", "best_in_hi"] == pytest.approx(expected.high, abs=1e-12)
+    # Shown with their intervals in the terminal's table and the report's.
+    from drawdown_sim.console import sweep_tables as console_tables
+    from drawdown_sim.report.content import sweep_tables as report_tables
+
+    sweep = _sweep({"a": a, "b": b})
+    console = console_tables(sweep)[0]
+    cells = {column.header: list(column._cells) for column in console.columns}
+    row_b = cells["option"].index("b")
+    assert cells["mean (95%)"][row_b].endswith(f"({low:.3g} to {high:.3g})")
+    share = f"({expected.low * 100:.0f} to {expected.high * 100:.0f})"
+    assert cells["best in (95%)"][row_b].endswith(share)
+    report = report_tables(sweep)[0]["rows"]
+    assert report[row_b][6].endswith(f"[{expected.low * 100:.0f}, {expected.high * 100:.0f}]")
+    assert report[row_b][2].count("[") == 1
+
+
 def test_an_option_best_in_every_state_has_exactly_zero_regret():
     a = np.arange(10.0)
     table = regret_table(_frame({"a": a, "b": a + 1}), STUDY).set_index("option")

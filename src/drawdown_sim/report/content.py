@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import typing
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -345,16 +346,24 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
     ]
 
 
+def _with_bracket(text: str, row: pd.Series, name: str, show: Callable[[Any], str]) -> str:
+    """``text`` followed by the 95% interval ``name_lo``, ``name_hi`` in brackets, if any."""
+    low, high = row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan)
+    if low != low:
+        return text
+    return f"{text} [{show(low)}, {show(high)}]"
+
+
 def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
     regret = [
         [
             label(str(r["outcome"])),
             str(r["option"]),
-            number(r["mean"]),
+            _with_bracket(number(r["mean"]), r, "mean", number),
             number(r["regret_mean"]),
             f"{number(r['regret_lo'])} to {number(r['regret_hi'])}",
             number(r["regret_p90"]),
-            _percent(r["best_in_states"]),
+            _with_bracket(_percent(r["best_in_states"]), r, "best_in", lambda v: f"{v * 100:.0f}"),
         ]
         for _, r in result.regret.iterrows()
     ]
@@ -399,17 +408,18 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
             [
                 "outcome",
                 "option",
-                "mean across states",
+                "mean across states [95% CI]",
                 "mean regret",
                 "95% interval",
                 "90th percentile regret",
-                "best in",
+                "best in [95% CI]",
             ],
             regret,
             "Regret: how much worse the option is than the best option in the same state. "
-            "The interval is a bootstrap over the states (each state's outcome is itself a "
-            "mean over its replications, so both sources of noise are in it). "
-            "'Best in' counts ties for every tied option.",
+            "The intervals of means are bootstraps over the states (each state's outcome is "
+            "itself a mean over its replications, so both sources of noise are in them). "
+            "'Best in' is the share of states where the option is best, ties counting for "
+            "every tied option, with its Wilson interval.",
             text_columns=2,
         ),
         _table(
@@ -571,6 +581,7 @@ def sweep_answer(result: Sweep) -> list[str]:
         tied = list(ordered.loc[ordered["regret_mean"] == low, "option"].astype(str))
         best = ordered.iloc[0]
         verb = "has" if len(tied) == 1 else "tie for"
+        best_in = _with_bracket(_percent(best["best_in_states"]), best, "best_in", _percent)
         line = (
             f"{_first_upper(label(str(outcome)))}: {_names(tied)} {verb} the lowest mean regret, "
             f"{number(low)} ("
@@ -579,7 +590,7 @@ def sweep_answer(result: Sweep) -> list[str]:
                 if best["regret_lo"] == best["regret_lo"]
                 else "no interval from so few states; "
             )
-            + f"best in {_percent(best['best_in_states'])} of {states} states)"
+            + f"best in {best_in} of {states} states)"
         )
         if len(tied) == 1 and len(ordered) > 1:
             gap = regret_gap(
