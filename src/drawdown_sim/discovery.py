@@ -51,6 +51,9 @@ _COMPARE = {
 MAX_CONDITION = 200
 """Characters allowed in a condition."""
 
+QUASI_P_CLEAR = 0.05
+"""A restriction whose quasi-p-value is below this is called more than chance."""
+
 HOLD_OUT_SEED = 1999
 """Seed of the split into halves for the held-out check: fixed, so that a discovery is
 reproducible (Friedman and Fisher's year, nothing more)."""
@@ -222,10 +225,25 @@ class Discovery:
             f"On states it was not found on (a box found on each half, scored on the "
             f"other): {_shares(held)}."
         )
-        if held.density_interval[1] < self.sample.density:
+        base = self.cases / self.states
+        density_lo, density_hi = held.density_interval
+        if density_lo <= base:
             lines.append(
-                "The box's density does not hold up on new states: it is partly fitted to "
+                f"On new states the box's density cannot be told apart from the share of all "
+                f"states where the condition holds ({base:.0%}): the box may be no better than "
                 "chance, so read its limits as a hint, not a finding."
+            )
+        elif density_hi < self.sample.density:
+            lines.append(
+                "The box does better than chance on new states, but less well than on its own: "
+                "its limits are partly fitted to chance."
+            )
+        restricted = self.limits[self.limits["restricted"]]
+        quasi_p = restricted["qp"].to_numpy(dtype=float)
+        if len(restricted) and not (quasi_p < QUASI_P_CLEAR).any():
+            lines.append(
+                f"No restriction is clearly more than chance: every quasi-p-value is "
+                f"{QUASI_P_CLEAR} or more, or unknown."
             )
         return lines
 

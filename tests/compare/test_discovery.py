@@ -16,6 +16,7 @@ from drawdown_sim.cli import app
 from drawdown_sim.discovery import (
     BoxCounts,
     ConditionError,
+    Discovery,
     discover_frame,
     discovery_from_dict,
     evaluate_condition,
@@ -71,7 +72,7 @@ def test_the_box_is_also_scored_on_states_it_was_not_found_on():
     assert held.coverage >= 0.8 and held.density_interval[0] >= 0.5
     lines = found.findings()
     assert any("not found on" in line and "[" in line for line in lines)
-    assert not any("does not hold up" in line for line in lines)
+    assert not any("chance" in line for line in lines)
 
 
 def _noise(seed: int, n: int = 80) -> pd.DataFrame:
@@ -98,12 +99,62 @@ def test_a_box_fitted_to_noise_does_not_hold_up_on_new_states():
         held_in += found.held_out.in_box
         base += found.cases
         total += found.states
-        flagged += any("does not hold up" in line for line in found.findings())
+        flagged += any("no better than chance" in line for line in found.findings())
     pooled = BoxCounts(total, base, held_in, held)
     low, high = pooled.density_interval
     assert low <= base / total <= high  # no better than chance on new states
     assert high < sample / sample_in  # and clearly below what the box claims for itself
     assert flagged >= 3
+
+
+def _found(held: BoxCounts | None, quasi_p: float) -> Discovery:
+    """A discovery of 30 states of interest in 100, the box holding 27 of them in 30."""
+    limits = pd.DataFrame(
+        {"parameter": ["a", "b"], "restricted": [True, False], "qp": [quasi_p, np.nan]}
+    )
+    return Discovery(
+        condition="killed >= 1",
+        option="hub",
+        states=100,
+        cases=30,
+        limits=limits,
+        coverage=0.9,
+        density=0.9,
+        mass=0.3,
+        trajectory=pd.DataFrame(),
+        chosen=0,
+        threshold=0.8,
+        sample=BoxCounts(100, 30, 30, 27),
+        held_out=held,
+    )
+
+
+@pytest.mark.parametrize(
+    ("held", "quasi_p", "says", "never"),
+    [
+        # Held out as good as its own: no warning, and a restriction clearly not chance.
+        (BoxCounts(100, 30, 31, 27), 0.001, [], ["chance"]),
+        # Density 10 of 30 on new states: the base rate (30%) is inside its interval.
+        (BoxCounts(100, 30, 30, 10), 0.001, ["no better than chance (30%)"], []),
+        # Better than chance (20 of 34) but below its own 90%.
+        (BoxCounts(100, 30, 34, 20), 0.001, ["better than chance on new states, but"], []),
+        # Every restriction's quasi-p-value 0.05 or more.
+        (BoxCounts(100, 30, 31, 27), 0.2, ["No restriction is clearly more than chance"], []),
+        (None, 0.001, ["Too few states of interest"], ["chance"]),
+    ],
+)
+def test_the_findings_say_how_far_the_box_holds(
+    held: BoxCounts | None, quasi_p: float, says: list[str], never: list[str]
+):
+    text = " ".join(_found(held, quasi_p).findings())
+    assert "killed >= 1 holds for hub in 30 of 100 states." in text
+    assert "coverage 90% [" in text and "density 90% [" in text
+    for phrase in says:
+        assert phrase.replace(" (30%)", "") in text
+        if "(30%)" in phrase:
+            assert "(30%)" in text
+    for phrase in never:
+        assert phrase not in text
 
 
 def test_box_intervals_are_wilson_intervals():
