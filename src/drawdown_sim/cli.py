@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shlex
 import sys
 from collections.abc import Iterator
@@ -91,7 +92,9 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 def _emit(document: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    from .jsonable import dumps
+
+    sys.stdout.write(dumps(document) + "\n")
 
 
 class PlotFormat(StrEnum):
@@ -913,6 +916,7 @@ def calibrate_command(
                         "high": c.high,
                         "model": c.model,
                         "inside": c.inside,
+                        "target": c.target,
                         "source": c.source,
                     }
                     for c in calibration_checks(scenario)
@@ -934,8 +938,8 @@ def calibrate_command(
             justify="right" if column in ("reference [95% interval]", "model") else "left",
         )
     for check in checks(scenario):
-        interval = f" [{check.low:.3g}, {check.high:.3g}]" if check.inside is not None else ""
-        inside = {True: "yes", False: "NO", None: "-"}[check.inside]
+        interval = f" [{check.low:.3g}, {check.high:.3g}]" if check.low == check.low else ""
+        inside = "target" if check.target else {True: "yes", False: "NO", None: "-"}[check.inside]
         table.add_row(
             check.name,
             f"{check.reference:.3g}{interval}",
@@ -943,6 +947,10 @@ def calibrate_command(
             inside,
             check.source,
         )
+    table.caption = (
+        "A target is a figure the model is set to reproduce, so it is met by construction; "
+        "every other figure is a check."
+    )
     console.print(table)
 
 
@@ -1005,6 +1013,14 @@ def fit_command(
             )
         else:
             log = read_event_log(reference_file(events_file), time_column, first, last)
+            if log.running_totals:
+                column = log.running_totals[0]
+                typer.echo(
+                    f"note: column {column[:40]!r} only grows, like running totals, but each "
+                    f"row is fitted as one event; to fit the totals, pass --count-column "
+                    f"{column[:40]}",
+                    err=True,
+                )
             if log.daily:
                 days = [float(int(t)) for t in log.times]
                 result = fit_daily_events(
@@ -1015,7 +1031,7 @@ def fit_command(
     except (ObservedDataError, FitError) as error:
         fail_input(str(error))
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        _emit(result.to_json())
         return
     from rich.table import Table
 
@@ -1028,7 +1044,10 @@ def fit_command(
         highlight=False,
         soft_wrap=True,
     )
+    from rich.markup import escape
+
     table = Table(title_justify="left")
+    unknown = 0
     for column in ("parameter", "estimate", "std. error", "95% interval", "unit"):
         table.add_column(column, justify="left" if column in ("parameter", "unit") else "right")
     for label, parameter, unit, floor, ceiling in (
@@ -1039,17 +1058,25 @@ def fit_command(
         low, high = parameter.interval()
         low = max(low, floor)
         high = min(high, ceiling) if ceiling is not None else high
+        estimable = math.isfinite(parameter.stderr)
+        unknown += not estimable
         table.add_row(
             label,
             f"{parameter.estimate:.3g}",
-            f"{parameter.stderr:.2g}",
-            f"[{low:.3g}, {high:.3g}]",
+            f"{parameter.stderr:.2g}" if estimable else "not estimable",
+            escape(f"[{low:.3g}, {high:.3g}]") if estimable else "-",
             unit,
         )
     table.caption = (
         f"Time-rescaling Kolmogorov-Smirnov p-value {result.ks_pvalue:.2f} (below 0.05 rejects "
         "the fitted model). "
         "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
+        + (
+            " A standard error is not estimable where the likelihood gives no curvature, as "
+            "when an estimate sits at the edge of its range (such as a branching ratio at 0)."
+            if unknown
+            else ""
+        )
     )
     console.print(table)
 
@@ -1110,7 +1137,7 @@ def backtest_command(
         "plot": str(target / "backtest.png"),
     }
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        _emit(summary)
         return
     from rich.table import Table
 

@@ -203,7 +203,13 @@ def fit_times(times: ArrayLike, horizon: float) -> _Single:
 def _combine(fits: list[_Single]) -> tuple[FloatArray, FloatArray]:
     """Rubin's rules: pooled estimate and standard errors over imputations."""
     estimates = np.array([f.estimate for f in fits])
-    within = np.nanmean([np.diag(f.covariance) for f in fits], axis=0)
+    # The mean variance over the imputations whose information matrix could be inverted;
+    # NaN (not estimable) where none could, without numpy's warning about an empty mean.
+    variances = np.array([np.diag(f.covariance) for f in fits])
+    usable = np.isfinite(variances)
+    kept = usable.sum(axis=0)
+    within = np.full(3, np.nan)
+    np.divide(np.where(usable, variances, 0.0).sum(axis=0), kept, out=within, where=kept > 0)
     m = len(fits)
     between = estimates.var(axis=0, ddof=1) if m > 1 else np.zeros(3)
     total = within + (1.0 + 1.0 / m) * between

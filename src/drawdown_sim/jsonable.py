@@ -1,11 +1,18 @@
-"""Tables and values as JSON can hold them (``--json`` output, ``discovery.json``)."""
+"""Tables and values as JSON can hold them (``--json`` output, ``discovery.json``).
+
+JSON has no NaN or infinity (Python writes them, but other readers refuse the document), so
+every document the tool writes goes through :func:`strict`, and a value that is not a
+number is ``null``.
+"""
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def plain(value: Any) -> Any:
@@ -29,3 +36,23 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             )
         rows.append(cleaned)
     return rows
+
+
+def strict(value: Any) -> Any:
+    """``value`` with every NaN or infinite float, at any depth of dicts, lists and tuples,
+    replaced by None, and numpy scalars as Python values: what ``json.dumps(...,
+    allow_nan=False)`` accepts."""
+    if isinstance(value, dict):
+        return {key: strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict(item) for item in value]
+    value = plain(value) if hasattr(value, "item") else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dumps(document: Any) -> str:
+    """A document as strict JSON text (see :func:`strict`), indented; anything else JSON
+    cannot hold (a path, a date) as its text."""
+    return json.dumps(strict(document), indent=2, default=str, allow_nan=False)

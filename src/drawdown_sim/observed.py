@@ -141,6 +141,9 @@ class EventLog:
     start: date
     end: date
     daily: bool
+    running_totals: tuple[str, ...] = ()
+    """Columns that look like running totals (see :func:`running_total_columns`): the file
+    may be tallies read here as one event per row."""
 
     @property
     def horizon(self) -> float:
@@ -175,7 +178,7 @@ def read_event_log(
             last = date.fromordinal(origin.toordinal() + int(max(times)))
         horizon_end = float((last - origin).days + 1)
         times = [t for t in times if 0.0 <= t < horizon_end]
-        return EventLog(times, first, last, False)
+        return EventLog(times, first, last, False, running_total_columns(header, rows, col))
     stamps: list[datetime] = []
     for line, value in values:
         try:
@@ -192,7 +195,26 @@ def read_event_log(
     times = sorted(
         (s - origin).total_seconds() / 86400.0 for s in stamps if first <= s.date() <= last
     )
-    return EventLog(times, first, last, daily)
+    return EventLog(times, first, last, daily, running_total_columns(header, rows, col))
+
+
+def running_total_columns(
+    header: list[str], rows: list[tuple[int, dict[str, str]]], time_column: str
+) -> tuple[str, ...]:
+    """Columns other than the time column whose values are whole numbers that never fall,
+    grow overall and not always by one (a row counter grows by one): running totals."""
+    found = []
+    for name in header:
+        if name == time_column or len(rows) < 2:
+            continue
+        values = [row.get(name, "") for _, row in rows]
+        if not all(v.isdigit() for v in values):
+            continue
+        counts = [int(v) for v in values]
+        steps = [b - a for a, b in zip(counts, counts[1:], strict=False)]
+        if min(steps) >= 0 and counts[-1] > counts[0] and any(step != 1 for step in steps):
+            found.append(name)
+    return tuple(found)
 
 
 def _is_number(value: str) -> bool:

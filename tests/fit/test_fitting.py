@@ -143,6 +143,62 @@ def test_fit_command_table_on_an_event_log():
     assert "branching ratio" in result.output and "ties imputed within days" in result.output
 
 
+def test_fit_says_when_an_event_log_looks_like_running_totals(tmp_path: Path):
+    """Running totals read without --count-column are one event per row: fit says so, and
+    how to fit the totals, on standard error (the JSON on standard output stays clean)."""
+    result = _fit(str(REFERENCE / "us_attacks_2023_2024.csv"), "--imputations", "2", "--json")
+    assert result.exit_code == 0, result.output
+    assert "pass --count-column cumulative_total" in result.stderr
+    assert json.loads(result.stdout)["events"] < 20  # rows, not the hundreds of attacks
+    # A log of events with a row counter and a severity column raises no such note.
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "date,id,severity\n"
+        + "".join(f"2024-01-{day:02d},{day},{day % 3}\n" for day in range(1, 29))
+    )
+    quiet = _fit(str(log), "--imputations", "2")
+    assert quiet.exit_code == 0, quiet.output
+    assert "count-column" not in quiet.stderr
+    shipped = _fit(str(REFERENCE / "events_2023_2025.csv"), "--imputations", "2")
+    assert "count-column" not in shipped.stderr
+
+
+def _strict_json(text: str):
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_standard_error_the_likelihood_cannot_give_is_said_so(tmp_path: Path):
+    """One event a day, every day: no self-excitation, the branching ratio at its edge and an
+    information matrix that cannot be inverted. No numpy warning, no 'nan' in the table, and
+    null (not NaN, which is not JSON) in the document."""
+    import warnings
+
+    days = [float(day) for day in range(28)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_daily_events(days, 28.0, 2, 0)
+    assert np.isnan(fit.branching_ratio.stderr) and fit.branching_ratio.estimate < 1e-3
+    log = tmp_path / "daily.csv"
+    log.write_text("date\n" + "".join(f"2024-01-{day:02d}\n" for day in range(1, 29)))
+    table = _fit(str(log), "--imputations", "2")
+    assert table.exit_code == 0, table.output
+    assert "not estimable" in table.stdout and "nan" not in table.stdout
+    assert "Warning" not in table.output
+    document = _strict_json(_fit(str(log), "--imputations", "2", "--json").stdout)
+    assert document["branching_ratio"]["stderr"] is None
+
+
+def test_every_json_document_is_strict_json():
+    from drawdown_sim.jsonable import dumps, strict
+
+    value = {"a": [1.0, float("nan"), (float("inf"), np.float64("-inf"))], "b": np.int64(3)}
+    assert strict(value) == {"a": [1.0, None, [None, None]], "b": 3}
+    assert _strict_json(dumps(value)) == {"a": [1.0, None, [None, None]], "b": 3}
+
+
 @pytest.mark.parametrize(
     ("text", "args", "message"),
     [

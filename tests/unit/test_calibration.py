@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -26,6 +29,19 @@ def test_baseline_defaults_match_the_reference(fit):
     by_name = {c.name.split(" (")[0]: c for c in checks(scenario("baseline"), 100_000, fit=fit)}
     campaign = by_name["campaign attacks/day in Iraq"]
     assert campaign.model == pytest.approx(campaign.reference, rel=0.01)
+    # The two posture rates are targets the model is built to meet, with their intervals;
+    # a target is not counted as a check passed.
+    for name in ("campaign attacks/day in Iraq", "restraint attacks/day in Iraq"):
+        target = by_name[name]
+        assert target.target and target.inside is None
+        assert target.low < target.reference < target.high
+    # The campaign rate's interval: log-scale delta method over the over-dispersed count
+    # (variance x 1/(1-n)^2) and the Iraq share (47 of 102).
+    n = fit.branching_ratio.estimate
+    sd = np.sqrt(1 / (170 * (1 - n) ** 2) + (1 - 47 / 102) / 47)
+    rate = 170 * 47 / 102 / 110
+    assert campaign.low == pytest.approx(rate * np.exp(-1.959964 * sd), rel=1e-6)
+    assert campaign.high == pytest.approx(rate * np.exp(1.959964 * sd), rel=1e-6)
     # Every figure with a reference interval lies inside it: counts (exact Poisson intervals)
     # and the fitted kernel (+-1.96 standard errors).
     outside = [c.name for c in checks(scenario("baseline"), 100_000, fit=fit) if c.inside is False]
@@ -66,3 +82,11 @@ def test_calibrate_command_prints_the_table():
     result = CliRunner().invoke(app, ["calibrate", "--set", "militia.branching_ratio=0.3"])
     assert result.exit_code == 0, result.output
     assert "casualties per attack" in result.output and "reference" in result.output
+    assert "target" in result.output
+    document = CliRunner().invoke(app, ["calibrate", "--json"])
+    assert document.exit_code == 0, document.output
+    rows = {row["figure"].split(" (")[0]: row for row in json.loads(document.stdout)["checks"]}
+    campaign = rows["campaign attacks/day in Iraq"]
+    assert campaign["target"] is True and campaign["inside"] is None
+    assert campaign["low"] < campaign["reference"] < campaign["high"]
+    assert rows["casualties per attack"]["target"] is False

@@ -37,6 +37,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..jsonable import dumps
 from ..model import OUTCOME_SPECS
 from ..model.events import EVENT_COLUMNS, EVENT_SPECS
 from .bands import Bands
@@ -125,7 +126,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, value: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(value, indent=2, default=str) + "\n").encode())
+    atomic_write_bytes(path, (dumps(value) + "\n").encode())
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
