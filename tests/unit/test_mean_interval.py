@@ -52,3 +52,19 @@ def test_the_intervals_cover_the_true_mean_at_their_level():
     # The normal interval of a skewed mean runs a little short at 400 runs: four standard
     # errors of the coverage itself, and one point of allowance.
     assert abs(share - 0.95) <= 4 * np.sqrt(0.95 * 0.05 / trials) + 0.01
+
+
+def test_the_run_answer_gives_every_mean_and_share_its_interval(tmp_path):
+    from drawdown_sim import run
+    from drawdown_sim.report.content import run_answer
+    from tests.helpers import scenario
+
+    results = run(scenario("baseline"), reps=40, workers=1, out=tmp_path / "r")
+    summary = results.summary()
+    lines = run_answer(results)
+    resurgence = next(line for line in lines if "resurgence occurs" in line)
+    row = summary.loc["isis_resurgence"]
+    assert f"(95% CI {row['mean_lo']:.0%} to {row['mean_hi']:.0%})" in resurgence
+    assert (
+        sum(line.count("95% CI") for line in lines) >= 7
+    )  # four means, a share, two follow-on means

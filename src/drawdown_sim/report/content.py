@@ -463,14 +463,18 @@ def _mean_and_interval(summary: pd.DataFrame, outcome: str) -> str:
 
 def run_answer(results: Results) -> list[str]:
     summary = results.summary()
-    resurgence: Any = summary.at["isis_resurgence", "mean"]
+    share: dict[Any, Any] = summary.loc["isis_resurgence"].to_dict()
+    low, high = share.get("mean_lo", math.nan), share.get("mean_hi", math.nan)
+    resurgence = _percent(float(share["mean"])) + (
+        f" (95% CI {_percent(low)} to {_percent(high)})" if low == low else ""
+    )
     lines = [
         f"Over the drawdown window, militia attacks on coalition sites average "
         f"{_mean_and_interval(summary, 'attacks')}; coalition killed "
         f"{_mean_and_interval(summary, 'killed')} and wounded "
         f"{_mean_and_interval(summary, 'wounded')}.",
         f"ISIS attacks on Iraqi forces average {_mean_and_interval(summary, 'isis_attacks')}; "
-        f"a resurgence occurs in {_percent(float(resurgence))} of runs.",
+        f"a resurgence occurs in {resurgence} of runs.",
     ]
     if "attacks_follow_on" in summary.index:
         lines.append(
