@@ -95,7 +95,16 @@ def signed(value: float) -> str:
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    columns = ("outcome", "mean", "mean's 95% CI", "median", "5%", "95%", "P(>0)", "censored")
+    columns = (
+        "outcome",
+        "mean",
+        "mean's 95% CI",
+        "median",
+        "5%",
+        "95%",
+        "P(>0) (95% CI)",
+        "censored",
+    )
     for column in columns:
         table.add_column(column, justify="left" if column == "outcome" else "right")
     for name, row in summary.iterrows():
@@ -114,7 +123,7 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
             cells[0],
             interval,
             *cells[1:],
-            f"{row['p_positive']:.0%}",
+            _share(row, "p_positive"),
             f"{censored:.0%}" if censored else "",
         )
     return table
@@ -174,8 +183,10 @@ def option_progress(options: list[str]) -> Iterator[Callable[[str, int, int], No
 
 
 def _share(row: Any, name: str) -> str:
-    """'62% (59-65)': a share of paired replications with its 95% Wilson interval."""
+    """'62% (59-65)': a share of replications with its 95% Wilson interval."""
     value = row[name]
+    if value != value:
+        return "-"
     low, high = row.get(f"{name}_lo", float("nan")), row.get(f"{name}_hi", float("nan"))
     if low != low:
         return f"{value:.0%}"

@@ -273,15 +273,23 @@ def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[f
 
 
 def _with_interval(
-    row: dict[str, float], kind: str, runs: int, variance: float
+    row: dict[str, float], kind: str, runs: int, variance: float, positive: tuple[int, int]
 ) -> dict[str, float]:
-    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``."""
+    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``, and ``p_positive`` (with
+    ``positive`` = (runs above zero, runs it is a share of)) with its Wilson interval
+    ``p_positive_lo``, ``p_positive_hi`` after it."""
     low, high = mean_interval(kind, runs, row["mean"], variance)
+    above, of = positive
+    share = proportion(above, of)
     ordered: dict[str, float] = {}
     for key, value in row.items():
         ordered[key] = value
         if key == "mean":
             ordered.update(mean_lo=low, mean_hi=high)
+        if key == "p_positive":
+            ordered.update(
+                p_positive=share.value, p_positive_lo=share.low, p_positive_hi=share.high
+            )
     return ordered
 
 
@@ -340,7 +348,8 @@ def _streamed_column(path: Path, name: str, kind: str) -> dict[str, float] | Non
         p_positive=positive / finite,
         censored=0.0,
     )
-    return _with_interval(row, kind, finite, squares / (finite - 1) if finite > 1 else 0.0)
+    variance = squares / (finite - 1) if finite > 1 else 0.0
+    return _with_interval(row, kind, finite, variance, (positive, finite))
 
 
 def _streamed_hours(path: Path, name: str, offset: float) -> tuple[dict[int, int], int, int]:
@@ -384,7 +393,7 @@ def streamed_summary(path: Path, planned_end: float | None, horizon_days: float)
                 p_positive=positive / runs if runs else math.nan,
                 censored=share,
             )
-            rows[name] = _with_interval(row, "float", finished, variance)
+            rows[name] = _with_interval(row, "float", finished, variance, (positive, runs))
             continue
         column = _streamed_column(path, name, OUTCOME_SPECS[name].kind)
         if column is not None:
@@ -432,7 +441,8 @@ def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dic
         censored=share,
     )
     variance = float(finite.var(ddof=1)) if uncensored and finite.size > 1 else np.nan
-    return _with_interval(row, "float", int(finite.size), variance)
+    positive = (int((finite > 0).sum()), int(values.size))
+    return _with_interval(row, "float", int(finite.size), variance, positive)
 
 
 def summarize(
@@ -471,6 +481,9 @@ def summarize(
             censored=0.0,
         )
         variance = float(finite.var(ddof=1)) if finite.size > 1 else 0.0
-        rows[name] = _with_interval(row, OUTCOME_SPECS[name].kind, int(finite.size), variance)
+        positive = (int((finite > 0).sum()), int(finite.size))
+        rows[name] = _with_interval(
+            row, OUTCOME_SPECS[name].kind, int(finite.size), variance, positive
+        )
         del values, finite  # before the next column is read
     return pd.DataFrame.from_dict(rows, orient="index")

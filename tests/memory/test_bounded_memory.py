@@ -159,7 +159,11 @@ def test_streamed_summary_equals_the_in_memory_one(tmp_path: Path):
                 a,
                 b,
             )
-        assert exact.loc[name, "p_positive"] == pytest.approx(streamed.loc[name, "p_positive"])
+        for column in ("p_positive", "p_positive_lo", "p_positive_hi"):
+            assert exact.loc[name, column] == pytest.approx(streamed.loc[name, column]), (
+                name,
+                column,
+            )
         assert exact.loc[name, "censored"] == pytest.approx(streamed.loc[name, "censored"])
         if not np.isnan(exact.loc[name, "mean"]):
             assert exact.loc[name, "mean"] == pytest.approx(streamed.loc[name, "mean"], rel=1e-9)

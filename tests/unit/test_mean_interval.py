@@ -39,6 +39,27 @@ def test_a_shares_interval_is_wilsons():
     assert none["mean_lo"] == 0.0 and none["mean_hi"] == pytest.approx(Z**2 / (n + Z**2))
 
 
+def test_the_share_of_runs_above_zero_carries_its_wilson_interval():
+    values = np.r_[np.zeros(70), np.arange(1.0, 31.0)]  # 30 of 100 runs above zero
+    row = summarize({"killed": values}).loc["killed"]
+    expected = stats.binomtest(30, 100).proportion_ci(method="wilson")
+    assert row["p_positive"] == 0.3
+    assert row["p_positive_lo"] == pytest.approx(expected.low, abs=1e-12)
+    assert row["p_positive_hi"] == pytest.approx(expected.high, abs=1e-12)
+    # Of a censored outcome, over every run (an unfinished plan is not above zero, yet).
+    censored = summarize_all(
+        {
+            **{name: np.zeros(10) for name in OUTCOMES},
+            "slip_days": np.r_[np.full(4, 12.0), np.zeros(4), np.full(2, np.nan)],
+        },
+        planned_end=100.0,
+        horizon_days=730.0,
+    ).loc["slip_days"]
+    expected = stats.binomtest(4, 10).proportion_ci(method="wilson")
+    assert censored["p_positive"] == 0.4
+    assert censored["p_positive_lo"] == pytest.approx(expected.low, abs=1e-12)
+
+
 def test_the_intervals_cover_the_true_mean_at_their_level():
     """Heavy-tailed counts, as attacks are: negative binomial with mean 30, 400 runs each."""
     trials, runs, mean = 400, 400, 30.0

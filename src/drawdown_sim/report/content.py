@@ -214,7 +214,7 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
                     number(row["median"]) if row["median"] == row["median"] else "not reached",
                     number(row["q05"]),
                     number(row["q95"]) if row["q95"] == row["q95"] else "not reached",
-                    _percent(row["p_positive"]),
+                    _share(row, "p_positive"),
                     _percent(censored) if censored else "",
                 ]
             )
@@ -232,14 +232,15 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
                         "median",
                         "5%",
                         "95%",
-                        "P(>0)",
+                        "P(>0) [95% CI]",
                         "censored",
                     ],
                     rows,
                     "Quantiles of counts are counts that occur (never interpolated). For "
                     "yes/no outcomes the mean is the share of replications. The mean's interval "
                     "is its Monte Carlo error over the replications (Wilson's for a share, "
-                    "normal otherwise); the 5% and 95% columns are the spread of outcomes.",
+                    "normal otherwise), as is P(>0)'s (Wilson's); the 5% and 95% columns are "
+                    "the spread of outcomes.",
                     text_columns=3,
                 )
             )
