@@ -16,8 +16,8 @@ density flatter it. The box is therefore also checked on states it was not found
 states are split in two halves (stratified by the condition, with a fixed seed), PRIM finds a
 box on each half by the same rule, and each box is scored on the other half. The pooled
 held-out coverage and density, with their 95% Wilson intervals, are what the box can be
-expected to do on new states; a held-out density far below the box's own means the box is
-fitted to chance.
+expected to do on new states: a held-out density no better than the share of all states where
+the condition holds means the box may be fitted to chance.
 """
 
 from __future__ import annotations
@@ -262,14 +262,31 @@ def _shares(counts: BoxCounts) -> str:
     )
 
 
+def choose_step(trajectory: pd.DataFrame, threshold: float) -> int:
+    """The peeling step to report (its label in ``trajectory``): of the steps of density at
+    least ``threshold``, the one of largest coverage; or, when none reaches it, the one of
+    largest coverage x density.
+
+    Of equal coverage, the densest: peeling often sheds only states of no interest for a
+    while, and the first of those steps (often the whole space) says least. Of equal coverage
+    and density, the earliest: the same states with fewer restrictions.
+    """
+    meets = trajectory[trajectory["density"] >= threshold]
+    if not len(meets):
+        product = (trajectory["coverage"] * trajectory["density"]).to_numpy()
+        return int(trajectory.index.to_numpy()[product.argmax()])
+    ranked = meets.assign(later=meets.index).sort_values(
+        ["coverage", "density", "later"], ascending=[True, True, False]
+    )
+    return int(ranked.index.to_numpy()[-1])
+
+
 def _prim_box(
     x: pd.DataFrame, holds: np.ndarray, threshold: float, peel_alpha: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, int, Any]:
     """PRIM's chosen box on ``x``: (trajectory, limits, chosen step, quasi-p-values).
 
-    The chosen step is the one of largest coverage among those of density at least
-    ``threshold`` (of equal coverage, the densest), or, when none reaches it, the one of
-    largest coverage x density.
+    The chosen step is :func:`choose_step`'s.
     ``limits`` has columns parameter, low, high, full_low, full_high, restricted.
     """
     with warnings.catch_warnings():  # it announces optional parts it does without
@@ -279,14 +296,7 @@ def _prim_box(
         finder = prim.Prim(x, holds, threshold=threshold, peel_alpha=peel_alpha)
         box = finder.find_box()
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
-    meets = trajectory[trajectory["density"] >= threshold]
-    # Of equal coverage, the densest: peeling often sheds only states of no interest for a
-    # while, and the first of those steps (often the whole space) says least.
-    chosen = (
-        int(meets.sort_values(["coverage", "density"], kind="stable").index[-1])
-        if len(meets)
-        else int((trajectory["coverage"] * trajectory["density"]).idxmax())
-    )
+    chosen = choose_step(trajectory, threshold)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         box.select(chosen)

@@ -144,7 +144,7 @@ def _by_state(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
 
 _REGRET_INTERVALS = {"mean_lo", "mean_hi", "regret_lo", "regret_hi", "best_in_lo", "best_in_hi"}
-"""The regret table's interval columns; a file written without any of them is recomputed."""
+"""The regret table's interval columns; a file written without one of them is recomputed."""
 
 
 def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -157,6 +157,22 @@ def test_the_findings_say_how_far_the_box_holds(
         assert phrase not in text
 
 
+def test_the_reported_step_covers_most_then_is_densest_then_earliest():
+    from drawdown_sim.discovery import choose_step
+
+    trajectory = pd.DataFrame(
+        {
+            "coverage": [1.0, 1.0, 1.0, 1.0, 0.9, 0.5],
+            "density": [0.6, 0.7, 0.85, 0.85, 0.95, 1.0],
+        }
+    )
+    assert choose_step(trajectory, 0.6) == 2  # not the whole space (0), nor its twin (3)
+    assert choose_step(trajectory, 0.9) == 4
+    # None reaches the threshold: the largest coverage x density.
+    halved = trajectory.assign(density=trajectory["density"] / 2)
+    assert choose_step(halved, 0.9) == 4  # 0.9 x 0.475 edges out 1.0 x 0.425
+
+
 def test_box_intervals_are_wilson_intervals():
     from scipy.stats import binomtest
 
