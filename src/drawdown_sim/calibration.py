@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
+from typing import NamedTuple
 
 import numpy as np
 
@@ -65,40 +66,66 @@ def _attack_counts() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def campaign_rate_in_iraq() -> tuple[float, str]:
-    """Attacks/day in Iraq during the 2023-24 surge: total x published Iraq share / days."""
+class _Surge(NamedTuple):
+    """The 2023-24 surge in the running totals: attacks in Iraq and Syria by 2024-02-04, and
+    the last published Iraq split."""
+
+    attacks: int
+    days: int
+    start: date
+    end: str
+    in_iraq: int
+    of: int
+    split_on: str
+
+    @property
+    def share(self) -> float:
+        """Share of the attacks in Iraq."""
+        return self.in_iraq / self.of
+
+    @property
+    def rate(self) -> float:
+        """Attacks/day in Iraq: total x Iraq share / days."""
+        return self.attacks * self.share / self.days
+
+
+def _surge() -> _Surge:
     rows = _attack_counts()
     start = date.fromisoformat(rows[0]["date"])
     end_row = next(r for r in rows if r["date"] == "2024-02-04")
     split = [r for r in rows if r["cumulative_iraq"] and int(r["cumulative_total"]) > 0][-1]
-    share = int(split["cumulative_iraq"]) / int(split["cumulative_total"])
-    days = (date.fromisoformat(end_row["date"]) - start).days
-    rate = int(end_row["cumulative_total"]) * share / days
+    return _Surge(
+        attacks=int(end_row["cumulative_total"]),
+        days=(date.fromisoformat(end_row["date"]) - start).days,
+        start=start,
+        end=end_row["date"],
+        in_iraq=int(split["cumulative_iraq"]),
+        of=int(split["cumulative_total"]),
+        split_on=split["date"],
+    )
+
+
+def campaign_rate_in_iraq() -> tuple[float, str]:
+    """Attacks/day in Iraq during the 2023-24 surge: total x published Iraq share / days."""
+    surge = _surge()
     source = (
-        f"{end_row['cumulative_total']} attacks {start} to {end_row['date']} ({days} days), "
-        f"Iraq share {share:.0%} ({split['cumulative_iraq']}/{split['cumulative_total']} "
-        f"on {split['date']})"
+        f"{surge.attacks} attacks {surge.start} to {surge.end} ({surge.days} days), "
+        f"Iraq share {surge.share:.0%} ({surge.in_iraq}/{surge.of} on {surge.split_on})"
     )
-    return rate, source
+    return surge.rate, source
 
 
-def campaign_rate_interval(rate: float, branching_ratio: float) -> tuple[float, float]:
+def campaign_rate_interval(branching_ratio: float) -> tuple[float, float]:
     """95% interval of :func:`campaign_rate_in_iraq` (attacks/day), by the delta method on
-    the log scale: the count of 170 attacks and the Iraq share of 47 in 102 are independent
-    estimates. The count is over-dispersed: a self-exciting count's variance is its mean
-    over (1 - n)^2 (n the branching ratio), not its mean as for a Poisson count."""
-    rows = _attack_counts()
-    end_row = next(r for r in rows if r["date"] == "2024-02-04")
-    split = [r for r in rows if r["cumulative_iraq"] and int(r["cumulative_total"]) > 0][-1]
-    count, in_iraq, of = (
-        int(end_row["cumulative_total"]),
-        int(split["cumulative_iraq"]),
-        int(split["cumulative_total"]),
+    the log scale: the count of attacks and the Iraq share are independent estimates. The
+    count is over-dispersed: a self-exciting count's variance is its mean over (1 - n)^2
+    (n the branching ratio), not its mean as for a Poisson count."""
+    surge = _surge()
+    variance = (
+        1.0 / (surge.attacks * (1.0 - branching_ratio) ** 2) + (1.0 - surge.share) / surge.in_iraq
     )
-    share = in_iraq / of
-    variance = 1.0 / (count * (1.0 - branching_ratio) ** 2) + (1.0 - share) / in_iraq
     spread = math.exp(Z95 * math.sqrt(variance))
-    return rate / spread, rate * spread
+    return surge.rate / spread, surge.rate * spread
 
 
 def campaign_kernel_fit(imputations: int = 20) -> HawkesFit:
@@ -158,7 +185,7 @@ def checks(
             campaign,
             implied("campaign"),
             campaign_source + "; the model's background rate is derived from it",
-            *campaign_rate_interval(campaign, fit.branching_ratio.estimate),
+            *campaign_rate_interval(fit.branching_ratio.estimate),
             target=True,
         ),
         Check(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .completion import wilson
+from .completion import Estimate, proportion
 from .model import OUTCOMES, direction
 from .results import CENSORED_OUTCOMES, STREAM_ROWS, Results
 from .runner.engines import Engine, engine_in_use
@@ -269,13 +269,14 @@ def _option_rows(
             better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
             worse = {"lower": d > 0, "higher": d < 0}.get(row["direction"])
             row.update(diff_mean=d.mean(), diff_lo=lo, diff_hi=hi)
-            # Each share of pairs with its 95% Wilson interval.
+            # Each share of pairs with its 95% Wilson interval (none without a direction).
             for name, pairs in (("p_better", better), ("p_worse", worse), ("p_tie", d == 0)):
-                count = int(pairs.sum()) if pairs is not None else -1
-                row[name] = count / d.size if count >= 0 else np.nan
-                row[f"{name}_lo"], row[f"{name}_hi"] = (
-                    wilson(count, d.size) if count >= 0 else (np.nan, np.nan)
+                share = (
+                    proportion(int(pairs.sum()), d.size)
+                    if pairs is not None
+                    else Estimate(np.nan, np.nan, np.nan)
                 )
+                row[name], row[f"{name}_lo"], row[f"{name}_hi"] = share.value, share.low, share.high
             row.update(variance_reduction=independent / paired if paired > 0 else np.inf)
         rows.append(row)
         del a, b  # before the next column is read

@@ -28,6 +28,7 @@ Python library fits this model with these conventions.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -204,12 +205,10 @@ def _combine(fits: list[_Single]) -> tuple[FloatArray, FloatArray]:
     """Rubin's rules: pooled estimate and standard errors over imputations."""
     estimates = np.array([f.estimate for f in fits])
     # The mean variance over the imputations whose information matrix could be inverted;
-    # NaN (not estimable) where none could, without numpy's warning about an empty mean.
-    variances = np.array([np.diag(f.covariance) for f in fits])
-    usable = np.isfinite(variances)
-    kept = usable.sum(axis=0)
-    within = np.full(3, np.nan)
-    np.divide(np.where(usable, variances, 0.0).sum(axis=0), kept, out=within, where=kept > 0)
+    # NaN (not estimable) where none could, which numpy would also warn about.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        within = np.nanmean([np.diag(f.covariance) for f in fits], axis=0)
     m = len(fits)
     between = estimates.var(axis=0, ddof=1) if m > 1 else np.zeros(3)
     total = within + (1.0 + 1.0 / m) * between

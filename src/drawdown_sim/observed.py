@@ -203,9 +203,11 @@ def running_total_columns(
 ) -> tuple[str, ...]:
     """Columns other than the time column whose values are whole numbers that never fall,
     grow overall and not always by one (a row counter grows by one): running totals."""
+    if len(rows) < 2:
+        return ()
     found = []
     for name in header:
-        if name == time_column or len(rows) < 2:
+        if name == time_column:
             continue
         values = [row.get(name, "") for _, row in rows]
         if not all(v.isdigit() for v in values):

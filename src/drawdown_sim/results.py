@@ -22,6 +22,7 @@ from .completion import (
     proportion,
     quantile,
     summarize_completion,
+    wilson,
 )
 from .model import OUTCOME_SPECS, OUTCOMES
 from .runner.manifest import ManifestError, RunManifest, read_manifest, write_manifest
@@ -275,21 +276,18 @@ def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[f
 def _with_interval(
     row: dict[str, float], kind: str, runs: int, variance: float, positive: tuple[int, int]
 ) -> dict[str, float]:
-    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``, and ``p_positive`` (with
-    ``positive`` = (runs above zero, runs it is a share of)) with its Wilson interval
-    ``p_positive_lo``, ``p_positive_hi`` after it."""
+    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``, and the Wilson interval
+    of its ``p_positive`` (``positive`` = (runs above zero, runs it is a share of)),
+    ``p_positive_lo`` and ``p_positive_hi``, after that."""
     low, high = mean_interval(kind, runs, row["mean"], variance)
-    above, of = positive
-    share = proportion(above, of)
+    positive_lo, positive_hi = wilson(*positive)
     ordered: dict[str, float] = {}
     for key, value in row.items():
         ordered[key] = value
         if key == "mean":
             ordered.update(mean_lo=low, mean_hi=high)
         if key == "p_positive":
-            ordered.update(
-                p_positive=share.value, p_positive_lo=share.low, p_positive_hi=share.high
-            )
+            ordered.update(p_positive_lo=positive_lo, p_positive_hi=positive_hi)
     return ordered
 
 

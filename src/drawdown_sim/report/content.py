@@ -257,15 +257,19 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
     return tables
 
 
-def _share(row: pd.Series, name: str) -> str:
-    """'62% [59, 65]': a share of pairs with its 95% Wilson interval, in percent."""
-    value = row[name]
-    if value != value:
-        return "-"
+def _with_bracket(text: str, row: pd.Series, name: str, show: Callable[[Any], str]) -> str:
+    """``text`` followed by the 95% interval ``name_lo``, ``name_hi`` in brackets, if any."""
     low, high = row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan)
     if low != low:
-        return _percent(value)
-    return f"{value:.0%} [{low * 100:.0f}, {high * 100:.0f}]"
+        return text
+    return f"{text} [{show(low)}, {show(high)}]"
+
+
+def _share(row: pd.Series, name: str) -> str:
+    """'62% [59, 65]': a share with its 95% Wilson interval, in percent."""
+    if row[name] != row[name]:
+        return "-"
+    return _with_bracket(_percent(row[name]), row, name, lambda v: f"{v * 100:.0f}")
 
 
 def _difference(row: pd.Series) -> str:
@@ -276,10 +280,7 @@ def _mean(row: pd.Series, censored: float) -> str:
     """'23.4 [13.9, 32.8]': an option's mean with its 95% interval over the replications."""
     if row["mean"] != row["mean"]:
         return "censored" if censored else "-"
-    low, high = row.get("mean_lo", math.nan), row.get("mean_hi", math.nan)
-    if low != low:
-        return number(row["mean"])
-    return f"{number(row['mean'])} [{number(low)}, {number(high)}]"
+    return _with_bracket(number(row["mean"]), row, "mean", number)
 
 
 def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
@@ -345,14 +346,6 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
             COMPLETION_NOTE,
         ),
     ]
-
-
-def _with_bracket(text: str, row: pd.Series, name: str, show: Callable[[Any], str]) -> str:
-    """``text`` followed by the 95% interval ``name_lo``, ``name_hi`` in brackets, if any."""
-    low, high = row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan)
-    if low != low:
-        return text
-    return f"{text} [{show(low)}, {show(high)}]"
 
 
 def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
