@@ -409,12 +409,13 @@ def run_command(
 def _draw(kind: str, *args: Any) -> None:
     """Plots then report.html; a failure to draw never changes the run's status or hides
     its summary: it is reported in one line."""
-    from .console import console, errors
+    from .console import console, drawing, errors
 
     try:
         from . import loading
 
-        plots = loading.plot_all(args[0].path)
+        with drawing("drawing the plots"):
+            plots = loading.plot_all(args[0].path)
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         errors.print(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
     else:
@@ -426,12 +427,13 @@ def _draw(kind: str, *args: Any) -> None:
 def _write_report(kind: str, *args: Any) -> None:
     """Write report.html; a failure to draw never changes the run's status or hides its
     summary: it is reported in one line."""
-    from .console import errors
+    from .console import drawing, errors
 
     try:
         from . import report
 
-        path = getattr(report, f"{kind}_report")(*args)
+        with drawing("writing the report"):
+            path = getattr(report, f"{kind}_report")(*args)
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         errors.print(f"warning: the report could not be written: {type(error).__name__}: {error}")
         return
@@ -843,22 +845,26 @@ def report_command(
             f"{directory}: cannot read these results ({type(error).__name__}); rerun "
             "the command that made them with --force"
         )
+    from .console import drawing
+
     if not no_plots:
         from .loading import plot_all
 
         try:
-            plot_all(directory)
+            with drawing("drawing the plots"):
+                plot_all(directory)
         except Exception as error:  # noqa: BLE001 - the report is still worth writing
             typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
     try:
-        if isinstance(result, Comparison):
-            path = report.compare_report(result, output)
-        elif isinstance(result, Results):
-            path = report.run_report(result, output)
-        else:
-            from .sweeps import load_sweep
+        with drawing("writing the report"):
+            if isinstance(result, Comparison):
+                path = report.compare_report(result, output)
+            elif isinstance(result, Results):
+                path = report.run_report(result, output)
+            else:
+                from .sweeps import load_sweep
 
-            path = report.sweep_report(result, load_sweep(directory)[1], output)
+                path = report.sweep_report(result, load_sweep(directory)[1], output)
     except (OSError, ValueError, KeyError, pa.ArrowException) as error:
         fail_input(
             f"{directory}: cannot read these results ({type(error).__name__}); rerun "

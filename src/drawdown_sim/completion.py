@@ -1,16 +1,21 @@
 """Drawdown completion as a right-censored outcome.
 
 A plan unfinished at the end of the simulated horizon has no completion day: it is censored
-there, not capped. Its distribution is estimated by Kaplan-Meier (``scipy.stats.ecdf`` with
-``CensoredData``); a quantile the estimate never reaches (more than 1 - q of the runs still
-unfinished) is reported as not reached rather than guessed. Probabilities come with Wilson
-score intervals (``scipy.stats.binomtest``).
+there, not capped. Its distribution is estimated by Kaplan-Meier; a quantile the estimate
+never reaches (more than 1 - q of the runs still unfinished) is reported as not reached
+rather than guessed. Probabilities come with Wilson score intervals.
+
+Both are in closed form: every unfinished plan is censored at the same instant, after every
+finished one, so Kaplan-Meier is the empirical CDF and Greenwood's variance the binomial
+one (see :func:`kaplan_meier`). The tests check them against ``scipy.stats.ecdf`` (with
+``CensoredData``) and ``scipy.stats.binomtest``, which this module does not import: importing
+``scipy.stats`` takes a second or more, paid by every command that summarises a run, and in
+``compare`` by the process that feeds the workers, while they compute.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,9 +93,10 @@ def proportion(successes: int, trials: int) -> Estimate:
     return Estimate(successes / trials, *wilson(successes, trials))
 
 
-SCIPY_LIMIT = 50_000
-"""Runs up to this size use ``scipy.stats.ecdf`` itself; larger ones the grouped form below,
-because scipy's implementation needs about 220 bytes per replication (650 MB at 3 million)."""
+EXACT_LIMIT = 50_000
+"""Runs up to this size keep their exact completion times; larger ones are counted by the
+hour (:data:`GROUPED_RESOLUTION`), in memory that grows with the distinct hours rather than
+the runs."""
 
 
 def kaplan_meier(values: ArrayLike, censored_at: float, grouped: bool | None = None) -> Curve:
@@ -100,43 +106,23 @@ def kaplan_meier(values: ArrayLike, censored_at: float, grouped: bool | None = N
     In this model every unfinished plan is censored at the same instant, the end of the
     horizon, after every finished one. Kaplan-Meier then reduces exactly to the empirical CDF
     over all runs, ``F(t) = #{T <= t} / N``, and Greenwood's variance to the binomial
-    ``F (1 - F) / N``. Up to :data:`SCIPY_LIMIT` runs (or with ``grouped=False``) scipy
-    computes it; above, the same numbers come from the counts at each distinct time, in
-    memory that grows with the distinct times rather than the runs. A test checks that both
-    agree.
+    ``F (1 - F) / N``: the numbers ``scipy.stats.ecdf`` gives for the same data (a test
+    checks that they agree). Up to :data:`EXACT_LIMIT` runs (or with ``grouped=False``) the
+    steps are at the exact times; above, at times rounded to the hour.
     """
     x = np.asarray(values, dtype=float)
     done = x[~np.isnan(x)]
-    unfinished = int(np.isnan(x).sum())
     if done.size == 0:
         empty = np.zeros(0)
         return Curve(empty, empty, empty, empty, censored_at, 1.0 if x.size else 0.0)
     if grouped is None:
-        grouped = x.size > SCIPY_LIMIT
+        grouped = x.size > EXACT_LIMIT
     if grouped:
         # Runs censored at the horizon's end come after every finished run (a finished run
         # past it would be a different horizon's): the grouped form holds.
         return _grouped(done, x.size, max(censored_at, float(done.max())))
-    from scipy.stats import CensoredData, ecdf
-
-    data = CensoredData(uncensored=done, right=np.full(unfinished, censored_at))
-    result = ecdf(data).cdf
-    with warnings.catch_warnings():
-        # The log-log band is undefined where the estimate is 0 or 1; there Greenwood's
-        # variance is zero, so the band collapses onto the estimate (filled in below).
-        warnings.simplefilter("ignore", RuntimeWarning)
-        band = result.confidence_interval(CONFIDENCE)
-    cdf = np.asarray(result.probabilities, dtype=float)
-    low = np.asarray(band.low.probabilities, dtype=float)
-    high = np.asarray(band.high.probabilities, dtype=float)
-    return Curve(
-        np.asarray(result.quantiles, dtype=float),
-        cdf,
-        np.where(np.isnan(low), cdf, low),
-        np.where(np.isnan(high), cdf, high),
-        censored_at,
-        unfinished / x.size,
-    )
+    times, counts = np.unique(done, return_counts=True)
+    return _from_counts(times, counts, done.size, x.size, censored_at)
 
 
 GROUPED_RESOLUTION = 1.0 / 24.0
@@ -162,8 +148,8 @@ def kaplan_meier_from_counts(hours: dict[int, int], runs: int, censored_at: floa
     steps = np.array(sorted(hours), dtype=np.int64)
     counts = np.array([hours[k] for k in steps.tolist()], dtype=np.int64)
     finished = int(counts.sum())
-    latest = float(steps[-1] * GROUPED_RESOLUTION)
-    return _from_counts(steps, counts, finished, runs, max(censored_at, latest))
+    times = (steps * GROUPED_RESOLUTION).astype(np.float64)
+    return _from_counts(times, counts, finished, runs, max(censored_at, float(times[-1])))
 
 
 def _grouped(done: NDArray[np.float64], runs: int, censored_at: float) -> Curve:
@@ -172,26 +158,26 @@ def _grouped(done: NDArray[np.float64], runs: int, censored_at: float) -> Curve:
     hours = np.rint(done / GROUPED_RESOLUTION).astype(np.int64)
     steps, counts = np.unique(hours, return_counts=True)
     del hours
-    return _from_counts(steps, counts, done.size, runs, censored_at)
+    times = (steps * GROUPED_RESOLUTION).astype(np.float64)
+    return _from_counts(times, counts, done.size, runs, censored_at)
 
 
 def _from_counts(
-    steps: NDArray[np.int64],
+    times: NDArray[np.float64],
     counts: NDArray[np.int64],
     finished: int,
     runs: int,
     censored_at: float,
 ) -> Curve:
-    from scipy.stats import norm
-
-    times = (steps * GROUPED_RESOLUTION).astype(np.float64)
+    """The curve from the distinct finished ``times`` (days, increasing) and how many runs
+    finished at each, of ``runs`` (the rest censored at ``censored_at``)."""
     cdf = np.cumsum(counts) / runs
     # The right-censored observations make the curve's last step at the censoring time, as
     # scipy reports it: unchanged from the last finished time.
     if finished < runs:
         times = np.append(times, censored_at)
         cdf = np.append(cdf, cdf[-1])
-    half = norm.ppf(0.5 + CONFIDENCE / 2) * np.sqrt(cdf * (1.0 - cdf) / runs)
+    half = Z95 * np.sqrt(cdf * (1.0 - cdf) / runs)
     return Curve(
         times,
         cdf,

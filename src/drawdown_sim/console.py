@@ -73,6 +73,18 @@ def progress_reporter(label: str) -> Iterator[ProgressFn]:
     yield plain
 
 
+@contextmanager
+def drawing(what: str) -> Iterator[None]:
+    """A spinner saying what is being drawn while it is (plots and reports take seconds),
+    removed when done. Only on a terminal: in logs and pipes, stderr keeps one line per
+    problem and stdout only the results."""
+    if console.is_terminal and not console.quiet:
+        with console.status(f"{what}...", spinner="dots"):
+            yield
+        return
+    yield
+
+
 def number(value: float, digits: int = 3) -> str:
     """A number for people: thousands separators, no exponent, ``-`` for missing."""
     if value != value:  # NaN

@@ -1,5 +1,5 @@
-"""Completion statistics: Kaplan-Meier through scipy, its grouped form for large runs, and
-the bootstrap of paired differences in bounded memory."""
+"""Completion statistics: Kaplan-Meier in closed form against scipy's, its grouped form for
+large runs, and the bootstrap of paired differences in bounded memory."""
 
 from __future__ import annotations
 
@@ -14,17 +14,76 @@ from drawdown_sim.comparison import (
 from drawdown_sim.completion import kaplan_meier, quantile, summarize_completion
 
 
+def _scipys(x: np.ndarray, censored_at: float) -> tuple[np.ndarray, ...]:
+    """(days, cdf, low, high) of scipy.stats.ecdf with the unfinished runs right-censored at
+    ``censored_at`` and its linear (Greenwood) band; where the band is undefined (an estimate
+    of 0 or 1, with a variance of zero) it is the estimate itself."""
+    import warnings
+
+    from scipy.stats import CensoredData, ecdf
+
+    done = x[~np.isnan(x)]
+    unfinished = np.full(int(np.isnan(x).sum()), censored_at)
+    result = ecdf(CensoredData(uncensored=done, right=unfinished)).cdf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = result.confidence_interval(0.95)
+    cdf = result.probabilities
+    low, high = band.low.probabilities, band.high.probabilities
+    return (
+        result.quantiles,
+        cdf,
+        np.where(np.isnan(low), cdf, low),
+        np.where(np.isnan(high), cdf, high),
+    )
+
+
+@pytest.mark.parametrize(("runs", "censored_share"), [(7, 0.0), (500, 0.1), (5_000, 0.6)])
+def test_kaplan_meier_equals_scipys_ecdf(runs: int, censored_share: float):
+    # The closed form (empirical CDF, binomial variance) against the library's estimator,
+    # at exact (continuous) times and with ties.
+    rng = np.random.default_rng(runs)
+    x = rng.gamma(2, 30, runs)
+    x[: runs // 5] = np.round(x[: runs // 5])  # some tied completion days
+    x[rng.random(runs) < censored_share] = np.nan
+    ours = kaplan_meier(x, 760.0)
+    days, cdf, low, high = _scipys(x, 760.0)
+    np.testing.assert_array_equal(ours.days, days)
+    np.testing.assert_allclose(ours.cdf, cdf, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.low, low, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.high, high, rtol=0, atol=1e-12)
+    assert ours.censored_share == pytest.approx(np.isnan(x).mean())
+
+
+def test_summarising_a_run_does_not_import_scipy_stats():
+    # Importing scipy.stats takes a second or more: every command that summarises a run
+    # paid it, and compare's main process paid it while the workers computed.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from drawdown_sim.completion import summarize_completion\n"
+        "x = np.r_[np.linspace(300, 420, 90), [np.nan] * 10]\n"
+        "summarize_completion(x, 380.0, 365.0, 760.0)\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize("censored_share", [0.0, 0.1, 0.6])
-def test_grouped_kaplan_meier_equals_scipys(censored_share: float):
+def test_grouped_kaplan_meier_equals_the_exact_one_on_the_hourly_grid(censored_share: float):
     rng = np.random.default_rng(1)
     x = np.round(rng.gamma(2, 30, 20_000) * 24) / 24  # on the grouped form's hourly grid
     x[rng.random(x.size) < censored_share] = np.nan
-    scipy_curve = kaplan_meier(x, 760.0, grouped=False)
+    exact = kaplan_meier(x, 760.0, grouped=False)
     grouped = kaplan_meier(x, 760.0, grouped=True)
-    np.testing.assert_allclose(scipy_curve.days, grouped.days, rtol=1e-12)
+    np.testing.assert_allclose(exact.days, grouped.days, rtol=1e-12)
     for field in ("cdf", "low", "high"):
-        np.testing.assert_allclose(getattr(scipy_curve, field), getattr(grouped, field), atol=1e-12)
-    a, b = quantile(scipy_curve, 0.5), quantile(grouped, 0.5)
+        np.testing.assert_allclose(getattr(exact, field), getattr(grouped, field), atol=1e-12)
+    a, b = quantile(exact, 0.5), quantile(grouped, 0.5)
     np.testing.assert_allclose([a.value, a.low, a.high], [b.value, b.low, b.high], rtol=1e-12)
 
 
