@@ -108,10 +108,20 @@ class PlotFormat(StrEnum):
 FormatOption = Annotated[PlotFormat, typer.Option("--format", help="Plot files: png, svg or both.")]
 
 
+_PLOT_FORMAT = [PlotFormat.png]
+"""The command's ``--format``, applied when drawing begins (:func:`_apply_formats`)."""
+
+
 def _formats(choice: PlotFormat) -> None:
+    """Note the command's ``--format``. Applying it means importing matplotlib, about a
+    second, which would delay every run before it starts, and ``--no-plots`` needs none."""
+    _PLOT_FORMAT[0] = choice
+
+
+def _apply_formats() -> None:
     from .plots._common import set_formats
 
-    set_formats(choice.value)
+    set_formats(_PLOT_FORMAT[0].value)
 
 
 def _version(value: bool) -> None:
@@ -415,6 +425,7 @@ def _draw(kind: str, *args: Any) -> None:
         from . import loading
 
         with drawing("drawing the plots"):
+            _apply_formats()
             plots = loading.plot_all(args[0].path)
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         errors.print(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
@@ -742,7 +753,7 @@ def discover_command(
         evaluate_condition(where, pd.DataFrame({name: [0.0] for name in OUTCOMES}))
     except ConditionError as error:
         fail_input(f"--where: {error}")
-    from .console import console, progress_reporter
+    from .console import console, drawing, progress_reporter
     from .runner.engines import make_engine
     from .sweeps import sweep
 
@@ -794,7 +805,9 @@ def discover_command(
         from .plots.discovery_plots import write_discovery_plots
 
         try:
-            plots = write_discovery_plots(result.frame, found, result.path / "plots")
+            with drawing("drawing the plots"):
+                _apply_formats()
+                plots = write_discovery_plots(result.frame, found, result.path / "plots")
         except Exception as error:  # noqa: BLE001 - the discovery is saved whatever happens
             typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
         else:
@@ -852,6 +865,7 @@ def report_command(
 
         try:
             with drawing("drawing the plots"):
+                _apply_formats()
                 plot_all(directory)
         except Exception as error:  # noqa: BLE001 - the report is still worth writing
             typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
