@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 CONFIDENCE = 0.95
+"""The level of every interval here (:data:`Z95` is its normal quantile)."""
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,11 @@ def kaplan_meier(values: ArrayLike, censored_at: float, grouped: bool | None = N
         return Curve(empty, empty, empty, empty, censored_at, 1.0 if x.size else 0.0)
     if grouped is None:
         grouped = x.size > EXACT_LIMIT
+    # Runs censored at the horizon's end come after every finished run (a finished run past
+    # it would be a different horizon's): the closed form holds.
+    censored_at = max(censored_at, float(done.max()))
     if grouped:
-        # Runs censored at the horizon's end come after every finished run (a finished run
-        # past it would be a different horizon's): the grouped form holds.
-        return _grouped(done, x.size, max(censored_at, float(done.max())))
+        return _grouped(done, x.size, censored_at)
     times, counts = np.unique(done, return_counts=True)
     return _from_counts(times, counts, done.size, x.size, censored_at)
 
