@@ -12,6 +12,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
+from simpy.events import Timeout
 
 from ..scenario import Scenario
 from .records import Log
@@ -66,7 +67,9 @@ class World:
     isis: Isis
 
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
-        self.env = simpy.Environment()
+        # Time starts as a float, so ``env.now`` is one from the start (no conversion on
+        # every read).
+        self.env = simpy.Environment(initial_time=0.0)
         self.scenario = scenario
         self.streams = streams
         self.log = Log()
@@ -132,7 +135,7 @@ class World:
 
     @property
     def now(self) -> float:
-        return float(self.env.now)
+        return self.env.now
 
     def day(self, when: Any) -> float:
         """Day offset of an ISO date within the window."""
@@ -175,8 +178,9 @@ class Timer:
     def set(self, delay: float, callback: Callable[[], None]) -> None:
         """Call ``callback`` after ``delay`` days, unless set again or cancelled first."""
         self._version += 1
-        # The timeout carries (version, callback) as its value: no closure per timeout.
-        timeout = self._env.timeout(delay, (self._version, callback))
+        # The timeout carries (version, callback) as its value: no closure per timeout. Made
+        # directly rather than through ``env.timeout``, which builds a bound method per call.
+        timeout = Timeout(self._env, delay, (self._version, callback))
         timeout.callbacks.append(self._fire)
 
     def _fired(self, event: simpy.Event) -> None:
