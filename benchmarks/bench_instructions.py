@@ -15,7 +15,7 @@ and as bare-SimPy-event equivalents:
   the instruction ratio.
 
 Needs valgrind (Debian: ``apt-get install valgrind``); it runs the code about 50 times more
-slowly, so the default is 200 replications per scenario (about three minutes in all).
+slowly, so the default is 200 replications per scenario (about five minutes in all).
 
     .venv/bin/python benchmarks/bench_instructions.py [--reps 200]
 """
@@ -96,6 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=200)
     args = parser.parse_args()
+    if args.reps < 1:
+        parser.error("--reps must be at least 1")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind not found: install it (Debian: apt-get install valgrind)")
     from drawdown_sim.scenario import load_scenario
