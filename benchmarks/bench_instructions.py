@@ -14,23 +14,32 @@ and as bare-SimPy-event equivalents:
   loop's, its instructions take longer, and the wall-clock ratio is correspondingly above
   the instruction ratio.
 
-Needs valgrind (Debian: ``apt-get install valgrind``); it runs the code about 50 times more
-slowly, so the default is 200 replications per scenario (about five minutes in all).
+A process's start-up (imports, and pydantic-core's schema building, whose hashing is seeded
+afresh in every process) varies by about 25 M instructions from run to run, which the
+difference divides by the replications: the defaults, 1,000 baseline replications, 400
+campaign-heavy ones and a million bare events (about 8 G instructions each), keep that under
+0.3%. Address-space randomisation is turned off (``setarch -R``) where it can be, since
+where objects land decides which of them share a cache set. Needs valgrind
+(Debian: ``apt-get install valgrind``), which runs the code about 50 times more slowly: about
+five minutes in all, two processes at a time.
 
-    .venv/bin/python benchmarks/bench_instructions.py [--reps 200]
+    .venv/bin/python benchmarks/bench_instructions.py [--reps 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BARE_EVENTS = 200_000
+BARE_EVENTS = 1_000_000
 WARM_UP = 30
 
 MODEL_LOOP = """
@@ -64,8 +73,12 @@ COUNTS = {
 
 def counted(code: str, *args: str) -> dict[str, int]:
     """Instructions and D1 misses of one ``python -c code args`` under cachegrind."""
+    # Without address-space randomisation where setarch can turn it off: where objects land
+    # decides which of them share a cache set, and so the misses of short loops.
+    fixed = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
     done = subprocess.run(
         [
+            *fixed,
             "valgrind",
             "--tool=cachegrind",
             "--cache-sim=yes",
@@ -78,6 +91,7 @@ def counted(code: str, *args: str) -> dict[str, int]:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     found = {}
     for name, pattern in COUNTS.items():
@@ -94,38 +108,49 @@ def difference(more: dict[str, int], fewer: dict[str, int], units: int) -> dict[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument(
+        "--reps", type=int, default=1000, help="baseline replications (campaign-heavy: 2/5)"
+    )
     args = parser.parse_args()
-    if args.reps < 1:
-        parser.error("--reps must be at least 1")
+    if args.reps < 3:
+        parser.error("--reps must be at least 3")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind not found: install it (Debian: apt-get install valgrind)")
     from drawdown_sim.scenario import load_scenario
 
-    bare = difference(counted(BARE_LOOP, str(BARE_EVENTS)), counted(BARE_LOOP, "0"), BARE_EVENTS)
+    baseline = ROOT / "scenarios" / "baseline.yaml"
+    cases = {
+        "baseline": ([], args.reps),
+        "campaign-heavy": (
+            ["militia.posture=campaign", "militia.switching=false"],
+            args.reps * 2 // 5,
+        ),
+    }
+    runs: dict[str, tuple[str, list[str]]] = {
+        "bare": (BARE_LOOP, [str(BARE_EVENTS)]),
+        "bare start": (BARE_LOOP, ["0"]),
+    }
+    for name, (overrides, reps) in cases.items():
+        loop = [str(WARM_UP), str(baseline), *overrides]
+        runs[name] = (MODEL_LOOP, [str(reps), *loop])
+        runs[f"{name} start"] = (MODEL_LOOP, ["0", *loop])
+    with ThreadPoolExecutor(2) as pool:  # each a valgrind process of its own
+        futures = {key: pool.submit(counted, code, *argv) for key, (code, argv) in runs.items()}
+        count = {key: future.result() for key, future in futures.items()}
+    bare = difference(count["bare"], count["bare start"], BARE_EVENTS)
     bare_rate = 1000 * bare["d1_misses"] / bare["instructions"]
     print(
         f"bare SimPy event: {bare['instructions']:,.0f} instructions, "
         f"{bare_rate:.1f} D1 misses per 1,000 instructions"
     )
-    baseline = ROOT / "scenarios" / "baseline.yaml"
-    cases = {
-        "baseline": [],
-        "campaign-heavy": ["militia.posture=campaign", "militia.switching=false"],
-    }
-    for name, overrides in cases.items():
+    for name, (overrides, reps) in cases.items():
         years = load_scenario(baseline, overrides).horizon_days / 365.25
-        loop = [str(WARM_UP), str(baseline), *overrides]
-        per_rep = difference(
-            counted(MODEL_LOOP, str(args.reps), *loop),
-            counted(MODEL_LOOP, "0", *loop),
-            args.reps,
-        )
+        per_rep = difference(count[name], count[f"{name} start"], reps)
         per_year = per_rep["instructions"] / years
         rate = 1000 * per_rep["d1_misses"] / per_rep["instructions"]
         print(
-            f"{name:15s} {per_rep['instructions'] / 1e6:5.2f} M instructions per replication, "
-            f"{per_year / 1e6:5.2f} M per simulated year = "
+            f"{name:15s} {per_rep['instructions'] / 1e6:5.2f} M instructions per replication "
+            f"({reps} counted), {per_year / 1e6:5.2f} M per simulated year = "
             f"{per_year / bare['instructions']:5.0f} bare events by instructions; "
             f"{rate:.1f} D1 misses per 1,000 instructions ({rate / bare_rate:.1f} times the "
             "bare loop's)"

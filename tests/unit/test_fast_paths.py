@@ -108,6 +108,29 @@ def test_thinning_ahead_is_thinning_one_candidate_at_a_time(overrides):
     assert compared > 150  # enough attacks, rises and falls to mean something
 
 
+def test_the_look_aheads_intensity_is_the_models_intensity(monkeypatch):
+    # The thinning loop computes the intensity inline (its hot path); at every attack it
+    # must be exactly what Militia._terms gives, strikes' provocation term included.
+    from drawdown_sim.model.militia import Militia
+
+    checked = []
+    attack_due = Militia._attack_due
+
+    def checking(self: Militia) -> None:
+        assert self._due is not None
+        _, intensity, decayed = self._due
+        now = self.world.env.now
+        assert (intensity, decayed) == self._terms(now)
+        checked.append(self._provocation > 0.0)
+        attack_due(self)
+
+    monkeypatch.setattr(Militia, "_attack_due", checking)
+    s = scenario("baseline", "militia.posture=campaign", "retaliation.provocation=1.0")
+    for index, seed in enumerate(replication_seeds(5, 0, 10)):
+        simulate_seed(s, seed, index)
+    assert len(checked) > 500 and sum(checked) > 100  # with and without provocation
+
+
 def test_attacks_do_not_depend_on_the_uniform_block_size(monkeypatch):
     # Looking ahead across block boundaries must hand out the same values in the same order.
     s = scenario("baseline")

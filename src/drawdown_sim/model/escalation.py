@@ -8,6 +8,8 @@ from .world import ProcessGenerator, Timer, World, per_scenario
 
 LEVEL_NAMES = ("calm", "tense", "crisis", "war")
 MAX_LEVEL = 3
+_RANDOM_SHOCK = {severity: f"random shock of severity {severity}" for severity in (1, 2, 3)}
+"""The names of random shocks, by severity."""
 
 
 def level_after_shock(level: int, severity: int) -> int:
@@ -76,16 +78,10 @@ class Escalation:
             # shock takes two uniforms: time and severity.
             mix = cfg.random.severity
             minor, serious = mix.minor, mix.minor + mix.serious
+            horizon = self.world.horizon
             for u_time, u_severity in rng.random((count, 2)).tolist():
                 severity = 1 if u_severity < minor else 2 if u_severity < serious else 3
-                shocks.append(
-                    (
-                        u_time * self.world.horizon,
-                        f"random shock of severity {severity}",
-                        severity,
-                        False,
-                    )
-                )
+                shocks.append((u_time * horizon, _RANDOM_SHOCK[severity], severity, False))
         shocks.sort(key=lambda shock: shock[0])
         return shocks
 

@@ -112,6 +112,14 @@ class Militia:
             scenario,
             lambda: tuple(cfg.escalation_factor.at(e) for e in range(4)),
         )
+        self._timetable_factor: dict[str, float] = per_scenario(
+            "timetable factors",
+            scenario,
+            lambda: {
+                state: cfg.timetable_factor.of(state)
+                for state in ("none", "negotiating", "honoured", "slipping", "complete")
+            },
+        )
         world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
 
     # --- state read by others ------------------------------------------------------------
@@ -124,7 +132,8 @@ class Militia:
 
     def _terms(self, t: float) -> tuple[float, float]:
         """(lambda(t), its self-excitation part), both in attacks/day, for t at or after the
-        last event and before the next change."""
+        last event and before the next change. :meth:`_look_ahead` computes the same inline
+        (tests/unit/test_fast_paths.py holds the two equal)."""
         if not self._exposed:
             return 0.0, 0.0
         total = self.background
@@ -174,10 +183,10 @@ class Militia:
     # --- the posture regime ------------------------------------------------------------------
     def campaign_hazard(self) -> float:
         """h(t): hazard of restraint -> campaign now (1/day); see the module docstring."""
-        cfg = self.world.scenario.militia
-        raised = cfg.campaign_hazard_per_day + self._raised
-        timetable = cfg.timetable_factor.of(self.world.forces.timetable_state)
-        return raised * timetable * self._escalation_factor[self.world.escalation.level]
+        world = self.world
+        raised = world.scenario.militia.campaign_hazard_per_day + self._raised
+        timetable = self._timetable_factor[world.forces.timetable_state]
+        return raised * timetable * self._escalation_factor[world.escalation.level]
 
     def _raise(self, hazard: float, cause: str) -> None:
         """Add ``hazard`` to the propensity for ``shock_days``."""
@@ -325,6 +334,12 @@ class Militia:
         times: list[float] = []
         bounds: list[float] = []
         self._times, self._bounds, self._due = times, bounds, None
+        # The terms of the intensity (:meth:`_terms`, inlined: this loop is the hot path),
+        # fixed until the next change.
+        exposed, background = self._exposed, self.background
+        excitation, excitation_at, beta = self._excitation, self._excitation_at, self.beta
+        provocation, provocation_at = self._provocation, self._provocation_at
+        gamma = self.gamma
         t = now
         k = 0
         while True:
@@ -349,7 +364,14 @@ class Militia:
                 self._cancel_clock()
                 return
             u = values[at + 1] * bound
-            intensity, decayed = self._terms(candidate)
+            intensity = decayed = 0.0
+            if exposed:
+                intensity = background
+                if excitation:
+                    decayed = excitation * math.exp(-beta * (candidate - excitation_at))
+                    intensity += decayed
+                if provocation:
+                    intensity += provocation * math.exp(-gamma * (candidate - provocation_at))
             if u < intensity:
                 self._due = (u, intensity, decayed)
                 if candidate != self._clock_at:  # else the clock is set for it already

@@ -179,7 +179,7 @@ class Timer:
         """Call ``callback`` after ``delay`` days, unless set again or cancelled first."""
         self._version += 1
         # The timeout carries (version, callback) as its value: no closure per timeout. Made
-        # directly rather than through ``env.timeout``, which builds a bound method per call.
+        # directly rather than through ``env.timeout`` (a bound method: one call more).
         timeout = Timeout(self._env, delay, (self._version, callback))
         timeout.callbacks.append(self._fire)
 
