@@ -117,7 +117,7 @@ class Militia:
             scenario,
             lambda: {
                 state: cfg.timetable_factor.of(state)
-                for state in ("none", "negotiating", "honoured", "slipping", "complete")
+                for state in type(cfg.timetable_factor).model_fields
             },
         )
         world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
