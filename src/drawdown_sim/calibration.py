@@ -11,6 +11,7 @@ import csv
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib.resources import files
 from typing import NamedTuple
 
@@ -61,9 +62,12 @@ class Check:
         return self.low <= self.model <= self.high
 
 
-def _attack_counts() -> list[dict[str, str]]:
+@cache
+def _attack_counts() -> tuple[dict[str, str], ...]:
+    """The packaged running totals, read once (the campaign rate, its interval and the
+    kernel fit each need them)."""
     text = files("drawdown_sim.reference").joinpath("us_attacks_2023_2024.csv").read_text()
-    return list(csv.DictReader(text.splitlines()))
+    return tuple(csv.DictReader(text.splitlines()))
 
 
 class _Surge(NamedTuple):

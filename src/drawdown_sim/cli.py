@@ -8,7 +8,7 @@ import json
 import math
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -109,7 +109,7 @@ FormatOption = Annotated[PlotFormat, typer.Option("--format", help="Plot files: 
 
 
 _PLOT_FORMAT = [PlotFormat.png]
-"""The command's ``--format``, applied when drawing begins (:func:`_apply_formats`)."""
+"""The command's ``--format``, applied when drawing begins (:func:`_drawn`)."""
 
 
 def _formats(choice: PlotFormat) -> None:
@@ -118,10 +118,14 @@ def _formats(choice: PlotFormat) -> None:
     _PLOT_FORMAT[0] = choice
 
 
-def _apply_formats() -> None:
+def _drawn(draw: Callable[[], list[Path]]) -> list[Path]:
+    """The files ``draw()`` writes, in the command's ``--format``, a spinner saying so."""
+    from .console import drawing
     from .plots._common import set_formats
 
-    set_formats(_PLOT_FORMAT[0].value)
+    with drawing("drawing the plots"):
+        set_formats(_PLOT_FORMAT[0].value)
+        return draw()
 
 
 def _version(value: bool) -> None:
@@ -419,14 +423,12 @@ def run_command(
 def _draw(kind: str, *args: Any) -> None:
     """Plots then report.html; a failure to draw never changes the run's status or hides
     its summary: it is reported in one line."""
-    from .console import console, drawing, errors
+    from .console import console, errors
 
     try:
         from . import loading
 
-        with drawing("drawing the plots"):
-            _apply_formats()
-            plots = loading.plot_all(args[0].path)
+        plots = _drawn(lambda: loading.plot_all(args[0].path))
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         errors.print(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
     else:
@@ -753,7 +755,7 @@ def discover_command(
         evaluate_condition(where, pd.DataFrame({name: [0.0] for name in OUTCOMES}))
     except ConditionError as error:
         fail_input(f"--where: {error}")
-    from .console import console, drawing, progress_reporter
+    from .console import console, progress_reporter
     from .runner.engines import make_engine
     from .sweeps import sweep
 
@@ -804,10 +806,9 @@ def discover_command(
     if not no_plots:
         from .plots.discovery_plots import write_discovery_plots
 
+        folder = result.path / "plots"
         try:
-            with drawing("drawing the plots"):
-                _apply_formats()
-                plots = write_discovery_plots(result.frame, found, result.path / "plots")
+            plots = _drawn(lambda: write_discovery_plots(result.frame, found, folder))
         except Exception as error:  # noqa: BLE001 - the discovery is saved whatever happens
             typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
         else:
@@ -864,9 +865,7 @@ def report_command(
         from .loading import plot_all
 
         try:
-            with drawing("drawing the plots"):
-                _apply_formats()
-                plot_all(directory)
+            _drawn(lambda: plot_all(directory))
         except Exception as error:  # noqa: BLE001 - the report is still worth writing
             typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
     try:
