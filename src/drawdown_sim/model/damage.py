@@ -25,8 +25,9 @@ class Damage:
         self._extra_mean = cas.mean_if_hit - 1.0
         self._shape = cas.dispersion
         self._killed_fraction = cas.killed_fraction
-        # One block of draws as plain lists (indexing lists beats building tuples per row).
-        self._uniforms: list[list[float]] = []
+        # One block of draws as plain lists (indexing lists beats building tuples per row);
+        # the uniforms flat, three per attack: one list rather than one per attack.
+        self._uniforms: list[float] = []
         self._casualties: list[int] = []
         self._killed: list[int] = []
         self._next = 0
@@ -34,11 +35,12 @@ class Damage:
     def resolve(self, air_defense: float) -> tuple[str, bool, int, int]:
         """(weapon, intercepted, killed, wounded) of an attack on a site with ``air_defense``."""
         row = self._next
-        if row == len(self._uniforms):
+        if row == len(self._casualties):
             self._draw_block()
             row = 0
         self._next = row + 1
-        u_weapon, u_intercept, u_hit = self._uniforms[row]
+        uniforms, at = self._uniforms, 3 * row
+        u_weapon, u_intercept, u_hit = uniforms[at], uniforms[at + 1], uniforms[at + 2]
         weapon = 0 if u_weapon < self._weapon_cdf[0] else 1 if u_weapon < self._weapon_cdf[1] else 2
         intercepted = u_intercept < air_defense * self._weapon_factor[weapon]
         if intercepted or u_hit >= self._hit:
@@ -53,7 +55,7 @@ class Damage:
         the same order see the same weapons and casualties.
         """
         rng = self._rng
-        uniforms = rng.random((BLOCK, 3))
+        uniforms = rng.random(3 * BLOCK)  # the same values as random((BLOCK, 3)), row by row
         if self._extra_mean > 0.0:
             p = self._shape / (self._shape + self._extra_mean)
             casualties = 1 + rng.negative_binomial(self._shape, p, size=BLOCK)

@@ -10,7 +10,7 @@ import simpy
 
 from ..scenario import Scenario
 from .records import Change, Movement
-from .world import ProcessGenerator, Redrawable, World, per_scenario
+from .world import ProcessGenerator, Redrawable, World, call_later, per_scenario
 
 TIME_EPSILON = 1e-9
 """Days below which two times are the same instant (float rounding of planned dates)."""
@@ -259,8 +259,7 @@ class ForcePosture:
         )
         self._refresh_exposure()
         self.world.isis.on_presence_change()
-        done = env.timeout(cfg.movement_days)
-        done.callbacks.append(lambda _event: self._end_movement(movement))
+        call_later(env, cfg.movement_days, lambda: self._end_movement(movement))
 
     def _end_movement(self, movement: int) -> None:
         del self._transit[movement]

@@ -45,6 +45,7 @@ from .world import (
     RunawayReplication,
     Timer,
     World,
+    call_later,
     exact_delay,
     per_scenario,
 )
@@ -197,8 +198,7 @@ class Militia:
         entry = (end, hazard)
         self._raisers.append(entry)
         self._raised += hazard
-        expiry = env.timeout(end - env.now)
-        expiry.callbacks.append(lambda _event: self._lower(entry))
+        call_later(env, end - env.now, lambda: self._lower(entry))
         self.on_propensity_change(cause)
 
     def _lower(self, entry: tuple[float, float]) -> None:
@@ -375,7 +375,10 @@ class Militia:
             if u < intensity:
                 self._due = (u, intensity, decayed)
                 if candidate != self._clock_at:  # else the clock is set for it already
-                    self._clock.set(exact_delay(now, candidate), self._on_attack_due)
+                    delay = candidate - now
+                    if now + delay != candidate:  # rounded: find the delay that lands on it
+                        delay = exact_delay(now, candidate)
+                    self._clock.set(delay, self._on_attack_due)
                     self._clock_at = candidate
                 return
             bound = intensity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from .records import Attack, Strike
-from .world import ProcessGenerator, World
+from .world import ProcessGenerator, World, call_later
 
 
 class Retaliation:
@@ -61,8 +61,7 @@ class Retaliation:
                 self._schedule(wait, "small", "volume", attack.id)
 
     def _schedule(self, delay: float, size: str, cause: str, attack: int) -> None:
-        strike_at = self.world.env.timeout(delay)
-        strike_at.callbacks.append(lambda _event: self._strike(size, cause, attack))
+        call_later(self.world.env, delay, lambda: self._strike(size, cause, attack))
 
     def _strike(self, size: str, cause: str, attack: int, killed: int | None = None) -> None:
         world = self.world

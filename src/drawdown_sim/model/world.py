@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
 from ..scenario import Scenario
 from .records import Log
@@ -113,7 +114,7 @@ class World:
             self.isis,
         ):
             for value in vars(component).values():
-                if isinstance(value, Timer | Redrawable):
+                if isinstance(value, _TIED):
                     value.dismantle()
             vars(component).clear()
         vars(self.env).clear()
@@ -157,6 +158,42 @@ def exact_delay(now: float, at: float) -> float:
     return delay
 
 
+class _Due:
+    """The event a :class:`Timer` schedules: all that ``Environment.step`` reads of an event
+    (its callbacks, whether it succeeded and, for a failure, its value) and nothing else.
+
+    A ``simpy.events.Timeout`` carries more (its environment and delay, checked on creation)
+    and costs two Python calls more to make, on the path of every attack. A due callback
+    never fails.
+    """
+
+    __slots__ = ("callbacks", "_value")
+    callbacks: list[Callable[[Any], None]] | None
+    _value: Any
+    _ok = True
+
+
+def _queue(env: simpy.Environment, delay: float, event: _Due) -> None:
+    """Queue ``event`` ``delay`` (>= 0) days ahead exactly as ``Environment.schedule`` queues a
+    timeout: the same time, priority and sequence number, so the same order of events
+    (tests/unit/test_fast_paths.py holds the two equal)."""
+    queue: list[Any] = env._queue  # of (time, priority, sequence number, event)
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), event))
+
+
+def call_later(env: simpy.Environment, delay: float, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, ``delay`` (>= 0) days from now: a timeout with one callback,
+    for less."""
+    due = _Due()
+    due.callbacks = [_call_value]
+    due._value = callback
+    _queue(env, delay, due)
+
+
+def _call_value(event: _Due) -> None:
+    event._value()
+
+
 class Timer:
     """One pending callback that can be re-timed cheaply.
 
@@ -164,8 +201,8 @@ class Timer:
     when the background rises, the posture clock when the propensity changes, the
     escalation dwell when the level moves) would otherwise be a SimPy process woken by
     ``Process.interrupt``, which costs an exception, an extra event and a generator resume
-    each time. Here a new :meth:`set` simply makes the pending timeout stale: when a stale
-    timeout fires its callback does nothing.
+    each time. Here a new :meth:`set` simply makes the pending event stale: when a stale
+    event fires its callback does nothing.
     """
 
     __slots__ = ("_env", "_version", "_fire")
@@ -173,18 +210,20 @@ class Timer:
     def __init__(self, env: simpy.Environment) -> None:
         self._env = env
         self._version = 0
-        self._fire = self._fired  # one bound method, shared by every timeout
+        self._fire = self._fired  # one bound method, shared by every event it schedules
 
     def set(self, delay: float, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after ``delay`` days, unless set again or cancelled first."""
+        """Call ``callback`` after ``delay`` (>= 0) days, unless set again or cancelled
+        first."""
         self._version += 1
-        # The timeout carries (version, callback) as its value: no closure per timeout. Made
-        # directly rather than through ``env.timeout`` (a bound method: one call more).
-        timeout = Timeout(self._env, delay, (self._version, callback))
-        timeout.callbacks.append(self._fire)
+        # The event carries (version, callback) as its value: no closure per event.
+        due = _Due()
+        due.callbacks = [self._fire]
+        due._value = (self._version, callback)
+        _queue(self._env, delay, due)
 
-    def _fired(self, event: simpy.Event) -> None:
-        version, callback = event._value  # the value set at creation (a Timeout never fails)
+    def _fired(self, event: _Due) -> None:
+        version, callback = event._value
         if version == self._version:
             callback()
 
@@ -232,3 +271,8 @@ class Redrawable:
         if process is not None and process.is_alive and process.target.callbacks:
             process.target.callbacks.clear()
         self.process = None
+
+
+_TIED = (Timer, Redrawable)
+"""What :meth:`World.dismantle` unties. A tuple made once: ``isinstance(value, Timer |
+Redrawable)`` would build a union object for every attribute of every component."""
