@@ -4,6 +4,7 @@ slip, acceleration, cancellation, and the advisory option (docs/model.md).
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
 import simpy
@@ -72,6 +73,10 @@ def _movements(world: World) -> tuple[tuple[float, int, int], ...]:
         ):
             plan.append((day, site, size))
     return tuple(plan)
+
+
+_WEIGHT = itemgetter(1)
+"""The exposure weight of a target (name, weight, air defence)."""
 
 
 class _SiteConstants(NamedTuple):
@@ -292,16 +297,17 @@ class ForcePosture:
         # A movement's exposure is its own term, a share of the initial presence's exposure
         # pro rata to its load, independent of the sites' exponent a (a convoy is not a
         # small base). Convoys and airlifts carry no air defence of their own.
-        targets = [
-            target for target, p in zip(self._site_targets, self.personnel, strict=True) if p > 0
-        ]
-        per_person = self._per_person
-        targets += [
-            (self._movement_name[site], per_person * size, 0.0)
-            for site, size in self._transit.values()
-        ]
+        # Plain loops rather than comprehensions: a handful of targets, and a comprehension
+        # costs a call of its own on every movement.
+        targets = []
+        for target, p in zip(self._site_targets, self.personnel, strict=True):
+            if p > 0:
+                targets.append(target)
+        per_person, movement_name = self._per_person, self._movement_name
+        for site, size in self._transit.values():
+            targets.append((movement_name[site], per_person * size, 0.0))
         self._targets = targets
-        self._weight_total = sum(weight for _, weight, _ in targets)
+        self._weight_total = sum(map(_WEIGHT, targets))
         self.exposure = self._weight_total / self._norm if self._norm > 0 else 0.0
 
     def _site_target(self, i: int) -> tuple[str, float, float]:
