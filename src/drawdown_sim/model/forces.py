@@ -77,6 +77,8 @@ def _movements(world: World) -> tuple[tuple[float, int, int], ...]:
 
 _WEIGHT = itemgetter(1)
 """The exposure weight of a target (name, weight, air defence)."""
+_SIZE = itemgetter(1)
+"""The personnel of a movement in transit (site, personnel)."""
 
 
 class _SiteConstants(NamedTuple):
@@ -142,7 +144,7 @@ class ForcePosture:
         self.option_active = False
         self.accelerated = False
         self.option_cancelled = False
-        self.plan = [list(m) for m in _plan(world)] if cfg.enabled else []
+        self.plan = list(map(list, _plan(world))) if cfg.enabled else []
         self._transit: dict[int, tuple[int, int]] = {}
         self._movements = 0
         self._clock = Redrawable(world)
@@ -150,7 +152,7 @@ class ForcePosture:
         self.exposure = 0.0
         """X(t): exposure relative to the window start (dimensionless)."""
         self._targets: list[tuple[str, float, float]] = []  # (name, weight, air defence)
-        self._site_targets = [self._site_target(i) for i in range(len(self.sites))]
+        self._site_targets = list(map(self._site_target, range(len(self.sites))))
         self._per_person = cfg.movement_exposure * self._norm / cfg.movement_size
         self._weight_total = 0.0
         self._recompute_targets()
@@ -160,7 +162,7 @@ class ForcePosture:
     @property
     def total(self) -> int:
         """Personnel in Iraq, at sites and in transit."""
-        return sum(self.personnel) + sum(size for _, size in self._transit.values())
+        return sum(self.personnel) + sum(map(_SIZE, self._transit.values()))
 
     @property
     def timetable_state(self) -> str:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from operator import itemgetter
 
 from .damage import Damage
 from .records import Attack, Change, Strike
@@ -49,6 +50,8 @@ from .world import (
     exact_delay,
     per_scenario,
 )
+
+_HAZARD = itemgetter(1)  # of a (end, hazard) raiser
 
 NEGLIGIBLE = 40.0
 """Kernel terms older than this many mean delays (weight < e^-40) are dropped."""
@@ -204,7 +207,7 @@ class Militia:
     def _lower(self, entry: tuple[float, float]) -> None:
         self._raisers.remove(entry)
         # Re-summed rather than decremented, so rounding never leaves a residue behind.
-        self._raised = sum(h for _, h in self._raisers)
+        self._raised = sum(map(_HAZARD, self._raisers))
         self.on_propensity_change("shock or strike effect ended")
 
     def on_propensity_change(self, cause: str = "") -> None:

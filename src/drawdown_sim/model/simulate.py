@@ -131,6 +131,8 @@ def direction(outcome: str) -> str:
 
 FOLLOW_ON_OUTCOMES: tuple[str, ...] = tuple(n for n in OUTCOMES if n.endswith(FOLLOW_ON_SUFFIX))
 """The follow-on period's columns."""
+_FOLLOW_ON_SOURCE = tuple((n, n.removesuffix(FOLLOW_ON_SUFFIX)) for n in FOLLOW_ON_OUTCOMES)
+"""(follow-on outcome, the period count it copies), e.g. (attacks_follow_on, attacks)."""
 
 MASS_CASUALTY = 5
 """An attack with at least this many killed + wounded is a mass-casualty event."""
@@ -271,8 +273,8 @@ def _outcomes(world: World) -> dict[str, Any]:
     )
     ordered = {name: outcomes[name] for name in _WINDOW_SPECS}
     follow_on = _period(world, isis, window, world.horizon) if world.horizon > window else {}
-    for name in FOLLOW_ON_OUTCOMES:
-        ordered[name] = follow_on.get(name.removesuffix(FOLLOW_ON_SUFFIX))
+    for name, period_name in _FOLLOW_ON_SOURCE:
+        ordered[name] = follow_on.get(period_name)
     return ordered
 
 

@@ -146,7 +146,7 @@ def replication_seeds(root_seed: int, first: int, count: int) -> list[np.random.
 
 def seed_text(seed: np.random.SeedSequence) -> str:
     """A replication's entropy as text, e.g. ``20240906/17`` (root seed / spawn key)."""
-    return f"{seed.entropy}/" + "/".join(str(k) for k in seed.spawn_key)
+    return f"{seed.entropy}/" + "/".join(map(str, seed.spawn_key))
 
 
 class _Blocks:
