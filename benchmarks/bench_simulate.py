@@ -12,8 +12,7 @@ includes freeing what its replications leave behind.
 This machine is a shared virtual machine whose speed drifts by a third within a minute, so
 the bare loop and the model are measured in alternation, round after round, and each takes
 its fastest round: other load only ever adds time, and alternating means both minima come
-from the same quiet spells. The ratio of each round's pass to the bare loop timed just
-before it is printed too (median and range), to show how far the drift moves the figure.
+from the same quiet spells.
 
     .venv/bin/python benchmarks/bench_simulate.py [--reps 300] [--rounds 7]
 """
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,15 +104,11 @@ def main() -> None:
     best = dict.fromkeys(cases, float("inf"))
     best_series = dict.fromkeys(cases, float("inf"))
     attacks = dict.fromkeys(cases, 0.0)
-    paired: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(args.rounds):
         for name, scenario in scenarios.items():
-            bare_now = bare_event_seconds()
-            bare = min(bare, bare_now)
+            bare = min(bare, bare_event_seconds())
             seconds, attacks[name] = one_pass(scenario, args.reps)
             best[name] = min(best[name], seconds)
-            years = scenario.horizon_days / 365.25
-            paired[name].append(seconds / years / bare_now)
             with_series, _ = one_pass(scenario, max(args.reps // 10, 1), series=True)
             best_series[name] = min(best_series[name], with_series)
     print(f"bare SimPy event: {bare * 1e6:.2f} us (fastest of {2 * args.rounds} passes)")
@@ -127,13 +121,6 @@ def main() -> None:
             f"events (goal <= {goal}; {'met' if events <= goal else 'NOT met'}); "
             f"{years:.2f} years and {attacks[name] / years:.0f} attacks per year per "
             f"replication; with daily series {best_series[name] / years * 1e3:.2f} ms per year"
-        )
-    # How far the machine's drift moves the figure: each round's pass against the bare loop
-    # timed just before it.
-    for name, ratios in paired.items():
-        print(
-            f"{name:15s} round by round: median {statistics.median(ratios):.0f}, "
-            f"{min(ratios):.0f} to {max(ratios):.0f} bare events ({len(ratios)} rounds)"
         )
 
 
