@@ -1,8 +1,9 @@
 """The fast paths of a replication give exactly what the plain algorithms give.
 
-Each shortcut taken for speed (thinning judged ahead, draws in blocks, the resurgence test
-without the sliding count, the in-place ISIS rate) is checked against the direct
-computation it replaces, draw for draw.
+Each shortcut taken for speed (thinning judged ahead, draws in blocks, timers queued without
+simpy's Timeout, a period's attacks summed by column, the resurgence test without the
+sliding count, the in-place ISIS rate) is checked against the direct computation it
+replaces, draw for draw.
 """
 
 from __future__ import annotations

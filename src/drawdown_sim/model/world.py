@@ -159,8 +159,9 @@ def exact_delay(now: float, at: float) -> float:
 
 
 class _Due:
-    """The event a :class:`Timer` schedules: all that ``Environment.step`` reads of an event
-    (its callbacks, whether it succeeded and, for a failure, its value) and nothing else.
+    """The event a :class:`Timer` or :func:`call_later` schedules: all that
+    ``Environment.step`` reads of an event (its callbacks, whether it succeeded and, for a
+    failure, its value) and nothing else.
 
     A ``simpy.events.Timeout`` carries more (its environment and delay, checked on creation)
     and costs two Python calls more to make, on the path of every attack. A due callback
@@ -173,7 +174,7 @@ class _Due:
     _ok = True
 
 
-def _queue(env: simpy.Environment, delay: float, event: _Due) -> None:
+def _enqueue(env: simpy.Environment, delay: float, event: _Due) -> None:
     """Queue ``event`` ``delay`` (>= 0) days ahead exactly as ``Environment.schedule`` queues a
     timeout: the same time, priority and sequence number, so the same order of events
     (tests/unit/test_fast_paths.py holds the two equal)."""
@@ -187,7 +188,7 @@ def call_later(env: simpy.Environment, delay: float, callback: Callable[[], None
     due = _Due()
     due.callbacks = [_call_value]
     due._value = callback
-    _queue(env, delay, due)
+    _enqueue(env, delay, due)
 
 
 def _call_value(event: _Due) -> None:
@@ -220,7 +221,7 @@ class Timer:
         due = _Due()
         due.callbacks = [self._fire]
         due._value = (self._version, callback)
-        _queue(self._env, delay, due)
+        _enqueue(self._env, delay, due)
 
     def _fired(self, event: _Due) -> None:
         version, callback = event._value
