@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -164,8 +163,8 @@ class _Due:
     failure, its value) and nothing else.
 
     A ``simpy.events.Timeout`` carries more (its environment and delay, checked on creation)
-    and costs two Python calls more to make, on the path of every attack. A due callback
-    never fails.
+    and costs a Python call more to make, on the path of every attack. A due callback never
+    fails.
     """
 
     __slots__ = ("callbacks", "_value")
@@ -175,11 +174,10 @@ class _Due:
 
 
 def _enqueue(env: simpy.Environment, delay: float, event: _Due) -> None:
-    """Queue ``event`` ``delay`` (>= 0) days ahead exactly as ``Environment.schedule`` queues a
-    timeout: the same time, priority and sequence number, so the same order of events
-    (tests/unit/test_fast_paths.py holds the two equal)."""
-    queue: list[Any] = env._queue  # of (time, priority, sequence number, event)
-    heappush(queue, (env._now + delay, NORMAL, next(env._eid), event))
+    """Queue ``event`` ``delay`` (>= 0) days ahead through ``Environment.schedule``, as a
+    timeout queues itself: the same time, priority and sequence number, so the same order of
+    events (tests/unit/test_fast_paths.py holds the two equal)."""
+    env.schedule(event, NORMAL, delay)  # type: ignore[arg-type]  # all that step() reads
 
 
 def call_later(env: simpy.Environment, delay: float, callback: Callable[[], None]) -> None:
