@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .completion import Estimate, proportion
 from .model import OUTCOMES, direction
@@ -125,9 +126,10 @@ def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[f
     p = counts / n
     means = np.empty(BOOTSTRAP_RESAMPLES)
     block = max(1, 2_000_000 // values.size)  # bounded scratch: block x values counts at once
-    for start in range(0, BOOTSTRAP_RESAMPLES, block):
-        size = min(block, BOOTSTRAP_RESAMPLES - start)
-        means[start : start + size] = rng.multinomial(n, p, size=size) @ values / n
+    with threadpool_limits(limits=1, user_api="blas"):  # see _bootstrap_mean_intervals
+        for start in range(0, BOOTSTRAP_RESAMPLES, block):
+            size = min(block, BOOTSTRAP_RESAMPLES - start)
+            means[start : start + size] = rng.multinomial(n, p, size=size) @ values / n
     lo, hi = np.quantile(means, [0.025, 0.975])
     return float(lo), float(hi)
 
@@ -152,11 +154,15 @@ def _bootstrap_mean_intervals(
     pairs, outcomes = differences.shape
     means = np.empty((BOOTSTRAP_RESAMPLES, outcomes))
     block = max(1, 2_000_000 // pairs)  # bounded scratch: block x pairs counts at once
-    for start in range(0, BOOTSTRAP_RESAMPLES, block):
-        size = min(block, BOOTSTRAP_RESAMPLES - start)
-        drawn = rng.integers(0, pairs, size=(size, pairs)) + pairs * np.arange(size)[:, None]
-        counts = np.bincount(drawn.ravel(), minlength=size * pairs).reshape(size, pairs)
-        means[start : start + size] = counts @ differences / pairs
+    # The product on one BLAS thread: a threaded product splits its sums by thread, so the
+    # intervals' last digits would depend on the machine's CPU count, and its threads spin
+    # waiting for work after each product, taking CPU from the workers still simulating.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, BOOTSTRAP_RESAMPLES, block):
+            size = min(block, BOOTSTRAP_RESAMPLES - start)
+            drawn = rng.integers(0, pairs, size=(size, pairs)) + pairs * np.arange(size)[:, None]
+            counts = np.bincount(drawn.ravel(), minlength=size * pairs).reshape(size, pairs)
+            means[start : start + size] = counts @ differences / pairs
     low, high = np.quantile(means, [0.025, 0.975], axis=0)
     # A constant difference (a tie in every pair, say) has exactly that interval, whatever
     # the rounding of the resampled means.

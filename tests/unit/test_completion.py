@@ -154,6 +154,20 @@ def test_joint_bootstrap_resamples_every_outcome_with_the_same_replications():
     assert other != pytest.approx(alone[0], rel=1e-6)
 
 
+def test_joint_bootstrap_does_not_depend_on_the_blas_thread_count():
+    # A threaded matrix product splits its sums by thread, which changes the last digits of
+    # continuous differences' intervals with the CPU count; the bootstrap uses one thread.
+    from threadpoolctl import threadpool_limits
+
+    d = np.random.default_rng(11).normal(0.0, 3.0, (1_500, 20))
+
+    def intervals(threads: int) -> list[tuple[float, float]]:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            return _bootstrap_mean_intervals(d, np.random.default_rng(12))
+
+    assert intervals(1) == intervals(4)
+
+
 def test_a_constant_difference_has_a_degenerate_interval_in_the_joint_bootstrap_too():
     d = np.column_stack([np.full(300, 2.5), np.arange(300.0)])
     (lo, hi), _ = _bootstrap_mean_intervals(d, np.random.default_rng(0))
