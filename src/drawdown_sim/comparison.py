@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .completion import Estimate, proportion
 from .model import OUTCOMES, direction
@@ -97,6 +97,18 @@ BOOTSTRAP_BINS = 4096
 """Distinct values above which a continuous difference is binned for the bootstrap."""
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    """The loaded BLAS libraries, found once (finding them reads every loaded library's
+    name: milliseconds, against microseconds to limit them once found)."""
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """A context in which matrix products run on one BLAS thread."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
 def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
     """95% percentile bootstrap interval of the mean of paired differences ``d``, for runs of
     more than :data:`JOINT_PAIRS` replications (memory of one column).
@@ -126,7 +138,7 @@ def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[f
     p = counts / n
     means = np.empty(BOOTSTRAP_RESAMPLES)
     block = max(1, 2_000_000 // values.size)  # bounded scratch: block x values counts at once
-    with threadpool_limits(limits=1, user_api="blas"):  # see _bootstrap_mean_intervals
+    with _one_blas_thread():  # see _bootstrap_mean_intervals
         for start in range(0, BOOTSTRAP_RESAMPLES, block):
             size = min(block, BOOTSTRAP_RESAMPLES - start)
             means[start : start + size] = rng.multinomial(n, p, size=size) @ values / n
@@ -157,7 +169,7 @@ def _bootstrap_mean_intervals(
     # The product on one BLAS thread: a threaded product splits its sums by thread, so the
     # intervals' last digits would depend on the machine's CPU count, and its threads spin
     # waiting for work after each product, taking CPU from the workers still simulating.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         for start in range(0, BOOTSTRAP_RESAMPLES, block):
             size = min(block, BOOTSTRAP_RESAMPLES - start)
             drawn = rng.integers(0, pairs, size=(size, pairs)) + pairs * np.arange(size)[:, None]

@@ -441,11 +441,23 @@ def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
     for replication in replications:
         batch.add(replication)
     together = batch.series()
+    # A chunk split into parts (the last chunks of a stream) gives the same series.
+    parts = []
+    for first in range(0, len(replications), 15):
+        part = SeriesBatch(s)
+        for replication in replications[first : first + 15]:
+            part.add(replication)
+        parts.append(part.series())
+    np.testing.assert_array_equal(np.concatenate(parts), together)  # bit for bit
     for k, replication in enumerate(replications):
-        alone = reference_daily_series(replication, s)
+        alone = daily_series(replication, s)
         np.testing.assert_array_equal(together[k], alone)  # bit for bit, not approximately
-        np.testing.assert_array_equal(daily_series(replication, s), alone)
         np.testing.assert_array_equal(batch.one(k).series()[0], alone)
+        # The library's Hawkes functions sum the same terms, but numpy evaluates exp by
+        # whichever kernel the CPU offers (AVX-512's differs from the others in the last bit)
+        # and the library's arrays reach it in another layout: equal to rounding, which the
+        # campaign's thousands of attacks accumulate to about 1e-13.
+        np.testing.assert_allclose(alone, reference_daily_series(replication, s), rtol=1e-11)
 
 
 def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_ones(tmp_path):

@@ -214,7 +214,18 @@ class Bands:
         # of a C-ordered array strides through memory, and takes twice as long.
         for row in range(1, rows.size):
             np.add(cumulative[row - 1], cumulative[row], out=cumulative[row])
-        return [bins.value(rows[(cumulative >= q * self.count - 1e-9).argmax(axis=0)]) for q in qs]
+        # The first bin where a day's running count reaches q of the replications is the
+        # number of bins where it is still below: the running count never falls. (Counting
+        # the bytes of one comparison down the bins takes a third less time than argmax of
+        # it along that strided axis.) The last bin's running count is every replication, so
+        # the count stays below ``rows.size``; the clamp is for the index's sake alone.
+        last = rows.size - 1
+        quantiles = []
+        for q in qs:
+            below = cumulative < q * self.count - 1e-9
+            first = below.view(np.uint8).sum(axis=0, dtype=np.int64)
+            quantiles.append(bins.value(rows[np.minimum(first, last)]))
+        return quantiles
 
     def shares(self, series: str) -> NDArray[np.float64]:
         """Per-day share of replications in each integer bin (e.g. escalation levels)."""
