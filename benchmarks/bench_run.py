@@ -45,7 +45,8 @@ from drawdown_sim.model import OUTCOME_SPECS
 from drawdown_sim.results import Results
 from drawdown_sim.runner.manifest import RunManifest, Timings, environment, write_manifest
 from drawdown_sim.runner.protocol import RunSpec
-from drawdown_sim.runner.store import OUTCOME_SCHEMA, RunDirectory
+from drawdown_sim.runner.store import RunDirectory
+from drawdown_sim.runner.tables import OUTCOME_SCHEMA
 scenario = load_scenario(sys.argv[1])
 reps, root = int(sys.argv[2]), Path(sys.argv[3])
 spec = RunSpec(scenario, 1, reps)

@@ -14,7 +14,7 @@ daily series and their histogram cells (for ``series.parquet``), a chunk at a ti
 overhead is printed in its two parts: that series work, and the orchestration itself
 (chunk files, checksums, checkpoints, finishing).
 
-    .venv/bin/python benchmarks/bench_runner.py [--reps 2000]
+    .venv/bin/python benchmarks/bench_runner.py [--reps 2000] [--no-full-compare]
 """
 
 from __future__ import annotations
@@ -122,6 +122,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-full-compare",
+        dest="full_compare",
+        action="store_false",
+        help="skip the compare at the options' own replication count (about 7 s a round on 2 workers)",
+    )
     args = parser.parse_args()
     reps = args.reps
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
@@ -197,6 +203,19 @@ def main() -> None:
         "replications (their chunks' compute time over the 2 workers, the same spell) on an "
         f"engine already started; {summary(cold)} x starting its own (goal <= 1.05)"
     )
+    # The same at the size `drawdown-sim compare` runs by default (each option's own
+    # replications): the finishing of each option and the tables grow more slowly than the
+    # replications, so the small compare above is the harder case.
+    full = options[0].replications
+    if args.full_compare and full > each:
+        with LocalEngine(2) as engine:
+            timed_run(scenario, 200, 2, engine)  # start the pool once
+            large = [timed_compare(options, full, engine) for _ in range(args.rounds)]
+        print(
+            f"compare, 5 options x {full} (the command's default) on 2 workers: "
+            f"{summary(large)} x the time of their replications on an engine already started "
+            "(goal <= 1.05)"
+        )
 
     import dask.config
     from distributed import LocalCluster

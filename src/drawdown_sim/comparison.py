@@ -172,9 +172,12 @@ def _bootstrap_mean_intervals(
     with _one_blas_thread():
         for start in range(0, BOOTSTRAP_RESAMPLES, block):
             size = min(block, BOOTSTRAP_RESAMPLES - start)
-            drawn = rng.integers(0, pairs, size=(size, pairs)) + pairs * np.arange(size)[:, None]
+            drawn = rng.integers(0, pairs, size=(size, pairs))
+            drawn += pairs * np.arange(size)[:, None]  # in place: these arrays are megabytes
             counts = np.bincount(drawn.ravel(), minlength=size * pairs).reshape(size, pairs)
-            means[start : start + size] = counts @ differences / pairs
+            del drawn
+            block_means = np.matmul(counts, differences, out=means[start : start + size])
+            block_means /= pairs
     low, high = np.quantile(means, [0.025, 0.975], axis=0)
     # A constant difference (a tie in every pair, say) has exactly that interval, whatever
     # the rounding of the resampled means.

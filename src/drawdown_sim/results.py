@@ -56,12 +56,15 @@ class Results:
         self._table: pa.Table | None = None  # outcomes.parquet as read, for its columns
 
     @classmethod
-    def load(cls, path: str | Path, scenario: Scenario | None = None) -> Results:
+    def load(
+        cls, path: str | Path, scenario: Scenario | None = None, outcomes: pa.Table | None = None
+    ) -> Results:
         """Open a complete run directory (one with a run's ``manifest.json``).
 
         ``scenario``: the manifest's scenario, already validated by the caller that has just
         written it (validating a scenario costs tens of milliseconds, which a compare would
-        otherwise pay again for every option it finishes).
+        otherwise pay again for every option it finishes). ``outcomes``: the table of
+        ``outcomes.parquet`` as that caller has just written it, held instead of read back.
 
         Raises:
             ManifestError: no manifest, a damaged one, one of another format version, or
@@ -82,6 +85,7 @@ class Results:
             raise FileNotFoundError(f"{root}/events.parquet is missing; rerun with --force")
         results = cls(manifest, root)
         results._scenario = scenario
+        results._table = outcomes
         return results
 
     def _read(self, name: str) -> pd.DataFrame | None:

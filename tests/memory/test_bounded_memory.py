@@ -20,7 +20,8 @@ import pytest
 
 from drawdown_sim.model import OUTCOME_SPECS
 from drawdown_sim.runner.manifest import write_manifest
-from drawdown_sim.runner.store import OUTCOME_SCHEMA, ROW_GROUP_ROWS
+from drawdown_sim.runner.store import ROW_GROUP_ROWS
+from drawdown_sim.runner.tables import OUTCOME_SCHEMA
 from tests.helpers import run_manifest, scenario
 
 ROWS = 3_000_000

@@ -78,6 +78,34 @@ def test_a_run_hands_back_its_scenario_without_validating_it_again(
     pd.testing.assert_frame_equal(summary, fresh.summary())
 
 
+def test_a_run_hands_back_the_outcome_table_it_wrote_without_reading_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Finishing holds a small run's outcome table whole as it writes it; the results it
+    # returns use that table, which is exactly what a fresh load reads from the file.
+    import pyarrow.parquet as pq
+
+    results = run(scenario("baseline"), reps=150, seed=4, workers=1, out=tmp_path / "r")
+    reads: list[object] = []
+    read_table = pq.read_table
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return read_table(*args, **kwargs)
+
+    monkeypatch.setattr(pq, "read_table", counting)
+    columns = {name: results.column(name) for name in OUTCOMES}
+    summary = results.summary()
+    assert reads == []  # nothing read back from outcomes.parquet
+    monkeypatch.undo()
+    fresh = Results.load(tmp_path / "r")
+    for name, values in columns.items():
+        np.testing.assert_array_equal(values, fresh.column(name))
+    pd.testing.assert_frame_equal(summary, fresh.summary())
+    pd.testing.assert_frame_equal(results.outcomes, fresh.outcomes)
+    assert results.outcomes.dtypes.equals(fresh.outcomes.dtypes)
+
+
 def test_series_quantiles_are_exact_for_integer_series():
     rng = np.random.default_rng(0)
     daily = np.zeros((500, 7, 20))

@@ -19,7 +19,8 @@ from tests.helpers import fail_replication, scenario
 
 def _same_chunk(joined: ChunkResult, whole: ChunkResult) -> None:
     assert joined.identity == whole.identity
-    assert joined.rows == whole.rows
+    assert joined.outcomes.equals(whole.outcomes, check_metadata=True)
+    assert joined.outcomes.schema == whole.outcomes.schema
     assert joined.events == whole.events
     assert [(f["replication"], f["error"]) for f in joined.failures] == [
         (f["replication"], f["error"]) for f in whole.failures

@@ -1,8 +1,10 @@
 """Worker side of a run: simulate one chunk of replications and summarise it.
 
 A chunk is the unit that engines distribute, that streams to disk, and that a resumed run
-redoes. Its result is small and picklable: outcome rows, the histogram cells of its
-replications' daily series, the event rows of traced replications, and any failures. The
+redoes. Its result is small and picklable: its outcome table, the histogram cells of its
+replications' daily series, the event rows of traced replications, and any failures. What
+can be made of a chunk where it ran is made there: the main process, which takes every
+chunk in turn, is the one part of a run that more workers do not multiply. The
 last chunks of a stream go out in parts (:meth:`ChunkTask.parts`), whose results
 :func:`assemble` puts back together into exactly the chunk's own.
 """
@@ -17,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from ..model import simulate_seed
@@ -25,6 +28,7 @@ from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins
+from .tables import outcome_table
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class ChunkTask:
 @dataclass
 class ChunkResult:
     identity: ChunkIdentity
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: pa.Table = field(default_factory=lambda: outcome_table([]))  # OUTCOME_SCHEMA
     bands: BandsDelta | None = None  # the chunk's daily-series histograms (None: no series)
     events: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
@@ -83,9 +87,8 @@ def assemble(parts: list[ChunkResult], initial_personnel: int) -> ChunkResult:
     are simply put end to end; the histogram cells and sums are then taken over the
     chunk's series, as its worker would have (float sums depend on how they are grouped),
     with the bins of a scenario of ``initial_personnel``."""
-    whole = ChunkResult(parts[0].identity)
+    whole = ChunkResult(parts[0].identity, pa.concat_tables([part.outcomes for part in parts]))
     for part in parts:
-        whole.rows.extend(part.rows)
         whole.events.extend(part.events)
         whole.failures.extend(part.failures)  # each part's in order: the chunk's in order
         whole.seconds += part.seconds
@@ -178,7 +181,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         if len(kept) < len(rows):  # a replication whose series failed has no row
             result.failures.sort(key=lambda failure: int(failure["replication"]))
             rows = {index: rows[index] for index in kept}
-    result.rows = list(rows.values())
+    result.outcomes = outcome_table(list(rows.values()))
     if daily is not None and task.part is not None:
         result.daily = daily  # the chunk's cells are counted once its parts are together
     elif daily is not None:

@@ -277,7 +277,7 @@ def stream(
         job = jobs[at]
         executed = job.executed
         identity = result.identity
-        job.directory.save_chunk(identity, result.rows, result.events, result.failures)
+        job.directory.save_chunk(identity, result.outcomes, result.events, result.failures)
         cell = identity.cell
         bands = executed.bands[cell]
         folded = executed.folded[cell]

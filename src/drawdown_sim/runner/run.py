@@ -116,7 +116,7 @@ def run_in_memory(
 ) -> Results:
     """:func:`run` without a directory: the same chunks and rows, held in memory."""
     from ..results import Results
-    from .store import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table, outcome_table
+    from .tables import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table
 
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -127,7 +127,7 @@ def run_in_memory(
     tasks = ((0, spec.task(0, index)) for index in range(spec.chunks))
     personnel = scenario.initial_personnel
     for _, result in compute_chunks(engine, tasks, spec.chunks, lambda _: personnel):
-        outcomes.append(outcome_table(result.rows))
+        outcomes.append(result.outcomes)
         if result.events:
             events.append(event_table(result.events))
         failures.extend(result.failures)
@@ -254,7 +254,7 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     assert bands is not None
     directory.check_identity()
     series = _series(spec.scenario, bands)
-    failures = finish(
+    failures, outcomes = finish(
         job,
         engine,
         lambda: directory.finish_run(
@@ -276,4 +276,4 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     directory.remove_partial()
     # The manifest's scenario is this one, as run: no need to validate it again.
     ran = spec.scenario.model_copy(update={"replications": spec.replications})
-    return Results.load(directory.root, scenario=ran)
+    return Results.load(directory.root, scenario=ran, outcomes=outcomes)

@@ -38,11 +38,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..jsonable import dumps
-from ..model import OUTCOME_SPECS
-from ..model.events import EVENT_COLUMNS, EVENT_SPECS
 from .bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
+from .tables import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table
 
 log = logging.getLogger("drawdown_sim")
 
@@ -51,66 +50,6 @@ class RunRefused(ValueError):
     """The results directory holds something this run must not silently replace, or it
     cannot be written at all."""
 
-
-ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-
-
-def _outcome_fields() -> list[pa.Field]:
-    fields = [
-        pa.field("replication", pa.int64(), metadata={"description": "Replication index r"}),
-        pa.field(
-            "seed",
-            pa.int64(),
-            metadata={
-                "description": "Root seed of the run; with replication it fixes every random "
-                "stream of the replication"
-            },
-        ),
-    ]
-    for name, spec in OUTCOME_SPECS.items():
-        fields.append(
-            pa.field(
-                name,
-                ARROW_TYPES[spec.kind],
-                metadata={"unit": spec.unit, "description": spec.description},
-            )
-        )
-        if name == "completion_day":  # a time in days is also given as a date
-            fields.append(
-                pa.field(
-                    "completion_date",
-                    pa.date32(),
-                    metadata={
-                        "unit": "",
-                        "description": "Calendar day the last movement arrived (null if "
-                        "unfinished at the end of the horizon)",
-                    },
-                )
-            )
-    return fields
-
-
-OUTCOME_SCHEMA = pa.schema(_outcome_fields())
-"""The columns of outcomes.parquet, each with its unit and description as field metadata."""
-EVENT_TYPES = {
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "category": pa.dictionary(pa.int32(), pa.string()),
-    "text": pa.string(),
-}
-EVENT_SCHEMA = pa.schema(
-    [
-        pa.field(
-            name,
-            EVENT_TYPES[spec.kind],
-            metadata={"unit": spec.unit, "description": spec.description},
-        )
-        for name, spec in EVENT_SPECS.items()
-    ]
-)
-assert tuple(EVENT_SCHEMA.names) == EVENT_COLUMNS
 
 CHUNK_KEY = b"drawdown_sim.chunk"
 """Schema metadata key of a chunk file's identity (JSON)."""
@@ -172,14 +111,6 @@ def read_chunk_file(path: Path) -> pa.Table:
     return pa.ipc.open_file(pa.py_buffer(data)).read_all()
 
 
-def outcome_table(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=OUTCOME_SCHEMA)
-
-
-def event_table(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
-
-
 def table_digest(table: pa.Table) -> str:
     """SHA-256 of a table's column names and values, as hex.
 
@@ -215,30 +146,34 @@ row groups of their own would leave a million-replication file with 10,000 row g
 footer (about 3.6 KB of metadata per row group) every later column read has to parse."""
 
 
-def concat_tables(tables: Iterable[pa.Table], schema: pa.Schema, target: Path) -> int:
+def concat_tables(tables: Iterable[pa.Table], schema: pa.Schema, target: Path) -> pa.Table | None:
     """Stream tables into one parquet file in row groups of :data:`ROW_GROUP_ROWS` (memory
-    bounded by one row group); rows written. The file appears only when complete."""
+    bounded by one row group). The file appears only when complete. Returns the table
+    written when it was one row group (held whole anyway), so that it need not be read
+    back; None when it took several."""
     tmp = target.with_name(f".{target.name}.tmp")
-    rows = 0
     pending: list[pa.Table] = []
     pending_rows = 0
+    groups = 0
+    whole = None
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
             for table in tables:
                 table = table.replace_schema_metadata(None).cast(schema)
-                rows += table.num_rows
                 pending.append(table)
                 pending_rows += table.num_rows
                 if pending_rows >= ROW_GROUP_ROWS:
                     writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
                     pending, pending_rows = [], 0
+                    groups += 1
             if pending:
-                writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+                whole = pa.concat_tables(pending)
+                writer.write_table(whole, row_group_size=ROW_GROUP_ROWS)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, target)
-    return rows
+    return whole if groups == 0 else None
 
 
 class ChunkInvalid(ValueError):
@@ -430,7 +365,7 @@ class RunDirectory:
     def save_chunk(
         self,
         identity: ChunkIdentity,
-        rows: list[dict[str, Any]],
+        outcomes: pa.Table,
         events: list[dict[str, Any]],
         failures: list[dict[str, Any]],
     ) -> None:
@@ -442,7 +377,7 @@ class RunDirectory:
                 {CHUNK_KEY: identity.to_json(table_digest(table))}
             )
             write_chunk_file(self.chunk_path("events", identity.cell, identity.index), stamped)
-        self.save_chunk_table(identity, outcome_table(rows), failures)
+        self.save_chunk_table(identity, outcomes, failures)
 
     def save_chunk_table(
         self, identity: ChunkIdentity, table: pa.Table, failures: list[dict[str, Any]]
@@ -534,9 +469,10 @@ class RunDirectory:
         identities: list[ChunkIdentity],
         trace: bool,
         series: pa.Table,
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], pa.Table | None]:
         """Assemble the final tables of a one-scenario run from its verified chunks; the
-        failures. The manifest is the caller's, written after this.
+        failures, and the outcome table as written when it is small enough to be held whole
+        (see :func:`concat_tables`). The manifest is the caller's, written after this.
 
         Raises:
             ChunkInvalid: a chunk changed since it was verified.
@@ -550,7 +486,7 @@ class RunDirectory:
                 failures.extend(chunk.failures)
                 yield chunk.outcomes
 
-        concat_tables(outcomes(), OUTCOME_SCHEMA, self.root / "outcomes.parquet")
+        whole = concat_tables(outcomes(), OUTCOME_SCHEMA, self.root / "outcomes.parquet")
         if trace:
 
             def events() -> Iterator[pa.Table]:
@@ -565,7 +501,7 @@ class RunDirectory:
             if not event_tables:
                 (self.root / "events.parquet").unlink(missing_ok=True)
         atomic_write_table(self.root / "series.parquet", series)
-        return failures
+        return failures, whole
 
     def remove_partial(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)
