@@ -64,7 +64,7 @@ for index in range(spec.chunks):  # chunk files as workers write them, without s
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 started = time.perf_counter()
 series = pa.Table.from_pandas(pd.DataFrame({"day": range(10)}))
-directory.finish_run([spec.chunk(0, i) for i in range(spec.chunks)], False, series)
+directory.finish_run([spec.chunk(0, i) for i in range(spec.chunks)], False, lambda: series)
 write_manifest(root, RunManifest(
     name=scenario.name, run_config=spec.identity(), scenario_hash=scenario.digest,
     scenario=scenario.to_data(), seed=1, replications=reps, replications_done=reps,

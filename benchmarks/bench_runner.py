@@ -126,7 +126,7 @@ def main() -> None:
         "--no-full-compare",
         dest="full_compare",
         action="store_false",
-        help="skip the compare at the options' own replication count (about 7 s a round on 2 workers)",
+        help="skip the compare at the options' own replication count (7 s a round, 2 workers)",
     )
     args = parser.parse_args()
     reps = args.reps

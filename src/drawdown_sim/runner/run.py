@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,14 +254,19 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     bands = job.executed.bands[0]
     assert bands is not None
     directory.check_identity()
-    series = _series(spec.scenario, bands)
-    failures, outcomes = finish(
-        job,
-        engine,
-        lambda: directory.finish_run(
-            [spec.chunk(0, i) for i in range(spec.chunks)], trace=spec.trace > 0, series=series
-        ),
-    )
+    # The daily bands' table is computed beside the verifying and writing of the outcomes:
+    # numpy and pyarrow both do most of that work without the interpreter lock.
+    with ThreadPoolExecutor(1, thread_name_prefix="series") as helper:
+        series = helper.submit(_series, spec.scenario, bands)
+        failures, outcomes = finish(
+            job,
+            engine,
+            lambda: directory.finish_run(
+                [spec.chunk(0, i) for i in range(spec.chunks)],
+                trace=spec.trace > 0,
+                series=series.result,
+            ),
+        )
     manifest = _manifest(
         spec,
         engine,

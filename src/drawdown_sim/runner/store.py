@@ -28,7 +28,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -468,11 +468,13 @@ class RunDirectory:
         self,
         identities: list[ChunkIdentity],
         trace: bool,
-        series: pa.Table,
+        series: Callable[[], pa.Table],
     ) -> tuple[list[dict[str, Any]], pa.Table | None]:
         """Assemble the final tables of a one-scenario run from its verified chunks; the
         failures, and the outcome table as written when it is small enough to be held whole
-        (see :func:`concat_tables`). The manifest is the caller's, written after this.
+        (see :func:`concat_tables`). ``series`` gives the table of ``series.parquet``, asked
+        for once the outcomes are written (it may be computed meanwhile). The manifest is
+        the caller's, written after this.
 
         Raises:
             ChunkInvalid: a chunk changed since it was verified.
@@ -500,7 +502,7 @@ class RunDirectory:
             concat_tables(events(), EVENT_SCHEMA, self.root / "events.parquet")
             if not event_tables:
                 (self.root / "events.parquet").unlink(missing_ok=True)
-        atomic_write_table(self.root / "series.parquet", series)
+        atomic_write_table(self.root / "series.parquet", series())
         return failures, whole
 
     def remove_partial(self) -> None:
