@@ -212,8 +212,8 @@ def test_finishing_verifies_every_chunk_before_anything_looks_complete(
     original = RunDirectory.save_chunk
     spoiled: list[int] = []
 
-    def spoil(self, identity, rows, events, failures):  # type: ignore[no-untyped-def]
-        original(self, identity, rows, events, failures)
+    def spoil(self, identity, *written):  # type: ignore[no-untyped-def]
+        original(self, identity, *written)
         if identity.index == 2 and not spoiled:
             spoiled.append(identity.index)
             shutil.copy(chunk(self.root, 0), chunk(self.root, 2))
@@ -233,8 +233,8 @@ def test_a_chunk_that_stays_wrong_is_refused_and_nothing_looks_complete(
     # once, then refuses in one line, and no manifest or outcomes appear.
     original = RunDirectory.save_chunk
 
-    def spoil(self, identity, rows, events, failures):  # type: ignore[no-untyped-def]
-        original(self, identity, rows, events, failures)
+    def spoil(self, identity, *written):  # type: ignore[no-untyped-def]
+        original(self, identity, *written)
         if identity.index == 2:
             shutil.copy(chunk(self.root, 0), chunk(self.root, 2))
 

@@ -14,6 +14,7 @@ from drawdown_sim import run
 from drawdown_sim.runner import protocol
 from drawdown_sim.runner.chunks import ChunkResult, assemble, run_chunk
 from drawdown_sim.runner.protocol import RunSpec
+from drawdown_sim.runner.tables import table_digest
 from tests.helpers import fail_replication, scenario
 
 
@@ -21,6 +22,8 @@ def _same_chunk(joined: ChunkResult, whole: ChunkResult) -> None:
     assert joined.identity == whole.identity
     assert joined.outcomes.equals(whole.outcomes, check_metadata=True)
     assert joined.outcomes.schema == whole.outcomes.schema
+    # The checksum stamped on the chunk file is taken where the rows were made.
+    assert joined.digest == whole.digest == table_digest(whole.outcomes)
     assert joined.events == whole.events
     assert [(f["replication"], f["error"]) for f in joined.failures] == [
         (f["replication"], f["error"]) for f in whole.failures

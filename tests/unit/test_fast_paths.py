@@ -493,7 +493,7 @@ def test_chunk_checksum_skips_the_mask_only_when_there_are_no_nulls():
 
     import pyarrow as pa
 
-    from drawdown_sim.runner.store import table_digest
+    from drawdown_sim.runner.tables import table_digest
 
     def with_masks(table: pa.Table) -> str:  # the digest as it was: every mask built
         digest = hashlib.sha256()

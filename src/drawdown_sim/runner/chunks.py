@@ -28,7 +28,7 @@ from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins
-from .tables import outcome_table
+from .tables import outcome_table, table_digest
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class ChunkResult:
     failures: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     daily: NDArray[np.float64] | None = None  # a part's daily series, for assemble()
+    digest: str = ""  # table_digest of outcomes, taken where they were made ("": not yet)
 
 
 def assemble(parts: list[ChunkResult], initial_personnel: int) -> ChunkResult:
@@ -88,6 +89,7 @@ def assemble(parts: list[ChunkResult], initial_personnel: int) -> ChunkResult:
     chunk's series, as its worker would have (float sums depend on how they are grouped),
     with the bins of a scenario of ``initial_personnel``."""
     whole = ChunkResult(parts[0].identity, pa.concat_tables([part.outcomes for part in parts]))
+    whole.digest = table_digest(whole.outcomes)
     for part in parts:
         whole.events.extend(part.events)
         whole.failures.extend(part.failures)  # each part's in order: the chunk's in order
@@ -182,6 +184,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             result.failures.sort(key=lambda failure: int(failure["replication"]))
             rows = {index: rows[index] for index in kept}
     result.outcomes = outcome_table(list(rows.values()))
+    result.digest = table_digest(result.outcomes)  # here, not in the main process
     if daily is not None and task.part is not None:
         result.daily = daily  # the chunk's cells are counted once its parts are together
     elif daily is not None:

@@ -277,7 +277,9 @@ def stream(
         job = jobs[at]
         executed = job.executed
         identity = result.identity
-        job.directory.save_chunk(identity, result.outcomes, result.events, result.failures)
+        job.directory.save_chunk(
+            identity, result.outcomes, result.events, result.failures, result.digest
+        )
         cell = identity.cell
         bands = executed.bands[cell]
         folded = executed.folded[cell]

@@ -41,7 +41,7 @@ from ..jsonable import dumps
 from .bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
-from .tables import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table
+from .tables import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table, table_digest
 
 log = logging.getLogger("drawdown_sim")
 
@@ -109,34 +109,6 @@ def read_chunk_file(path: Path) -> pa.Table:
     """
     data = read_regular(path, CHUNK_FILE_BYTES)
     return pa.ipc.open_file(pa.py_buffer(data)).read_all()
-
-
-def table_digest(table: pa.Table) -> str:
-    """SHA-256 of a table's column names and values, as hex.
-
-    Value-based, so the same rows hash alike however parquet chose to store them: per column
-    the validity mask, then the values (nulls as zero) as fixed-width bytes, or the strings
-    (categories decoded) joined by a separator.
-    """
-    digest = hashlib.sha256()
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        digest.update(name.encode() + b"\x1e")
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-        complete = array.null_count == 0  # the usual case: skip building the mask
-        digest.update(
-            b"\x01" * len(array)  # the bytes of an all-true mask
-            if complete
-            else array.is_valid().to_numpy(zero_copy_only=False).tobytes()
-        )
-        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-            digest.update("\x1f".join(v or "" for v in array.to_pylist()).encode())
-        else:
-            if not complete:
-                array = array.fill_null(False if pa.types.is_boolean(array.type) else 0)
-            digest.update(array.to_numpy(zero_copy_only=False).tobytes())
-    return digest.hexdigest()
 
 
 ROW_GROUP_ROWS = 10_000
@@ -368,22 +340,29 @@ class RunDirectory:
         outcomes: pa.Table,
         events: list[dict[str, Any]],
         failures: list[dict[str, Any]],
+        digest: str = "",
     ) -> None:
         """Write a chunk: events first, outcomes (which carry the failures) last, so a chunk
-        whose outcomes file exists is complete."""
+        whose outcomes file exists is complete. ``digest``: the outcomes' :func:`table_digest`
+        where the chunk ran (computed here when not given)."""
         if events:
             table = event_table(events)
             stamped = table.replace_schema_metadata(
                 {CHUNK_KEY: identity.to_json(table_digest(table))}
             )
             write_chunk_file(self.chunk_path("events", identity.cell, identity.index), stamped)
-        self.save_chunk_table(identity, outcomes, failures)
+        self.save_chunk_table(identity, outcomes, failures, digest)
 
     def save_chunk_table(
-        self, identity: ChunkIdentity, table: pa.Table, failures: list[dict[str, Any]]
+        self,
+        identity: ChunkIdentity,
+        table: pa.Table,
+        failures: list[dict[str, Any]],
+        digest: str = "",
     ) -> None:
-        """Write a chunk's outcome table (schema :data:`OUTCOME_SCHEMA`), stamped."""
-        meta = json.loads(identity.to_json(table_digest(table)))
+        """Write a chunk's outcome table (schema :data:`OUTCOME_SCHEMA`), stamped with its
+        digest (``digest``, or computed here)."""
+        meta = json.loads(identity.to_json(digest or table_digest(table)))
         meta["failures"] = failures
         meta["failures_sha256"] = hashlib.sha256(
             json.dumps(failures, sort_keys=True).encode()

@@ -6,6 +6,7 @@ keep. Workers make their chunk's tables (see :mod:`.chunks`); the store writes t
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pyarrow as pa
@@ -80,3 +81,31 @@ def outcome_table(rows: list[dict[str, Any]]) -> pa.Table:
 
 def event_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+
+
+def table_digest(table: pa.Table) -> str:
+    """SHA-256 of a table's column names and values, as hex.
+
+    Value-based, so the same rows hash alike however parquet chose to store them: per column
+    the validity mask, then the values (nulls as zero) as fixed-width bytes, or the strings
+    (categories decoded) joined by a separator.
+    """
+    digest = hashlib.sha256()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        digest.update(name.encode() + b"\x1e")
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        complete = array.null_count == 0  # the usual case: skip building the mask
+        digest.update(
+            b"\x01" * len(array)  # the bytes of an all-true mask
+            if complete
+            else array.is_valid().to_numpy(zero_copy_only=False).tobytes()
+        )
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            digest.update("\x1f".join(v or "" for v in array.to_pylist()).encode())
+        else:
+            if not complete:
+                array = array.fill_null(False if pa.types.is_boolean(array.type) else 0)
+            digest.update(array.to_numpy(zero_copy_only=False).tobytes())
+    return digest.hexdigest()
