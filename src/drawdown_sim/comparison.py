@@ -105,7 +105,9 @@ def _blas() -> ThreadpoolController:
 
 
 def _one_blas_thread() -> Any:
-    """A context in which matrix products run on one BLAS thread."""
+    """A context in which matrix products run on one BLAS thread. The limit is the
+    process's: another thread's products meanwhile (for the milliseconds a bootstrap
+    takes) run on one thread too."""
     return _blas().limit(limits=1, user_api="blas")
 
 

@@ -82,7 +82,7 @@ class PackedCells:
     @classmethod
     def pack(cls, cells: NDArray[np.integer[Any]]) -> PackedCells:
         gaps = cells.astype(np.int64)  # a copy: the first cell's gap is from zero
-        gaps[1:] -= gaps[:-1].copy()
+        gaps[1:] -= gaps[:-1].copy()  # (the copy: the two sides overlap)
         at = np.flatnonzero(gaps > GAP_BYTE)
         wide = gaps[at]
         gaps[at] = 0
