@@ -56,15 +56,22 @@ class Results:
         self._table: pa.Table | None = None  # outcomes.parquet as read, for its columns
 
     @classmethod
-    def load(
-        cls, path: str | Path, scenario: Scenario | None = None, outcomes: pa.Table | None = None
+    def written(
+        cls, path: Path, manifest: RunManifest, scenario: Scenario, outcomes: pa.Table | None
     ) -> Results:
-        """Open a complete run directory (one with a run's ``manifest.json``).
+        """The results a run has just written to ``path``, from what it holds, nothing read
+        back: its manifest, its scenario as run (validated already: validating a scenario
+        costs tens of milliseconds, which a compare would otherwise pay again for every
+        option it finishes) and, when it was held whole, the table of ``outcomes.parquet``.
+        """
+        results = cls(manifest, path)
+        results._scenario = scenario
+        results._table = outcomes
+        return results
 
-        ``scenario``: the manifest's scenario, already validated by the caller that has just
-        written it (validating a scenario costs tens of milliseconds, which a compare would
-        otherwise pay again for every option it finishes). ``outcomes``: the table of
-        ``outcomes.parquet`` as that caller has just written it, held instead of read back.
+    @classmethod
+    def load(cls, path: str | Path) -> Results:
+        """Open a complete run directory (one with a run's ``manifest.json``).
 
         Raises:
             ManifestError: no manifest, a damaged one, one of another format version, or
@@ -83,10 +90,7 @@ class Results:
                 raise FileNotFoundError(f"{root / name}.parquet is missing; rerun with --force")
         if manifest.trace and not (root / "events.parquet").is_file():
             raise FileNotFoundError(f"{root}/events.parquet is missing; rerun with --force")
-        results = cls(manifest, root)
-        results._scenario = scenario
-        results._table = outcomes
-        return results
+        return cls(manifest, root)
 
     def _read(self, name: str) -> pd.DataFrame | None:
         if self.path is None or not (self.path / f"{name}.parquet").exists():

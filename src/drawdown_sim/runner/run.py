@@ -282,4 +282,4 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     directory.remove_partial()
     # The manifest's scenario is this one, as run: no need to validate it again.
     ran = spec.scenario.model_copy(update={"replications": spec.replications})
-    return Results.load(directory.root, scenario=ran, outcomes=outcomes)
+    return Results.written(directory.root, manifest, ran, outcomes)
