@@ -113,3 +113,39 @@ def test_the_last_chunk_of_each_worker_goes_out_in_parts_and_changes_nothing(
     monkeypatch.undo()
     in_memory = run(s, reps=250, seed=4, engine=_InProcess(), trace=3)
     assert pq.read_table(tmp_path / "whole" / "series.parquet").to_pandas().equals(in_memory.series)
+
+
+def test_a_worker_uses_the_scenario_as_sent_and_one_object_per_run(monkeypatch):
+    # A worker does not validate the scenario again (it was validated where the run began),
+    # and every chunk of a run computed in one process uses one scenario object, whatever
+    # copy its task arrived with: the model's per-scenario values are derived once per object.
+    import pickle
+
+    from drawdown_sim.model import world
+    from drawdown_sim.runner import chunks
+    from drawdown_sim.scenario import Scenario
+
+    spec = RunSpec(scenario(), seed=3, replications=20, chunk_size=10)
+    expected = [run_chunk(spec.task(0, index)) for index in range(2)]
+
+    def refuse(*args: Any, **kwargs: Any) -> Scenario:
+        raise AssertionError("a worker validated the scenario again")
+
+    monkeypatch.setattr(Scenario, "model_validate", refuse)
+    monkeypatch.setattr(chunks, "_SCENARIOS", {})  # a fresh worker
+    derived = []
+    original = world.per_scenario
+
+    def watch(kind: str, scenario: Scenario, compute: Callable[[], Any]) -> Any:
+        derived.append(id(scenario))
+        return original(kind, scenario, compute)
+
+    monkeypatch.setattr(world, "per_scenario", watch)
+    for module in ("forces", "escalation", "militia"):
+        monkeypatch.setattr(f"drawdown_sim.model.{module}.per_scenario", watch)
+    tasks = [pickle.loads(pickle.dumps(spec.task(0, index))) for index in range(2)]
+    assert tasks[0].scenario is not tasks[1].scenario  # as two tasks arrive in a worker
+    got = [run_chunk(task) for task in tasks]
+    for joined, whole in zip(got, expected, strict=True):
+        _same_chunk(joined, whole)
+    assert derived and len(set(derived)) == 1

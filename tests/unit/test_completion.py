@@ -168,6 +168,20 @@ def test_joint_bootstrap_does_not_depend_on_the_blas_thread_count():
     assert intervals(1) == intervals(4)
 
 
+def test_the_joint_bootstraps_blocks_of_resamples_do_not_change_its_intervals(monkeypatch):
+    # The resamples are drawn in blocks that fit in a cache; each resample's draws are the
+    # same whatever the block size, so the intervals are the same as from one block of all.
+    from drawdown_sim import comparison
+
+    d = np.random.default_rng(5).normal(0.0, 2.0, (400, 12))
+    blocked = _bootstrap_mean_intervals(d, np.random.default_rng(6))
+    assert comparison.BOOTSTRAP_BLOCK_CELLS // 400 < comparison.BOOTSTRAP_RESAMPLES  # blocks
+    monkeypatch.setattr(comparison, "BOOTSTRAP_BLOCK_CELLS", 400 * comparison.BOOTSTRAP_RESAMPLES)
+    whole = _bootstrap_mean_intervals(d, np.random.default_rng(6))
+    # Other draws would move the bounds by about a tenth of a standard error (0.01 here).
+    np.testing.assert_allclose(blocked, whole, rtol=1e-12, atol=1e-12)
+
+
 def test_a_constant_difference_has_a_degenerate_interval_in_the_joint_bootstrap_too():
     d = np.column_stack([np.full(300, 2.5), np.arange(300.0)])
     (lo, hi), _ = _bootstrap_mean_intervals(d, np.random.default_rng(0))

@@ -50,7 +50,7 @@ class ChunkTask:
     """Replications ``identity.first .. first+count-1`` of a run."""
 
     identity: ChunkIdentity
-    scenario_data: dict[str, Any]
+    scenario: Scenario  # validated where the run began: workers use it as it comes
     root_seed: int
     trace: int  # replications below this index keep their event log
     series: bool = True  # False: outcomes only (sweeps need no daily series)
@@ -100,16 +100,23 @@ def assemble(parts: list[ChunkResult], initial_personnel: int) -> ChunkResult:
     return whole
 
 
-_SCENARIOS: dict[int, Scenario] = {}
+_SCENARIOS: dict[str, Scenario] = {}
+"""The scenario of each run a worker has lately computed chunks of, by run key."""
 
 
-def _scenario(data: dict[str, Any]) -> Scenario:
-    # Validate once per worker process and scenario, not once per chunk.
-    key = hash(repr(sorted(data.items())))
-    if key not in _SCENARIOS:
-        _SCENARIOS.clear()
-        _SCENARIOS[key] = Scenario.model_validate(data)
-    return _SCENARIOS[key]
+def _scenario(task: ChunkTask) -> Scenario:
+    """The task's scenario, as the same object for every chunk of its run that this process
+    computes: the model's per-scenario values (movement plan, background rates) are derived
+    once per scenario object, and each task arrives with its own unpickled copy. The scenario
+    is not validated again here; it was where the run began (validating takes milliseconds,
+    which every worker would pay again for each option of a compare)."""
+    key = task.identity.run
+    scenario = _SCENARIOS.get(key)
+    if scenario is None:
+        if len(_SCENARIOS) >= 8:  # a few runs at a time at most (a compare's options in turn)
+            _SCENARIOS.clear()
+        scenario = _SCENARIOS[key] = task.scenario
+    return scenario
 
 
 def _failure(index: int, seed: int, error: Exception) -> dict[str, Any]:
@@ -148,7 +155,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     import time
 
     started = time.perf_counter()
-    scenario = _scenario(task.scenario_data)
+    scenario = _scenario(task)
     identity = task.identity
     result = ChunkResult(identity)
     first, count = task.part or (identity.first, identity.count)

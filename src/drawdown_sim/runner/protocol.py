@@ -97,15 +97,11 @@ class RunSpec:
             self.key, cell, index, first, min(self.chunk_size, self.replications - first)
         )
 
-    @cached_property
-    def _data(self) -> dict[str, Any]:
-        return self.scenario.to_data()
-
     def task(self, cell: int, index: int) -> ChunkTask:
         identity = self.chunk(cell, index)
         return ChunkTask(
             identity,
-            self._data,
+            self.scenario,
             self.seed,
             self.trace,
             self.series,
