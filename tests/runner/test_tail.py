@@ -39,18 +39,65 @@ def _same_chunk(joined: ChunkResult, whole: ChunkResult) -> None:
             assert (got_cells.dtype, got_counts.dtype) == (cells.dtype, counts.dtype)
 
 
-@pytest.mark.parametrize("parts", [2, 3, 4])
-def test_a_chunk_computed_in_parts_is_the_chunk_computed_whole(monkeypatch, parts):
-    # Parts cut a chunk anywhere: through the traced replications and around a failing one.
+@pytest.mark.parametrize(
+    ("replications", "index", "blocks"),
+    [(230, 1, [25, 25, 25, 25]), (230, 2, [10, 10, 10]), (115, 1, [15])],
+)
+def test_a_chunk_computed_in_parts_is_the_chunk_computed_whole(
+    monkeypatch, replications, index, blocks
+):
+    # One part per block of the chunk's sums: through the traced replications and around a
+    # failing one; a small chunk is one block, and its own single part.
     fail_replication(monkeypatch, 137)
     s = scenario("baseline")
-    spec = RunSpec(s, seed=9, replications=230, trace=120)
-    task = spec.task(0, 1)  # replications 100..199
-    pieces = task.parts(parts)
-    assert [p.part for p in pieces][0][0] == 100 and sum(p.part[1] for p in pieces) == 100
+    spec = RunSpec(s, seed=9, replications=replications, trace=120)
+    task = spec.task(0, index)
+    pieces = task.parts()
+    assert [p.part[1] if p.part else p.identity.count for p in pieces] == blocks
+    if len(blocks) == 1:
+        assert pieces == [task]
+    else:
+        assert pieces[0].part[0] == task.identity.first
     whole = run_chunk(task)
-    assert [f["replication"] for f in whole.failures] == [137] and whole.events
-    _same_chunk(assemble([run_chunk(p) for p in pieces], s.initial_personnel), whole)
+    _same_chunk(assemble([run_chunk(p) for p in pieces]), whole)
+
+
+def test_a_chunk_whose_block_has_no_series_computed_in_parts_is_the_chunk_computed_whole(
+    monkeypatch,
+):
+    # Every replication of the second block fails: the block adds nothing to the sums.
+    from drawdown_sim.runner import chunks
+
+    real = chunks.simulate_seed
+
+    def failing(scenario_: Any, seed: Any, at: int) -> Any:
+        if 25 <= at < 50:
+            raise RuntimeError("injected fault")
+        return real(scenario_, seed, at)
+
+    monkeypatch.setattr(chunks, "simulate_seed", failing)
+    task = RunSpec(scenario("baseline"), seed=5, replications=100).task(0, 0)
+    whole = run_chunk(task)
+    assert len(whole.failures) == 25 and whole.bands is not None and whole.bands.count == 75
+    _same_chunk(assemble([run_chunk(p) for p in task.parts()]), whole)
+
+
+def test_a_chunks_sums_are_its_blocks_sums_added_in_order():
+    # Float sums depend on their grouping: a chunk's are defined block by block, which is
+    # what lets its parts send sums instead of series. The blocks' sums added in order, bit
+    # for bit; and not, in general, the plain sum over the chunk.
+    from drawdown_sim.runner.bands import block_sums
+
+    daily = np.random.default_rng(3).lognormal(0.0, 3.0, (100, 7, 50))
+    edges = [0, 25, 50, 75, 100]
+    expected = daily[0:25].sum(axis=0)
+    for low, high in zip(edges[1:], edges[2:], strict=False):
+        expected = expected + daily[low:high].sum(axis=0)
+    np.testing.assert_array_equal(block_sums(daily, edges), expected)
+    assert not np.array_equal(block_sums(daily, edges), daily.sum(axis=0))
+    np.testing.assert_array_equal(block_sums(daily), daily.sum(axis=0))
+    np.testing.assert_array_equal(block_sums(daily, [0, 0, 100]), daily.sum(axis=0))
+    assert (block_sums(daily[:0], [0, 0]) == 0).all()
 
 
 def test_a_chunk_without_series_computed_in_parts_is_the_chunk_computed_whole():
@@ -58,7 +105,7 @@ def test_a_chunk_without_series_computed_in_parts_is_the_chunk_computed_whole():
     task = RunSpec(s, seed=2, replications=60, series=False).task(0, 0)
     whole = run_chunk(task)
     assert whole.bands is None
-    _same_chunk(assemble([run_chunk(p) for p in task.parts(3)], s.initial_personnel), whole)
+    _same_chunk(assemble([run_chunk(p) for p in task.parts()]), whole)
 
 
 class _InProcess:
@@ -104,7 +151,7 @@ def test_the_last_chunk_of_each_worker_goes_out_in_parts_and_changes_nothing(
         (2, (225, 12)),
         (2, (237, 13)),
     ]
-    monkeypatch.setattr(protocol, "TAIL_PARTS", 1)
+    monkeypatch.setattr(protocol, "SPLIT_TAIL", False)
     whole = _InProcess()
     run(s, reps=250, seed=4, engine=whole, out=tmp_path / "whole", trace=3)
     assert [part for _, part in whole.parts] == [None] * 3

@@ -96,25 +96,77 @@ class PackedCells:
         return np.cumsum(gaps, out=gaps)
 
 
+Cells = dict[str, tuple[PackedCells, NDArray[np.integer[Any]]]]
+"""Per series: the distinct occupied cells ``bin * days + day`` in order (packed) and their
+counts, in the narrowest integer type that holds them."""
+
+
 @dataclass(frozen=True)
 class BandsDelta:
-    """One chunk's contribution to :class:`Bands`: per series, the distinct occupied cells
-    ``bin * days + day`` in order (packed: :class:`PackedCells`) and their counts, in the
-    narrowest integer type that holds them."""
+    """One chunk's contribution to :class:`Bands`: the number of replications, the sums of
+    their daily series (:func:`block_sums`) and their histogram cells (:data:`Cells`); a
+    chunk computed in parts keeps each part's cells (``more``), which add to the same
+    histograms as the cells of the whole chunk would."""
 
     count: int
     sums: NDArray[np.float64]
-    packed: dict[str, tuple[PackedCells, NDArray[np.integer[Any]]]]
+    packed: Cells
+    more: tuple[Cells, ...] = ()
 
     @property
     def cells(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.integer[Any]]]]:
-        """Per series: the occupied cells, unpacked, and their counts."""
-        return {series: (cells.unpack(), counts) for series, (cells, counts) in self.packed.items()}
+        """Per series: the occupied cells, unpacked, and their counts (over every part)."""
+        if not self.more:
+            return {s: (cells.unpack(), counts) for s, (cells, counts) in self.packed.items()}
+        merged = {}
+        for series in self.packed:
+            parts = [each[series] for each in (self.packed, *self.more)]
+            cells, at = np.unique(
+                np.concatenate([cells.unpack() for cells, _ in parts]), return_inverse=True
+            )
+            counts = np.bincount(at, weights=np.concatenate([c for _, c in parts]))
+            merged[series] = (cells, counts.astype(np.min_scalar_type(self.count)))
+        return merged
+
+    @classmethod
+    def joined(cls, parts: list[BandsDelta]) -> BandsDelta:
+        """The contribution of a chunk from those of its parts (its sum blocks, in order):
+        their sums added in order, as :func:`block_sums` adds a whole chunk's blocks."""
+        sums = parts[0].sums.copy()
+        for part in parts[1:]:
+            sums += part.sums
+        return cls(
+            sum(part.count for part in parts),
+            sums,
+            parts[0].packed,
+            tuple(cells for part in parts for cells in (part.packed, *part.more))[1:],
+        )
 
 
-def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta:
+def block_sums(daily: NDArray[np.float64], edges: list[int] | None = None) -> NDArray[np.float64]:
+    """The sums over replications (axis 0) of ``daily``, taken block by block between
+    ``edges`` (row positions; None: one block) and the blocks' sums added in order.
+
+    Float sums depend on how they are grouped. A chunk's sums are defined over its blocks
+    (:func:`~drawdown_sim.runner.chunks.block_edges`), so that a chunk computed in parts, one
+    block each, sends its sums instead of its series and has exactly the sums of the chunk
+    computed whole.
+    """
+    edges = edges if edges is not None else [0, daily.shape[0]]
+    total: NDArray[np.float64] | None = None
+    for low, high in zip(edges, edges[1:], strict=False):
+        if high > low:
+            block = daily[low:high].sum(axis=0)
+            total = block if total is None else np.add(total, block, out=total)
+    return total if total is not None else np.zeros(daily.shape[1:])
+
+
+def chunk_delta(
+    daily: NDArray[np.float64], bins: dict[str, Bins], edges: list[int] | None = None
+) -> BandsDelta:
     """A chunk's contribution, computed where the chunk ran (a worker) and small to send:
-    per series, the occupied (bin, day) cells and their counts. Needs no histograms.
+    per series, the occupied (bin, day) cells and their counts, and the sums over the
+    blocks between ``edges`` (:func:`block_sums`). Needs no histograms.
 
     The cells go packed (:class:`PackedCells`, about a byte each) and the counts (at most
     the chunk's replications) as bytes. A worker waits while its result crosses the pipe to
@@ -123,7 +175,7 @@ def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta
     replications, _, days = daily.shape
     day = np.arange(days)
     count_type = np.min_scalar_type(replications)
-    cells: dict[str, tuple[PackedCells, NDArray[np.integer[Any]]]] = {}
+    cells: Cells = {}
     for k, series in enumerate(SERIES):
         size = bins[series].size * days
         cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
@@ -136,7 +188,7 @@ def chunk_delta(daily: NDArray[np.float64], bins: dict[str, Bins]) -> BandsDelta
             # narrow type, which numpy sorts twice as fast
             occupied, counts = np.unique(flat.astype(cell_type), return_counts=True)
         cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
-    return BandsDelta(replications, daily.sum(axis=0), cells)
+    return BandsDelta(replications, block_sums(daily, edges), cells)
 
 
 RESERVED_BYTES = 32 * 1024 * 1024
@@ -252,8 +304,9 @@ class Bands:
             return
         self.count += delta.count
         self.sums += delta.sums
-        for series, (occupied, counts) in delta.packed.items():
-            self._histograms[series].add(occupied.unpack(), counts)
+        for cells in (delta.packed, *delta.more):
+            for series, (occupied, counts) in cells.items():
+                self._histograms[series].add(occupied.unpack(), counts)
 
     def quantile(self, series: str, q: float) -> NDArray[np.float64]:
         """Per-day quantile (inverse of the empirical CDF at the bin level)."""

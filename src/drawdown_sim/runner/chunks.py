@@ -56,17 +56,40 @@ class ChunkTask:
     series: bool = True  # False: outcomes only (sweeps need no daily series)
     part: tuple[int, int] | None = None  # (first, count): a part of the chunk (see below)
 
-    def parts(self, count: int) -> list[ChunkTask]:
-        """The chunk as ``count`` tasks of consecutive replications (fewer if it is small),
-        whose results :func:`assemble` puts back together into the chunk's own result.
+    def parts(self) -> list[ChunkTask]:
+        """The chunk as one task per block of its sums (:func:`block_edges`; the chunk
+        itself when it has one), whose results :func:`assemble` puts back together into the
+        chunk's own result.
 
         A run ends when its slowest worker finishes its last task, and the others wait
         meanwhile: splitting the last chunks shortens that wait to a fraction of a chunk.
         """
-        first, total = self.identity.first, self.identity.count
-        count = max(1, min(count, total))
-        edges = [first + total * k // count for k in range(count + 1)]
-        return [replace(self, part=(lo, hi - lo)) for lo, hi in zip(edges, edges[1:], strict=False)]
+        edges = block_edges(self.identity.count)
+        if len(edges) == 2:
+            return [self]
+        first = self.identity.first
+        return [
+            replace(self, part=(first + low, high - low))
+            for low, high in zip(edges, edges[1:], strict=False)
+        ]
+
+
+SUM_BLOCKS = 4
+"""Blocks a chunk's daily sums are taken over (:func:`block_edges`): the parts a chunk at the
+end of a stream is split into."""
+
+BLOCK_LEAST = 10
+"""Fewest replications in a block."""
+
+
+def block_edges(count: int) -> list[int]:
+    """Where the blocks of a chunk of ``count`` replications begin and end (offsets from its
+    first replication): :data:`SUM_BLOCKS` blocks of nearly equal size, fewer for a small
+    chunk. A chunk's daily sums are summed block by block and the blocks' sums added in order
+    (:func:`~drawdown_sim.runner.bands.block_sums`), so a chunk computed one block per task
+    sends its sums, not its series, and they are exactly those of the chunk computed whole."""
+    blocks = max(1, min(SUM_BLOCKS, count // BLOCK_LEAST))
+    return [count * k // blocks for k in range(blocks + 1)]
 
 
 @dataclass
@@ -77,26 +100,25 @@ class ChunkResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
-    daily: NDArray[np.float64] | None = None  # a part's daily series, for assemble()
     digest: str = ""  # table_digest of outcomes, taken where they were made ("": not yet)
 
 
-def assemble(parts: list[ChunkResult], initial_personnel: int) -> ChunkResult:
+def assemble(parts: list[ChunkResult]) -> ChunkResult:
     """The result of a whole chunk from the results of its parts (:meth:`ChunkTask.parts`),
-    in order: exactly what one task of the whole chunk returns. Each replication's rows,
-    events, failures and daily series do not depend on the others in its task, so they
-    are simply put end to end; the histogram cells and sums are then taken over the
-    chunk's series, as its worker would have (float sums depend on how they are grouped),
-    with the bins of a scenario of ``initial_personnel``."""
+    in order: what one task of the whole chunk returns. Each replication's rows, events,
+    failures and daily series do not depend on the others in its task, so they are simply
+    put end to end; the parts' histogram cells are kept as they are (they add to the same
+    histograms), and their sums, one block each, are added as the whole chunk adds its
+    blocks' (:meth:`~drawdown_sim.runner.bands.BandsDelta.joined`)."""
     whole = ChunkResult(parts[0].identity, pa.concat_tables([part.outcomes for part in parts]))
     whole.digest = table_digest(whole.outcomes)
     for part in parts:
         whole.events.extend(part.events)
         whole.failures.extend(part.failures)  # each part's in order: the chunk's in order
         whole.seconds += part.seconds
-    daily = [part.daily for part in parts if part.daily is not None]
-    if daily:
-        whole.bands = chunk_delta(np.concatenate(daily), series_bins(initial_personnel))
+    bands = [part.bands for part in parts if part.bands is not None]  # None: no series
+    if bands:
+        whole.bands = BandsDelta.joined(bands)
     return whole
 
 
@@ -192,9 +214,11 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             rows = {index: rows[index] for index in kept}
     result.outcomes = outcome_table(list(rows.values()))
     result.digest = table_digest(result.outcomes)  # here, not in the main process
-    if daily is not None and task.part is not None:
-        result.daily = daily  # the chunk's cells are counted once its parts are together
-    elif daily is not None:
-        result.bands = chunk_delta(daily, series_bins(scenario.initial_personnel))
+    if daily is not None:
+        # Summed block by block (a part is one block): the rows of each block are those of
+        # the replications between its edges that have series.
+        edges = [first + edge for edge in block_edges(count)] if task.part is None else None
+        rows_at = None if edges is None else np.searchsorted(list(rows), edges).tolist()
+        result.bands = chunk_delta(daily, series_bins(scenario.initial_personnel), rows_at)
     result.seconds = time.perf_counter() - started
     return result

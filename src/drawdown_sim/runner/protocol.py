@@ -37,13 +37,11 @@ T = TypeVar("T")
 CHUNK_SIZE = 100
 """Replications per chunk: the unit streamed to disk and redone on resume."""
 
-TAIL_PARTS = 4
-"""Tasks each of the stream's last chunks (one per worker) is split into, so that the
-workers finish within a fraction of a chunk of each other rather than one of them computing
-a whole last chunk alone (a chunk is a quarter of a second to seconds of work)."""
-
-TAIL_PART_LEAST = 10
-"""Fewest replications in a part of a split chunk."""
+SPLIT_TAIL = True
+"""Whether the stream's last chunks (one per worker) go out in parts, one per block of their
+sums (:meth:`~drawdown_sim.runner.chunks.ChunkTask.parts`), so that the workers finish
+within a fraction of a chunk of each other rather than one of them computing a whole last
+chunk alone (a chunk is a tenth of a second to seconds of work)."""
 
 CHECKPOINT_SECONDS = 10.0
 """Least time between checkpoints of the daily bands: at most this much work is redone
@@ -263,13 +261,9 @@ def stream(
                 for index in indices:
                     yield (at, cell), job.specs[cell].task(cell, index)
 
-    def personnel(tag: tuple[int, int]) -> int:
-        at, cell = tag
-        return jobs[at].specs[cell].scenario.initial_personnel
-
     count = sum(len(indices) for job in jobs for indices in job.todo.values())
     result: ChunkResult
-    for (at, _), result in compute_chunks(engine, chunks(), count, personnel):
+    for (at, _), result in compute_chunks(engine, chunks(), count):
         job = jobs[at]
         executed = job.executed
         identity = result.identity
@@ -298,26 +292,22 @@ def stream(
 
 
 def compute_chunks(
-    engine: Engine,
-    chunks: Iterable[tuple[T, ChunkTask]],
-    count: int,
-    initial_personnel: Callable[[T], int],
+    engine: Engine, chunks: Iterable[tuple[T, ChunkTask]], count: int
 ) -> Iterator[tuple[T, ChunkResult]]:
     """The results of ``count`` chunk tasks, each with its tag, in order, computed on
     ``engine``.
 
-    The last chunks, one per worker, go out in parts (:data:`TAIL_PARTS`), put back together
-    here into exactly the chunk's result (:func:`~drawdown_sim.runner.chunks.assemble`, with
-    the bins of a scenario of ``initial_personnel(tag)``): the workers then finish within a
-    fraction of a chunk of each other instead of one computing a whole last chunk alone.
+    The last chunks, one per worker, go out in parts (:data:`SPLIT_TAIL`), put back together
+    here into exactly the chunk's result (:func:`~drawdown_sim.runner.chunks.assemble`): the
+    workers then finish within a fraction of a chunk of each other instead of one computing
+    a whole last chunk alone.
     """
     owners: deque[tuple[T, int]] = deque()  # per task in flight: tag, parts still to come
-    split_from = count - engine.workers if engine.workers > 1 else count
+    split_from = count - engine.workers if engine.workers > 1 and SPLIT_TAIL else count
 
     def tasks() -> Iterator[ChunkTask]:
         for number, (tag, task) in enumerate(chunks):
-            split = min(TAIL_PARTS, task.identity.count // TAIL_PART_LEAST)
-            parts = task.parts(split) if number >= split_from and split > 1 else [task]
+            parts = task.parts() if number >= split_from else [task]
             for left, part in zip(range(len(parts) - 1, -1, -1), parts, strict=True):
                 owners.append((tag, left))
                 yield part
@@ -330,7 +320,7 @@ def compute_chunks(
             continue
         pieces.append(piece)
         if not left:
-            yield tag, assemble(pieces, initial_personnel(tag))
+            yield tag, assemble(pieces)
             pieces = []
 
 

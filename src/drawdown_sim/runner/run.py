@@ -126,8 +126,7 @@ def run_in_memory(
     outcomes, events, failures = [], [], []
     done, compute = 0, 0.0
     tasks = ((0, spec.task(0, index)) for index in range(spec.chunks))
-    personnel = scenario.initial_personnel
-    for _, result in compute_chunks(engine, tasks, spec.chunks, lambda _: personnel):
+    for _, result in compute_chunks(engine, tasks, spec.chunks):
         outcomes.append(result.outcomes)
         if result.events:
             events.append(event_table(result.events))
@@ -280,6 +279,11 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     )
     write_manifest(directory.root, manifest)
     directory.remove_partial()
+    # The histograms' memory (megabytes, mapped page by page) goes back now: a compare goes
+    # on with the next option's chunks while this one's is given back, instead of all of
+    # them together once the last option is finished.
+    del bands
+    job.executed.bands.clear()
     # The manifest's scenario is this one, as run: no need to validate it again.
     ran = spec.scenario.model_copy(update={"replications": spec.replications})
     return Results.written(directory.root, manifest, ran, outcomes)
