@@ -240,9 +240,13 @@ def _option_rows(
         index = (own_at, ref_at)
     del own_ids, ref_ids
     rows: list[dict[str, Any]] = []
-    # Differences to bootstrap together (every pair kept), by row; the rest (a pair dropped
-    # for a missing value, or very many pairs) one at a time.
-    joint: dict[int, np.ndarray] = {}
+    # Outcomes whose every pair is kept, and not too many pairs (the usual case): their
+    # differences are summarised together, as rows of one array, and bootstrapped together,
+    # with the same resamples; the rest (a pair dropped for a missing value, or very many
+    # pairs) one at a time.
+    joint_rows: list[int] = []
+    own_columns: list[np.ndarray] = []
+    their_columns: list[np.ndarray] = []
     for outcome in OUTCOMES:
         stats = summary.get(outcome)
         if stats is None:
@@ -254,7 +258,6 @@ def _option_rows(
         if not complete:
             a, b = a[keep], b[keep]
         del keep
-        d = a - b
         row: dict[str, Any] = {
             "option": option,
             "outcome": outcome,
@@ -267,9 +270,9 @@ def _option_rows(
             "q95": stats["q95"],
             "censored": stats["censored"],
             "reference": reference,
-            "pairs": int(d.size),
+            "pairs": int(a.size),
         }
-        if option == reference or d.size < 2 or censored:
+        if option == reference or a.size < 2 or censored:
             row.update(
                 diff_mean=0.0 if option == reference else np.nan,
                 diff_lo=np.nan,
@@ -285,35 +288,67 @@ def _option_rows(
                 p_tie_hi=np.nan,
                 variance_reduction=np.nan,
             )
+        elif complete and a.size <= JOINT_PAIRS:
+            joint_rows.append(len(rows))  # filled in below, with the option's others
+            own_columns.append(a)
+            their_columns.append(b)
         else:
-            if complete and d.size <= JOINT_PAIRS:
-                joint[len(rows)] = d
-                lo = hi = np.nan  # filled in below, with the option's other outcomes
-            elif d.size <= JOINT_PAIRS:
+            d = a - b
+            if d.size <= JOINT_PAIRS:
                 ((lo, hi),) = _bootstrap_mean_intervals(d[:, None], rng)
             else:
                 lo, hi = _bootstrap_mean_interval(d, rng)
-            paired = d.var(ddof=1)
-            independent = a.var(ddof=1) + b.var(ddof=1)
-            better = {"lower": d < 0, "higher": d > 0}.get(row["direction"])
-            worse = {"lower": d > 0, "higher": d < 0}.get(row["direction"])
-            row.update(diff_mean=d.mean(), diff_lo=lo, diff_hi=hi)
-            # Each share of pairs with its 95% Wilson interval (none without a direction).
-            for name, pairs in (("p_better", better), ("p_worse", worse), ("p_tie", d == 0)):
-                share = (
-                    proportion(int(pairs.sum()), d.size)
-                    if pairs is not None
-                    else Estimate(np.nan, np.nan, np.nan)
-                )
-                row[name], row[f"{name}_lo"], row[f"{name}_hi"] = share.value, share.low, share.high
-            row.update(variance_reduction=independent / paired if paired > 0 else np.inf)
+            _pair_figures(
+                row,
+                d.mean(),
+                d.var(ddof=1),
+                a.var(ddof=1) + b.var(ddof=1),
+                (int((d < 0).sum()), int((d > 0).sum()), int((d == 0).sum())),
+            )
+            row.update(diff_lo=lo, diff_hi=hi)
         rows.append(row)
         del a, b  # before the next column is read
-    if joint:
-        matrix = np.column_stack(list(joint.values()))
-        for at, (lo, hi) in zip(joint, _bootstrap_mean_intervals(matrix, rng), strict=True):
-            rows[at].update(diff_lo=lo, diff_hi=hi)
+    if joint_rows:
+        own, theirs = np.stack(own_columns), np.stack(their_columns)  # an outcome per row
+        del own_columns, their_columns
+        differences = own - theirs
+        # Each row is reduced as its column alone would be: exactly the one-column figures.
+        means = differences.mean(axis=1)
+        paired = differences.var(axis=1, ddof=1)
+        independent = own.var(axis=1, ddof=1) + theirs.var(axis=1, ddof=1)
+        del own, theirs
+        below = np.count_nonzero(differences < 0, axis=1)
+        above = np.count_nonzero(differences > 0, axis=1)
+        ties = np.count_nonzero(differences == 0, axis=1)
+        intervals = _bootstrap_mean_intervals(np.ascontiguousarray(differences.T), rng)
+        for k, at in enumerate(joint_rows):
+            counts = (int(below[k]), int(above[k]), int(ties[k]))
+            _pair_figures(rows[at], means[k], paired[k], independent[k], counts)
+            rows[at].update(diff_lo=intervals[k][0], diff_hi=intervals[k][1])
     return rows
+
+
+def _pair_figures(
+    row: dict[str, Any],
+    mean: float,
+    paired: float,
+    independent: float,
+    signs: tuple[int, int, int],
+) -> None:
+    """Fill in ``row``'s paired figures, in the table's column order (the interval of the
+    mean difference is left empty for the caller): the mean difference; the shares of pairs
+    better, worse and tied, each with its 95% Wilson interval (none without a direction);
+    and the variance reduction of pairing (``independent`` over ``paired`` variance).
+    ``signs``: pairs whose difference is below, above and at zero."""
+    below, above, ties = signs
+    pairs = below + above + ties
+    better = {"lower": below, "higher": above}.get(row["direction"])
+    worse = {"lower": above, "higher": below}.get(row["direction"])
+    row.update(diff_mean=mean, diff_lo=np.nan, diff_hi=np.nan)
+    for name, count in (("p_better", better), ("p_worse", worse), ("p_tie", ties)):
+        share = proportion(count, pairs) if count is not None else Estimate(np.nan, np.nan, np.nan)
+        row[name], row[f"{name}_lo"], row[f"{name}_hi"] = share.value, share.low, share.high
+    row.update(variance_reduction=independent / paired if paired > 0 else np.inf)
 
 
 class _Tables:

@@ -451,6 +451,47 @@ def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dic
     return _with_interval(row, "float", int(finite.size), variance, positive)
 
 
+SUMMARY_CELLS = 1_000_000
+"""Most values (8 MB) of complete columns summarised together by :func:`summarize`."""
+
+
+def _quantile_method(name: str) -> Literal["linear", "inverted_cdf"]:
+    """Continuous outcomes interpolate; counts and shares take values that occur."""
+    return "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
+
+
+def _complete_rows(columns: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Summary rows of complete columns (no nulls) of one length, summarised together: one
+    quantile, mean and variance call per quantile method instead of one per column. Each
+    row is exactly the one-column computation's (numpy reduces each row of the stacked
+    array as it reduces the column alone)."""
+    rows: dict[str, dict[str, float]] = {}
+    for method in ("linear", "inverted_cdf"):
+        names = [name for name in columns if _quantile_method(name) == method]
+        if not names:
+            continue
+        stacked = np.stack([columns[name] for name in names])  # one outcome per row
+        runs = stacked.shape[1]
+        q05, median, q95 = np.quantile(stacked, [0.05, 0.5, 0.95], axis=1, method=method)
+        means = stacked.mean(axis=1)
+        variances = stacked.var(axis=1, ddof=1) if runs > 1 else np.zeros(len(names))
+        positive = np.count_nonzero(stacked > 0, axis=1)
+        del stacked
+        for at, name in enumerate(names):
+            row = dict(
+                mean=float(means[at]),
+                median=float(median[at]),
+                q05=float(q05[at]),
+                q95=float(q95[at]),
+                p_positive=int(positive[at]) / runs,
+                censored=0.0,
+            )
+            rows[name] = _with_interval(
+                row, OUTCOME_SPECS[name].kind, runs, float(variances[at]), (int(positive[at]), runs)
+            )
+    return rows
+
+
 def summarize(
     outcomes: pd.DataFrame | dict[str, np.ndarray] | _Columns,
     *,
@@ -460,36 +501,49 @@ def summarize(
     """Summary table of outcome columns (see :meth:`Results.summary`).
 
     Count quantiles are values that occur (numpy's ``inverted_cdf``), never interpolated.
-    Columns that are null throughout (the follow-on's, without a follow-on) are left out. Each
-    column is read, summarised and dropped before the next, so memory is one column's worth.
+    Columns that are null throughout (the follow-on's, without a follow-on) are left out.
+    Columns are read one at a time; complete ones (no nulls, the usual case) are summarised
+    together in groups of at most :data:`SUMMARY_CELLS` values, the others one by one, so
+    memory is bounded by a group or one column, whichever is larger.
     """
-    rows = {}
+    rows: dict[str, dict[str, float] | None] = {}  # None: in a group not yet summarised
+    group: dict[str, np.ndarray] = {}
+
+    def summarise_group() -> None:
+        rows.update(_complete_rows(group))
+        group.clear()
+
     for name in OUTCOMES:
         values = np.asarray(outcomes[name], dtype=float)  # one column at a time
-        finite = values[np.isfinite(values)]
         if name in CENSORED_OUTCOMES and horizon_days is not None:
             offset = (planned_end or 0.0) if name == "slip_days" else 0.0
             rows[name] = _censored_row(values, offset, horizon_days)
-            del values, finite
             continue
-        if finite.size == 0:
+        finite = np.isfinite(values)
+        if values.size and finite.all():
+            if group and (len(group) + 1) * values.size > SUMMARY_CELLS:
+                summarise_group()
+            group[name] = values
+            rows[name] = None
             continue
-        method: Literal["linear", "inverted_cdf"] = (
-            "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
-        )
-        q05, median, q95 = np.quantile(finite, [0.05, 0.5, 0.95], method=method)
+        complete = values[finite]
+        del values, finite  # before the next column is read
+        if complete.size == 0:
+            continue
+        q05, median, q95 = np.quantile(complete, [0.05, 0.5, 0.95], method=_quantile_method(name))
         row = dict(
-            mean=float(finite.mean()),
+            mean=float(complete.mean()),
             median=float(median),
             q05=float(q05),
             q95=float(q95),
-            p_positive=float((finite > 0).mean()),
+            p_positive=float((complete > 0).mean()),
             censored=0.0,
         )
-        variance = float(finite.var(ddof=1)) if finite.size > 1 else 0.0
-        positive = (int((finite > 0).sum()), int(finite.size))
+        variance = float(complete.var(ddof=1)) if complete.size > 1 else 0.0
+        positive = (int((complete > 0).sum()), int(complete.size))
         rows[name] = _with_interval(
-            row, OUTCOME_SPECS[name].kind, int(finite.size), variance, positive
+            row, OUTCOME_SPECS[name].kind, int(complete.size), variance, positive
         )
-        del values, finite  # before the next column is read
+    if group:
+        summarise_group()
     return pd.DataFrame.from_dict(rows, orient="index")

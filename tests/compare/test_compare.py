@@ -405,3 +405,46 @@ def test_sensitivity_ranks_the_parameter_that_drives_the_outcome():
     table = sensitivity_table(frame, study, options[:1], parameters).set_index("parameter")
     assert table["S1"].idxmax() == "militia.branching_ratio"
     assert table.loc["militia.branching_ratio", "S1"] > 0.8
+
+
+@pytest.mark.parametrize("joint_pairs", [50_000, 10])
+def test_each_paired_figure_is_that_of_the_outcomes_pairs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, joint_pairs: int
+):
+    # Every difference row recomputed from the two options' outcome columns: the mean
+    # difference, the shares of pairs better, worse and tied (by the outcome's direction),
+    # and the variance reduction. Outcomes are summarised together, as rows of one array, up
+    # to JOINT_PAIRS pairs, and one at a time above it (10: every outcome here).
+    from drawdown_sim import comparison
+    from drawdown_sim.completion import proportion
+
+    monkeypatch.setattr(comparison, "JOINT_PAIRS", joint_pairs)
+    options = [scenario(name) for name in ("kurdistan_hub", "full_exit", "advisory_500")]
+    result = compare(options, reps=60, workers=1, out=tmp_path)
+    reference = result.results["kurdistan_hub"].outcomes
+    checked = 0
+    for row in result.table.itertuples():
+        if row.option == "kurdistan_hub" or row.diff_mean != row.diff_mean:
+            continue
+        own = result.results[row.option].outcomes[row.outcome].to_numpy(float)
+        d = own - reference[row.outcome].to_numpy(float)
+        assert row.pairs == d.size == 60
+        assert row.diff_mean == d.mean(), (row.option, row.outcome)
+        lower, higher = int((d < 0).sum()), int((d > 0).sum())
+        better, worse = {"lower": (lower, higher), "higher": (higher, lower)}.get(
+            row.direction, (None, None)
+        )
+        for name, count in (("p_better", better), ("p_worse", worse), ("p_tie", (d == 0).sum())):
+            got = getattr(row, name)
+            if count is None:
+                assert got != got, (row.option, row.outcome, name)  # no direction: no share
+            else:
+                assert got == proportion(int(count), d.size).value, (row.option, row.outcome, name)
+        if d.var(ddof=1) > 0:
+            expected = (own.var(ddof=1) + reference[row.outcome].to_numpy(float).var(ddof=1)) / (
+                d.var(ddof=1)
+            )
+            assert row.variance_reduction == pytest.approx(expected, rel=1e-12)
+        assert row.diff_lo <= row.diff_mean <= row.diff_hi or d.min() == d.max()
+        checked += 1
+    assert checked >= 20

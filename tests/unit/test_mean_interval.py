@@ -89,3 +89,58 @@ def test_the_run_answer_gives_every_mean_and_share_its_interval(tmp_path):
     assert (
         sum(line.count("95% CI") for line in lines) >= 7
     )  # four means, a share, two follow-on means
+
+
+@pytest.mark.parametrize("cells", [1, 3 * 257, 10**6])
+def test_complete_columns_summarised_together_are_each_summarised_alone(monkeypatch, cells):
+    # Complete columns go through one quantile, mean and variance call per quantile method,
+    # in groups of at most SUMMARY_CELLS values (1: every column alone); the rest one by
+    # one. Every figure is exactly the plain computation on that column alone.
+    from drawdown_sim import results
+    from drawdown_sim.model import OUTCOME_SPECS
+
+    monkeypatch.setattr(results, "SUMMARY_CELLS", cells)
+    rng = np.random.default_rng(4)
+    columns = {}
+    for at, name in enumerate(OUTCOMES):
+        kind = OUTCOME_SPECS[name].kind
+        values = (
+            rng.integers(0, 2, 257) if kind == "bool" else rng.negative_binomial(0.7, 0.05, 257)
+        ).astype(float)
+        if kind == "float":
+            values = values * rng.lognormal(0.0, 1.0, 257)
+        if at % 5 == 1:
+            values[rng.integers(0, 257, 9)] = np.nan  # nulls: summarised alone
+        columns[name] = values
+    columns["crisis_days_follow_on"] = np.full(257, np.nan)  # null throughout: left out
+    groups: list[list[str]] = []
+    together = results._complete_rows
+
+    def watch(group: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+        groups.append(list(group))
+        return together(group)
+
+    monkeypatch.setattr(results, "_complete_rows", watch)
+    summary = results.summarize(columns)
+    # Memory: at most SUMMARY_CELLS values held together (one column at least).
+    assert all(len(group) <= max(1, cells // 257) for group in groups)
+    complete = [n for n in OUTCOMES if np.isfinite(columns[n]).all()]
+    assert [n for group in groups for n in group] == complete
+    assert "crisis_days_follow_on" not in summary.index
+    assert list(summary.index) == [n for n in OUTCOMES if n != "crisis_days_follow_on"]
+    for name in summary.index:
+        values = columns[name][np.isfinite(columns[name])]
+        method = "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
+        q05, median, q95 = np.quantile(values, [0.05, 0.5, 0.95], method=method)
+        row = summary.loc[name]
+        assert (row["mean"], row["median"], row["q05"], row["q95"]) == (
+            values.mean(),
+            median,
+            q05,
+            q95,
+        ), name
+        assert row["p_positive"] == (values > 0).mean(), name
+        lo, hi = results.mean_interval(
+            OUTCOME_SPECS[name].kind, values.size, values.mean(), values.var(ddof=1)
+        )
+        assert (row["mean_lo"], row["mean_hi"]) == (lo, hi), name
