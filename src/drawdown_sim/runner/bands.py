@@ -10,7 +10,6 @@ so that the float sums, and hence the means, do not depend on the worker count.
 
 from __future__ import annotations
 
-import mmap
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -195,21 +194,6 @@ RESERVED_BYTES = 32 * 1024 * 1024
 """Most a histogram reserves (address space, not memory) for all of its bins at once."""
 
 
-def lazy_zeros(rows: int, days: int) -> NDArray[np.int32]:
-    """A zeroed (rows x days) array whose memory the system maps only where it is first
-    written: an anonymous memory map of its own, unmapped when the array is freed.
-
-    ``np.zeros`` gives that only while the C allocator serves the request with a fresh map.
-    Once a process has freed a few large arrays (a compare or a notebook that runs several
-    times), glibc serves them from memory it kept instead and must clear all of it at once:
-    about 30 ms of page faults for the histograms of one run, in the process that takes
-    every chunk in turn, most of them for bins that are never reached."""
-    if rows * days == 0:
-        return np.zeros((rows, days), dtype=np.int32)
-    memory = mmap.mmap(-1, rows * days * np.dtype(np.int32).itemsize)
-    return np.frombuffer(memory, dtype=np.int32).reshape(rows, days)
-
-
 class _Histogram:
     """Counts per (bin, day), one row per bin that some replication has reached.
 
@@ -225,13 +209,15 @@ class _Histogram:
     def __init__(self, bins: int, days: int) -> None:
         self.days = days
         self.slot = np.full(bins, -1, dtype=np.int64)  # row of each bin; -1: not reached
-        # Room for every bin where that is at most RESERVED_BYTES: a map of its own is only
-        # backed by memory where first written (lazy_zeros), so rows never reached cost
-        # nothing, and none are copied
-        # to grow. int32: a run has at most 10^7 replications; half the memory to fault in.
+        # Room for every bin where that is at most RESERVED_BYTES, left uninitialised: a row
+        # is cleared when its bin is first reached, so rows never reached cost nothing (the
+        # system backs memory only where it is written) and none are copied to grow.
+        # (np.zeros would clear it all at once whenever the allocator reuses memory freed
+        # before, as in a second run in one process: tens of MB, up to 30 ms, in the process
+        # that takes every chunk.) int32: at most 10^7 replications; half the memory.
         room = bins if bins * days * 4 <= RESERVED_BYTES else 0
         self.bins = np.empty(room, dtype=np.int64)  # bin of each row, rows in order reached
-        self.counts = lazy_zeros(room, days)  # rows beyond ``rows``: spare
+        self.counts = np.empty((room, days), dtype=np.int32)  # rows from ``rows`` on: unused
         self.rows = 0
 
     def add(self, cells: NDArray[np.integer[Any]], counts: NDArray[np.integer[Any]]) -> None:
@@ -246,10 +232,11 @@ class _Histogram:
             new = np.unique(bins[fresh])
             total = self.rows + new.size
             if total > self.counts.shape[0]:  # room for twice as many: amortized growth
-                grown = lazy_zeros(max(total, 2 * self.counts.shape[0]), days)
+                grown = np.empty((max(total, 2 * self.counts.shape[0]), days), dtype=np.int32)
                 grown[: self.rows] = self.counts[: self.rows]
                 self.counts = grown
                 self.bins = np.resize(self.bins, grown.shape[0])
+            self.counts[self.rows : total] = 0  # the rows of bins first reached
             self.slot[new] = np.arange(self.rows, total)
             self.bins[self.rows : total] = new
             self.rows = total
@@ -406,6 +393,11 @@ class Bands:
             self.count = count
             self.sums = sums
             return {int(i) for i in data["folded"]}
+
+    def release(self) -> None:
+        """Give the histograms' memory back now (the bands' table is made): megabytes, which
+        a compare's later options can use. The bands are empty afterwards."""
+        self.reset()
 
     def reset(self) -> None:
         """Back to no replications."""

@@ -279,10 +279,9 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     )
     write_manifest(directory.root, manifest)
     directory.remove_partial()
-    # The histograms' memory (megabytes, mapped page by page) goes back now: a compare goes
-    # on with the next option's chunks while this one's is given back, instead of all of
-    # them together once the last option is finished.
-    del bands
+    # The histograms' memory (megabytes, mapped page by page) goes to the next run's now:
+    # a compare's next option takes it for its first chunk.
+    bands.release()
     job.executed.bands.clear()
     # The manifest's scenario is this one, as run: no need to validate it again.
     ran = spec.scenario.model_copy(update={"replications": spec.replications})
