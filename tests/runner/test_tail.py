@@ -41,7 +41,7 @@ def _same_chunk(joined: ChunkResult, whole: ChunkResult) -> None:
 
 @pytest.mark.parametrize(
     ("replications", "index", "blocks"),
-    [(230, 1, [25, 25, 25, 25]), (230, 2, [10, 10, 10]), (115, 1, [15])],
+    [(230, 1, [40, 30, 20, 10]), (230, 2, [15, 10, 5]), (115, 1, [15])],
 )
 def test_a_chunk_computed_in_parts_is_the_chunk_computed_whole(
     monkeypatch, replications, index, blocks
@@ -65,20 +65,20 @@ def test_a_chunk_computed_in_parts_is_the_chunk_computed_whole(
 def test_a_chunk_whose_block_has_no_series_computed_in_parts_is_the_chunk_computed_whole(
     monkeypatch,
 ):
-    # Every replication of the second block fails: the block adds nothing to the sums.
+    # Every replication of the third block fails: the block adds nothing to the sums.
     from drawdown_sim.runner import chunks
 
     real = chunks.simulate_seed
 
     def failing(scenario_: Any, seed: Any, at: int) -> Any:
-        if 25 <= at < 50:
+        if 70 <= at < 90:
             raise RuntimeError("injected fault")
         return real(scenario_, seed, at)
 
     monkeypatch.setattr(chunks, "simulate_seed", failing)
     task = RunSpec(scenario("baseline"), seed=5, replications=100).task(0, 0)
     whole = run_chunk(task)
-    assert len(whole.failures) == 25 and whole.bands is not None and whole.bands.count == 75
+    assert len(whole.failures) == 20 and whole.bands is not None and whole.bands.count == 80
     _same_chunk(assemble([run_chunk(p) for p in task.parts()]), whole)
 
 
@@ -133,32 +133,57 @@ def _tables(path: Path) -> dict[str, Any]:
     return {name: pq.read_table(path / f"{name}.parquet") for name in ("outcomes", "series")}
 
 
+@pytest.mark.parametrize(
+    ("reps", "parts"),
+    [
+        # Chunks of 100, 100 and 50: the last two (one per worker) in shrinking parts, in
+        # turns, so that the stream ends with the two smallest.
+        (
+            250,
+            [
+                (0, None),
+                (1, (100, 40)),
+                (2, (200, 20)),
+                (1, (140, 30)),
+                (2, (220, 15)),
+                (1, (170, 20)),
+                (2, (235, 10)),
+                (1, (190, 10)),
+                (2, (245, 5)),
+            ],
+        ),
+        # Chunks of 100, 100 and 30: the last is complete (in three parts) before the one
+        # before it, and waits for it (chunks are folded in order).
+        (
+            230,
+            [
+                (0, None),
+                (1, (100, 40)),
+                (2, (200, 15)),
+                (1, (140, 30)),
+                (2, (215, 10)),
+                (1, (170, 20)),
+                (2, (225, 5)),
+                (1, (190, 10)),
+            ],
+        ),
+    ],
+)
 def test_the_last_chunk_of_each_worker_goes_out_in_parts_and_changes_nothing(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, monkeypatch, reps, parts
 ):
     s = scenario("baseline")
     split = _InProcess()
-    run(s, reps=250, seed=4, engine=split, out=tmp_path / "split", trace=3)
-    # Chunks of 100, 100 and 50: the last two (one per worker) in four parts each.
-    assert split.parts == [
-        (0, None),
-        (1, (100, 25)),
-        (1, (125, 25)),
-        (1, (150, 25)),
-        (1, (175, 25)),
-        (2, (200, 12)),
-        (2, (212, 13)),
-        (2, (225, 12)),
-        (2, (237, 13)),
-    ]
+    run(s, reps=reps, seed=4, engine=split, out=tmp_path / "split", trace=3)
+    assert split.parts == parts
     monkeypatch.setattr(protocol, "SPLIT_TAIL", False)
     whole = _InProcess()
-    run(s, reps=250, seed=4, engine=whole, out=tmp_path / "whole", trace=3)
+    run(s, reps=reps, seed=4, engine=whole, out=tmp_path / "whole", trace=3)
     assert [part for _, part in whole.parts] == [None] * 3
     for name, table in _tables(tmp_path / "whole").items():
         assert _tables(tmp_path / "split")[name].equals(table), name
     monkeypatch.undo()
-    in_memory = run(s, reps=250, seed=4, engine=_InProcess(), trace=3)
+    in_memory = run(s, reps=reps, seed=4, engine=_InProcess(), trace=3)
     assert pq.read_table(tmp_path / "whole" / "series.parquet").to_pandas().equals(in_memory.series)
 
 

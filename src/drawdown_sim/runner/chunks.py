@@ -79,17 +79,23 @@ SUM_BLOCKS = 4
 end of a stream is split into."""
 
 BLOCK_LEAST = 10
-"""Fewest replications in a block."""
+"""A chunk has a block for each ``BLOCK_LEAST`` replications it holds, up to SUM_BLOCKS."""
 
 
 def block_edges(count: int) -> list[int]:
     """Where the blocks of a chunk of ``count`` replications begin and end (offsets from its
-    first replication): :data:`SUM_BLOCKS` blocks of nearly equal size, fewer for a small
-    chunk. A chunk's daily sums are summed block by block and the blocks' sums added in order
+    first replication): :data:`SUM_BLOCKS` blocks, each smaller than the one before (4, 3, 2
+    and 1 tenths of a chunk of 100), fewer for a small chunk. A chunk's daily sums are summed
+    block by block and the blocks' sums added in order
     (:func:`~drawdown_sim.runner.bands.block_sums`), so a chunk computed one block per task
     sends its sums, not its series, and they are exactly those of the chunk computed whole."""
     blocks = max(1, min(SUM_BLOCKS, count // BLOCK_LEAST))
-    return [count * k // blocks for k in range(blocks + 1)]
+    # Shrinking, so that a stream whose last chunks go out in parts ends with the smallest.
+    total = blocks * (blocks + 1) // 2
+    reached = [0]
+    for weight in range(blocks, 0, -1):
+        reached.append(reached[-1] + weight)
+    return [count * part // total for part in reached]
 
 
 @dataclass
