@@ -133,40 +133,27 @@ def _tables(path: Path) -> dict[str, Any]:
     return {name: pq.read_table(path / f"{name}.parquet") for name in ("outcomes", "series")}
 
 
+def _in_turns(*chunks: tuple[int, int, list[int]]) -> list[tuple[int, Any]]:
+    """The tasks of a run whose first chunk goes out whole and whose ``chunks`` (index, first
+    replication, part sizes) go out in parts, in turns: each chunk's first part, then each
+    one's second, and so on."""
+    tasks: list[tuple[int, Any]] = [(0, None)]
+    for turn in range(max(len(sizes) for _, _, sizes in chunks)):
+        for index, first, sizes in chunks:
+            if turn < len(sizes):
+                tasks.append((index, (first + sum(sizes[:turn]), sizes[turn])))
+    return tasks
+
+
 @pytest.mark.parametrize(
     ("reps", "parts"),
     [
         # Chunks of 100, 100 and 50: the last two (one per worker) in shrinking parts, in
         # turns, so that the stream ends with the two smallest.
-        (
-            250,
-            [
-                (0, None),
-                (1, (100, 40)),
-                (2, (200, 20)),
-                (1, (140, 30)),
-                (2, (220, 15)),
-                (1, (170, 20)),
-                (2, (235, 10)),
-                (1, (190, 10)),
-                (2, (245, 5)),
-            ],
-        ),
+        (250, _in_turns((1, 100, [40, 30, 20, 10]), (2, 200, [20, 15, 10, 5]))),
         # Chunks of 100, 100 and 30: the last is complete (in three parts) before the one
         # before it, and waits for it (chunks are folded in order).
-        (
-            230,
-            [
-                (0, None),
-                (1, (100, 40)),
-                (2, (200, 15)),
-                (1, (140, 30)),
-                (2, (215, 10)),
-                (1, (170, 20)),
-                (2, (225, 5)),
-                (1, (190, 10)),
-            ],
-        ),
+        (230, _in_turns((1, 100, [40, 30, 20, 10]), (2, 200, [15, 10, 5]))),
     ],
 )
 def test_the_last_chunk_of_each_worker_goes_out_in_parts_and_changes_nothing(
