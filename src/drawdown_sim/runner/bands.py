@@ -395,8 +395,8 @@ class Bands:
             return {int(i) for i in data["folded"]}
 
     def release(self) -> None:
-        """Give the histograms' memory back now (the bands' table is made): megabytes, which
-        a compare's later options can use. The bands are empty afterwards."""
+        """Give the histograms' memory (megabytes) back now, once the bands' table is made,
+        rather than whenever the bands themselves are let go. The bands are empty after."""
         self.reset()
 
     def reset(self) -> None:

@@ -279,8 +279,8 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     )
     write_manifest(directory.root, manifest)
     directory.remove_partial()
-    # The histograms' memory (megabytes, mapped page by page) goes to the next run's now:
-    # a compare's next option takes it for its first chunk.
+    # The histograms' memory (megabytes) goes back now, while a compare's workers go on with
+    # the next option, rather than all options' together once the last one is finished.
     bands.release()
     job.executed.bands.clear()
     # The manifest's scenario is this one, as run: no need to validate it again.
