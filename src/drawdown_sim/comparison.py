@@ -301,11 +301,11 @@ def _option_rows(
             _pair_figures(
                 row,
                 d.mean(),
+                (lo, hi),
                 d.var(ddof=1),
                 a.var(ddof=1) + b.var(ddof=1),
                 (int((d < 0).sum()), int((d > 0).sum()), int((d == 0).sum())),
             )
-            row.update(diff_lo=lo, diff_hi=hi)
         rows.append(row)
         del a, b  # before the next column is read
     if joint_rows:
@@ -323,28 +323,28 @@ def _option_rows(
         intervals = _bootstrap_mean_intervals(np.ascontiguousarray(differences.T), rng)
         for k, at in enumerate(joint_rows):
             counts = (int(below[k]), int(above[k]), int(ties[k]))
-            _pair_figures(rows[at], means[k], paired[k], independent[k], counts)
-            rows[at].update(diff_lo=intervals[k][0], diff_hi=intervals[k][1])
+            _pair_figures(rows[at], means[k], intervals[k], paired[k], independent[k], counts)
     return rows
 
 
 def _pair_figures(
     row: dict[str, Any],
     mean: float,
+    interval: tuple[float, float],
     paired: float,
     independent: float,
     signs: tuple[int, int, int],
 ) -> None:
-    """Fill in ``row``'s paired figures, in the table's column order (the interval of the
-    mean difference is left empty for the caller): the mean difference; the shares of pairs
-    better, worse and tied, each with its 95% Wilson interval (none without a direction);
-    and the variance reduction of pairing (``independent`` over ``paired`` variance).
-    ``signs``: pairs whose difference is below, above and at zero."""
+    """Fill in ``row``'s paired figures, in the table's column order: the mean difference
+    and its bootstrap ``interval``; the shares of pairs better, worse and tied, each with its
+    95% Wilson interval (none without a direction); and the variance reduction of pairing
+    (``independent`` over ``paired`` variance). ``signs``: pairs whose difference is below,
+    above and at zero."""
     below, above, ties = signs
     pairs = below + above + ties
     better = {"lower": below, "higher": above}.get(row["direction"])
     worse = {"lower": above, "higher": below}.get(row["direction"])
-    row.update(diff_mean=mean, diff_lo=np.nan, diff_hi=np.nan)
+    row.update(diff_mean=mean, diff_lo=interval[0], diff_hi=interval[1])
     for name, count in (("p_better", better), ("p_worse", worse), ("p_tie", ties)):
         share = proportion(count, pairs) if count is not None else Estimate(np.nan, np.nan, np.nan)
         row[name], row[f"{name}_lo"], row[f"{name}_hi"] = share.value, share.low, share.high

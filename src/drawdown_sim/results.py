@@ -460,8 +460,13 @@ def _quantile_method(name: str) -> Literal["linear", "inverted_cdf"]:
     return "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
 
 
-def _complete_rows(columns: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Summary rows of complete columns (no nulls) of one length, summarised together: one
+def _complete_rows(group: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Summary rows of a group of complete columns (no nulls), summarised together."""
+    return _summary_rows(group)
+
+
+def _summary_rows(columns: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Summary rows of columns of one length without nulls, summarised together: one
     quantile, mean and variance call per quantile method instead of one per column. Each
     row is exactly the one-column computation's (numpy reduces each row of the stacked
     array as it reduces the column alone)."""
@@ -526,24 +531,10 @@ def summarize(
             group[name] = values
             rows[name] = None
             continue
-        complete = values[finite]
+        complete = values[finite]  # its non-null values, summarised alone
         del values, finite  # before the next column is read
-        if complete.size == 0:
-            continue
-        q05, median, q95 = np.quantile(complete, [0.05, 0.5, 0.95], method=_quantile_method(name))
-        row = dict(
-            mean=float(complete.mean()),
-            median=float(median),
-            q05=float(q05),
-            q95=float(q95),
-            p_positive=float((complete > 0).mean()),
-            censored=0.0,
-        )
-        variance = float(complete.var(ddof=1)) if complete.size > 1 else 0.0
-        positive = (int((complete > 0).sum()), int(complete.size))
-        rows[name] = _with_interval(
-            row, OUTCOME_SPECS[name].kind, int(complete.size), variance, positive
-        )
+        if complete.size:
+            rows.update(_summary_rows({name: complete}))
     if group:
         summarise_group()
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -394,11 +394,6 @@ class Bands:
             self.sums = sums
             return {int(i) for i in data["folded"]}
 
-    def release(self) -> None:
-        """Give the histograms' memory (megabytes) back now, once the bands' table is made,
-        rather than whenever the bands themselves are let go. The bands are empty after."""
-        self.reset()
-
     def reset(self) -> None:
         """Back to no replications."""
         self.count = 0

@@ -223,8 +223,10 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     if daily is not None:
         # Summed block by block (a part is one block): the rows of each block are those of
         # the replications between its edges that have series.
-        edges = [first + edge for edge in block_edges(count)] if task.part is None else None
-        rows_at = None if edges is None else np.searchsorted(list(rows), edges).tolist()
+        rows_at = None
+        if task.part is None:
+            edges = [first + edge for edge in block_edges(count)]
+            rows_at = np.searchsorted(list(rows), edges).tolist()
         result.bands = chunk_delta(daily, series_bins(scenario.initial_personnel), rows_at)
     result.seconds = time.perf_counter() - started
     return result

@@ -281,7 +281,7 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     directory.remove_partial()
     # The histograms' memory (megabytes) goes back now, while a compare's workers go on with
     # the next option, rather than all options' together once the last one is finished.
-    bands.release()
+    bands.reset()
     job.executed.bands.clear()
     # The manifest's scenario is this one, as run: no need to validate it again.
     ran = spec.scenario.model_copy(update={"replications": spec.replications})
