@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from .allocator import keep_freed_memory
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -86,9 +88,16 @@ def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iter
         yield result
 
 
+def _start_worker(parent: int) -> None:
+    """Pool worker initialiser: exit with the parent, keep freed memory
+    (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`)."""
+    _exit_with_parent(parent)
+    keep_freed_memory()
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Worker initialiser: end this worker when the process that started it is gone (killed
-    with SIGKILL, say), instead of finishing chunks nobody will read."""
+    """End this worker when the process that started it is gone (killed with SIGKILL, say),
+    instead of finishing chunks nobody will read."""
 
     def watch() -> None:
         while True:
@@ -128,7 +137,7 @@ class LocalEngine:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         pool = self._pool
@@ -145,7 +154,11 @@ elsewhere get the same with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``
 class DaskEngine:
     """A dask.distributed cluster: the one at ``address``, or a local one with ``workers``
     single-threaded worker processes. A chunk whose worker dies is recomputed by the
-    scheduler elsewhere; chunks are seeded, so its rows are the same."""
+    scheduler elsewhere; chunks are seeded, so its rows are the same.
+
+    The workers of a local cluster keep freed memory between chunks
+    (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`); those of a cluster at
+    ``address`` are left as they are, being shared perhaps with other work."""
 
     name = "dask"
 
@@ -174,6 +187,11 @@ class DaskEngine:
                     dashboard_address=None,
                 )
             self._client = Client(self._cluster)
+            # Its workers keep freed memory for their next chunk, as the local pool's do
+            # (also workers that replace one that died).
+            from .dask_workers import KeepFreedMemory
+
+            self._client.register_plugin(KeepFreedMemory(), name=KeepFreedMemory.name)
             return self
         address = self.address.strip()
         if "://" not in address or len(address) > 200:
