@@ -13,10 +13,10 @@ the memory of its previous chunk. It is applied in the processes started to comp
 (the local engine's pool, the dask workers of a cluster it starts), never in the caller's own
 process: there a large array should still be given back as soon as it is freed.
 
-On another C library (musl, macOS) nothing is changed. A dask cluster started elsewhere
-can do the same with ``MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864`` in
-its workers' environment (``distributed.nanny.pre-spawn-environ``, whose own default sets
-``MALLOC_TRIM_THRESHOLD_=65536``).
+On another C library (musl, macOS) nothing is changed. The workers of a dask cluster
+started elsewhere do the same when started with ``MALLOC_MMAP_THRESHOLD_=33554432
+MALLOC_TRIM_THRESHOLD_=67108864`` in their environment (which also takes the place of dask's
+own ``MALLOC_TRIM_THRESHOLD_=65536``).
 """
 
 from __future__ import annotations
