@@ -3,8 +3,9 @@
 With glibc's default thresholds a chunk faults its arrays into memory page by page and
 unmaps them afterwards: about 2,000 page faults for a chunk of 100 replications. With the
 thresholds fixed (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`), the second
-chunk of a process reuses the memory of the first. Each test counts the page faults of a
-process's second chunk; the default is counted in a fresh process of its own."""
+chunk of a process reuses the memory of the first. The tests on glibc count the page faults
+of a process's second chunk (the default in a fresh process of its own); on any other C
+library nothing is changed."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ import sys
 
 import pytest
 
+from drawdown_sim.runner import allocator
 from drawdown_sim.runner.chunks import run_chunk
 from drawdown_sim.runner.engines import DaskEngine, LocalEngine
 from drawdown_sim.runner.protocol import RunSpec
 from tests.helpers import scenario
 
-pytestmark = pytest.mark.skipif(
+glibc = pytest.mark.skipif(
     sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="glibc's malloc"
 )
 
@@ -64,11 +66,13 @@ def default_faults() -> int:
     return faults
 
 
+@glibc
 def test_kept_memory_spares_a_chunk_its_page_faults(default_faults: int):
     kept = faults_in_fresh_process("kept")
     assert kept * 10 < default_faults, (kept, default_faults)
 
 
+@glibc
 def test_local_pool_workers_keep_freed_memory(default_faults: int):
     with LocalEngine(2) as engine:
         if engine.workers < 2:
@@ -77,6 +81,7 @@ def test_local_pool_workers_keep_freed_memory(default_faults: int):
     assert all(f * 10 < default_faults for f in faults), (faults, default_faults)
 
 
+@glibc
 @pytest.mark.slow
 def test_dask_workers_started_by_the_engine_keep_freed_memory(
     default_faults: int, monkeypatch: pytest.MonkeyPatch
@@ -88,3 +93,37 @@ def test_dask_workers_started_by_the_engine_keep_freed_memory(
     with DaskEngine(workers=2) as engine:
         faults = list(engine._client.run(second_chunk_faults).values())
     assert faults and all(f * 10 < default_faults for f in faults), (faults, default_faults)
+
+
+class _NoMallopt:
+    """A C library without mallopt (macOS's)."""
+
+
+class _NoOpMallopt:
+    """musl's mallopt: accepts anything, does nothing, returns 0."""
+
+    def __init__(self) -> None:
+        self.mallopt = _NoOp()
+
+
+class _NoOp:
+    argtypes: object = None
+    restype: object = None
+
+    def __call__(self, parameter: int, value: int) -> int:
+        return 0
+
+
+@pytest.mark.parametrize(
+    "library",
+    [OSError("cannot open"), TypeError("no library name"), _NoMallopt(), _NoOpMallopt()],
+    ids=["unopenable", "windows", "macos", "musl"],
+)
+def test_other_c_libraries_are_left_as_they_are(library: object, monkeypatch: pytest.MonkeyPatch):
+    def open_library(name: object) -> object:
+        if isinstance(library, Exception):
+            raise library
+        return library
+
+    monkeypatch.setattr(allocator.ctypes, "CDLL", open_library)
+    assert allocator.keep_freed_memory() is False

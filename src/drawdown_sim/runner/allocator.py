@@ -40,7 +40,7 @@ def keep_freed_memory() -> bool:
     :data:`TRIM_THRESHOLD`; whether that was done (False: not glibc)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # no C library symbols to reach, or no mallopt (macOS)
+    except (OSError, AttributeError, TypeError):  # no C library to open (Windows), no mallopt
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
