@@ -10,8 +10,9 @@ memory page by page, and unmaps them, for every chunk: about 2,000 page faults a
 :func:`keep_freed_memory` fixes both thresholds at the values glibc's own adjustment can
 reach (32 MiB for mapping a block, twice that for giving memory back), so a worker reuses
 the memory of its previous chunk. It is applied in the processes started to compute chunks
-(the local engine's pool, the dask workers of a cluster it starts), never in the caller's own
-process: there a large array should still be given back as soon as it is freed.
+(the local engine's pool, and the workers of a dask cluster the dask engine starts), never in
+the caller's own process: there a large array should still be given back as soon as it is
+freed.
 
 On another C library (musl, macOS) nothing is changed. The workers of a dask cluster
 started elsewhere do the same when started with ``MALLOC_MMAP_THRESHOLD_=33554432

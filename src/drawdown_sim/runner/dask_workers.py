@@ -1,5 +1,5 @@
 """What the dask engine installs in the workers of the clusters it starts (imported only by
-the dask engine: importing ``distributed`` takes a second)."""
+the dask engine: importing ``distributed`` takes about 0.3 s)."""
 
 from __future__ import annotations
 

@@ -104,8 +104,8 @@ def _end_now() -> None:
     0.17 s with numpy, pyarrow and pydantic loaded) would hold up the end of every pooled
     ``run``, ``compare`` and ``sweep``, which waits for its workers to exit; a worker has
     nothing to finish: it writes no files, its results went back through the pool's pipe, and
-    multiprocessing has flushed its stdout and stderr as its process function returned. Its
-    exit status is 0 either way, the pool's shutdown not reading it."""
+    multiprocessing has flushed its stdout and stderr as its process function returned. It
+    exits with status 0 even after an error; the pool does not read a worker's status."""
     os._exit(0)
 
 
