@@ -460,11 +460,6 @@ def _quantile_method(name: str) -> Literal["linear", "inverted_cdf"]:
     return "linear" if OUTCOME_SPECS[name].kind == "float" else "inverted_cdf"
 
 
-def _complete_rows(group: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Summary rows of a group of complete columns (no nulls), summarised together."""
-    return _summary_rows(group)
-
-
 def _summary_rows(columns: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
     """Summary rows of columns of one length without nulls, summarised together: one
     quantile, mean and variance call per quantile method instead of one per column. Each
@@ -515,7 +510,7 @@ def summarize(
     group: dict[str, np.ndarray] = {}
 
     def summarise_group() -> None:
-        rows.update(_complete_rows(group))
+        rows.update(_summary_rows(group))
         group.clear()
 
     for name in OUTCOMES:

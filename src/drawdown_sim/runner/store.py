@@ -340,11 +340,11 @@ class RunDirectory:
         outcomes: pa.Table,
         events: list[dict[str, Any]],
         failures: list[dict[str, Any]],
-        digest: str = "",
+        digest: str,
     ) -> None:
         """Write a chunk: events first, outcomes (which carry the failures) last, so a chunk
-        whose outcomes file exists is complete. ``digest``: the outcomes' :func:`table_digest`
-        where the chunk ran (computed here when not given)."""
+        whose outcomes file exists is complete. ``digest``: the outcomes' :func:`table_digest`,
+        taken where the chunk ran."""
         if events:
             table = event_table(events)
             stamped = table.replace_schema_metadata(
