@@ -460,6 +460,48 @@ def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
         np.testing.assert_allclose(alone, reference_daily_series(replication, s), rtol=1e-11)
 
 
+def test_a_trajectory_with_a_point_of_the_wrong_width_is_refused_and_nothing_of_it_kept():
+    """The batch keeps each kind's points in one flat run: a point of the wrong width would
+    shift every later replication's points, so it is refused and the batch goes on as if the
+    replication had never been added."""
+    from drawdown_sim.model.series import SeriesBatch
+
+    s = scenario("baseline")
+    replications = [simulate_seed(s, seed, i) for i, seed in enumerate(replication_seeds(3, 0, 5))]
+    # pressure comes after four kinds already flattened by then: those must be taken back
+    replications[2].log.trajectories.pressure.append((400.0, 1.0))
+    batch = SeriesBatch(s)
+    for k, replication in enumerate(replications):
+        if k == 2:
+            with pytest.raises(ValueError, match="pressure trajectory"):
+                batch.add(replication)
+        else:
+            batch.add(replication)
+    good = SeriesBatch(s)
+    for k in (0, 1, 3, 4):
+        good.add(replications[k])
+    assert len(batch) == 4
+    assert batch.counts == good.counts
+    np.testing.assert_array_equal(batch.series(), good.series())
+    np.testing.assert_array_equal(batch.one(2).series(), good.one(2).series())
+
+
+def test_events_recorded_out_of_order_give_the_series_of_the_same_events_in_order():
+    """Events are recorded in time order, which the series skip sorting for; any that are
+    not are sorted first, as before."""
+    from drawdown_sim.model.series import daily_series, daily_series_batch
+
+    s = scenario("baseline", "militia.campaign_hazard_per_day=0.2")  # many attacks, strikes
+    replications = [simulate_seed(s, seed, i) for i, seed in enumerate(replication_seeds(4, 0, 3))]
+    expected = daily_series_batch(replications, s)
+    log = replications[1].log
+    assert len(log.attacks) > 10 and len(log.strikes) > 2
+    log.attacks.reverse()
+    log.strikes.reverse()
+    np.testing.assert_array_equal(daily_series_batch(replications, s), expected)
+    np.testing.assert_array_equal(daily_series(replications[1], s), expected[1])
+
+
 def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_ones(tmp_path):
     from drawdown_sim.model.series import daily_series_batch
     from drawdown_sim.runner.bands import Bands

@@ -36,11 +36,21 @@ class Bins:
         return 1 + PER_DECADE * int(np.log10(LOG_HIGH / LOG_LOW))
 
     def index(self, values: NDArray[np.float64]) -> NDArray[np.int64]:
+        """The bin of each value (a new array, which the caller may change)."""
+        # In place after the first step: a chunk's series are hundreds of thousands of
+        # values, and each pass that allocates a new array costs about as much as its work.
         if self.top is not None:
-            return np.clip(np.rint(values), 0, self.top).astype(np.int64)
-        positive = np.maximum(values, LOG_LOW)
-        raw = np.floor(np.log10(positive / LOG_LOW) * PER_DECADE).astype(np.int64) + 1
-        return np.where(values < LOG_LOW, 0, np.clip(raw, 1, self.size - 1))
+            rounded = np.rint(values)
+            return np.clip(rounded, 0, self.top, out=rounded).astype(np.int64)
+        scaled = np.maximum(values, LOG_LOW)
+        scaled /= LOG_LOW
+        np.log10(scaled, out=scaled)
+        scaled *= PER_DECADE
+        raw = np.floor(scaled, out=scaled).astype(np.int64)
+        raw += 1
+        np.clip(raw, 1, self.size - 1, out=raw)
+        raw[values < LOG_LOW] = 0
+        return raw
 
     def value(self, index: NDArray[np.int64]) -> NDArray[np.float64]:
         if self.top is not None:
@@ -178,7 +188,10 @@ def chunk_delta(
     for k, series in enumerate(SERIES):
         size = bins[series].size * days
         cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
-        flat = (bins[series].index(daily[:, k, :]) * days + day).ravel()
+        flat = bins[series].index(daily[:, k, :])
+        flat *= days
+        flat += day
+        flat = flat.ravel()
         if size <= 2 * flat.size:  # few bins (escalation, posture, attacks): count densely
             dense = np.bincount(flat, minlength=size)
             occupied = np.flatnonzero(dense)
