@@ -342,6 +342,9 @@ def test_band_cells_counted_densely_are_the_sorted_cells():
     rng = np.random.default_rng(4)
     daily = rng.gamma(0.5, 3.0, size=(30, len(SERIES), 50))
     daily[:, SERIES.index("escalation")] = rng.integers(0, 4, size=(30, 50))
+    # Few bins away from zero, counted densely over the bins reached alone
+    daily[:, SERIES.index("attacks")] = rng.integers(3, 7, size=(30, 50))
+    daily[:, SERIES.index("isis_rate")] = rng.uniform(0.9, 1.1, size=(30, 50))
     bins = series_bins(2500)
     cells = chunk_delta(daily, bins).cells
     for k, series in enumerate(SERIES):

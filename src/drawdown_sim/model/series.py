@@ -270,7 +270,8 @@ class SeriesBatch:
         return alone
 
     def series(self) -> FloatArray:
-        """Array of shape (replications, len(SERIES), days)."""
+        """Array of shape (replications, len(SERIES), days), each series a contiguous block
+        in memory."""
         scenario = self.scenario
         count = len(self)
         days = scenario.horizon_days
@@ -299,7 +300,10 @@ class SeriesBatch:
         else:
             isis_rate = np.zeros((count, days))
 
-        out = np.empty((count, len(SERIES), days))
+        # Laid out one series after another, each a contiguous block, and returned as the
+        # transpose: their bins (runner.bands) are taken series by series, block by block.
+        by_series = np.empty((len(SERIES), count, days))
+        out = by_series.transpose(1, 0, 2)
         out[:, 0] = _step(points["personnel"], noon)
         # Attacks need a target: no intensity on days that end with nobody left.
         out[:, 1] = np.diff(cumulative, axis=1) * (_step(points["personnel"], edges[1:] - 1e-9) > 0)

@@ -188,17 +188,23 @@ def chunk_delta(
     for k, series in enumerate(SERIES):
         size = bins[series].size * days
         cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
-        flat = bins[series].index(daily[:, k, :])
-        flat *= days
-        flat += day
-        flat = flat.ravel()
-        if size <= 2 * flat.size:  # few bins (escalation, posture, attacks): count densely
-            dense = np.bincount(flat, minlength=size)
+        index = bins[series].index(daily[:, k, :])
+        low, high = int(index.min()), int(index.max())  # a chunk has replications
+        reached = (high - low + 1) * days  # cells of the bins the chunk reached
+        if reached <= 2 * index.size:  # few bins (escalation, posture, attacks, a steady
+            # ISIS rate): count densely over those bins alone
+            index -= low
+            index *= days
+            index += day
+            dense = np.bincount(index.ravel(), minlength=reached)
             occupied = np.flatnonzero(dense)
             counts = dense[occupied]
+            occupied += low * days
         else:  # many bins, mostly empty: sort instead (the same cells and counts), in the
             # narrow type, which numpy sorts twice as fast
-            occupied, counts = np.unique(flat.astype(cell_type), return_counts=True)
+            index *= days
+            index += day
+            occupied, counts = np.unique(index.ravel().astype(cell_type), return_counts=True)
         cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
     return BandsDelta(replications, block_sums(daily, edges), cells)
 
