@@ -265,8 +265,10 @@ def timed_compare(options: list[Scenario], each: int, engine: object) -> float:
 
 
 def summary(values: list[float]) -> str:
+    """The median of the rounds and their range, to three places: a ratio at a goal's edge
+    (1.054 against 1.05, say) must not round onto it."""
     ordered = sorted(values)
-    return f"{ordered[len(ordered) // 2]:.2f} (rounds {ordered[0]:.2f}-{ordered[-1]:.2f})"
+    return f"{ordered[len(ordered) // 2]:.3f} (rounds {ordered[0]:.3f}-{ordered[-1]:.3f})"
 
 
 if __name__ == "__main__":

@@ -123,10 +123,17 @@ def _exponential_segments(points: _Points, at: FloatArray, rate: float | None = 
     # One column at a time, each contiguous and with a 0 at its end (index -1), for take.
     columns = np.zeros((points.table.shape[1], points.table.shape[0] + 1))
     columns[:, :-1] = points.table.T
-    t0, start, target = (column.take(latest) for column in columns[:3])
+    t0, values, target = (column.take(latest) for column in columns[:3])
     decay = columns[3].take(latest) if rate is None else rate
-    values = target + (start - target) * np.exp(-decay * (at - t0))
-    return np.where(latest < 0, 0.0, values)
+    # target + (start - target) x exp(-decay x (at - t0)), in place (see _kernel_integrals)
+    factor = np.subtract(at, t0, out=t0)
+    np.multiply(-decay, factor, out=factor)
+    np.exp(factor, out=factor)
+    values -= target
+    values *= factor
+    values += target
+    values[latest < 0] = 0.0
+    return values
 
 
 def _background_integral(points: _Points, at: FloatArray) -> FloatArray:
@@ -145,8 +152,13 @@ def _background_integral(points: _Points, at: FloatArray) -> FloatArray:
     cumulative = np.zeros(changes.size + 1)  # entry -1: 0 for a replication without changes
     cumulative[1:-1][ended] = products[points.owner[ended], position[ended]]
     latest = points.latest(at)
-    values = cumulative[latest] + rates[latest] * (at - changes[latest])
-    return np.where(latest < 0, 0.0, values)
+    # cumulative + rate x (at - change), in place (see _kernel_integrals)
+    values = changes.take(latest)
+    np.subtract(at, values, out=values)
+    values *= rates.take(latest)
+    values += cumulative.take(latest)
+    values[latest < 0] = 0.0
+    return values
 
 
 def _kernel_integrals(
@@ -166,20 +178,27 @@ def _kernel_integrals(
     factors = np.exp(-decay[events.owner] * gaps)
     factors[first] = 0.0
     level = 0.0
-    excitation = []
+    excitation: list[float] = []
+    record = excitation.append
     for factor in factors.tolist():
         level = level * factor + 1.0
-        excitation.append(level)
-    excitation.append(0.0)  # entry -1: unused (masked below)
-    excitation_at = np.array(excitation)
+        record(level)
+    record(0.0)  # entry -1: unused (masked below)
     latest = events.latest(grid, strictly=True, clip=False)
-    after = latest >= 0
-    times = np.append(times, 0.0)
-    decayed = np.where(
-        after, excitation_at[latest] * np.exp(-decay[:, None] * (grid - times[latest])), 0.0
-    )
-    earlier = np.where(after, latest - events.start[:-1, None] + 1, 0)
-    return np.asarray(weight[:, None] * (earlier - decayed))
+    before = latest < 0  # grid points up to a replication's first event
+    # excitation at the last event x exp(-decay x (grid - its time)), in place: each pass
+    # over a chunk's grid that allocates costs about as much as its arithmetic
+    decayed = np.append(times, 0.0).take(latest)
+    np.subtract(grid, decayed, out=decayed)
+    np.multiply(-decay[:, None], decayed, out=decayed)
+    np.exp(decayed, out=decayed)
+    decayed *= np.array(excitation).take(latest)
+    decayed[before] = 0.0
+    earlier = latest - events.start[:-1, None] + 1  # events so far
+    earlier[before] = 0
+    integral = earlier - decayed
+    integral *= weight[:, None]
+    return integral
 
 
 def daily_series(replication: Replication, scenario: Scenario) -> FloatArray:
