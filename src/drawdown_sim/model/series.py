@@ -97,11 +97,10 @@ class _Points:
         ).reshape(self.replications, size)
         np.cumsum(reached, axis=1, out=reached)
         start = self.start[:-1, None]
-        latest = reached  # in place: three passes over a chunk's grid instead of six
-        if clip:
-            latest -= 1
-            np.maximum(latest, 0, out=latest)
-            latest += start
+        latest = reached  # in place: two passes over a chunk's grid instead of six
+        if clip:  # start + max(reached - 1, 0): before the first point, the first point
+            latest += start - 1
+            np.maximum(latest, start, out=latest)
             latest[self.start[1:] == self.start[:-1]] = -1  # replications without points
         else:
             none = latest == 0
