@@ -485,6 +485,7 @@ def test_a_trajectory_with_a_point_of_the_wrong_width_is_refused_and_nothing_of_
         good.add(replications[k])
     assert len(batch) == 4
     assert batch.counts == good.counts
+    assert batch.values == good.values
     np.testing.assert_array_equal(batch.series(), good.series())
     np.testing.assert_array_equal(batch.one(2).series(), good.one(2).series())
 

@@ -186,8 +186,6 @@ def chunk_delta(
     count_type = np.min_scalar_type(replications)
     cells: Cells = {}
     for k, series in enumerate(SERIES):
-        size = bins[series].size * days
-        cell_type = np.int32 if size <= np.iinfo(np.int32).max else np.int64
         index = bins[series].index(daily[:, k, :])
         low, high = int(index.min()), int(index.max())  # a chunk has replications
         reached = (high - low + 1) * days  # cells of the bins the chunk reached
@@ -201,10 +199,12 @@ def chunk_delta(
             counts = dense[occupied]
             occupied += low * days
         else:  # many bins, mostly empty: sort instead (the same cells and counts), in the
-            # narrow type, which numpy sorts twice as fast
+            # narrow type where every cell fits, which numpy sorts twice as fast
+            narrow = bins[series].size * days <= np.iinfo(np.int32).max
             index *= days
             index += day
-            occupied, counts = np.unique(index.ravel().astype(cell_type), return_counts=True)
+            flat = index.ravel().astype(np.int32 if narrow else np.int64)
+            occupied, counts = np.unique(flat, return_counts=True)
         cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
     return BandsDelta(replications, block_sums(daily, edges), cells)
 
