@@ -213,7 +213,7 @@ def daily_series_batch(replications: Sequence[Replication], scenario: Scenario) 
     return batch.series()
 
 
-_STATE = ("personnel", "escalation", "campaign", "background", "pressure", "capacity")
+# Each kind of point the series need, and its values a point (0: event times alone).
 _COLUMNS = {
     "personnel": 2,
     "escalation": 2,
@@ -225,6 +225,7 @@ _COLUMNS = {
     "strikes": 0,
 }
 _KINDS = tuple(_COLUMNS)
+_STATE = tuple(kind for kind, columns in _COLUMNS.items() if columns)  # the trajectories
 
 
 class SeriesBatch:
