@@ -29,7 +29,7 @@ from pathlib import Path
 from drawdown_sim import compare, run
 from drawdown_sim.model import replication_seeds, simulate_seed
 from drawdown_sim.model.series import SeriesBatch
-from drawdown_sim.runner.bands import chunk_delta, series_bins
+from drawdown_sim.runner.bands import series_bins, series_delta
 from drawdown_sim.runner.engines import WORKER_CONFIG, DaskEngine, LocalEngine
 from drawdown_sim.scenario import Scenario, load_scenario
 
@@ -50,7 +50,7 @@ def plain(scenario: Scenario, reps: int, series: bool) -> float:
             if series:
                 batch.add(replication)
         if series:
-            chunk_delta(batch.series(), bins)
+            series_delta(batch, bins)
     return time.perf_counter() - started
 
 
@@ -75,7 +75,7 @@ def split(scenario: Scenario, reps: int) -> tuple[float, float]:
                 if with_series:
                     batch.add(replication)
             if with_series:
-                chunk_delta(batch.series(), bins)
+                series_delta(batch, bins)
                 together += time.perf_counter() - started
             else:
                 alone += time.perf_counter() - started

@@ -463,6 +463,106 @@ def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
         np.testing.assert_allclose(alone, reference_daily_series(replication, s), rtol=1e-11)
 
 
+def _assert_same_delta(got, expected):
+    from drawdown_sim.model.series import SERIES
+
+    np.testing.assert_array_equal(got.sums, expected.sums)  # bit for bit
+    assert got.count == expected.count
+    cells, want = got.cells, expected.cells
+    for series in SERIES:
+        np.testing.assert_array_equal(cells[series][0], want[series][0])
+        np.testing.assert_array_equal(cells[series][1], want[series][1])
+        assert cells[series][1].dtype == want[series][1].dtype
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("baseline", ()),
+        ("historical", ()),
+        ("full_exit", ()),  # nobody left: personnel 0 for a while
+        ("baseline", ("militia.campaign_hazard_per_day=0.2",)),  # many posture changes
+    ],
+)
+def test_step_series_as_runs_give_the_cells_and_sums_of_the_series_day_by_day(name, overrides):
+    """A chunk counts its step series (personnel, escalation, posture) run by run: the same
+    cells, counts and sums, bit for bit, as the same series day by day."""
+    from drawdown_sim.model.series import SeriesBatch
+    from drawdown_sim.runner.bands import chunk_delta, series_bins, series_delta
+
+    s = scenario(name, *overrides)
+    batch = SeriesBatch(s)
+    for i, seed in enumerate(replication_seeds(12, 0, 40)):
+        batch.add(simulate_seed(s, seed, i))
+    bins = series_bins(s.initial_personnel)
+    edges = [0, 4, 11, 22, 40]
+    _assert_same_delta(series_delta(batch, bins, edges), chunk_delta(batch.series(), bins, edges))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(  # per replication: its personnel change points (gaps, sizes), maybe none
+        st.lists(
+            st.tuples(
+                st.sampled_from([0.0, 0.5, 0.25, 1.0, 3.7, 120.0, 800.0]),  # gap, days
+                st.integers(0, 2600),
+            ),
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
+    """Points at an instant, at noon, after the horizon, before day 0's noon, none at all, and
+    personnel above the integer bins: the runs count each day of each replication once, in
+    the bin of the value the series has that day."""
+    from drawdown_sim.model.series import SeriesBatch
+    from drawdown_sim.runner.bands import chunk_delta, series_bins, series_delta
+
+    s = scenario("baseline")
+    batch = SeriesBatch(s)
+    for i, points in enumerate(trajectories):
+        replication = simulate_seed(s, replication_seeds(2, i, 1)[0], i)
+        times = np.cumsum([gap for gap, _ in points])
+        replication.log.trajectories.personnel[:] = [
+            (float(t), size) for t, (_, size) in zip(times, points, strict=True)
+        ]
+        batch.add(replication)
+    for initial in (2500, 30_000):  # integer bins, and log bins (above 20,000 personnel)
+        bins = series_bins(initial)
+        _assert_same_delta(series_delta(batch, bins), chunk_delta(batch.series(), bins))
+
+
+def test_step_series_that_are_not_whole_numbers_or_out_of_order_are_counted_day_by_day():
+    """Runs are summed exactly only for whole numbers, and hold only for points in time
+    order: otherwise ``runs`` refuses, and a chunk counts that batch day by day."""
+    from drawdown_sim.model.series import SeriesBatch
+    from drawdown_sim.runner.bands import chunk_delta, series_bins
+    from drawdown_sim.runner.chunks import ChunkIdentity, ChunkTask, _chunk_bands
+
+    s = scenario("baseline")
+    bins = series_bins(s.initial_personnel)
+    for change, error in [
+        (lambda points: points.append((300.0, 1234.5)), "whole numbers"),
+        (lambda points: points.insert(1, (700.0, 1000)), "out of time order"),
+    ]:
+        replications = [
+            simulate_seed(s, seed, i) for i, seed in enumerate(replication_seeds(6, 0, 4))
+        ]
+        change(replications[2].log.trajectories.personnel)
+        batch = SeriesBatch(s)
+        for replication in replications:
+            batch.add(replication)
+        with pytest.raises(ValueError, match=error):
+            batch.runs("personnel")
+        task = ChunkTask(ChunkIdentity("run", 0, 0, 0, 4), s, 6, 0)
+        failures: list = []
+        kept, delta = _chunk_bands(task, batch, [0, 1, 2, 3], failures)
+        assert kept == [0, 1, 2, 3] and not failures
+        _assert_same_delta(delta, chunk_delta(batch.series(), bins, [0, 4]))
+
+
 def test_a_trajectory_with_a_point_of_the_wrong_width_is_refused_and_nothing_of_it_kept():
     """The batch keeps each kind's points in one flat run: a point of the wrong width would
     shift every later replication's points, so it is refused and the batch goes on as if the

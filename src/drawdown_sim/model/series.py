@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,22 @@ SERIES: tuple[str, ...] = (
     "isis_rate",
 )
 """Daily series names: the results contract (README, results layout)."""
+
+STEP_SERIES: tuple[str, ...] = ("personnel", "escalation", "campaign")
+"""Series that are whole numbers (a head count, a level, a share of one replication: 0 or 1)
+constant between change points, so that :meth:`SeriesBatch.runs` can give them as runs.
+Each is read from the trajectory of its own name."""
+
+
+class Runs(NamedTuple):
+    """A step series of a batch as runs of days: the value ``values[i]`` holds on days
+    ``first[i]`` to ``end[i] - 1`` of one replication (empty when ``end[i] <= first[i]``),
+    and each day of each replication lies in exactly one run."""
+
+    values: NDArray[np.int64]
+    first: NDArray[np.int64]
+    end: NDArray[np.int64]
+
 
 UNITS = {
     "personnel": "personnel in Iraq",
@@ -247,6 +263,7 @@ class SeriesBatch:
         # values in one flat run, and how many points each replication has.
         self.values: dict[str, list[float]] = {kind: [] for kind in _KINDS}
         self.counts: dict[str, list[int]] = {kind: [] for kind in _KINDS}
+        self._converted: dict[str, _Points] | None = None  # the points as arrays (_points)
 
     def __len__(self) -> int:
         return len(self.kernels)
@@ -258,6 +275,7 @@ class SeriesBatch:
         point of the wrong width, which would shift every later replication's points."""
         log = replication.log
         values, counts = self.values, self.counts
+        self._converted = None
         kept = {kind: len(values[kind]) for kind in _STATE}  # to take them back on error
         for kind in _STATE:
             points = getattr(log.trajectories, kind)
@@ -291,48 +309,106 @@ class SeriesBatch:
     def series(self) -> FloatArray:
         """Array of shape (replications, len(SERIES), days), each series a contiguous block
         in memory."""
+        return self.daily(SERIES)
+
+    def _points(self) -> dict[str, _Points]:
+        """Each kind's points as arrays, converted once for however many series are asked."""
+        if self._converted is None:
+            self._converted = {
+                kind: _Points.of(self.values[kind], self.counts[kind], _COLUMNS[kind])
+                for kind in _KINDS
+            }
+        return self._converted
+
+    def daily(self, names: Sequence[str]) -> FloatArray:
+        """Array of shape (replications, len(names), days): the series ``names`` (of
+        :data:`SERIES`), in that order, each a contiguous block in memory."""
         scenario = self.scenario
         count = len(self)
         days = scenario.horizon_days
         noon = np.arange(days) + 0.5
-        edges = np.arange(days + 1, dtype=float)
-        n, beta, rho, gamma = np.array(self.kernels, dtype=float).reshape(-1, 4).T
-        points = {
-            kind: _Points.of(self.values[kind], self.counts[kind], _COLUMNS[kind])
-            for kind in _KINDS
-        }
-        attacks = points["attacks"]
-        cumulative = (
-            _background_integral(points["background"], edges)
-            + _kernel_integrals(attacks, days + 1, n, beta)
-            + _kernel_integrals(points["strikes"], days + 1, rho, gamma)
-        )
-
-        isis = scenario.isis
-        without = np.array(self.counts["capacity"]) == 0
-        if isis.enabled and not without.all():
-            lagged = _exponential_segments(
-                points["capacity"], noon, rate=1.0 / isis.capacity_lag_days
-            )
-            isis_rate = isis.base_rate * (1.0 + isis.sensitivity * (1.0 - lagged))
-            isis_rate[without] = 0.0
-        else:
-            isis_rate = np.zeros((count, days))
-
+        points = self._points()
         # Laid out one series after another, each a contiguous block, and returned as the
         # transpose: their bins (runner.bands) are taken series by series, block by block.
-        by_series = np.empty((len(SERIES), count, days))
-        out = by_series.transpose(1, 0, 2)
-        out[:, 0] = _step(points["personnel"], noon)
+        by_series = np.empty((len(names), count, days))
+        for row, name in zip(by_series, names, strict=True):
+            if name in STEP_SERIES:
+                row[:] = _step(points[name], noon)
+            elif name == "attack_intensity":
+                row[:] = self._attack_intensity(points)
+            elif name == "attacks":
+                attacks = points["attacks"]
+                day = attacks.times.astype(np.int64)
+                counted = day < days
+                row[:] = np.bincount(
+                    attacks.owner[counted] * days + day[counted], minlength=count * days
+                ).reshape(count, days)
+            elif name == "political_pressure":
+                row[:] = _exponential_segments(points["pressure"], noon)
+            elif name == "isis_rate":
+                row[:] = self._isis_rate(points)
+            else:
+                raise ValueError(f"no daily series {name!r}")
+        return by_series.transpose(1, 0, 2)
+
+    def runs(self, name: str) -> Runs:
+        """The step series ``name`` (of :data:`STEP_SERIES`) as runs of days: what
+        :meth:`daily` gives of it, day by day, without the day-by-day array.
+
+        Raises:
+            ValueError: a value is not a whole number of at most 2**40 (the sums of runs over
+                a chunk's replications are exact only for such values), or a replication's
+                points are out of time order.
+        """
+        points = self._points()[name]
+        days = self.scenario.horizon_days
+        noon = np.arange(days) + 0.5
+        # A point holds from the first noon at or after it (as _Points.latest reaches it)
+        # until the next point of its replication takes over; a replication's first point
+        # holds from day 0 (clipped, as in _step) and its last to the end.
+        first = np.searchsorted(noon, points.times, side="left")
+        start, stop = points.start[:-1], points.start[1:]
+        has = stop > start
+        first[start[has]] = 0
+        end = np.empty_like(first)
+        end[:-1] = first[1:]
+        end[stop[has] - 1] = days
+        values = points.table[:, 1]
+        if not np.array_equal(values, np.trunc(values)) or np.abs(values).max(initial=0) > 2**40:
+            raise ValueError(f"{name}: step series values must be whole numbers")
+        if (end < first).any():
+            raise ValueError(f"{name}: a replication's points are out of time order")
+        # A replication without points is 0 throughout (as _step gives it).
+        without = np.count_nonzero(~has)
+        return Runs(
+            np.concatenate((values, np.zeros(without))).astype(np.int64),
+            np.concatenate((first, np.zeros(without, np.int64))),
+            np.concatenate((end, np.full(without, days, np.int64))),
+        )
+
+    def _attack_intensity(self, points: dict[str, _Points]) -> FloatArray:
+        """Expected militia attacks a day: the day's increment of the compensator."""
+        days = self.scenario.horizon_days
+        edges = np.arange(days + 1, dtype=float)
+        n, beta, rho, gamma = np.array(self.kernels, dtype=float).reshape(-1, 4).T
+        cumulative = (
+            _background_integral(points["background"], edges)
+            + _kernel_integrals(points["attacks"], days + 1, n, beta)
+            + _kernel_integrals(points["strikes"], days + 1, rho, gamma)
+        )
         # Attacks need a target: no intensity on days that end with nobody left.
-        out[:, 1] = np.diff(cumulative, axis=1) * (_step(points["personnel"], edges[1:] - 1e-9) > 0)
-        day = attacks.times.astype(np.int64)
-        counted = day < days
-        out[:, 2] = np.bincount(
-            attacks.owner[counted] * days + day[counted], minlength=count * days
-        ).reshape(count, days)
-        out[:, 3] = _step(points["escalation"], noon)
-        out[:, 4] = _step(points["campaign"], noon)
-        out[:, 5] = _exponential_segments(points["pressure"], noon)
-        out[:, 6] = isis_rate
-        return out
+        return np.diff(cumulative, axis=1) * (_step(points["personnel"], edges[1:] - 1e-9) > 0)
+
+    def _isis_rate(self, points: dict[str, _Points]) -> FloatArray:
+        """ISIS attacks a day (the rate at noon), 0 for a replication without capacity."""
+        isis = self.scenario.isis
+        days = self.scenario.horizon_days
+        without = np.array(self.counts["capacity"]) == 0
+        if not isis.enabled or without.all():
+            return np.zeros((len(self), days))
+        lagged = _exponential_segments(
+            points["capacity"], np.arange(days) + 0.5, rate=1.0 / isis.capacity_lag_days
+        )
+        isis_rate = isis.base_rate * (1.0 + isis.sensitivity * (1.0 - lagged))
+        isis_rate[without] = 0.0
+        return isis_rate

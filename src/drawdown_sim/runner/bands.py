@@ -10,13 +10,14 @@ so that the float sums, and hence the means, do not depend on the worker count.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..model.series import SERIES
+from ..model.series import SERIES, STEP_SERIES, Runs, SeriesBatch
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 LOG_LOW, LOG_HIGH, PER_DECADE = 1e-4, 1e6, 200
@@ -35,7 +36,7 @@ class Bins:
             return self.top + 1
         return 1 + PER_DECADE * int(np.log10(LOG_HIGH / LOG_LOW))
 
-    def index(self, values: NDArray[np.float64]) -> NDArray[np.int64]:
+    def index(self, values: NDArray[np.floating[Any]]) -> NDArray[np.int64]:
         """The bin of each value (a new array, which the caller may change)."""
         # In place after the first step: a chunk's series are hundreds of thousands of
         # values, and each pass that allocates a new array costs about as much as its work.
@@ -152,7 +153,9 @@ class BandsDelta:
         )
 
 
-def block_sums(daily: NDArray[np.float64], edges: list[int] | None = None) -> NDArray[np.float64]:
+def block_sums(
+    daily: NDArray[np.floating[Any]], edges: list[int] | None = None
+) -> NDArray[np.float64]:
     """The sums over replications (axis 0) of ``daily``, taken block by block between
     ``edges`` (row positions; None: one block) and the blocks' sums added in order.
 
@@ -171,22 +174,40 @@ def block_sums(daily: NDArray[np.float64], edges: list[int] | None = None) -> ND
 
 
 def chunk_delta(
-    daily: NDArray[np.float64], bins: dict[str, Bins], edges: list[int] | None = None
+    daily: NDArray[np.floating[Any]],
+    bins: dict[str, Bins],
+    edges: list[int] | None = None,
+    runs: Mapping[str, Runs] | None = None,
 ) -> BandsDelta:
     """A chunk's contribution, computed where the chunk ran (a worker) and small to send:
     per series, the occupied (bin, day) cells and their counts, and the sums over the
     blocks between ``edges`` (:func:`block_sums`). Needs no histograms.
 
+    ``runs``: step series given as runs of days (:meth:`SeriesBatch.runs
+    <drawdown_sim.model.series.SeriesBatch.runs>`), counted run by run instead of day by
+    day; ``daily`` then holds the other series, in :data:`SERIES` order. Their cells and
+    sums are those the same series day by day would give: the cells count the same
+    (bin, day) pairs, and the sums, of whole numbers, are exact in any order.
+
     The cells go packed (:class:`PackedCells`, about a byte each) and the counts (at most
     the chunk's replications) as bytes. A worker waits while its result crosses the pipe to
     the main process, which reads it 64 KiB at a time between the other work it does.
     """
+    runs = runs or {}
     replications, _, days = daily.shape
     day = np.arange(days)
     count_type = np.min_scalar_type(replications)
+    named = [series for series in SERIES if series not in runs]
+    sums = np.empty((len(SERIES), days))
+    sums[[SERIES.index(series) for series in named]] = block_sums(daily, edges)
     cells: Cells = {}
-    for k, series in enumerate(SERIES):
-        index = bins[series].index(daily[:, k, :])
+    for series in SERIES:
+        if series in runs:
+            k = SERIES.index(series)
+            occupied, counts, sums[k] = _run_cells(runs[series], bins[series], days)
+            cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
+            continue
+        index = bins[series].index(daily[:, named.index(series), :])
         low, high = int(index.min()), int(index.max())  # a chunk has replications
         reached = (high - low + 1) * days  # cells of the bins the chunk reached
         if reached <= 2 * index.size:  # few bins (escalation, posture, attacks, a steady
@@ -206,7 +227,45 @@ def chunk_delta(
             flat = index.ravel().astype(np.int32 if narrow else np.int64)
             occupied, counts = np.unique(flat, return_counts=True)
         cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
-    return BandsDelta(replications, block_sums(daily, edges), cells)
+    return BandsDelta(replications, sums, cells)
+
+
+def series_delta(
+    batch: SeriesBatch, bins: dict[str, Bins], edges: list[int] | None = None
+) -> BandsDelta:
+    """:func:`chunk_delta` of a batch's series, the step series given as runs."""
+    runs = {series: batch.runs(series) for series in STEP_SERIES}
+    daily = batch.daily([series for series in SERIES if series not in runs])
+    return chunk_delta(daily, bins, edges, runs)
+
+
+def _run_cells(
+    runs: Runs, bins: Bins, days: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """The occupied cells of a step series given as runs, their counts, and the series'
+    sums over replications, day by day.
+
+    Each run adds one to its value's bin from its first day and takes it off after its
+    last: a running sum along the days, over the few bins the runs reach, counts each day of
+    each replication in the bin of its value, with no day-by-day array of replications.
+    """
+    values, first, end = runs
+    width = days + 1  # a column past the last day, where runs to the end take their one off
+    index = bins.index(values.astype(float))
+    present = np.bincount(index, minlength=bins.size) > 0
+    reached = np.flatnonzero(present)  # the bins some run reaches, each given a row
+    row = (np.cumsum(present) - 1)[index] * width
+    size = reached.size * width
+    changes = np.bincount(row + first, minlength=size)
+    changes -= np.bincount(row + end, minlength=size)
+    counts = np.cumsum(changes.reshape(reached.size, width)[:, :days], axis=1)
+    occupied = np.flatnonzero(counts)  # in bin order, then day order: the cells' order
+    cells = reached[occupied // days] * days + occupied % days
+    # The sums day by day, the same way: whole numbers, so every float sum is exact.
+    weights = values.astype(float)
+    totals = np.bincount(first, weights, minlength=width)
+    totals -= np.bincount(end, weights, minlength=width)
+    return cells, counts.reshape(-1)[occupied], np.cumsum(totals[:days])
 
 
 RESERVED_BYTES = 32 * 1024 * 1024

@@ -20,14 +20,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from numpy.typing import NDArray
 
 from ..model import simulate_seed
 from ..model.events import event_rows
 from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..scenario import Scenario
-from .bands import BandsDelta, chunk_delta, series_bins
+from .bands import BandsDelta, chunk_delta, series_bins, series_delta
 from .tables import outcome_table, table_digest
 
 
@@ -156,26 +155,39 @@ def _failure(index: int, seed: int, error: Exception) -> dict[str, Any]:
     }
 
 
-def _chunk_series(
-    batch: SeriesBatch, indices: list[int], seed: int, failures: list[dict[str, Any]]
-) -> tuple[list[int], NDArray[Any] | None]:
-    """The daily series of a chunk's replications, computed together, and the replications
-    they are of. If that fails, one by one, so that only a replication whose series cannot be
-    computed is recorded as failed."""
+def _block_rows(task: ChunkTask, indices: list[int]) -> list[int] | None:
+    """Where the blocks of the chunk's sums begin among the rows of ``indices`` (the
+    replications with series), ending with their number; None for a part (one block)."""
+    if task.part is not None:
+        return None
+    first = task.identity.first
+    edges = [first + edge for edge in block_edges(task.identity.count)]
+    return np.searchsorted(indices, edges).tolist()
+
+
+def _chunk_bands(
+    task: ChunkTask, batch: SeriesBatch, indices: list[int], failures: list[dict[str, Any]]
+) -> tuple[list[int], BandsDelta | None]:
+    """The bands contribution of a chunk's replications ``indices``, their series computed
+    together, and the replications it is of. If that fails, one by one, so that only a
+    replication whose series cannot be computed is recorded as failed."""
     if not indices:
         return indices, None
+    bins = series_bins(batch.scenario.initial_personnel)
     try:
-        return indices, batch.series()
+        return indices, series_delta(batch, bins, _block_rows(task, indices))
     except Exception:  # noqa: BLE001 - find the replication at fault
         kept, daily = [], []
         for position, index in enumerate(indices):
             try:
                 daily.append(batch.one(position).series()[0])
             except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
-                failures.append(_failure(index, seed, error))
+                failures.append(_failure(index, task.root_seed, error))
                 continue
             kept.append(index)
-        return kept, np.stack(daily) if daily else None
+        if not daily:
+            return kept, None
+        return kept, chunk_delta(np.stack(daily), bins, _block_rows(task, kept))
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
@@ -209,9 +221,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         rows[index] = row
         if index < task.trace:
             result.events.extend(event_rows(replication, scenario))
-    daily = None
     if task.series:
-        kept, daily = _chunk_series(batch, list(rows), task.root_seed, result.failures)
+        kept, result.bands = _chunk_bands(task, batch, list(rows), result.failures)
         # Freed here, inside the chunk's time: a chunk's trajectories are tens of thousands
         # of small objects, whose freeing (milliseconds) is part of computing it.
         del batch
@@ -220,13 +231,5 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             rows = {index: rows[index] for index in kept}
     result.outcomes = outcome_table(list(rows.values()))
     result.digest = table_digest(result.outcomes)  # here, not in the main process
-    if daily is not None:
-        # Summed block by block (a part is one block): the rows of each block are those of
-        # the replications between its edges that have series.
-        rows_at = None
-        if task.part is None:
-            edges = [first + edge for edge in block_edges(count)]
-            rows_at = np.searchsorted(list(rows), edges).tolist()
-        result.bands = chunk_delta(daily, series_bins(scenario.initial_personnel), rows_at)
     result.seconds = time.perf_counter() - started
     return result
