@@ -85,7 +85,7 @@ def test_escalation_is_capped_and_scheduled_shocks_land_on_their_dates():
     r = simulate(s)
     days = sorted(shock.time for shock in r.log.shocks)
     assert days == sorted(s.window.offset(x.date) for x in s.shocks.scheduled)
-    assert max(level for _, level in r.trajectories.escalation) == 3
+    assert max(level for _, level in r.trajectories.points("escalation")) == 3
 
 
 def test_pressure_crosses_threshold_at_the_exact_time():

@@ -7,7 +7,7 @@ afterwards; nothing is formatted while the simulation runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Attack(NamedTuple):
@@ -62,22 +62,41 @@ class Change(NamedTuple):
     cause: str
 
 
+POINT_WIDTHS = {
+    "personnel": 2,  # (time, personnel in Iraq)
+    "escalation": 2,  # (time, level 0-3)
+    "campaign": 2,  # (time, 1 in campaign posture else 0)
+    "background": 2,  # (time, militia background rate, attacks/day)
+    "pressure": 4,  # (start, value at start, asymptote, decay rate 1/day)
+    "capacity": 3,  # (start, ISIS capacity at start, capacity target)
+}
+"""Values of one change point of each trajectory (:class:`Trajectories`)."""
+
+
 @dataclass
 class Trajectories:
-    """Piecewise state, each a list of change points starting at time 0.
+    """Piecewise state, each a list of change points starting at time 0, flat: a point's
+    values (:data:`POINT_WIDTHS`) one after another, as the model appends them with
+    ``extend``. Flat, because the daily series of a chunk's replications are computed from
+    all of their points at once (:mod:`drawdown_sim.model.series`): copying flat lists costs
+    a fraction of unpacking a tuple per point, and the model's ``extend`` of a point costs
+    less than keeping it as a tuple. :meth:`points` gives them as tuples.
 
-    Values hold from their time until the next entry. ``pressure`` and ``capacity`` are
+    Values hold from their time until the next point. ``pressure`` and ``capacity`` are
     exponential segments, evaluated by :mod:`drawdown_sim.model.series`.
     """
 
-    personnel: list[tuple[float, int]] = field(default_factory=list)
-    escalation: list[tuple[float, int]] = field(default_factory=list)
-    campaign: list[tuple[float, int]] = field(default_factory=list)
-    background: list[tuple[float, float]] = field(default_factory=list)
-    # (start, value at start, asymptote, decay rate 1/day)
-    pressure: list[tuple[float, float, float, float]] = field(default_factory=list)
-    # (start, capacity at start, capacity target)
-    capacity: list[tuple[float, float, float]] = field(default_factory=list)
+    personnel: list[float] = field(default_factory=list)
+    escalation: list[float] = field(default_factory=list)
+    campaign: list[float] = field(default_factory=list)
+    background: list[float] = field(default_factory=list)
+    pressure: list[float] = field(default_factory=list)
+    capacity: list[float] = field(default_factory=list)
+
+    def points(self, kind: str) -> list[tuple[Any, ...]]:
+        """The change points of trajectory ``kind``, a tuple each."""
+        flat = getattr(self, kind)
+        return list(zip(*[iter(flat)] * POINT_WIDTHS[kind], strict=True))
 
 
 @dataclass

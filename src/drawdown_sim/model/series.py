@@ -10,13 +10,13 @@ attacks that day (the increment of the compensator).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..scenario import Scenario
+from .records import POINT_WIDTHS
 from .simulate import Replication
 
 FloatArray = NDArray[np.floating[Any]]
@@ -32,10 +32,10 @@ SERIES: tuple[str, ...] = (
 )
 """Daily series names: the results contract (README, results layout)."""
 
-STEP_SERIES: tuple[str, ...] = ("personnel", "escalation", "campaign")
-"""Series that are whole numbers (a head count, a level, a share of one replication: 0 or 1)
-constant between change points, so that :meth:`SeriesBatch.runs` can give them as runs.
-Each is read from the trajectory of its own name."""
+STEP_SERIES: tuple[str, ...] = ("personnel", "attacks", "escalation", "campaign")
+"""Series that are whole numbers (a head count, a day's attacks, a level, a share of one
+replication: 0 or 1) constant over runs of days, so that :meth:`SeriesBatch.runs` can give
+them as runs. Each but attacks is read from the trajectory of its own name."""
 
 
 class Runs(NamedTuple):
@@ -229,19 +229,11 @@ def daily_series_batch(replications: Sequence[Replication], scenario: Scenario) 
     return batch.series()
 
 
-# Each kind of point the series need, and its values a point (0: event times alone).
-_COLUMNS = {
-    "personnel": 2,
-    "escalation": 2,
-    "campaign": 2,
-    "background": 2,
-    "pressure": 4,
-    "capacity": 3,  # (start, capacity at start, target)
-    "attacks": 0,  # times alone
-    "strikes": 0,
-}
+# Each kind of point the series need, and its values a point: the trajectories', and event
+# times alone (0).
+_COLUMNS = {**POINT_WIDTHS, "attacks": 0, "strikes": 0}
 _KINDS = tuple(_COLUMNS)
-_STATE = tuple(kind for kind, columns in _COLUMNS.items() if columns)  # the trajectories
+_STATE = tuple(POINT_WIDTHS)  # the trajectories
 
 
 class SeriesBatch:
@@ -269,26 +261,21 @@ class SeriesBatch:
         return len(self.kernels)
 
     def add(self, replication: Replication) -> None:
-        """Keep what the series need of ``replication``: its points, flattened now, while
-        they are fresh in the cache (a whole chunk's tuples, read at the end, come mostly
-        from main memory). Raises ValueError, keeping nothing of it, if a trajectory has a
-        point of the wrong width, which would shift every later replication's points."""
+        """Keep what the series need of ``replication``: its trajectories (flat already) and
+        event times. Raises ValueError, keeping nothing of it, if a trajectory is not whole
+        points, which would shift every later replication's points."""
         log = replication.log
-        values, counts = self.values, self.counts
-        self._converted = None
-        kept = {kind: len(values[kind]) for kind in _STATE}  # to take them back on error
-        for kind in _STATE:
-            points = getattr(log.trajectories, kind)
-            run = values[kind]
-            run.extend(chain.from_iterable(points))
-            if len(run) - kept[kind] != len(points) * _COLUMNS[kind]:
-                for taken, size in kept.items():
-                    del values[taken][size:]
-                    del counts[taken][len(self) :]
+        trajectories = [getattr(log.trajectories, kind) for kind in _STATE]
+        for kind, flat in zip(_STATE, trajectories, strict=True):
+            if len(flat) % _COLUMNS[kind]:
                 raise ValueError(
                     f"{kind} trajectory: every point must have {_COLUMNS[kind]} values"
                 )
-            counts[kind].append(len(points))
+        values, counts = self.values, self.counts
+        self._converted = None
+        for kind, flat in zip(_STATE, trajectories, strict=True):
+            values[kind] += flat
+            counts[kind].append(len(flat) // _COLUMNS[kind])
         for kind, events in (("attacks", log.attacks), ("strikes", log.strikes)):
             values[kind].extend([event.time for event in events])
             counts[kind].append(len(events))
@@ -332,17 +319,17 @@ class SeriesBatch:
         # transpose: their bins (runner.bands) are taken series by series, block by block.
         by_series = np.empty((len(names), count, days))
         for row, name in zip(by_series, names, strict=True):
-            if name in STEP_SERIES:
-                row[:] = _step(points[name], noon)
-            elif name == "attack_intensity":
-                row[:] = self._attack_intensity(points)
-            elif name == "attacks":
+            if name == "attacks":
                 attacks = points["attacks"]
                 day = attacks.times.astype(np.int64)
                 counted = day < days
                 row[:] = np.bincount(
                     attacks.owner[counted] * days + day[counted], minlength=count * days
                 ).reshape(count, days)
+            elif name in STEP_SERIES:  # read at noon from the trajectory of its name
+                row[:] = _step(points[name], noon)
+            elif name == "attack_intensity":
+                row[:] = self._attack_intensity(points)
             elif name == "political_pressure":
                 row[:] = _exponential_segments(points["pressure"], noon)
             elif name == "isis_rate":
@@ -360,6 +347,8 @@ class SeriesBatch:
                 a chunk's replications are exact only for such values), or a replication's
                 points are out of time order.
         """
+        if name == "attacks":
+            return self._attack_runs()
         points = self._points()[name]
         days = self.scenario.horizon_days
         noon = np.arange(days) + 0.5
@@ -384,6 +373,30 @@ class SeriesBatch:
             np.concatenate((values, np.zeros(without))).astype(np.int64),
             np.concatenate((first, np.zeros(without, np.int64))),
             np.concatenate((end, np.full(without, days, np.int64))),
+        )
+
+    def _attack_runs(self) -> Runs:
+        """Attacks a day as runs: a run of one day for each day of a replication with
+        attacks (their number), and runs of 0 over the days between."""
+        attacks = self._points()["attacks"]
+        days, count = self.scenario.horizon_days, len(self)
+        day = attacks.times.astype(np.int64)  # as daily() counts them
+        counted = day < days
+        cell, number = np.unique(attacks.owner[counted] * days + day[counted], return_counts=True)
+        owner, day = np.divmod(cell, days)  # by replication, then day
+        # Each day with attacks is preceded by a run of 0 from the end of the one before
+        # (of the same replication; else from day 0), and each replication ends with one.
+        after = np.zeros_like(day)
+        same = owner[1:] == owner[:-1]
+        after[1:][same] = day[:-1][same] + 1
+        last = np.zeros(count, np.int64)
+        ends = np.append(~same, True)  # each replication's last day with attacks
+        last[owner[ends]] = day[ends] + 1
+        zeros = np.zeros(day.size + count, np.int64)
+        return Runs(
+            np.concatenate((number, zeros)),
+            np.concatenate((day, after, last)),
+            np.concatenate((day + 1, day, np.full(count, days, np.int64))),
         )
 
     def _attack_intensity(self, points: dict[str, _Points]) -> FloatArray:
