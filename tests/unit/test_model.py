@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from drawdown_sim import simulate
+from drawdown_sim.model import simulate_seed
 from drawdown_sim.model.damage import Damage
 from drawdown_sim.model.forces import _loads, _spread
 from drawdown_sim.model.series import SERIES, daily_series
@@ -165,3 +166,24 @@ def test_reduction_intensity_is_constant_background_between_attacks():
     r = simulate(s)
     intensity = daily_series(r, s)[SERIES.index("attack_intensity")]
     assert intensity == pytest.approx(np.full(s.horizon_days, s.background_rate("campaign")))
+
+
+@pytest.mark.parametrize("name", ["baseline", "historical", "full_exit"])
+def test_trajectories_are_whole_points_in_time_order_from_day_zero(name):
+    """Trajectories are flat (a point's values one after another): every one holds whole
+    points of its width, starting at time 0, in time order, as the series read them."""
+    from drawdown_sim.model.records import POINT_WIDTHS
+
+    s = scenario(name)
+    for index, seed in enumerate(replication_seeds(8, 0, 5)):
+        trajectories = simulate_seed(s, seed, index).trajectories
+        for kind, width in POINT_WIDTHS.items():
+            flat = getattr(trajectories, kind)
+            if kind == "capacity" and not s.isis.enabled:
+                continue
+            assert flat and len(flat) % width == 0, kind
+            points = trajectories.points(kind)
+            assert all(len(point) == width for point in points)
+            times = [point[0] for point in points]
+            assert times[0] == 0.0 and times == sorted(times), kind
+            assert [value for point in points for value in point] == flat
