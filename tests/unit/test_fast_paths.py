@@ -464,6 +464,40 @@ def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
         np.testing.assert_allclose(alone, reference_daily_series(replication, s), rtol=1e-11)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-2.0, 40.0),
+            st.floats(0.0, 1e-6),
+            st.floats(1e-320, 1e-300),
+            st.builds(  # a grid point, or the float just before or after it
+                lambda k, start, step: (
+                    float(np.nextafter(k + start, step * np.inf)) if step else k + start
+                ),
+                st.integers(-1, 35),
+                st.sampled_from([0.0, 0.5, 0.3]),
+                st.sampled_from([-1, 0, 1]),
+            ),
+            st.sampled_from([0.25, float(np.nextafter(0.25, 0.0)), 1e12, 2.0**53, np.inf]),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 33),
+)
+def test_grid_positions_by_arithmetic_are_binary_search(times, size):
+    """On grids of whole days from 0 or noon, positions are computed, not searched: the same
+    as np.searchsorted for any time, next to grid points, tiny, huge or before the grid."""
+    from drawdown_sim.model.series import _positions
+
+    times = np.array(times, dtype=float)
+    for grid in (np.arange(size) + 0.5, np.arange(size, dtype=float), np.arange(size) + 0.3):
+        for strictly, side in ((False, "left"), (True, "right")):
+            np.testing.assert_array_equal(
+                _positions(grid, times, strictly), np.searchsorted(grid, times, side=side)
+            )
+
+
 def _assert_same_delta(got, expected):
     from drawdown_sim.model.series import SERIES
 
@@ -523,6 +557,7 @@ def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
 
     s = scenario("baseline")
     batch = SeriesBatch(s)
+    replications = []
     for i, points in enumerate(trajectories):
         replication = simulate_seed(s, replication_seeds(2, i, 1)[0], i)
         times = np.cumsum([gap for gap, _ in points])
@@ -530,6 +565,11 @@ def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
             value for t, (_, size) in zip(times, points, strict=True) for value in (float(t), size)
         ]
         batch.add(replication)
+        replications.append(replication)
+    # The series themselves: those of each replication alone (attacks need a target: no
+    # intensity on days that end with nobody, nor in a replication without personnel)
+    for together, replication in zip(batch.series(), replications, strict=True):
+        np.testing.assert_allclose(together, reference_daily_series(replication, s), rtol=1e-11)
     for initial in (2500, 30_000):  # integer bins, and log bins (above 20,000 personnel)
         bins = series_bins(initial)
         _assert_same_delta(series_delta(batch, bins), chunk_delta(batch.series(), bins))

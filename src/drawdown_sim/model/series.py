@@ -10,6 +10,7 @@ attacks that day (the increment of the compensator).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -73,7 +74,7 @@ class _Points:
     def of(cls, values: list[float], counts: list[int], columns: int = 0) -> _Points:
         """From the points' values in a flat run (times, or ``columns`` values a point) and
         how many points each replication has."""
-        table = np.array(values, dtype=float)
+        table = np.fromiter(values, dtype=float, count=len(values))  # (np.array: 15% longer)
         return cls(table.reshape(-1, columns) if columns else table, np.array(counts, np.int64))
 
     def times_between(self, low: float, high: float) -> _Points:
@@ -103,7 +104,7 @@ class _Points:
         replication's first point take that first point (its value is extrapolated back).
         """
         size = grid.size
-        first = np.searchsorted(grid, self.times, side="right" if strictly else "left")
+        first = _positions(grid, self.times, strictly)
         inside = first < size
         # Points are in time order within a replication, so those at a grid point are the
         # replication's first ``reached`` points: count them (a running sum, which numpy
@@ -123,6 +124,30 @@ class _Points:
             latest += start - 1
             latest[none] = -1
         return latest
+
+
+def _positions(grid: FloatArray, times: FloatArray, strictly: bool) -> NDArray[np.int64]:
+    """``np.searchsorted(grid, times)``: for each time, how many grid points lie before it
+    (``strictly``: at or before it).
+
+    The series' grids are whole days from 0 or from noon (0.5), where this is arithmetic:
+    a time's distance from the first grid point is exact (from 0.25 to 1 day by Sterbenz's
+    lemma, above that because a half is a multiple of the time's last bit; an earlier time
+    lies before the second grid point whatever the rounding, and a later one than 2**52
+    days after the last), and so are its ceiling and floor. Binary search takes five times
+    as long."""
+    size = grid.size
+    start = float(grid[0]) if size else 0.0
+    if start not in (0.0, 0.5) or not np.array_equal(grid, np.arange(size) + start):
+        return np.searchsorted(grid, times, side="right" if strictly else "left")
+    position = times - start
+    if strictly:  # grid points at or before: floor(t - start) + 1
+        np.floor(position, out=position)
+        position += 1.0
+    else:  # grid points before: ceil(t - start)
+        np.ceil(position, out=position)
+    np.clip(position, 0, size, out=position)
+    return position.astype(np.int64)
 
 
 def _step(points: _Points, at: FloatArray) -> FloatArray:
@@ -234,6 +259,7 @@ def daily_series_batch(replications: Sequence[Replication], scenario: Scenario) 
 _COLUMNS = {**POINT_WIDTHS, "attacks": 0, "strikes": 0}
 _KINDS = tuple(_COLUMNS)
 _STATE = tuple(POINT_WIDTHS)  # the trajectories
+_TIME = attrgetter("time")  # of an attack or strike
 
 
 class SeriesBatch:
@@ -277,7 +303,7 @@ class SeriesBatch:
             values[kind] += flat
             counts[kind].append(len(flat) // _COLUMNS[kind])
         for kind, events in (("attacks", log.attacks), ("strikes", log.strikes)):
-            values[kind].extend([event.time for event in events])
+            values[kind].extend(map(_TIME, events))
             counts[kind].append(len(events))
         self.kernels.append(replication.militia_kernel)
 
@@ -409,8 +435,13 @@ class SeriesBatch:
             + _kernel_integrals(points["attacks"], days + 1, n, beta)
             + _kernel_integrals(points["strikes"], days + 1, rho, gamma)
         )
-        # Attacks need a target: no intensity on days that end with nobody left.
-        return np.diff(cumulative, axis=1) * (_step(points["personnel"], edges[1:] - 1e-9) > 0)
+        intensity = np.diff(cumulative, axis=1)
+        # Attacks need a target: no intensity on days that end with nobody left (the days
+        # themselves read only when some replication ever has nobody, or no points at all).
+        personnel = points["personnel"]
+        if (personnel.table[:, 1] <= 0).any() or (np.diff(personnel.start) == 0).any():
+            intensity *= _step(personnel, edges[1:] - 1e-9) > 0
+        return intensity
 
     def _isis_rate(self, points: dict[str, _Points]) -> FloatArray:
         """ISIS attacks a day (the rate at noon), 0 for a replication without capacity."""
