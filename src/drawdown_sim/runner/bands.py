@@ -431,7 +431,9 @@ class Bands:
         for series, histogram in self._histograms.items():
             rows, block = histogram.occupied()  # cells in order, as of the dense histogram
             local = np.flatnonzero(block)
-            arrays[f"cells_{series}"] = rows[local // self.days] * self.days + local % self.days
+            cells = rows[local // self.days] * self.days + local % self.days
+            narrow = histogram.cells <= np.iinfo(np.int32).max  # (half the bytes to write)
+            arrays[f"cells_{series}"] = cells.astype(np.int32) if narrow else cells
             arrays[f"counts_{series}"] = block.ravel()[local]
         np.savez(
             handle,

@@ -420,12 +420,15 @@ class RunDirectory:
 
     # --- checkpoint of the daily bands ------------------------------------------------------
     def save_checkpoint(self, bands: Bands, folded: Iterable[int]) -> None:
-        """The bands folded from the chunks ``folded``, in one file so they cannot disagree."""
+        """The bands folded from the chunks ``folded``, in one file so they cannot disagree.
+
+        Written whole or not at all (a temporary file renamed over it), but not forced to
+        disk, as chunk files are not: a checkpoint that a crash of the machine leaves torn
+        fails its archive's checksums, or does not fit the run, when it is read, and is
+        recomputed (:meth:`load_checkpoint`), as a torn chunk is."""
         tmp = self.partial / ".checkpoint.npz.tmp"
         with open(tmp, "wb") as handle:
             bands.save(handle, folded=sorted(folded))
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, self.partial / "checkpoint.npz")
 
     def load_checkpoint(self, bands: Bands, chunks: int) -> set[int] | None:
