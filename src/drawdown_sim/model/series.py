@@ -267,11 +267,13 @@ class SeriesBatch:
 
     :meth:`add` keeps only what the series need of a replication (its event times and state
     trajectories, one flat run of floats per kind), so the replication itself can be freed
-    at once; :meth:`series` then turns each kind into one array for the whole batch
-    and computes every series for all replications in whole-array operations over their
-    change points, a fraction of the cost of one replication at a time. Each value comes
-    from the same floating-point operations as for a replication alone, so the series do not
-    depend on how replications are batched.
+    at once; :meth:`series` (or :meth:`daily`, for some of them) then turns each kind into
+    one array for the whole batch and computes the series for all replications in
+    whole-array operations over their change points, a fraction of the cost of one
+    replication at a time. Each value comes from the same floating-point operations as for a
+    replication alone, so the series do not depend on how replications are batched.
+    :meth:`runs` gives a step series as runs of days instead, for counting without a value
+    a day (:func:`drawdown_sim.runner.bands.chunk_delta`).
     """
 
     def __init__(self, scenario: Scenario) -> None:
