@@ -40,9 +40,7 @@ def test_reduction_has_no_other_mechanism(hawkes_run):
         assert not r.log.isis_attacks
         assert {a.cause for a in r.log.attacks} <= {"background", "attack"}
         # Exposure 1 and multiplier 1: the background is the campaign rate throughout.
-        assert [b for _, b in r.trajectories.points("background")] == [
-            s.background_rate("campaign")
-        ]
+        assert [b for _, b in r.trajectories.background] == [s.background_rate("campaign")]
 
 
 def test_mean_count_matches_the_exact_transient_formula(hawkes_run):

@@ -103,7 +103,7 @@ def test_thinning_ahead_is_thinning_one_candidate_at_a_time(overrides):
     for index, seed in enumerate(replication_seeds(11, 0, 40)):
         replication = simulate_seed(s, seed, index)
         expected = one_by_one_thinning(
-            seed, replication.trajectories.points("background"), n, beta, replication.horizon
+            seed, replication.trajectories.background, n, beta, replication.horizon
         )
         got = [a.time for a in replication.log.attacks]
         assert len(got) == len(expected), f"replication {index}"
@@ -393,15 +393,14 @@ def reference_daily_series(replication, s) -> np.ndarray:
     noon = np.arange(days) + 0.5
     edges = np.arange(days + 1, dtype=float)
     traj, log = replication.trajectories, replication.log
-    points = traj.points
     n, beta, rho, gamma = replication.militia_kernel
     attacks = np.array([a.time for a in log.attacks])
     strikes = np.array([x.time for x in log.strikes])
     cumulative = (
         hawkes.background_integral(
-            edges, [b[0] for b in points("background")], [b[1] for b in points("background")]
+            edges, [b[0] for b in traj.background], [b[1] for b in traj.background]
         )
-        if points("background")
+        if traj.background
         else np.zeros(days + 1)
     )
     cumulative = (
@@ -409,18 +408,18 @@ def reference_daily_series(replication, s) -> np.ndarray:
         + hawkes.kernel_integral_grid(days + 1, attacks, n, beta)
         + hawkes.kernel_integral_grid(days + 1, strikes, rho, gamma)
     )
-    if s.isis.enabled and points("capacity"):
-        capacity = _segments_one(points("capacity"), noon, rate=1.0 / s.isis.capacity_lag_days)
+    if s.isis.enabled and traj.capacity:
+        capacity = _segments_one(traj.capacity, noon, rate=1.0 / s.isis.capacity_lag_days)
         isis_rate = s.isis.base_rate * (1.0 + s.isis.sensitivity * (1.0 - capacity))
     else:
         isis_rate = np.zeros(days)
     out = np.empty((len(SERIES), days))
-    out[0] = _step_one(points("personnel"), noon)
-    out[1] = np.diff(cumulative) * (_step_one(points("personnel"), edges[1:] - 1e-9) > 0)
+    out[0] = _step_one(traj.personnel, noon)
+    out[1] = np.diff(cumulative) * (_step_one(traj.personnel, edges[1:] - 1e-9) > 0)
     out[2] = np.bincount(attacks.astype(np.int64), minlength=days)[:days] if len(attacks) else 0
-    out[3] = _step_one(points("escalation"), noon)
-    out[4] = _step_one(points("campaign"), noon)
-    out[5] = _segments_one(points("pressure"), noon)
+    out[3] = _step_one(traj.escalation, noon)
+    out[4] = _step_one(traj.campaign, noon)
+    out[5] = _segments_one(traj.pressure, noon)
     out[6] = isis_rate
     return out
 
@@ -562,7 +561,7 @@ def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
         replication = simulate_seed(s, replication_seeds(2, i, 1)[0], i)
         times = np.cumsum([gap for gap, _ in points])
         replication.log.trajectories.personnel[:] = [
-            value for t, (_, size) in zip(times, points, strict=True) for value in (float(t), size)
+            (float(t), size) for t, (_, size) in zip(times, points, strict=True)
         ]
         batch.add(replication)
         replications.append(replication)
@@ -577,7 +576,7 @@ def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
 
 def _second_point_late(points: list) -> None:
     """A second (time, personnel) point at day 700, before points of earlier days."""
-    points[2:2] = [700.0, 1000]
+    points.insert(1, (700.0, 1000))
 
 
 def test_step_series_that_are_not_whole_numbers_or_out_of_order_are_counted_day_by_day():
@@ -590,7 +589,7 @@ def test_step_series_that_are_not_whole_numbers_or_out_of_order_are_counted_day_
     s = scenario("baseline")
     bins = series_bins(s.initial_personnel)
     for change, error in [
-        (lambda points: points.extend((300.0, 1234.5)), "whole numbers"),
+        (lambda points: points.append((300.0, 1234.5)), "whole numbers"),
         (_second_point_late, "out of time order"),
     ]:
         replications = [
@@ -617,8 +616,8 @@ def test_a_trajectory_with_a_point_of_the_wrong_width_is_refused_and_nothing_of_
 
     s = scenario("baseline")
     replications = [simulate_seed(s, seed, i) for i, seed in enumerate(replication_seeds(3, 0, 5))]
-    # pressure comes after four kinds: nothing of any of them may be kept
-    replications[2].log.trajectories.pressure.extend((400.0, 1.0))
+    # pressure comes after four kinds already flattened by then: those must be taken back
+    replications[2].log.trajectories.pressure.append((400.0, 1.0))
     batch = SeriesBatch(s)
     for k, replication in enumerate(replications):
         if k == 2:

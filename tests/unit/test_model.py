@@ -86,7 +86,7 @@ def test_escalation_is_capped_and_scheduled_shocks_land_on_their_dates():
     r = simulate(s)
     days = sorted(shock.time for shock in r.log.shocks)
     assert days == sorted(s.window.offset(x.date) for x in s.shocks.scheduled)
-    assert max(level for _, level in r.trajectories.points("escalation")) == 3
+    assert max(level for _, level in r.trajectories.escalation) == 3
 
 
 def test_pressure_crosses_threshold_at_the_exact_time():
@@ -169,21 +169,18 @@ def test_reduction_intensity_is_constant_background_between_attacks():
 
 
 @pytest.mark.parametrize("name", ["baseline", "historical", "full_exit"])
-def test_trajectories_are_whole_points_in_time_order_from_day_zero(name):
-    """Trajectories are flat (a point's values one after another): every one holds whole
-    points of its width, starting at time 0, in time order, as the series read them."""
-    from drawdown_sim.model.records import POINT_WIDTHS
-
+def test_trajectories_are_points_of_their_width_in_time_order_from_day_zero(name):
+    """Every trajectory starts at time 0 and is in time order, with points of its width, as
+    the daily series read them (their grid lookups and runs of days assume the order)."""
+    widths = {"personnel": 2, "escalation": 2, "campaign": 2, "background": 2}
+    widths.update(pressure=4, capacity=3)
     s = scenario(name)
     for index, seed in enumerate(replication_seeds(8, 0, 5)):
         trajectories = simulate_seed(s, seed, index).trajectories
-        for kind, width in POINT_WIDTHS.items():
-            flat = getattr(trajectories, kind)
+        for kind, width in widths.items():
+            points = getattr(trajectories, kind)
             if kind == "capacity" and not s.isis.enabled:
                 continue
-            assert flat and len(flat) % width == 0, kind
-            points = trajectories.points(kind)
-            assert all(len(point) == width for point in points)
+            assert points and all(len(point) == width for point in points), kind
             times = [point[0] for point in points]
             assert times[0] == 0.0 and times == sorted(times), kind
-            assert [value for point in points for value in point] == flat

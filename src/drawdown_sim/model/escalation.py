@@ -56,7 +56,7 @@ class Escalation:
         )
         self._exponentials = Exponentials(world.streams, "escalation")
         self.schedule = self._draw_schedule()
-        world.log.trajectories.escalation.extend((0.0, self.level))
+        world.log.trajectories.escalation.append((0.0, self.level))
 
     @property
     def multiplier(self) -> float:
@@ -139,7 +139,7 @@ class Escalation:
         self.max_level = max(self.max_level, level)
         now = self.world.now
         self.world.log.changes.append(Change(now, "escalation", LEVEL_NAMES[level], cause))
-        self.world.log.trajectories.escalation.extend((now, level))
+        self.world.log.trajectories.escalation.append((now, level))
         self.world.militia.on_background_change()
         self.world.militia.on_propensity_change("escalation")
         self.world.forces.on_escalation()

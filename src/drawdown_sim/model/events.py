@@ -90,9 +90,9 @@ def event_rows(replication: Replication, scenario: Scenario) -> list[dict[str, A
     log = replication.log
     traj = log.trajectories
     r = replication.index
-    personnel0 = int(traj.personnel[1])  # the value of the first (time, value) point
-    level0 = int(traj.escalation[1])
-    posture0 = "campaign" if traj.campaign[1] else "restraint"
+    personnel0 = traj.personnel[0][1]
+    level0 = traj.escalation[0][1]
+    posture0 = "campaign" if traj.campaign[0][1] else "restraint"
     rows = [
         _row(
             r,
@@ -103,7 +103,7 @@ def event_rows(replication: Replication, scenario: Scenario) -> list[dict[str, A
             personnel=personnel0,
         ),
         _row(r, 0.0, "initial_escalation", LEVEL_NAMES[level0], float(level0), level=level0),
-        _row(r, 0.0, "initial_posture", posture0, float(traj.campaign[1]), posture=posture0),
+        _row(r, 0.0, "initial_posture", posture0, float(traj.campaign[0][1]), posture=posture0),
     ]
     for a in log.attacks:
         outcome = "intercepted" if a.intercepted else f"{a.killed} killed, {a.wounded} wounded"
@@ -166,7 +166,7 @@ def event_rows(replication: Replication, scenario: Scenario) -> list[dict[str, A
                 personnel=m.personnel,
             )
         )
-    for t, personnel in traj.points("personnel")[1:]:
+    for t, personnel in traj.personnel[1:]:
         rows.append(
             _row(r, t, "personnel", "personnel in Iraq", float(personnel), personnel=personnel)
         )

@@ -156,7 +156,7 @@ class ForcePosture:
         self._per_person = cfg.movement_exposure * self._norm / cfg.movement_size
         self._weight_total = 0.0
         self._recompute_targets()
-        world.log.trajectories.personnel.extend((0.0, sum(self.personnel)))
+        world.log.trajectories.personnel.append((0.0, sum(self.personnel)))
 
     # --- state read by others --------------------------------------------------------------
     @property
@@ -270,7 +270,7 @@ class ForcePosture:
 
     def _end_movement(self, movement: int) -> None:
         del self._transit[movement]
-        self.world.log.trajectories.personnel.extend((self.world.now, self.total))
+        self.world.log.trajectories.personnel.append((self.world.now, self.total))
         self._refresh_exposure()
         if not self.plan and not self._transit:
             self._complete("last movement arrived")

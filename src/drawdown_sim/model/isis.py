@@ -57,7 +57,7 @@ class Isis:
         target = self._capacity_target()
         self._start_capacity = self._target = target
         self.baseline_30 = 30.0 * self.rate(0.0) if self.enabled else 0.0
-        self.world.log.trajectories.capacity.extend((0.0, target, target))
+        self.world.log.trajectories.capacity.append((0.0, target, target))
 
     def on_presence_change(self) -> None:
         """Support changed (a movement left or the option's mission began)."""
@@ -68,13 +68,13 @@ class Isis:
         self._start_capacity = self.capacity(now)
         self._since = now
         self._target = target
-        self.world.log.trajectories.capacity.extend((now, self._start_capacity, target))
+        self.world.log.trajectories.capacity.append((now, self._start_capacity, target))
 
     def finish(self) -> None:
         """Draw the window's ISIS attacks from the capacity segments."""
         if not self.enabled:
             return
-        segments = np.asarray(self.world.log.trajectories.capacity, dtype=float).reshape(-1, 3)
+        segments = np.asarray(self.world.log.trajectories.capacity)
         bound = self.base * (1.0 + self.sensitivity) * self.world.horizon
         if bound > 10 * self.world.max_events:
             raise RunawayReplication(

@@ -124,7 +124,7 @@ class Militia:
                 for state in type(cfg.timetable_factor).model_fields
             },
         )
-        world.log.trajectories.campaign.extend((0.0, int(self.posture == "campaign")))
+        world.log.trajectories.campaign.append((0.0, int(self.posture == "campaign")))
 
     # --- state read by others ------------------------------------------------------------
     def intensity(self, t: float) -> float:
@@ -175,7 +175,7 @@ class Militia:
         rose = background > self.background
         if background != self.background:
             self.background = background
-            self.world.log.trajectories.background.extend((self.world.now, background))
+            self.world.log.trajectories.background.append((self.world.now, background))
         self._exposed = exposed
         if not self._started:
             return
@@ -251,7 +251,7 @@ class Militia:
         self._budget = None  # a new spell draws a new budget
         now = self.world.now
         self.world.log.changes.append(Change(now, "posture", posture, cause))
-        self.world.log.trajectories.campaign.extend((now, int(posture == "campaign")))
+        self.world.log.trajectories.campaign.append((now, int(posture == "campaign")))
         self.on_background_change()
         if self.switching and self._started:
             self._retime_switch()

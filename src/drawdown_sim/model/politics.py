@@ -60,7 +60,7 @@ class Politics:
         drift = self.cfg.crisis_drift_per_day if crisis else 0.0
         self._asymptote = drift / self.decay
         self.peak = max(self.peak, self._value)
-        self.world.log.trajectories.pressure.extend((now, self._value, self._asymptote, self.decay))
+        self.world.log.trajectories.pressure.append((now, self._value, self._asymptote, self.decay))
 
     def on_escalation(self) -> None:
         crisis = self.world.escalation.level >= 2
@@ -75,7 +75,7 @@ class Politics:
         cfg = self.cfg
         self._value += getattr(cfg.strike_weight, strike.size)
         self._value += cfg.casualty_weight * strike.iraqi_killed
-        self.world.log.trajectories.pressure[-4:] = (  # the segment just begun, restarted
+        self.world.log.trajectories.pressure[-1] = (
             self._since,
             self._value,
             self._asymptote,

@@ -6,8 +6,8 @@ afterwards; nothing is formatted while the simulation runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Attack(NamedTuple):
@@ -62,40 +62,22 @@ class Change(NamedTuple):
     cause: str
 
 
-def _points_of(width: int, what: str) -> Any:
-    """A trajectory's field: a flat list of points of ``width`` values (``what``)."""
-    return field(default_factory=list, metadata={"width": width, "point": what})
-
-
 @dataclass
 class Trajectories:
-    """Piecewise state, each a list of change points starting at time 0, flat: a point's
-    values (as many as its field's ``width``: :data:`POINT_WIDTHS`) one after another, as
-    the model appends them with ``extend``. Flat, because the daily series of a chunk's
-    replications are computed from all of their points at once
-    (:mod:`drawdown_sim.model.series`): copying flat lists costs a fraction of unpacking a
-    tuple per point, and the model's ``extend`` of a point costs less than keeping it as a
-    tuple. :meth:`points` gives them as tuples.
+    """Piecewise state, each a list of change points starting at time 0.
 
-    Values hold from their time until the next point. ``pressure`` and ``capacity`` are
+    Values hold from their time until the next entry. ``pressure`` and ``capacity`` are
     exponential segments, evaluated by :mod:`drawdown_sim.model.series`.
     """
 
-    personnel: list[float] = _points_of(2, "(time, personnel in Iraq)")
-    escalation: list[float] = _points_of(2, "(time, level 0-3)")
-    campaign: list[float] = _points_of(2, "(time, 1 in campaign posture else 0)")
-    background: list[float] = _points_of(2, "(time, militia background rate, attacks/day)")
-    pressure: list[float] = _points_of(4, "(start, value at start, asymptote, decay 1/day)")
-    capacity: list[float] = _points_of(3, "(start, ISIS capacity at start, capacity target)")
-
-    def points(self, kind: str) -> list[tuple[Any, ...]]:
-        """The change points of trajectory ``kind``, a tuple each."""
-        flat = getattr(self, kind)
-        return list(zip(*[iter(flat)] * POINT_WIDTHS[kind], strict=True))
-
-
-POINT_WIDTHS = {f.name: int(f.metadata["width"]) for f in fields(Trajectories)}
-"""Values of one change point of each trajectory (:class:`Trajectories`)."""
+    personnel: list[tuple[float, int]] = field(default_factory=list)
+    escalation: list[tuple[float, int]] = field(default_factory=list)
+    campaign: list[tuple[float, int]] = field(default_factory=list)
+    background: list[tuple[float, float]] = field(default_factory=list)
+    # (start, value at start, asymptote, decay rate 1/day)
+    pressure: list[tuple[float, float, float, float]] = field(default_factory=list)
+    # (start, capacity at start, capacity target)
+    capacity: list[tuple[float, float, float]] = field(default_factory=list)
 
 
 @dataclass

@@ -10,6 +10,7 @@ attacks that day (the increment of the compensator).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -17,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..scenario import Scenario
-from .records import POINT_WIDTHS
 from .simulate import Replication
 
 FloatArray = NDArray[np.floating[Any]]
@@ -254,11 +254,19 @@ def daily_series_batch(replications: Sequence[Replication], scenario: Scenario) 
     return batch.series()
 
 
-# Each kind of point the series need, and its values a point: the trajectories', and event
-# times alone (0).
-_COLUMNS = {**POINT_WIDTHS, "attacks": 0, "strikes": 0}
+# Each kind of point the series need, and its values a point (0: event times alone).
+_COLUMNS = {
+    "personnel": 2,
+    "escalation": 2,
+    "campaign": 2,
+    "background": 2,
+    "pressure": 4,
+    "capacity": 3,  # (start, capacity at start, target)
+    "attacks": 0,  # times alone
+    "strikes": 0,
+}
 _KINDS = tuple(_COLUMNS)
-_STATE = tuple(POINT_WIDTHS)  # the trajectories
+_STATE = tuple(kind for kind, columns in _COLUMNS.items() if columns)  # the trajectories
 _TIME = attrgetter("time")  # of an attack or strike
 
 
@@ -289,21 +297,26 @@ class SeriesBatch:
         return len(self.kernels)
 
     def add(self, replication: Replication) -> None:
-        """Keep what the series need of ``replication``: its trajectories (flat already) and
-        event times. Raises ValueError, keeping nothing of it, if a trajectory is not whole
-        points, which would shift every later replication's points."""
+        """Keep what the series need of ``replication``: its points, flattened now, while
+        they are fresh in the cache (a whole chunk's tuples, read at the end, come mostly
+        from main memory). Raises ValueError, keeping nothing of it, if a trajectory has a
+        point of the wrong width, which would shift every later replication's points."""
         log = replication.log
-        trajectories = [getattr(log.trajectories, kind) for kind in _STATE]
-        for kind, flat in zip(_STATE, trajectories, strict=True):
-            if len(flat) % _COLUMNS[kind]:
+        values, counts = self.values, self.counts
+        self._converted = None
+        kept = {kind: len(values[kind]) for kind in _STATE}  # to take them back on error
+        for kind in _STATE:
+            points = getattr(log.trajectories, kind)
+            run = values[kind]
+            run.extend(chain.from_iterable(points))
+            if len(run) - kept[kind] != len(points) * _COLUMNS[kind]:
+                for taken, size in kept.items():
+                    del values[taken][size:]
+                    del counts[taken][len(self) :]
                 raise ValueError(
                     f"{kind} trajectory: every point must have {_COLUMNS[kind]} values"
                 )
-        values, counts = self.values, self.counts
-        self._converted = None
-        for kind, flat in zip(_STATE, trajectories, strict=True):
-            values[kind] += flat
-            counts[kind].append(len(flat) // _COLUMNS[kind])
+            counts[kind].append(len(points))
         for kind, events in (("attacks", log.attacks), ("strikes", log.strikes)):
             values[kind].extend(map(_TIME, events))
             counts[kind].append(len(events))

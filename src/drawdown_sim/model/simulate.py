@@ -160,47 +160,37 @@ class Replication:
         return self.log.trajectories
 
 
-def _time_in(trajectory: list[float], start: float, end: float, least: int) -> float:
-    """Days in [start, end) during which the piecewise-constant value (a flat trajectory of
-    (time, value) points) is at least ``least``."""
+def _time_in(trajectory: list[tuple[float, int]], start: float, end: float, least: int) -> float:
+    """Days in [start, end) during which the piecewise-constant value is at least ``least``."""
     total = 0.0
     count = len(trajectory)
-    for i in range(0, count, 2):
-        t0 = trajectory[i]
+    for i in range(count):
+        t0, value = trajectory[i]
         if t0 >= end:
             break
-        t1 = trajectory[i + 2] if i + 2 < count else end
-        if t1 > start and trajectory[i + 1] >= least:
+        t1 = trajectory[i + 1][0] if i + 1 < count else end
+        if t1 > start and value >= least:
             total += (t1 if t1 < end else end) - (t0 if t0 > start else start)
     return total
 
 
-def _value_at(trajectory: list[float], t: float) -> Any:
-    """The piecewise-constant value (a flat trajectory of (time, value) points) holding just
-    before ``t`` (changes at ``t`` excluded)."""
-    value = trajectory[1]
-    for i in range(0, len(trajectory), 2):
-        if trajectory[i] >= t:
+def _value_at(trajectory: list[tuple[float, int]], t: float) -> int:
+    """The piecewise-constant value holding just before ``t`` (changes at ``t`` excluded)."""
+    value = trajectory[0][1]
+    for time, v in trajectory:
+        if time >= t:
             break
-        value = trajectory[i + 1]
+        value = v
     return value
 
 
-def _highest_before(trajectory: list[float], end: float) -> Any:
-    """The highest value (a flat trajectory of (time, value) points) set before ``end``."""
-    return max(trajectory[i + 1] for i in range(0, len(trajectory), 2) if trajectory[i] < end)
-
-
-def _pressure_peak(segments: list[float], end: float) -> float:
-    """Largest P over [0, end] (a flat trajectory of (start, value, asymptote, decay)
-    segments): each segment is monotone, so its maximum is at an end."""
+def _pressure_peak(segments: list[tuple[float, float, float, float]], end: float) -> float:
+    """Largest P over [0, end]: each segment is monotone, so its maximum is at an end."""
     peak = -math.inf
-    count = len(segments)
-    for i in range(0, count, 4):
-        t0, start, target, decay = segments[i : i + 4]
+    for (t0, start, target, decay), following in zip(segments, [*segments[1:], None], strict=True):
         if t0 > end:
             break
-        t1 = min(segments[i + 4] if i + 4 < count else end, end)
+        t1 = min(following[0] if following is not None else end, end)
         peak = max(peak, start, target + (start - target) * math.exp(-decay * (t1 - t0)))
     return peak if peak > -math.inf else 0.0
 
@@ -267,7 +257,7 @@ def _outcomes(world: World) -> dict[str, Any]:
     isis = world.isis.times
     outcomes: dict[str, Any] = _period(world, isis, 0.0, window)
     outcomes.update(
-        max_escalation=_highest_before(trajectories.escalation, window),
+        max_escalation=max(level for t, level in trajectories.escalation if t < window),
         drawdown_complete=completion is not None and completion <= window,
         completion_day=completion,
         completion_censored=completion is None,
