@@ -397,7 +397,7 @@ class SeriesBatch:
         # A point holds from the first noon at or after it (as _Points.latest reaches it)
         # until the next point of its replication takes over; a replication's first point
         # holds from day 0 (clipped, as in _step) and its last to the end.
-        first = np.searchsorted(noon, points.times, side="left")
+        first = _positions(noon, points.times, strictly=False)
         start, stop = points.start[:-1], points.start[1:]
         has = stop > start
         first[start[has]] = 0
