@@ -362,12 +362,9 @@ class SeriesBatch:
         by_series = np.empty((len(names), count, days))
         for row, name in zip(by_series, names, strict=True):
             if name == "attacks":
-                attacks = points["attacks"]
-                day = attacks.times.astype(np.int64)
-                counted = day < days
-                row[:] = np.bincount(
-                    attacks.owner[counted] * days + day[counted], minlength=count * days
-                ).reshape(count, days)
+                row[:] = np.bincount(self._attack_cells(), minlength=count * days).reshape(
+                    count, days
+                )
             elif name in STEP_SERIES:  # read at noon from the trajectory of its name
                 row[:] = _step(points[name], noon)
             elif name == "attack_intensity":
@@ -420,11 +417,8 @@ class SeriesBatch:
     def _attack_runs(self) -> Runs:
         """Attacks a day as runs: a run of one day for each day of a replication with
         attacks (their number), and runs of 0 over the days between."""
-        attacks = self._points()["attacks"]
         days, count = self.scenario.horizon_days, len(self)
-        day = attacks.times.astype(np.int64)  # as daily() counts them
-        counted = day < days
-        cell, number = np.unique(attacks.owner[counted] * days + day[counted], return_counts=True)
+        cell, number = np.unique(self._attack_cells(), return_counts=True)
         owner, day = np.divmod(cell, days)  # by replication, then day
         # Each day with attacks is preceded by a run of 0 from the end of the one before
         # (of the same replication; else from day 0), and each replication ends with one.
@@ -440,6 +434,15 @@ class SeriesBatch:
             np.concatenate((day, after, last)),
             np.concatenate((day + 1, day, np.full(count, days, np.int64))),
         )
+
+    def _attack_cells(self) -> NDArray[np.int64]:
+        """Each attack within the horizon as ``replication * days + day``, as both
+        :meth:`daily` and :meth:`runs` count attacks a day."""
+        attacks = self._points()["attacks"]
+        days = self.scenario.horizon_days
+        day = attacks.times.astype(np.int64)
+        counted = day < days
+        return attacks.owner[counted] * days + day[counted]
 
     def _attack_intensity(self, points: dict[str, _Points]) -> FloatArray:
         """Expected militia attacks a day: the day's increment of the compensator."""
