@@ -679,6 +679,32 @@ def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_on
     assert (empty.quantile("personnel", 0.5) == 0).all()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    counts=st.integers(1, 70).flatmap(
+        lambda rows: st.lists(
+            st.lists(st.integers(0, 3), min_size=rows, max_size=rows), min_size=1, max_size=12
+        )
+    ),
+    shares=st.lists(st.floats(-0.5, 1.5), min_size=1, max_size=6),
+)
+def test_first_reaching_is_each_columns_searchsorted(counts: list[list[int]], shares: list[float]):
+    # Columns that never fall (running counts down the bins, flat runs included), thresholds
+    # at, between, below and above their values: every threshold's first row reaching it is
+    # numpy's own binary search of the column.
+    from drawdown_sim.runner.bands import first_reaching
+
+    cumulative = np.cumsum(np.array(counts, dtype=np.int32).T, axis=0, dtype=np.int32)
+    top = int(cumulative[-1].max())
+    thresholds = [share * top for share in shares] + [share * top - 1e-9 for share in shares]
+    got = first_reaching(cumulative, thresholds)
+    expected = [
+        [np.searchsorted(column, threshold, side="left") for column in cumulative.T]
+        for threshold in thresholds
+    ]
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_chunk_checksum_skips_the_mask_only_when_there_are_no_nulls():
     import hashlib
 

@@ -268,6 +268,33 @@ def _run_cells(
     return cells, counts.reshape(-1)[occupied], np.cumsum(totals[:days])
 
 
+def first_reaching(
+    cumulative: NDArray[np.integer[Any]], thresholds: list[float]
+) -> NDArray[np.int64]:
+    """Per threshold (rows of the result) and column of ``cumulative``, whose columns never
+    fall from one row to the next: the first row whose value is not below the threshold
+    (the number of rows below it; the row count if none reaches it).
+
+    A binary search of every column for every threshold at once, as ``np.searchsorted``
+    would do column by column: about a dozen probes a column for a histogram of a thousand
+    occupied bins, instead of comparing every bin of every day with each threshold (a
+    tenth of the time, for the 2,001-bin continuous series).
+    """
+    rows, days = cumulative.shape
+    flat = cumulative.reshape(-1)
+    below_of = np.asarray(thresholds, dtype=float)[:, None]
+    # Per (threshold, day): the flat index of the first row still in the search, whose
+    # ``size`` rows from there hold the answer or end just before it (lower bound by halves).
+    base = np.broadcast_to(np.arange(days), (len(thresholds), days)).copy()
+    size = rows
+    while size > 1:
+        half = size // 2
+        # Rows before base + half are all below the threshold when the last of them is.
+        base += (flat[base + (half - 1) * days] < below_of) * (half * days)
+        size -= half
+    return base // days + (flat[base] < below_of)
+
+
 RESERVED_BYTES = 32 * 1024 * 1024
 """Most a histogram reserves (address space, not memory) for all of its bins at once."""
 
@@ -396,18 +423,12 @@ class Bands:
         # The running sum down the bins, in place: in the counts' own 32-bit type (a cumsum
         # into a new array would widen it to 64 bits, and take seven times as long).
         np.cumsum(cumulative, axis=0, out=cumulative)
-        # The first bin where a day's running count reaches q of the replications is the
-        # number of bins where it is still below: the running count never falls. (Counting
-        # the bytes of one comparison down the bins takes a third less time than argmax of
-        # it along that strided axis.) The last bin's running count is every replication, so
-        # the count stays below ``rows.size``; the clamp is for the index's sake alone.
+        # The first bin where a day's running count reaches q of the replications. The last
+        # bin's running count is every replication, so it is always one of the rows; the
+        # clamp is for the index's sake alone.
         last = rows.size - 1
-        quantiles = []
-        for q in qs:
-            below = cumulative < q * self.count - 1e-9
-            first = below.view(np.uint8).sum(axis=0, dtype=np.int64)
-            quantiles.append(bins.value(rows[np.minimum(first, last)]))
-        return quantiles
+        first = first_reaching(cumulative, [q * self.count - 1e-9 for q in qs])
+        return [bins.value(rows[np.minimum(at, last)]) for at in first]
 
     def shares(self, series: str) -> NDArray[np.float64]:
         """Per-day share of replications in each integer bin (e.g. escalation levels)."""
