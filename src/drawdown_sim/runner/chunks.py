@@ -11,7 +11,7 @@ last chunks of a stream go out in parts (:meth:`ChunkTask.parts`), whose results
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import traceback
 from dataclasses import dataclass, field, replace
@@ -27,7 +27,7 @@ from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins, series_delta
-from .tables import outcome_table, table_digest
+from .tables import OUTCOME_SCHEMA, failures_digest, outcome_table, stamped_file, table_digest
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,10 @@ class ChunkIdentity:
     first: int  # first replication
     count: int  # replications in the chunk
 
-    def to_json(self, digest: str) -> bytes:
-        return json.dumps({**self.__dict__, "sha256": digest}, sort_keys=True).encode()
+    def stamp(self, digest: str) -> dict[str, Any]:
+        """What a chunk file of this chunk says about itself: this identity, and ``digest``
+        (the :func:`~drawdown_sim.runner.tables.table_digest` of its rows)."""
+        return {**self.__dict__, "sha256": digest}
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,34 @@ def block_edges(count: int) -> list[int]:
 @dataclass
 class ChunkResult:
     identity: ChunkIdentity
-    outcomes: pa.Table = field(default_factory=lambda: outcome_table([]))  # OUTCOME_SCHEMA
+    file: bytes = b""  # the chunk's outcome file (outcome_file), as the store writes it
     bands: BandsDelta | None = None  # the chunk's daily-series histograms (None: no series)
     events: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
-    digest: str = ""  # table_digest of outcomes, taken where they were made ("": not yet)
+    digest: str = ""  # table_digest of its outcome rows, taken where they were made
+
+    @property
+    def outcomes(self) -> pa.Table:
+        """The chunk's outcome rows (:data:`~drawdown_sim.runner.tables.OUTCOME_SCHEMA`),
+        read from its file."""
+        table = pa.ipc.open_file(pa.py_buffer(self.file)).read_all()
+        return table.replace_schema_metadata(OUTCOME_SCHEMA.metadata)
+
+
+def outcome_file(
+    identity: ChunkIdentity, table: pa.Table, failures: list[dict[str, Any]], digest: str
+) -> bytes:
+    """The chunk file of a chunk's outcome rows ``table``, stamped with its identity, the
+    rows' ``digest`` and its failures (kept in the file, which is the chunk's record).
+
+    Made where the chunk ran, so that the process taking every chunk writes it as it comes
+    instead of writing the table again (and a worker sends one buffer, not the table's
+    columns one by one)."""
+    stamp = identity.stamp(digest)
+    stamp["failures"] = failures
+    stamp["failures_sha256"] = failures_digest(failures)
+    return stamped_file(table, stamp)
 
 
 def assemble(parts: list[ChunkResult]) -> ChunkResult:
@@ -115,12 +139,14 @@ def assemble(parts: list[ChunkResult]) -> ChunkResult:
     put end to end; the parts' histogram cells are kept as they are (they add to the same
     histograms), and their sums, one block each, are added as the whole chunk adds its
     blocks' (:meth:`~drawdown_sim.runner.bands.BandsDelta.joined`)."""
-    whole = ChunkResult(parts[0].identity, pa.concat_tables([part.outcomes for part in parts]))
-    whole.digest = table_digest(whole.outcomes)
+    whole = ChunkResult(parts[0].identity)
     for part in parts:
         whole.events.extend(part.events)
         whole.failures.extend(part.failures)  # each part's in order: the chunk's in order
         whole.seconds += part.seconds
+    outcomes = pa.concat_tables([part.outcomes for part in parts])
+    whole.digest = table_digest(outcomes)
+    whole.file = outcome_file(whole.identity, outcomes, whole.failures, whole.digest)
     bands = [part.bands for part in parts if part.bands is not None]  # None: no series
     if bands:
         whole.bands = BandsDelta.joined(bands)
@@ -190,10 +216,23 @@ def _chunk_bands(
         return kept, chunk_delta(np.stack(daily), bins, _block_rows(task, kept))
 
 
+@functools.cache
+def _files_ready() -> None:
+    """Make a chunk file, of nothing, before the first chunk a process computes.
+
+    The first chunk file a process makes allocates memory that pyarrow keeps. Made at the end
+    of a chunk, it lands among the freed arrays of the chunk's series, so that the next
+    chunk's arrays no longer fit there and fault fresh pages (about 1,600 in the second
+    chunk of a worker, which then otherwise faults a few dozen:
+    ``tests/runner/test_allocator.py``)."""
+    stamped_file(outcome_table([]), {})
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Simulate a chunk. A replication that raises is recorded, and the chunk goes on."""
     import time
 
+    _files_ready()
     started = time.perf_counter()
     scenario = _scenario(task)
     identity = task.identity
@@ -229,7 +268,10 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         if len(kept) < len(rows):  # a replication whose series failed has no row
             result.failures.sort(key=lambda failure: int(failure["replication"]))
             rows = {index: rows[index] for index in kept}
-    result.outcomes = outcome_table(list(rows.values()))
-    result.digest = table_digest(result.outcomes)  # here, not in the main process
+    outcomes = outcome_table(list(rows.values()))
+    result.digest = table_digest(outcomes)  # here, not in the main process
     result.seconds = time.perf_counter() - started
+    # The chunk file after the chunk's compute time: writing it is the run's work, not the
+    # replications' (a part's file, too, which assemble reads back and joins).
+    result.file = outcome_file(identity, outcomes, result.failures, result.digest)
     return result

@@ -267,9 +267,7 @@ def stream(
         job = jobs[at]
         executed = job.executed
         identity = result.identity
-        job.directory.save_chunk(
-            identity, result.outcomes, result.events, result.failures, result.digest
-        )
+        job.directory.save_chunk(identity, result.file, result.events)
         cell = identity.cell
         bands = executed.bands[cell]
         folded = executed.folded[cell]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import io
 import json
 import logging
@@ -41,7 +40,15 @@ from ..jsonable import dumps
 from .bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
-from .tables import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table, table_digest
+from .tables import (
+    CHUNK_KEY,
+    EVENT_SCHEMA,
+    OUTCOME_SCHEMA,
+    event_table,
+    failures_digest,
+    stamped_file,
+    table_digest,
+)
 
 log = logging.getLogger("drawdown_sim")
 
@@ -51,7 +58,6 @@ class RunRefused(ValueError):
     cannot be written at all."""
 
 
-CHUNK_KEY = b"drawdown_sim.chunk"
 """Schema metadata key of a chunk file's identity (JSON)."""
 
 
@@ -86,21 +92,9 @@ CHUNK_FILE_BYTES = 256 * 1024 * 1024
 one a few megabytes); anything far larger is not a chunk this tool wrote."""
 
 
-def write_chunk_file(path: Path, table: pa.Table) -> None:
-    """Write a chunk file atomically, in the Arrow IPC file format, uncompressed.
-
-    A chunk file is transient: written once, read back once when the run finishes. IPC
-    writes and reads it in about a quarter of parquet's time (no encoding, no statistics),
-    which is most of what a chunk costs the main process."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)
-
-
 def read_chunk_file(path: Path) -> pa.Table:
-    """A chunk file written by :func:`write_chunk_file`, read whole into memory (never
-    mapped: the file may be replaced while its table is in use).
+    """A chunk file (:func:`~drawdown_sim.runner.tables.stamped_file`), read whole into
+    memory (never mapped: the file may be replaced while its table is in use).
 
     Raises:
         FileNotFoundError: no such file.
@@ -337,40 +331,24 @@ class RunDirectory:
         return self.chunks / f"{kind}-{cell:04d}-{index:06d}.arrow"
 
     def save_chunk(
-        self,
-        identity: ChunkIdentity,
-        outcomes: pa.Table,
-        events: list[dict[str, Any]],
-        failures: list[dict[str, Any]],
-        digest: str,
+        self, identity: ChunkIdentity, outcomes: bytes, events: list[dict[str, Any]]
     ) -> None:
-        """Write a chunk: events first, outcomes (which carry the failures) last, so a chunk
-        whose outcomes file exists is complete. ``digest``: the outcomes' :func:`table_digest`,
-        taken where the chunk ran."""
+        """Write a chunk: its traced events first, then its outcome file as the worker made
+        it (:func:`~drawdown_sim.runner.chunks.outcome_file`, which carries the failures),
+        so a chunk whose outcome file exists is complete. Neither is trusted for being
+        written here: each is verified when it is read back (:meth:`read_chunk`)."""
         if events:
             table = event_table(events)
-            stamped = table.replace_schema_metadata(
-                {CHUNK_KEY: identity.to_json(table_digest(table))}
+            atomic_write_bytes(
+                self.chunk_path("events", identity.cell, identity.index),
+                stamped_file(table, identity.stamp(table_digest(table))),
+                durable=False,
             )
-            write_chunk_file(self.chunk_path("events", identity.cell, identity.index), stamped)
-        self.save_chunk_table(identity, outcomes, failures, digest)
-
-    def save_chunk_table(
-        self,
-        identity: ChunkIdentity,
-        table: pa.Table,
-        failures: list[dict[str, Any]],
-        digest: str = "",
-    ) -> None:
-        """Write a chunk's outcome table (schema :data:`OUTCOME_SCHEMA`), stamped with its
-        digest (``digest``, or computed here)."""
-        meta = json.loads(identity.to_json(digest or table_digest(table)))
-        meta["failures"] = failures
-        meta["failures_sha256"] = hashlib.sha256(
-            json.dumps(failures, sort_keys=True).encode()
-        ).hexdigest()
-        stamped = table.replace_schema_metadata({CHUNK_KEY: json.dumps(meta).encode()})
-        write_chunk_file(self.chunk_path("outcomes", identity.cell, identity.index), stamped)
+        # Not forced to disk, as no chunk file is: one a crash leaves torn fails its checks
+        # when it is read, and is recomputed.
+        atomic_write_bytes(
+            self.chunk_path("outcomes", identity.cell, identity.index), outcomes, durable=False
+        )
 
     def read_chunk(self, expected: ChunkIdentity, events: bool) -> Chunk:
         """The chunk file of ``expected``, verified.
@@ -382,10 +360,8 @@ class RunDirectory:
         path = self.chunk_path("outcomes", expected.cell, expected.index)
         table, meta = _read_stamped(path, expected)
         failures = meta.get("failures")
-        if (
-            not isinstance(failures, list)
-            or meta.get("failures_sha256")
-            != hashlib.sha256(json.dumps(failures, sort_keys=True).encode()).hexdigest()
+        if not isinstance(failures, list) or meta.get("failures_sha256") != failures_digest(
+            failures
         ):
             raise ChunkInvalid(f"{path.name}: failure records do not match their checksum")
         failed = {int(f["replication"]) for f in failures}

@@ -1,12 +1,14 @@
 """The Arrow schemas of a run's outcome and event tables, and those tables made from rows.
 
 Each column carries its unit and description as field metadata, which the parquet files
-keep. Workers make their chunk's tables (see :mod:`.chunks`); the store writes them.
+keep. Workers make their chunk's tables and its chunk file (:func:`stamped_file`, see
+:mod:`.chunks`); the store writes the file as it comes and verifies it when it reads it back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pyarrow as pa
@@ -109,3 +111,28 @@ def table_digest(table: pa.Table) -> str:
                 array = array.fill_null(False if pa.types.is_boolean(array.type) else 0)
             digest.update(array.to_numpy(zero_copy_only=False).tobytes())
     return digest.hexdigest()
+
+
+CHUNK_KEY = b"drawdown_sim.chunk"
+"""The schema metadata key of a chunk file's stamp (JSON): the chunk's identity
+(:class:`~drawdown_sim.runner.chunks.ChunkIdentity`), the SHA-256 of its rows
+(:func:`table_digest`) and, in an outcome file, its failures and their SHA-256."""
+
+
+def stamped_file(table: pa.Table, stamp: dict[str, Any]) -> bytes:
+    """``table`` as a chunk file: the Arrow IPC file format, uncompressed, stamped with
+    ``stamp`` under :data:`CHUNK_KEY`.
+
+    A chunk file is transient: written once, read back once when the run finishes. IPC
+    writes and reads it in about a quarter of parquet's time (no encoding, no statistics).
+    """
+    stamped = table.replace_schema_metadata({CHUNK_KEY: json.dumps(stamp).encode()})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, stamped.schema) as writer:
+        writer.write_table(stamped)
+    return sink.getvalue().to_pybytes()
+
+
+def failures_digest(failures: list[dict[str, Any]]) -> str:
+    """SHA-256 of a chunk's failure records, as stamped on its outcome file."""
+    return hashlib.sha256(json.dumps(failures, sort_keys=True).encode()).hexdigest()
