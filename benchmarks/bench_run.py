@@ -46,7 +46,8 @@ from drawdown_sim.results import Results
 from drawdown_sim.runner.manifest import RunManifest, Timings, environment, write_manifest
 from drawdown_sim.runner.protocol import RunSpec
 from drawdown_sim.runner.store import RunDirectory
-from drawdown_sim.runner.tables import OUTCOME_SCHEMA
+from drawdown_sim.runner.chunks import outcome_file
+from drawdown_sim.runner.tables import OUTCOME_SCHEMA, table_digest
 scenario = load_scenario(sys.argv[1])
 reps, root = int(sys.argv[2]), Path(sys.argv[3])
 spec = RunSpec(scenario, 1, reps)
@@ -59,8 +60,9 @@ for index in range(spec.chunks):  # chunk files as workers write them, without s
     for name, spec_ in OUTCOME_SPECS.items():
         columns[name] = (rng.poisson(20, 100) if spec_.kind == "int" else
                          rng.random(100) < 0.3 if spec_.kind == "bool" else rng.gamma(2, 30, 100))
-    directory.save_chunk_table(spec.chunk(0, index),
-                               pa.Table.from_pydict(columns, schema=OUTCOME_SCHEMA), [])
+    table = pa.Table.from_pydict(columns, schema=OUTCOME_SCHEMA)
+    identity = spec.chunk(0, index)
+    directory.save_chunk(identity, outcome_file(identity, table, [], table_digest(table)), [])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 started = time.perf_counter()
 series = pa.Table.from_pandas(pd.DataFrame({"day": range(10)}))
