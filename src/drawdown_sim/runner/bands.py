@@ -216,7 +216,7 @@ def chunk_delta(
             index *= days
             index += day
             dense = np.bincount(index.ravel(), minlength=reached)
-            occupied = np.flatnonzero(dense)
+            occupied = np.flatnonzero(dense != 0)  # (see save: a mask is found faster)
             counts = dense[occupied]
             occupied += low * days
         else:  # many bins, mostly empty: sort instead (the same cells and counts), in the
@@ -259,7 +259,8 @@ def _run_cells(
     changes = np.bincount(row + first, minlength=size)
     changes -= np.bincount(row + end, minlength=size)
     counts = np.cumsum(changes.reshape(reached.size, width)[:, :days], axis=1)
-    occupied = np.flatnonzero(counts)  # in bin order, then day order: the cells' order
+    # In bin order, then day order: the cells' order. (See save: a mask is found faster.)
+    occupied = np.flatnonzero(counts != 0)
     cells = reached[occupied // days] * days + occupied % days
     # The sums day by day, the same way: whole numbers, so every float sum is exact.
     weights = values.astype(float)
@@ -455,7 +456,9 @@ class Bands:
         arrays: dict[str, Any] = {}
         for series, histogram in self._histograms.items():
             rows, block = histogram.occupied()  # cells in order, as of the dense histogram
-            local = np.flatnonzero(block)
+            # The nonzero cells of a mask: numpy finds those of a boolean array several
+            # times as fast as those of an integer one (a checkpoint's main cost).
+            local = np.flatnonzero(block != 0)
             cells = rows[local // self.days] * self.days + local % self.days
             narrow = histogram.cells <= np.iinfo(np.int32).max  # (half the bytes to write)
             arrays[f"cells_{series}"] = cells.astype(np.int32) if narrow else cells
