@@ -201,7 +201,9 @@ def main() -> None:
     print(
         f"compare, 5 options x {each} on 2 workers: {summary(warm)} x the time of their "
         "replications (their chunks' compute time over the 2 workers, the same spell) on an "
-        f"engine already started; {summary(cold)} x starting its own (goal <= 1.05)"
+        f"engine already started; {summary(cold)} x starting its own (goal <= 1.05, judged "
+        "at the command's default size below: a small compare's fixed end weighs more, see "
+        "bench_compare_sizes.py)"
     )
     # The same at the size `drawdown-sim compare` runs by default (each option's own
     # replications): the finishing of each option and the tables grow more slowly than the
