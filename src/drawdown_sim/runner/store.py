@@ -58,9 +58,6 @@ class RunRefused(ValueError):
     cannot be written at all."""
 
 
-"""Schema metadata key of a chunk file's identity (JSON)."""
-
-
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``path`` whole or not at all (a temporary file renamed over it); ``durable``:
     on disk before the rename, so that it survives a crash of the machine too."""
