@@ -149,6 +149,12 @@ def _positions(grid: FloatArray, times: FloatArray, strictly: bool) -> NDArray[n
     return position.astype(np.int64)
 
 
+def _noons(days: int) -> FloatArray:
+    """The noon of each day of the horizon, in days from the window start: when the state
+    series are read."""
+    return np.arange(days) + 0.5
+
+
 def _step(points: _Points, at: FloatArray) -> FloatArray:
     """Piecewise-constant values at ``at`` (0 for a replication without points)."""
     values = np.append(points.table[:, 1], 0.0)
@@ -355,7 +361,7 @@ class SeriesBatch:
         scenario = self.scenario
         count = len(self)
         days = scenario.horizon_days
-        noon = np.arange(days) + 0.5
+        noon = _noons(days)
         points = self._points()
         # Laid out one series after another, each a contiguous block, and returned as the
         # transpose: their bins (runner.bands) are taken series by series, block by block.
@@ -390,7 +396,7 @@ class SeriesBatch:
             return self._attack_runs()
         points = self._points()[name]
         days = self.scenario.horizon_days
-        noon = np.arange(days) + 0.5
+        noon = _noons(days)
         # A point holds from the first noon at or after it (as _Points.latest reaches it)
         # until the next point of its replication takes over; a replication's first point
         # holds from day 0 (clipped, as in _step) and its last to the end.
@@ -470,7 +476,7 @@ class SeriesBatch:
         if not isis.enabled or without.all():
             return np.zeros((len(self), days))
         lagged = _exponential_segments(
-            points["capacity"], np.arange(days) + 0.5, rate=1.0 / isis.capacity_lag_days
+            points["capacity"], _noons(days), rate=1.0 / isis.capacity_lag_days
         )
         isis_rate = isis.base_rate * (1.0 + isis.sensitivity * (1.0 - lagged))
         isis_rate[without] = 0.0
