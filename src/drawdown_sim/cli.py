@@ -34,8 +34,15 @@ EXIT_BAD_INPUT = 2
 """Invalid input or usage: a scenario, study, override, option or results directory that
 cannot be read, or a dask scheduler that cannot be reached. Nothing was written."""
 EXIT_REFUSED = 3
-"""The results directory holds something this command must not replace (other results, an
-interrupted run, another process's lock) or cannot be written."""
+"""The output folder or file holds something this command must not remove or replace (files
+it did not write, other results, results of other settings, an interrupted run, another
+process's lock). Nothing was removed."""
+EXIT_UNWRITABLE = 4
+"""The output cannot be written (permission denied, a read-only file system, a full disk).
+What was there before is intact; an interrupted run can be resumed once there is room."""
+
+_WRITE_ERRNOS = frozenset({1, 13, 27, 28, 30, 122})
+"""EPERM, EACCES, EFBIG, ENOSPC, EROFS, EDQUOT: an output that cannot be written."""
 
 
 class EngineName(StrEnum):
@@ -147,10 +154,52 @@ def _root(
     _quiet_for_json(False)  # each command starts speaking; --json commands silence it
 
 
+def say(message: object) -> None:
+    """One message to stderr, each line with its control characters escaped and cut when long
+    (a scenario's key or a CSV's header may hold a terminal escape sequence)."""
+    from .text import clean_lines
+
+    typer.echo(clean_lines(str(message)), err=True)
+
+
 def fail_input(error: ScenarioError | str) -> NoReturn:
     """Print every problem, one per line, to stderr and exit with status 2 (bad input)."""
-    typer.echo(str(error), err=True)
+    say(error)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def fail_refused(error: object) -> NoReturn:
+    """The output holds what this command must not remove or replace: exit 3."""
+    say(error)
+    raise typer.Exit(EXIT_REFUSED)
+
+
+def fail_unwritable(error: object) -> NoReturn:
+    """The output cannot be written: exit 4."""
+    say(error)
+    raise typer.Exit(EXIT_UNWRITABLE)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Turn a refused output into exit 3 and an output that cannot be written (a full disk, a
+    read-only folder) into exit 4, each in one line."""
+    from .runner.outputs import OutputRefused, OutputUnwritable
+
+    try:
+        yield
+    except OutputRefused as error:
+        fail_refused(error)
+    except OutputUnwritable as error:
+        fail_unwritable(error)
+    except OSError as error:
+        if error.errno not in _WRITE_ERRNOS:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        fail_unwritable(
+            f"{where}cannot write ({error.strerror}); what was there before is intact"
+            + ("; free some space and rerun with --resume" if error.errno == 28 else "")
+        )
 
 
 class _OneLine:
@@ -184,14 +233,14 @@ def resumable(extra: str = "") -> Iterator[None]:
 
     _OneLine.install()
     try:
-        yield
+        with writing():
+            yield
     except RunRefused as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(EXIT_REFUSED) from None
+        fail_refused(error)
     except (EngineError, ManifestError) as error:
         fail_input(str(error))
     except KeyboardInterrupt:
-        typer.echo(f"interrupted; finish with: {command} --resume", err=True)
+        say(f"interrupted; finish with: {command} --resume")
         raise typer.Exit(130) from None
 
 
@@ -283,12 +332,14 @@ def validate(
                     {"file": str(path), "ok": False, "problems": str(error).splitlines()}
                 )
             else:
-                typer.echo(str(error), err=True)
+                say(error)
             failed = True
             continue
         checked.append({"file": str(path), "ok": True, "summary": summary})
         if not as_json:
-            typer.echo(f"ok  {path}: {summary}")
+            from .text import clean
+
+            typer.echo(clean(f"ok  {path}: {summary}", None))
     if as_json:
         _emit({"valid": not failed, "files": checked})
     if failed:
@@ -325,10 +376,11 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(output)
+        from .runner.outputs import check_single_file, write_single_file
+
+        with writing():
+            check_single_file(output, b'"title": "drawdown-sim', "JSON Schema")
+            write_single_file(output, text.encode())
         typer.echo(f"wrote {output}")
 
 
@@ -423,14 +475,14 @@ def run_command(
 def _draw(kind: str, *args: Any) -> None:
     """Plots then report.html; a failure to draw never changes the run's status or hides
     its summary: it is reported in one line."""
-    from .console import console, errors
+    from .console import console
 
     try:
         from . import loading
 
         plots = _drawn(lambda: loading.plot_all(args[0].path))
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
-        errors.print(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
+        say(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
     else:
         if plots:
             console.print("plots:   " + ", ".join(str(p) for p in plots), highlight=False)
@@ -440,7 +492,7 @@ def _draw(kind: str, *args: Any) -> None:
 def _write_report(kind: str, *args: Any) -> None:
     """Write report.html; a failure to draw never changes the run's status or hides its
     summary: it is reported in one line."""
-    from .console import drawing, errors
+    from .console import drawing
 
     try:
         from . import report
@@ -448,7 +500,7 @@ def _write_report(kind: str, *args: Any) -> None:
         with drawing("writing the report"):
             path = getattr(report, f"{kind}_report")(*args)
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
-        errors.print(f"warning: the report could not be written: {type(error).__name__}: {error}")
+        say(f"warning: the report could not be written: {type(error).__name__}: {error}")
         return
     from .console import console
 
@@ -485,10 +537,7 @@ def _report_run(results: Any) -> bool:
     failed = manifest.replications_failed
     if failed:
         for failure in manifest.failures[:10]:
-            typer.echo(
-                f"replication {failure.replication} (seed {failure.seed}) failed: {failure.error}",
-                err=True,
-            )
+            say(f"replication {failure.replication} (seed {failure.seed}) failed: {failure.error}")
         typer.echo(f"{failed} replication(s) failed; see manifest.json", err=True)
     return bool(failed)
 
@@ -549,6 +598,15 @@ def compare_command(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         fail_input(f"scenario names must differ to be compared: {', '.join(names)}")
+    periods = {
+        (s.window.start, s.window.end, s.follow_on.end if s.follow_on else None) for s in scenarios
+    }
+    if len(periods) > 1:
+        say(
+            "warning: the options cover different periods (window or follow-on); their "
+            "outcomes are counted over different days, so differences mix the option with "
+            "the period"
+        )
     if reference is not None and reference not in names:
         fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
     from .comparison import compare
@@ -782,7 +840,8 @@ def discover_command(
     assert result.path is not None
     from .runner.store import atomic_write_json
 
-    atomic_write_json(result.path / "discovery.json", found.to_dict())
+    with writing():
+        atomic_write_json(result.path / "discovery.json", found.to_dict())
     if as_json:
         _emit({"path": str(result.path), **found.to_dict()})
     else:
@@ -828,12 +887,17 @@ def report_command(
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not redraw the plots.")] = False,
     plot_format: FormatOption = PlotFormat.png,
 ) -> None:
-    """Summarise a results directory and write a self-contained HTML report of it."""
+    """Summarise a results directory and write a self-contained HTML report of it. The
+    report goes to a new file or replaces a report drawdown-sim wrote; nothing else."""
     _formats(plot_format)
     from . import report
 
     if not directory.is_dir():
         fail_input(f"{directory}: not a results directory")
+    from .runner.outputs import check_single_file
+
+    with writing():  # the output is checked before any work
+        check_single_file(output or directory / "report.html", report.REPORT_MARKS, "report")
     import pyarrow as pa
 
     from .comparison import Comparison
@@ -841,6 +905,10 @@ def report_command(
     from .results import Results
     from .runner.manifest import ManifestError
 
+    unreadable = (
+        f"{directory}: cannot read these results (%s); they are damaged or incomplete: "
+        "rerun the command that made them"
+    )
     try:
         result = load(directory)
         if isinstance(result, Comparison):
@@ -855,10 +923,7 @@ def report_command(
     except (ManifestError, FileNotFoundError) as error:
         fail_input(str(error))
     except (OSError, ValueError, KeyError, pa.ArrowException) as error:
-        fail_input(
-            f"{directory}: cannot read these results ({type(error).__name__}); rerun "
-            "the command that made them with --force"
-        )
+        fail_input(unreadable % type(error).__name__)
     from .console import drawing
 
     if not no_plots:
@@ -867,22 +932,24 @@ def report_command(
         try:
             _drawn(lambda: plot_all(directory))
         except Exception as error:  # noqa: BLE001 - the report is still worth writing
-            typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
-    try:
-        with drawing("writing the report"):
-            if isinstance(result, Comparison):
-                path = report.compare_report(result, output)
-            elif isinstance(result, Results):
-                path = report.run_report(result, output)
-            else:
-                from .sweeps import load_sweep
+            say(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
+    with writing():
+        try:
+            with drawing("writing the report"):
+                if isinstance(result, Comparison):
+                    path = report.compare_report(result, output)
+                elif isinstance(result, Results):
+                    path = report.run_report(result, output)
+                else:
+                    from .sweeps import load_sweep
 
-                path = report.sweep_report(result, load_sweep(directory)[1], output)
-    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
-        fail_input(
-            f"{directory}: cannot read these results ({type(error).__name__}); rerun "
-            "the command that made them with --force"
-        )
+                    path = report.sweep_report(result, load_sweep(directory)[1], output)
+        except (ValueError, KeyError, pa.ArrowException) as error:
+            from .runner.outputs import OutputRefused
+
+            if isinstance(error, OutputRefused):
+                raise
+            fail_input(unreadable % type(error).__name__)
     typer.echo(f"report: {path}")
 
 
@@ -1113,8 +1180,15 @@ def backtest_command(
     reps: Annotated[int, typer.Option("--reps", min=10, max=1_000_000)] = 1000,
     seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Directory for the table and plot.")
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for the table and plot (default: results/backtest/<name>/)."
+        ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace other results in --out (other files are kept)."),
+    ] = False,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a scenario key (key=value).")
     ] = None,
@@ -1131,20 +1205,15 @@ def backtest_command(
         observations = read_observations(reference_file(observed_file), scenario)
     except ObservedDataError as error:
         fail_input(str(error))
+    from .runner.outputs import prepare_folder
+    from .runner.run import RESULTS
+
+    target = out if out is not None else RESULTS / "backtest" / scenario.name
+    with writing():  # checked before the replications run
+        folder = prepare_folder(target, "backtest", force=force, what="backtest")
     result = backtest(scenario, observations, reps, seed)
-    from .runner.run import results_dir
-
-    target = out if out is not None else results_dir(scenario.name)
-    target.mkdir(parents=True, exist_ok=True)
-    from .runner.store import atomic_write_bytes
-
-    atomic_write_bytes(target / "backtest.csv", to_csv(result))
-    from .plots._common import save
-    from .plots.backtest_plots import plot_backtest
-
-    ax = plot_backtest(result)
-    save(ax.figure, target / "backtest.png")  # type: ignore[arg-type]
     summary = {
+        "kind": "backtest",
         "scenario": scenario.name,
         "replications": reps,
         "coverage_50": result.coverage50,
@@ -1155,6 +1224,16 @@ def backtest_command(
         "table": str(target / "backtest.csv"),
         "plot": str(target / "backtest.png"),
     }
+    from .plots._common import save
+    from .plots.backtest_plots import plot_backtest
+    from .runner.store import atomic_write_bytes, atomic_write_json
+
+    with writing():
+        folder.remove_ours()
+        atomic_write_json(target / "backtest.json", summary)  # first: marks the folder ours
+        atomic_write_bytes(target / "backtest.csv", to_csv(result))
+        ax = plot_backtest(result)
+        save(ax.figure, target / "backtest.png", record=False)  # type: ignore[arg-type]
     if as_json:
         _emit(summary)
         return

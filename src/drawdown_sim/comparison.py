@@ -8,7 +8,7 @@ the outcomes themselves. The table reports that gain as a variance reduction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
@@ -30,10 +30,12 @@ from .runner.manifest import (
     read_manifest,
     write_manifest,
 )
+from .runner.outputs import prepare_folder
 from .runner.protocol import Job, RunSpec, stream
 from .runner.run import begin_run, complete_run
-from .runner.store import RunDirectory, atomic_write_bytes
+from .runner.store import RunDirectory, RunRefused, atomic_write_bytes, atomic_write_json
 from .scenario import Scenario
+from .text import clean
 
 KEY_OUTCOMES = (
     "attacks",
@@ -441,7 +443,9 @@ def compare(
     seed = scenarios[0].seed if seed is None else seed
     reps = scenarios[0].replications if reps is None else reps
     specs = [RunSpec(scenario, seed, reps) for scenario in scenarios]
-    root_dir = RunDirectory(Path(out) if out is not None else Path("results") / "compare")
+    root_dir = RunDirectory(
+        Path(out) if out is not None else Path("results") / "compare", kind="compare"
+    )
     root = root_dir.root
     config = {
         "options": names,
@@ -452,28 +456,35 @@ def compare(
     }
     tables = _Tables(names, reference, seed)  # holds each option's results as it finishes
     with engine_in_use(engine, workers, scheduler) as chosen, root_dir.lock(), ExitStack() as held:
-        # The derived tables go first: from here until the manifest is written last, the
-        # directory does not look like a finished compare.
-        root_dir.clear_final()
-        for name in ("comparison.csv", "completion.csv"):
-            (root / name).unlink(missing_ok=True)
-        # Every option's directory is locked and checked before any work starts; then all
-        # their chunks go to the engine as one stream, and each option is finished as soon as
-        # its own chunks are in, while the workers go on with the next option's.
-        jobs = []
+        # Everything is checked before anything is removed: the folder, then every option's.
+        inventory = prepare_folder(root, "compare", force=force, what="comparison", options=names)
+        _check_same_comparison(root_dir, config, force)
+        option_dirs = []
         for spec in specs:
-            name = spec.scenario.name
-            option_dir = RunDirectory(root / name)
+            option_dir = RunDirectory(root / spec.scenario.name)
             held.enter_context(option_dir.lock())
-            jobs.append(
-                begin_run(
-                    option_dir,
-                    spec,
-                    resume=resume,
-                    force=force,
-                    progress=None if progress is None else partial(progress, name),
-                )
+            option_dir.assess(spec.identity(), "run", resume, force)
+            option_dirs.append(option_dir)
+        # The derived tables go first: from here until the manifest is written last, the
+        # directory does not look like a finished compare. Each option's own folder is
+        # cleared by its run; the folders of options no longer compared go here.
+        for name in names:
+            inventory.options.pop(name, None)
+        inventory.remove_ours()
+        root_dir.partial.mkdir(exist_ok=True)
+        atomic_write_json(root_dir.partial / "compare.json", config, durable=False)
+        # All their chunks go to the engine as one stream, and each option is finished as
+        # soon as its own chunks are in, while the workers go on with the next option's.
+        jobs = [
+            begin_run(
+                option_dir,
+                spec,
+                resume=resume,
+                force=force,
+                progress=None if progress is None else partial(progress, spec.scenario.name),
             )
+            for option_dir, spec in zip(option_dirs, specs, strict=True)
+        ]
 
         def done(job: Job) -> None:
             # Tabulated while the workers go on with the next option.
@@ -496,4 +507,31 @@ def compare(
             environment=environment(),
         ),
     )
+    (root_dir.partial / "compare.json").unlink(missing_ok=True)
+    with suppress(OSError):
+        root_dir.partial.rmdir()
     return Comparison(results, table, reference, root)
+
+
+def _check_same_comparison(root_dir: RunDirectory, config: dict[str, Any], force: bool) -> None:
+    """Refuse to replace another comparison, or this one with other settings, unless
+    ``force``.
+
+    Raises:
+        RunRefused: as said.
+    """
+    from .runner.manifest import ManifestError
+
+    if force:
+        return
+    try:
+        existing = root_dir.manifest()
+    except ManifestError as error:
+        raise RunRefused(str(error)) from None
+    if existing is None or existing.kind != "compare":
+        return
+    if existing.run_config != config:
+        raise RunRefused(
+            f"{clean(str(root_dir.root), 120)} holds another comparison (other options or "
+            "settings); choose another --out or pass --force to replace it"
+        )

@@ -43,6 +43,8 @@ def plot_all(path: str | Path) -> list[Path]:
 
     result = load(path)
     if isinstance(result, Results):
+        if result.replications == 0:
+            return []  # every replication failed: nothing to draw
         from .plots import write_run_plots
 
         return list(write_run_plots(result))

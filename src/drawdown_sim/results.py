@@ -152,10 +152,20 @@ class Results:
             self._floats[name] = floats
         return floats
 
-    def save(self, path: str | Path) -> None:
-        """Write the layout :meth:`load` reads (manifest last), e.g. a copy elsewhere."""
+    def save(self, path: str | Path, *, force: bool = False) -> None:
+        """Write the layout :meth:`load` reads (manifest last), e.g. a copy elsewhere.
+
+        The folder is checked as a run's would be (:mod:`~drawdown_sim.runner.outputs`):
+        files drawdown-sim did not write are never removed or overwritten.
+
+        Raises:
+            OutputRefused: the folder holds other files or results (``force`` writes beside
+                them), or a foreign file or link where a file of the results goes.
+        """
+        from .runner.outputs import prepare_folder
+
         root = Path(path)
-        root.mkdir(parents=True, exist_ok=True)
+        prepare_folder(root, "run", force=force).remove_ours()
         atomic_write_table(
             root / "outcomes.parquet", pa.Table.from_pandas(self.outcomes, preserve_index=False)
         )
@@ -270,7 +280,7 @@ def _batches(path: Path, name: str) -> Any:
 def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[float, float]:
     """95% interval of an outcome's mean over ``runs`` independent replications: Wilson's
     for a share (a yes/no outcome), else the normal approximation ``mean +- 1.96 sd /
-    sqrt(runs)`` (replications are independent and identically distributed, and runs are
+    sqrt(runs)``, cut at zero for a count (replications are independent and identically distributed, and runs are
     hundreds to millions). NaN without a mean or with fewer than two runs."""
     if runs < 2 or not math.isfinite(mean):
         return math.nan, math.nan
@@ -278,6 +288,10 @@ def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[f
         share = proportion(round(mean * runs), runs)
         return share.low, share.high
     half = Z95 * math.sqrt(max(variance, 0.0) / runs)
+    if kind == "int":
+        # A count's mean is never below zero: the interval is cut there (which only raises
+        # its coverage), rather than claim a negative number of attacks is plausible.
+        return max(mean - half, 0.0), mean + half
     return mean - half, mean + half
 
 

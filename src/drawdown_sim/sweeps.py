@@ -382,7 +382,9 @@ def sweep(
         RunRefused: ``out`` holds another study's results or an interrupted sweep (without
             ``resume`` or ``force``), or another process is writing to it.
     """
-    directory = RunDirectory(Path(out) if out is not None else results_dir(study.name))
+    directory = RunDirectory(
+        Path(out) if out is not None else results_dir(study.name), kind="sweep"
+    )
     config = {
         "study": study.model_dump(mode="json"),
         "options": [o.digest for o in options],

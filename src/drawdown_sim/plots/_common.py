@@ -96,16 +96,29 @@ def set_formats(choice: str) -> None:
     FORMATS[:] = {"png": ["png"], "svg": ["svg"], "both": ["png", "svg"]}[choice]
 
 
-def save(fig: Figure, path: Path) -> Path:
+def save(fig: Figure, path: Path, *, record: bool = True) -> Path:
     """Save in every format of :data:`FORMATS` (``path`` names the PNG), atomically
-    (temporary name, then rename), and close the figure. Returns the first file written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in FORMATS:
-        target = path.with_suffix(f".{fmt}")
-        tmp = target.with_name(f".{target.stem}.tmp.{fmt}")
-        fig.savefig(tmp, dpi=110, format=fmt, bbox_inches="tight")
-        os.replace(tmp, target)
-        written.append(target)
-    plt.close(fig)
+    (temporary name, then rename), and close the figure. Returns the first file written.
+
+    ``record``: note each figure in its folder's ``index.json`` before it is written (the
+    figures of ``plots/``, which the tool may later remove only because they are listed
+    there); a figure's name held by a file the tool did not write, or a folder that is a
+    link, is refused (:class:`~drawdown_sim.runner.outputs.OutputRefused`).
+    """
+    from ..runner.outputs import plots_folder, record_plot
+
+    try:
+        folder = plots_folder(path.parent.parent) if path.parent.name == "plots" else path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for fmt in FORMATS:
+            target = path.with_suffix(f".{fmt}")
+            if record:
+                record_plot(target)
+            tmp = target.with_name(f".{target.stem}.tmp.{fmt}")
+            fig.savefig(tmp, dpi=110, format=fmt, bbox_inches="tight")
+            os.replace(tmp, target)
+            written.append(target)
+    finally:
+        plt.close(fig)
     return written[0]

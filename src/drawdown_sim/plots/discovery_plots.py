@@ -96,7 +96,6 @@ def plot_box(frame: pd.DataFrame, discovery: Discovery, ax: Axes | None = None) 
 
 def write_discovery_plots(frame: pd.DataFrame, discovery: Discovery, folder: Path) -> list[Path]:
     """``discovery_peeling`` and ``discovery_box`` in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, draw in (
         ("discovery_peeling", lambda: plot_peeling(discovery)),

@@ -49,10 +49,16 @@ def _svg(figure: Figure | SubFigure) -> str:
     return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
 
 
+REPORT_MARKS = (b'<meta name="generator" content="drawdown-sim', b"<title>drawdown-sim")
+"""What shows an HTML file is a report this tool wrote (the second: reports written before the
+generator tag), so that ``report -o`` may replace it; nothing else is ever replaced."""
+
+
 def _render(context: dict[str, Any], target: Path) -> Path:
     from ..runner.manifest import environment
-    from ..runner.store import atomic_write_bytes
+    from ..runner.outputs import check_single_file, write_single_file
 
+    check_single_file(target, REPORT_MARKS, "report")
     env = Environment(
         loader=PackageLoader("drawdown_sim.report", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
@@ -63,7 +69,7 @@ def _render(context: dict[str, Any], target: Path) -> Path:
         command=context.pop("command", None) or _command(),
         **context,
     )
-    atomic_write_bytes(target, page.encode())
+    write_single_file(target, page.encode())
     return target
 
 
@@ -97,17 +103,20 @@ def run_report(results: Results, target: Path | None = None) -> Path:
     from ..plots.completion_plots import plot_completion
 
     figures = []
-    for series in run_plots.FAN_SERIES:
-        ax = run_plots.plot_fan(results, series)
-        figures.append(("fan-" + series, ax.figure, f"Daily {series.replace('_', ' ')}."))
-    ax = run_plots.plot_escalation(results)
-    figures.append(("escalation", ax.figure, "Share of replications at each escalation level."))
-    if results.scenario.planned_end_day is not None:
-        ax = plot_completion({results.name: results})
-        figures.append(("completion", ax.figure, "Drawdown completion (Kaplan-Meier)."))
-    figures.append(
-        ("distributions", run_plots.plot_distributions(results), "Outcome distributions.")
-    )
+    if results.replications:  # with every replication failed there is nothing to draw
+        for series in run_plots.FAN_SERIES:
+            ax = run_plots.plot_fan(results, series)
+            figures.append(("fan-" + series, ax.figure, f"Daily {series.replace('_', ' ')}."))
+        ax = run_plots.plot_escalation(results)
+        figures.append(
+            ("escalation", ax.figure, "Share of replications at each escalation level.")
+        )
+        if results.scenario.planned_end_day is not None:
+            ax = plot_completion({results.name: results})
+            figures.append(("completion", ax.figure, "Drawdown completion (Kaplan-Meier)."))
+        figures.append(
+            ("distributions", run_plots.plot_distributions(results), "Outcome distributions.")
+        )
     context = {
         "title": f"drawdown-sim: {results.name}",
         "kind_text": "one scenario",

@@ -15,6 +15,7 @@ import importlib.abc
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -94,7 +95,11 @@ def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iter
 def _start_worker(parent: int) -> None:
     """Pool worker initialiser: exit with the parent, keep freed memory
     (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`), do without pandas
-    (:class:`_WithoutPandas`), and end without the interpreter's teardown (:func:`_end_now`)."""
+    (:class:`_WithoutPandas`), and end without the interpreter's teardown (:func:`_end_now`).
+
+    Ctrl-C is the parent's to handle: a terminal sends it to the whole process group, and a
+    worker that took it would print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
     keep_freed_memory()
     if "pandas" not in sys.modules:  # (imported already by a script's main module, say)

@@ -88,13 +88,20 @@ class RunManifest(_Model):
     environment: Environment
 
 
+OptionName = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$", description="A plain name.")
+]
+"""An option's name, which names its folder: never ``..``, a slash or a hidden name, so a
+crafted manifest cannot send a reader to another folder."""
+
+
 class CompareManifest(_Model):
     """A ``compare``: options run with common random numbers, one run directory each."""
 
     kind: Literal["compare"] = "compare"
     format_version: Literal[2] = 2
     run_config: dict[str, Any]
-    options: list[str]
+    options: list[OptionName]
     reference: str
     seed: int
     replications: int

@@ -26,9 +26,8 @@ import io
 import json
 import logging
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from ..jsonable import dumps
 from .bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
+from .outputs import Inventory, OutputRefused, can_write, survey
 from .tables import (
     CHUNK_KEY,
     EVENT_SCHEMA,
@@ -53,21 +53,24 @@ from .tables import (
 log = logging.getLogger("drawdown_sim")
 
 
-class RunRefused(ValueError):
-    """The results directory holds something this run must not silently replace, or it
-    cannot be written at all."""
+RunRefused = OutputRefused
+"""The results directory holds something this run must not remove or replace (exit 3)."""
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``path`` whole or not at all (a temporary file renamed over it); ``durable``:
     on disk before the rename, so that it survives a crash of the machine too."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        if durable:
-            handle.flush()
-            os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise
 
 
 def atomic_write_json(path: Path, value: Any, *, durable: bool = True) -> None:
@@ -77,8 +80,12 @@ def atomic_write_json(path: Path, value: Any, *, durable: bool = True) -> None:
 def atomic_write_table(path: Path, table: pa.Table) -> None:
     """Write ``table`` to ``path`` atomically, as parquet."""
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 RUN_FILE_BYTES = 1024 * 1024
@@ -167,35 +174,23 @@ class RunDirectory:
     """Files of finished results (manifest first: removing it first makes the directory
     stop looking complete before anything else changes)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kind: str = "run") -> None:
         self.root = root
+        self.kind = kind
         self.partial = root / ".partial"
         self.chunks = self.partial / "chunks"
         self._identity: tuple[int, int] | None = None
+        self._inventory: Inventory | None = None
 
     # --- lock ------------------------------------------------------------------------------
     def create(self) -> None:
         """Create the directory, or explain in one line why it cannot be.
 
         Raises:
-            RunRefused: the path is a file, lies under a file, is not writable, or is too long.
+            RunRefused: the path is a file or lies under a file.
+            OutputUnwritable: it cannot be created or written.
         """
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise RunRefused(
-                f"{self.root} is a file, not a directory; choose another --out"
-            ) from None
-        except NotADirectoryError:
-            raise RunRefused(f"{self.root} lies under a file; choose another --out") from None
-        except PermissionError:
-            raise RunRefused(f"{self.root} cannot be created (permission denied)") from None
-        except OSError as error:
-            raise RunRefused(f"{str(self.root)[:80]} cannot be created: {error.strerror}") from None
-        if not self.root.is_dir():
-            raise RunRefused(f"{self.root} is not a directory; choose another --out")
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise RunRefused(f"{self.root} is not writable; choose another --out")
+        can_write(self.root)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -259,19 +254,21 @@ class RunDirectory:
             return None
         return value if isinstance(value, dict) else None
 
-    def prepare(self, config: dict[str, Any], what: str, resume: bool, force: bool) -> str:
-        """Check the directory against this work and start or resume it.
-
-        Returns ``"complete"`` (finished results of exactly this work are there and
-        ``resume`` was asked: nothing to do), ``"resume"`` (the chunks in ``.partial/`` are
-        this work's) or ``"fresh"`` (everything from a previous run was cleared).
+    def assess(
+        self, config: dict[str, Any], what: str, resume: bool, force: bool, options: Any = ()
+    ) -> str:
+        """What :meth:`prepare` would do, without changing anything: ``"complete"``,
+        ``"resume"`` or ``"fresh"`` (see there).
 
         Raises:
-            RunRefused: other results, an interrupted run of other settings, or an
-                interrupted run without ``resume`` or ``force``.
+            RunRefused: files the tool did not write, other results, results of other
+                settings, or an interrupted run, as :meth:`prepare` says.
         """
         from .manifest import ManifestError
 
+        inventory = survey(self.root, self.kind, options)
+        inventory.check(force, what)
+        self._inventory = inventory
         try:
             existing = self.manifest()
         except ManifestError as error:
@@ -284,43 +281,66 @@ class RunDirectory:
                 return "complete"
             if existing.run_config.get("scenario_hash") != config.get("scenario_hash"):
                 raise RunRefused(
-                    f"{self.root} holds the results of another {what}; choose another --out "
-                    "or pass --force to replace them"
+                    f"{_shown(self.root)} holds the results of another {what}; choose another "
+                    "--out or pass --force to replace them"
+                )
+            if not same:
+                raise RunRefused(
+                    f"{_shown(self.root)} holds this {what}'s results with other settings "
+                    f"({_settings(existing.run_config)}, not {_settings(config)}); pass --force "
+                    "to replace them, or choose another --out"
                 )
         partial = self.run_config()
-        if partial is None and self.partial.exists():
-            log.warning(f"{self.partial}: no readable run identity (run.json); starting over")
         if resume and partial is not None:
             if partial != config and not force:
                 raise RunRefused(
-                    f"the interrupted {what} in {self.root} used other settings; rerun with "
-                    "those or pass --force to start over"
+                    f"the interrupted {what} in {_shown(self.root)} used other settings; rerun "
+                    "with those or pass --force to start over"
                 )
             if partial == config:
                 return "resume"
         elif partial is not None and not force and not resume:
             raise RunRefused(
-                f"{self.root} holds an interrupted {what}; finish it with --resume or start "
-                "over with --force"
+                f"{_shown(self.root)} holds an interrupted {what}; finish it with --resume or "
+                "start over with --force"
             )
-        self.begin(config)
         return "fresh"
 
+    def prepare(
+        self, config: dict[str, Any], what: str, resume: bool, force: bool, options: Any = ()
+    ) -> str:
+        """Check the directory against this work and start or resume it.
+
+        Returns ``"complete"`` (finished results of exactly this work are there and
+        ``resume`` was asked: nothing to do), ``"resume"`` (the chunks in ``.partial/`` are
+        this work's) or ``"fresh"`` (what the tool wrote there before was removed; files it
+        did not write are left where they are).
+
+        Raises:
+            RunRefused: files the tool did not write (unless ``force``), a link or a foreign
+                file where this work must write, other results, results of other settings,
+                or an interrupted run without ``resume`` or ``force``.
+        """
+        state = self.assess(config, what, resume, force, options)
+        if state == "fresh":
+            if self.partial.exists() and self.run_config() is None:
+                log.warning(f"{self.partial}: no readable run identity (run.json); starting over")
+            self.begin(config)
+        return state
+
     def clear_final(self) -> None:
-        """Remove finished results (the manifest first) and derived files."""
-        for name in self.FINAL:
-            (self.root / name).unlink(missing_ok=True)
-        shutil.rmtree(self.root / "plots", ignore_errors=True)
+        """Remove what the tool wrote here before (the manifest first), nothing else."""
+        inventory = self._inventory or survey(self.root, self.kind)
+        inventory.remove_ours()
+        self._inventory = None
 
     def begin(self, config: dict[str, Any]) -> None:
-        """Start afresh: clear a previous run's files, then record this run's identity."""
-        shutil.rmtree(self.partial, ignore_errors=True)
+        """Start afresh: remove what the tool wrote here before, then record this run's
+        identity."""
         self.clear_final()
         self.chunks.mkdir(parents=True, exist_ok=True)
         # Not forced to disk: it only names the chunk files beside it, which are not either,
         # and a run.json a crash left unreadable means starting over, as lost chunks would.
-        # (Forcing it waits on the disk's journal: up to tens of milliseconds per option of
-        # a compare before any work starts.)
         atomic_write_json(self.partial / "run.json", config, durable=False)
 
     # --- chunks -----------------------------------------------------------------------------
@@ -400,9 +420,13 @@ class RunDirectory:
         fails its archive's checksums, or does not fit the run, when it is read, and is
         recomputed (:meth:`load_checkpoint`), as a torn chunk is."""
         tmp = self.partial / ".checkpoint.npz.tmp"
-        with open(tmp, "wb") as handle:
-            bands.save(handle, folded=sorted(folded))
-        os.replace(tmp, self.partial / "checkpoint.npz")
+        try:
+            with open(tmp, "wb") as handle:
+                bands.save(handle, folded=sorted(folded))
+            os.replace(tmp, self.partial / "checkpoint.npz")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def load_checkpoint(self, bands: Bands, chunks: int) -> set[int] | None:
         """Restore bands from the checkpoint; the chunks folded into them (empty if there is
@@ -463,7 +487,28 @@ class RunDirectory:
         return failures, whole
 
     def remove_partial(self) -> None:
-        shutil.rmtree(self.partial, ignore_errors=True)
+        """Remove the finished work's ``.partial/`` files (only those the tool wrote)."""
+        if self.partial.exists():
+            survey_partial = survey(self.root, self.kind)
+            for path in sorted(
+                (p for p in survey_partial.ours if ".partial" in p.relative_to(self.root).parts),
+                key=lambda p: -len(p.parts),
+            ):
+                with suppress(OSError):
+                    os.rmdir(path) if path.is_dir() else os.unlink(path)
+            with suppress(OSError):
+                os.rmdir(self.partial)
+
+
+def _shown(path: Path) -> str:
+    from ..text import clean
+
+    return clean(str(path), 120)
+
+
+def _settings(config: dict[str, Any]) -> str:
+    """A run's settings in words: seed and replications."""
+    return ", ".join(f"{k} {config[k]}" for k in ("seed", "replications") if k in config)
 
 
 def _read_stamped(path: Path, expected: ChunkIdentity) -> tuple[pa.Table, dict[str, Any]]:
