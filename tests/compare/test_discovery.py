@@ -295,3 +295,16 @@ def test_the_discover_command_end_to_end(tmp_path: Path):
         app, ["discover", str(study), "--where", "open('x')", "--out", str(out)]
     )
     assert bad.exit_code == 2 and "--where" in bad.output
+    # A sweep that replaces this one removes the discovery (and report) made from it.
+    study.write_text(study.read_text().replace("replications: 10", "replications: 4"))
+    refused = CliRunner().invoke(
+        app, ["sweep", str(study), "--out", str(out), "--workers", "1", "--no-plots"]
+    )
+    assert refused.exit_code == 3, refused.output
+    assert (out / "discovery.json").exists()
+    replaced = CliRunner().invoke(
+        app, ["sweep", str(study), "--out", str(out), "--workers", "1", "--no-plots", "--force"]
+    )
+    assert replaced.exit_code == 0, replaced.output
+    assert not (out / "discovery.json").exists() and not (out / "report.html").exists()
+    assert not (out / "plots" / "discovery_peeling.png").exists()

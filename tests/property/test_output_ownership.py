@@ -74,7 +74,9 @@ def _plant(root: Path, outside: Path, layout: dict, earlier: Path) -> set[str]:
             path.symlink_to(root / "elsewhere")
         user.add(name)
     plots = root / "plots"
-    if layout["plots"] and (not os.path.lexists(plots) or plots.is_dir() and not plots.is_symlink()):
+    if layout["plots"] and (
+        not os.path.lexists(plots) or plots.is_dir() and not plots.is_symlink()
+    ):
         plots.mkdir(exist_ok=True)
         for name in layout["plots"]:
             (plots / name).write_bytes(f"user plot {name}".encode())

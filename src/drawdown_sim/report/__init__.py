@@ -108,9 +108,7 @@ def run_report(results: Results, target: Path | None = None) -> Path:
             ax = run_plots.plot_fan(results, series)
             figures.append(("fan-" + series, ax.figure, f"Daily {series.replace('_', ' ')}."))
         ax = run_plots.plot_escalation(results)
-        figures.append(
-            ("escalation", ax.figure, "Share of replications at each escalation level.")
-        )
+        figures.append(("escalation", ax.figure, "Share of replications at each escalation level."))
         if results.scenario.planned_end_day is not None:
             ax = plot_completion({results.name: results})
             figures.append(("completion", ax.figure, "Drawdown completion (Kaplan-Meier)."))

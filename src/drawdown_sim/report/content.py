@@ -456,6 +456,11 @@ def _mean_and_interval(summary: pd.DataFrame, outcome: str) -> str:
 
 
 def run_answer(results: Results) -> list[str]:
+    if results.replications == 0:
+        return [
+            "Every replication failed, so there is nothing to summarise: the manifest lists "
+            "each failure with its seed and reason."
+        ]
     summary = results.summary()
     share: dict[Any, Any] = summary.loc["isis_resurgence"].to_dict()
     low, high = share.get("mean_lo", math.nan), share.get("mean_hi", math.nan)

@@ -324,6 +324,17 @@ def _plot_files(folder: Path, recognised: bool) -> tuple[list[Path], list[str]]:
     return ours, foreign
 
 
+def _is_damage_or_file(path: Path) -> bool:
+    """A regular file, or a FIFO, socket or device where one of the tool's files of work in
+    progress belongs (damage: its name is removed, nothing is read or written through it);
+    not a folder or a link."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISDIR(mode) and not stat.S_ISLNK(mode)
+
+
 def _partial_files(folder: Path) -> tuple[list[Path], list[str]]:
     """The files of interrupted work in ``.partial/`` and the entries the tool did not write."""
     ours: list[Path] = []
@@ -333,12 +344,12 @@ def _partial_files(folder: Path) -> tuple[list[Path], list[str]]:
         if name == "chunks" and _is_folder(path):
             for chunk in _entries(path, MAX_CHUNK_FILES):
                 chunk_path = path / chunk
-                if _CHUNK_FILES.match(chunk) and _is_file(chunk_path):
+                if _CHUNK_FILES.match(chunk) and _is_damage_or_file(chunk_path):
                     ours.append(chunk_path)
                 else:
                     foreign.append(f".partial/chunks/{chunk}")
             ours.append(path)
-        elif _PARTIAL_FILES.match(name) and _is_file(path):
+        elif _PARTIAL_FILES.match(name) and _is_damage_or_file(path):
             ours.append(path)
         else:
             foreign.append(f".partial/{name}")
