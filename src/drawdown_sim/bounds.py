@@ -48,11 +48,13 @@ MAX_SWEEP_BYTES = 512 * 1024 * 1024
 """Most memory a sweep's states x options may hold while it runs (bytes): the largest study
 of five options fits."""
 
-MAX_MOVEMENTS = 20_000
+MAX_MOVEMENTS = 5_000
 """Most force movements one replication may plan (its phases' loads and an expulsion's).
-Each movement costs the replication a few events and updates its targets; at the limit a
-replication takes about a second (``tests/memory/test_bounds.py``). The shipped scenarios
-plan a few dozen."""
+Each movement that starts or ends recomputes the attack targets, one per movement in
+transit, so a replication's time grows with the square of its movements: 5,000 take about
+1.7 s, 20,000 about 14 s and 40,000 about 50 s (one site, one phase of 243 days, on a
+shared machine; ``tests/cli/test_bounds.py``). The shipped scenarios plan a few dozen; at
+the default movement_size of 100 the limit moves 500,000 personnel."""
 
 MAX_TRACED_CHUNK_EVENTS = 500_000
 """Most events the traced replications of one chunk may log (``--trace``). A traced chunk's
@@ -140,7 +142,8 @@ def movement_problem(scenario: Scenario) -> str | None:
         return None
     return (
         f"the plan needs up to {movements:,} movements per replication, more than the limit "
-        f"of {MAX_MOVEMENTS:,}; raise movement_size (personnel per movement)"
+        f"of {MAX_MOVEMENTS:,} (a replication's time grows with their square); raise "
+        "movement_size (personnel per movement)"
     )
 
 

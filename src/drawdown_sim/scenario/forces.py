@@ -142,7 +142,8 @@ class Drawdown(Section):
         gt=0,
         le=1_000_000,
         description="Personnel per movement (convoy or airlift). Assumption: about a company "
-        "or one C-17 load of people and kit.",
+        "or one C-17 load of people and kit. A replication may plan at most 5,000 movements "
+        "(its phases' and an expulsion's): validate refuses a smaller size that needs more.",
     )
     movement_days: PositiveDays = Field(
         2.0, description="Exposure window of one movement (days). Assumption."
