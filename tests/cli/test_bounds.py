@@ -131,10 +131,10 @@ def test_a_state_costs_bounded_memory_and_time():
     replication when each held its validated scenario."""
     import tracemalloc
 
+    import scipy.stats  # noqa: F401 - imported by the sampler: not a state's cost
+
     from drawdown_sim.study import load_study
     from drawdown_sim.sweeps import plan_states
-
-    import scipy.stats  # noqa: F401 - imported by the sampler: not a state's cost
 
     study, options = load_study(STUDY)
     study = study.model_copy(update={"states": 1_000})
