@@ -25,9 +25,6 @@ MAX_REPLICATIONS = 10_000_000
 """Most replications of one run (per option of a compare): 10^7, as a scenario's
 ``replications`` field allows."""
 
-MAX_STUDY_REPLICATIONS = 1_000_000
-"""Most replications per option and state of a study."""
-
 MAX_SEED = 2**63 - 1
 """Largest root seed: seeds are integers in [0, 2^63)."""
 
@@ -174,8 +171,14 @@ def check_study(study: Study, options: list[Scenario]) -> None:
     Raises:
         LimitExceeded: one line saying what is past which limit.
     """
-    check_count("replications", study.replications, 2, MAX_STUDY_REPLICATIONS)
+    check_count("replications", study.replications, 2, MAX_REPLICATIONS)
     check_seed(study.seed)
+    check_count("states", study.states, 2, MAX_STATES)
+    if study.method == "sobol" and study.states & (study.states - 1):
+        raise LimitExceeded(
+            f"{study.name}: states: method sobol needs a power of 2 (the Sobol base sample N), "
+            f"got {study.states:,}"
+        )
     parameters = len(options[0].uncertainties) if options else 0
     states = study_states(study, parameters)
     how = (

@@ -119,8 +119,11 @@ def test_the_python_api_checks_before_it_writes(tmp_path: Path):
             call()
     study, options = load_study(STUDY)
     big = study.model_copy(update={"states": 10**7})  # past the model's own check
-    with pytest.raises(bounds.LimitExceeded, match="more than the limit of 100,000"):
+    with pytest.raises(bounds.LimitExceeded, match="from 2 to 100,000"):
         sweep(big, options, out=tmp_path / "a")
+    sobol = study.model_copy(update={"states": 3, "method": "sobol"})
+    with pytest.raises(bounds.LimitExceeded, match="power of 2"):
+        sweep(sobol, options, out=tmp_path / "a")
     assert list(tmp_path.iterdir()) == []
 
 
