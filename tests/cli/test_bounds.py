@@ -150,7 +150,7 @@ def test_a_state_costs_bounded_memory_and_time():
     elapsed = time.perf_counter() - started
     assert len(set(keys)) == len(cells) == 5_000
     assert peak / len(cells) < bounds.STATE_BYTES, peak / len(cells)
-    assert elapsed < 10.0
+    assert elapsed < 60.0  # about 2 s on an idle machine
     # At the largest study allowed, the states fit the stated memory bound.
     assert bounds.MAX_STATES * 5 * bounds.STATE_BYTES <= bounds.MAX_SWEEP_BYTES
     # A state's scenario, built when its chunk is sent, is the one its values describe.
@@ -239,7 +239,7 @@ def test_names_are_capped_and_visible(tmp_path: Path, where: str, name: str, fra
     )
     started = time.perf_counter()
     result = _invoke("validate", str(path))
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < 30.0  # a 900 KB name took minutes to run
     assert result.exit_code == 2, result.output
     assert fragment in result.output and "Traceback" not in result.output
     assert len(result.output) < 2_000
