@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from .bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES
+
 if TYPE_CHECKING:
     from .scenario import Scenario, ScenarioError
 
@@ -63,11 +65,17 @@ SchedulerOption = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address (with --engine dask).")
 ]
 StatesOption = Annotated[
-    int | None, typer.Option("--states", min=2, help="Override the study's number of states.")
+    int | None,
+    typer.Option("--states", min=2, max=MAX_STATES, help="Override the study's number of states."),
 ]
 StudyRepsOption = Annotated[
     int | None,
-    typer.Option("--reps", min=2, help="Override replications per option and state."),
+    typer.Option(
+        "--reps",
+        min=2,
+        max=MAX_REPLICATIONS,
+        help="Override replications per option and state.",
+    ),
 ]
 ConnectTimeoutOption = Annotated[
     float,
@@ -227,6 +235,7 @@ def resumable(extra: str = "") -> Iterator[None]:
     ``--resume`` instead of ``--force``)."""
     words = [shlex.quote(a) for a in sys.argv[1:] if a not in ("--force", "--resume")]
     command = " ".join(["drawdown-sim", *words]) + extra
+    from .bounds import RunStopped
     from .runner.engines import EngineError
     from .runner.manifest import ManifestError
     from .runner.store import RunRefused
@@ -235,6 +244,9 @@ def resumable(extra: str = "") -> Iterator[None]:
     try:
         with writing():
             yield
+    except RunStopped as error:  # a bound (exit 2) or a run that ran away (exit 1)
+        say(error)
+        raise typer.Exit(error.exit_code) from None
     except RunRefused as error:
         fail_refused(error)
     except (EngineError, ManifestError) as error:
@@ -319,9 +331,12 @@ def validate(
         try:
             if _looks_like_study(target):
                 study, options = load_study(target)
+                from .bounds import study_states
+
+                run_states = study_states(study, len(options[0].uncertainties))
                 summary = (
                     f"study {study.name}: {len(options)} options "
-                    f"({', '.join(o.name for o in options)}), {study.states} states x "
+                    f"({', '.join(o.name for o in options)}), {run_states} states x "
                     f"{study.replications} replications"
                 )
             else:
@@ -389,11 +404,13 @@ def run_command(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.", metavar="SCENARIO")],
     reps: Annotated[
         int | None,
-        typer.Option("--reps", min=1, help="Replications (default: the scenario's)."),
+        typer.Option(
+            "--reps", min=1, max=MAX_REPLICATIONS, help="Replications (default: the scenario's)."
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", min=0, help="Root seed (default: the scenario's)."),
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed (default: the scenario's)."),
     ] = None,
     workers: WorkersOption = None,
     engine: EngineOption = EngineName.local,
@@ -554,11 +571,15 @@ def compare_command(
     reps: Annotated[
         int | None,
         typer.Option(
-            "--reps", min=1, help="Replications per option (default: the first scenario's)."
+            "--reps",
+            min=1,
+            max=MAX_REPLICATIONS,
+            help="Replications per option (default: the first scenario's).",
         ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Root seed shared by all options.")
+        int | None,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed shared by all options."),
     ] = None,
     workers: WorkersOption = None,
     engine: EngineOption = EngineName.local,
@@ -675,14 +696,13 @@ def _study_or_exit(path: Path, states: int | None, reps: int | None) -> tuple[An
     """A study (a file or a shipped name) and its options, with --states and --reps applied;
     its problems reported and exit 2."""
     from .scenario import ScenarioError
-    from .study import load_study
+    from .study import load_study, with_counts
 
     try:
         study, options = load_study(resolve(path, "study"))
+        return with_counts(study, options, states, reps), options
     except ScenarioError as error:
         fail_input(error)
-    update = {k: v for k, v in (("states", states), ("replications", reps)) if v is not None}
-    return study.model_copy(update=update), options
 
 
 @app.command("sweep")
@@ -745,7 +765,7 @@ def sweep_command(
             {
                 "kind": "sweep",
                 "path": str(result.path),
-                "states": result.study.states,
+                "states": result.states_run,
                 "replications": result.study.replications,
                 "regret": _records(result.regret),
                 "satisficing": _records(result.satisficing),
@@ -1075,7 +1095,9 @@ def fit_command(
         int,
         typer.Option("--imputations", min=1, max=1000, help="Placements of imputed times."),
     ] = 20,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the imputations.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the imputations.")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Fit an exponential-kernel Hawkes process by maximum likelihood (background rate per
@@ -1178,7 +1200,7 @@ def backtest_command(
         typer.Argument(help="Observed running totals or event log (CSV).", metavar="OBSERVED"),
     ],
     reps: Annotated[int, typer.Option("--reps", min=10, max=1_000_000)] = 1000,
-    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, max=MAX_SEED)] = None,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -442,6 +442,10 @@ def compare(
         raise ValueError(f"reference {reference!r} is not among the options {names}")
     seed = scenarios[0].seed if seed is None else seed
     reps = scenarios[0].replications if reps is None else reps
+    from .bounds import check_run
+
+    for scenario in scenarios:  # before any folder is touched
+        check_run(scenario, reps, seed)
     specs = [RunSpec(scenario, seed, reps) for scenario in scenarios]
     root_dir = RunDirectory(
         Path(out) if out is not None else Path("results") / "compare", kind="compare"

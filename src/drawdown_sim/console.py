@@ -3,6 +3,7 @@ and summary tables."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -34,10 +35,16 @@ console = Console(width=None if Console().is_terminal else 10_000)
 errors = Console(stderr=True)
 
 
+PLAIN_SECONDS = 5.0
+"""Most time between two progress lines off a terminal while replications are finishing
+(besides a line every 10%)."""
+
+
 @contextmanager
 def progress_reporter(label: str) -> Iterator[ProgressFn]:
     """A progress callback: a live bar with replications/s and ETA on a terminal, else a
-    plain line at most every 10% (logs and CI stay readable)."""
+    plain line every 10%, and every PLAIN_SECONDS while it advances (logs and CI stay
+    readable, and a heavy run still shows it is moving)."""
     if console.is_terminal:
         bar = Progress(
             TextColumn("[bold]{task.description}"),
@@ -62,13 +69,19 @@ def progress_reporter(label: str) -> Iterator[ProgressFn]:
         with bar:
             yield update
         return
-    state = {"next": 0.0, "started": time.perf_counter()}
+    state = {"next": 0.0, "started": time.perf_counter(), "said": -math.inf, "done": -1.0}
 
     def plain(done: int, total: int) -> None:
-        if done >= state["next"] * total or done == total:
-            elapsed = time.perf_counter() - state["started"]
+        now = time.perf_counter()
+        step = done >= state["next"] * total or done == total
+        # A heavy run also says how far it is every PLAIN_SECONDS, not only every 10%.
+        slow = now - state["said"] >= PLAIN_SECONDS and done > state["done"]
+        if step or slow:
+            elapsed = now - state["started"]
             errors.print(f"{label}: {done}/{total} replications ({elapsed:.1f} s)", highlight=False)
-            state["next"] = done / total + 0.1
+            if step:
+                state["next"] = done / total + 0.1
+            state["said"], state["done"] = now, float(done)
 
     yield plain
 
@@ -278,7 +291,7 @@ def comparison_table(comparison: Comparison) -> Table:
 def sweep_tables(result: Sweep) -> list[Table]:
     """Regret per option and outcome, and satisficing fractions."""
     regret = Table(
-        title=f"Robustness across {result.study.states} states of the world "
+        title=f"Robustness across {result.states_text} of the world "
         f"({result.study.replications} replications per option and state)",
         title_justify="left",
     )

@@ -77,7 +77,11 @@ def _evaluate(node: ast.AST, frame: pd.DataFrame) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_evaluate(node.operand, frame)
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        return _ARITHMETIC[type(node.op)](_evaluate(node.left, frame), _evaluate(node.right, frame))
+        left, right = _evaluate(node.left, frame), _evaluate(node.right, frame)
+        try:
+            return _ARITHMETIC[type(node.op)](left, right)
+        except (ZeroDivisionError, OverflowError):
+            raise ConditionError("division by zero, or a number too large") from None
     raise ConditionError("only outcomes, numbers, + - * / and parentheses are allowed")
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES, LimitExceeded, check_study
 from .model import OUTCOMES, direction
 from .scenario import Located, Scenario, ScenarioError, load_scenario
 from .scenario.loader import load_document
@@ -49,10 +50,10 @@ class Study(BaseModel):
         32,
         strict=True,
         ge=2,
-        le=100_000,
+        le=MAX_STATES,
         description="States of the world: Latin-hypercube samples (method rbd_fast), or the "
         "Sobol base sample N (method sobol; a power of 2), which runs N x (parameters + 2) "
-        "states.",
+        "states. At most 100,000 states run, counted after that product.",
     )
     method: Literal["rbd_fast", "sobol"] = Field(
         "rbd_fast",
@@ -62,15 +63,34 @@ class Study(BaseModel):
         "states).",
     )
     replications: int = Field(
-        200, strict=True, ge=2, description="Replications per option and state."
+        200,
+        strict=True,
+        ge=2,
+        le=MAX_REPLICATIONS,
+        description="Replications per option and state (at most 10^7).",
     )
     seed: int = Field(
-        20240906, strict=True, ge=0, description="Seed of the sample and of the replications."
+        20240906,
+        strict=True,
+        ge=0,
+        le=MAX_SEED,
+        description="Seed of the sample and of the replications (0 to 2^63 - 1).",
     )
     outcomes: list[str] = Field(min_length=1, description="Outcomes to judge (regret).")
     thresholds: dict[str, Threshold] = Field(
         default_factory=dict, description="Satisficing: bounds on outcome means per state."
     )
+
+    @model_validator(mode="after")
+    def _sobol_base(self) -> Study:
+        n = self.states
+        if self.method == "sobol" and n & (n - 1):
+            low = 1 << (n.bit_length() - 1)
+            raise ValueError(
+                f"states: method sobol needs a power of 2 (the Sobol base sample N), got {n:,}; "
+                f"use {low:,} or {2 * low:,}"
+            )
+        return self
 
     @field_validator("outcomes")
     @classmethod
@@ -137,7 +157,56 @@ def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:
         )
     if problems:
         raise ScenarioError(problems)
+    try:
+        check_study(study, scenarios)
+    except LimitExceeded as error:
+        file, line = document.locate(("states",))
+        raise ScenarioError([Located(file, line, "states", str(error))]) from None
     return study, scenarios
+
+
+def with_counts(
+    study: Study, options: list[Scenario], states: int | None, replications: int | None
+) -> Study:
+    """``study`` with its number of states and replications replaced (``--states``,
+    ``--reps``; None keeps the study's), validated and bounded as the file's own are.
+
+    Raises:
+        ScenarioError: one line per problem, naming the option.
+    """
+    from pydantic import ValidationError
+
+    options_given = {"--states": states, "--reps": replications}
+    update = {
+        field: value
+        for field, value in zip(("states", "replications"), options_given.values(), strict=True)
+        if value is not None
+    }
+    if not update:
+        return study
+    try:
+        changed = Study.model_validate({**study.model_dump(mode="json"), **update})
+        check_study(changed, options)
+    except ValidationError as error:
+        raise ScenarioError(
+            [
+                Located(
+                    "command line",
+                    0,
+                    _option_of(e["loc"]),
+                    e["msg"].removeprefix("Value error, ").removeprefix("states: "),
+                )
+                for e in error.errors()
+            ]
+        ) from None
+    except LimitExceeded as error:
+        raise ScenarioError([Located("command line", 0, "--states", str(error))]) from None
+    return changed
+
+
+def _option_of(loc: tuple[Any, ...]) -> str:
+    """The command-line option of a field (a check of the whole study is of --states)."""
+    return {"replications": "--reps"}.get(str(loc[0]) if loc else "", "--states")
 
 
 def unit_sample(study: Study, keys: list[str]) -> Any:

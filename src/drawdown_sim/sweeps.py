@@ -14,7 +14,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
 from .completion import wilson
 from .model import OUTCOMES, direction
+from .runner.chunks import ChunkTask
 from .runner.engines import Engine, engine_in_use
 from .runner.files import read_csv, read_parquet
 from .runner.manifest import (
@@ -74,6 +75,28 @@ class Sweep:
     def options(self) -> list[str]:
         return list(dict.fromkeys(self.frame["option"]))
 
+    @property
+    def states_run(self) -> int:
+        """States of the world that were run: ``study.states`` for a Latin hypercube,
+        N x (parameters + 2) for Sobol's design (``study.states`` is then N)."""
+        if "state" in self.frame:
+            return int(self.frame["state"].nunique())
+        from .bounds import study_states
+
+        return study_states(self.study, len(self.parameters))
+
+    @property
+    def states_text(self) -> str:
+        """The states run, as a phrase: "60 states" or, for Sobol's design, "60 states
+        (Sobol base sample N = 4 x (13 parameters + 2))"."""
+        run = self.states_run
+        if self.study.method != "sobol":
+            return f"{run:,} states"
+        return (
+            f"{run:,} states (Sobol base sample N = {self.study.states:,} x "
+            f"({len(self.parameters)} parameters + 2))"
+        )
+
 
 def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
     """A finished sweep directory and its options' scenarios (for reports).
@@ -110,6 +133,39 @@ def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
     data = option.to_data()
     data["uncertainties"] = {}
     return Scenario.model_validate(data).with_values(values)
+
+
+@dataclass(frozen=True)
+class StateSpec(RunSpec):
+    """A sweep's run of one option in one state: its scenario is built from the option's
+    (``scenario``, shared by all the option's states) and the state's ``values`` only when a
+    chunk of it is sent to a worker, not held for every state while the sweep runs. (Held,
+    10,000 states cost 1.5 GB and half a minute of validation before the first replication.)
+
+    Its identity names the option's digest and the state's values: the same state of the
+    same option is the same run, as a resumed sweep needs."""
+
+    values: tuple[tuple[str, Any], ...] = ()
+    option_digest: str = ""
+    state_digest: str = ""  # SHA-256 of the state's values (JSON), once per state
+
+    def identity(self) -> dict[str, Any]:
+        text = f"{self.option_digest}:{self.state_digest}"
+        return {
+            "scenario_hash": hashlib.sha256(text.encode()).hexdigest(),
+            "seed": self.seed,
+            "replications": self.replications,
+            "chunk_size": self.chunk_size,
+            "trace": self.trace,
+            "series": self.series,
+        }
+
+    def state_scenario(self) -> Scenario:
+        return _state_scenario(self.scenario, dict(self.values))
+
+    def task(self, cell: int, index: int) -> ChunkTask:
+        # A state that runs away is a state's result (NaN means), not a reason to stop.
+        return replace(super().task(cell, index), scenario=self.state_scenario(), fail_fast=False)
 
 
 RESAMPLES = BOOTSTRAP_RESAMPLES
@@ -257,7 +313,8 @@ def sensitivity_table(
     cheap screen; with a few dozen states they rank parameters rather than apportion variance.
     ``sobol``: Sobol first-order (S1) and total (ST) indices from Saltelli's design, with
     bootstrap confidence half-widths. Columns ``S1``, ``S1_conf`` (and ``ST``, ``ST_conf``
-    for sobol); NaN where an index cannot be estimated. ``attrs["method"]`` names the method.
+    for sobol); NaN where an index cannot be estimated (for sobol also an estimate above 1
+    or without an interval: see :func:`_share`). ``attrs["method"]`` names the method.
     """
     from SALib.analyze import rbd_fast, sobol
 
@@ -282,13 +339,15 @@ def sensitivity_table(
         x = cell[parameters].to_numpy(dtype=float)
         for outcome in study.outcomes:
             y = cell[outcome].to_numpy(dtype=float)
-            nan = [np.nan] * len(parameters)
+            nan: Any = [np.nan] * len(parameters)
             s1, conf, st, st_conf = nan, nan, nan, nan
             estimable = np.all(np.isfinite(y)) and y.std() > 0
             if study.method == "sobol" and estimable:
-                result = sobol.analyze(unit, y, calc_second_order=False, seed=study.seed)
-                s1, conf = result["S1"], result["S1_conf"]
-                st, st_conf = result["ST"], result["ST_conf"]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    result = sobol.analyze(unit, y, calc_second_order=False, seed=study.seed)
+                s1, conf = _share(result["S1"], result["S1_conf"])
+                st, st_conf = _share(result["ST"], result["ST_conf"])
             elif study.states >= MIN_SENSITIVITY_STATES and estimable:
                 # Too few states, or an outcome that does not vary, has no meaningful index.
                 with warnings.catch_warnings():
@@ -315,6 +374,20 @@ def sensitivity_table(
         else "RBD-FAST first-order"
     )
     return table
+
+
+def _share(
+    index: NDArray[np.float64], conf: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Sobol indices (and their half-widths) that are shares of variance, NaN elsewhere.
+
+    An index is a share of the outcome's variance, at most 1. Saltelli's estimators are not
+    bounded: with few states an estimate above 1, or one whose bootstrap interval cannot be
+    computed, is noise, not a share, and is reported as not estimable rather than with an
+    interval as if it were one."""
+    index, conf = np.asarray(index, dtype=float), np.asarray(conf, dtype=float)
+    valid = np.isfinite(index) & np.isfinite(conf) & (index <= 1.0)
+    return np.where(valid, index, np.nan), np.where(valid, conf, np.nan)
 
 
 def rank_correlations(frame: pd.DataFrame, parameters: list[str], outcome: str) -> pd.DataFrame:
@@ -358,6 +431,31 @@ def rank_correlations(frame: pd.DataFrame, parameters: list[str], outcome: str) 
     return table.iloc[order].reset_index(drop=True)
 
 
+def plan_states(
+    study: Study, options: list[Scenario]
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]], list[StateSpec]]:
+    """A sweep's states (parameter values), its cells (state, option) and their runs, in
+    the order they are computed. Memory: :data:`~drawdown_sim.bounds.STATE_BYTES` per cell."""
+    states = state_values(study, options[0])
+    digests = [option.digest for option in options]
+    cells = [(s, o) for s in range(len(states)) for o in range(len(options))]
+    values = [tuple(state.items()) for state in states]  # one per state, shared by its options
+    hashes = [hashlib.sha256(json.dumps(v).encode()).hexdigest() for v in values]
+    specs = [
+        StateSpec(
+            options[o],
+            study.seed,
+            study.replications,
+            series=False,
+            values=values[s],
+            option_digest=digests[o],
+            state_digest=hashes[s],
+        )
+        for s, o in cells
+    ]
+    return states, cells, specs
+
+
 def sweep(
     study: Study,
     options: list[Scenario],
@@ -382,6 +480,9 @@ def sweep(
         RunRefused: ``out`` holds another study's results or an interrupted sweep (without
             ``resume`` or ``force``), or another process is writing to it.
     """
+    from .bounds import check_study
+
+    check_study(study, options)  # before any folder is touched
     directory = RunDirectory(
         Path(out) if out is not None else results_dir(study.name), kind="sweep"
     )
@@ -392,16 +493,8 @@ def sweep(
             json.dumps([study.model_dump(mode="json"), [o.digest for o in options]]).encode()
         ).hexdigest(),
     }
-    states = state_values(study, options[0])
+    states, cells, specs = plan_states(study, options)
     parameters = sorted(options[0].uncertainties)
-    cells = [
-        (s, o, _state_scenario(option, values))
-        for s, values in enumerate(states)
-        for o, option in enumerate(options)
-    ]
-    specs = [
-        RunSpec(scenario, study.seed, study.replications, series=False) for _, _, scenario in cells
-    ]
     with engine_in_use(engine, workers, scheduler) as chosen, directory.lock():
         job = prepare(
             directory,
@@ -420,7 +513,7 @@ def sweep(
             """Each cell's mean outcomes and every failure, from the verified chunks."""
             rows = []
             failures: list[dict[str, Any]] = []
-            for cell, (s, o, _) in enumerate(cells):
+            for cell, (s, o) in enumerate(cells):
                 parts = []
                 for chunk in verified_chunks(directory, specs[cell], cell):
                     parts.append(chunk.outcomes.to_pandas())

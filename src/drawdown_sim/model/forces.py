@@ -4,6 +4,7 @@ slip, acceleration, cancellation, and the advisory option (docs/model.md).
 
 from __future__ import annotations
 
+from collections import deque
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -144,7 +145,9 @@ class ForcePosture:
         self.option_active = False
         self.accelerated = False
         self.option_cancelled = False
-        self.plan = list(map(list, _plan(world))) if cfg.enabled else []
+        # A queue: movements leave from its front (a list's pop(0) made a plan of n
+        # movements cost n^2).
+        self.plan: deque[list[float]] = deque(map(list, _plan(world)) if cfg.enabled else ())
         self._transit: dict[int, tuple[int, int]] = {}
         self._movements = 0
         self._clock = Redrawable(world)
@@ -248,7 +251,7 @@ class ForcePosture:
                         self._holding = False
                         self.delay += env.now - held_from
                     continue
-                _, site, size = self.plan.pop(0)
+                _, site, size = self.plan.popleft()
                 self._start_movement(int(site), int(size))
             except simpy.Interrupt:
                 self._clock.woken()
@@ -360,7 +363,7 @@ class ForcePosture:
         for i in federal:
             self.residual[i] = 0
         world.isis.on_presence_change()
-        self.plan = [m for m in self.plan if int(m[1]) not in federal]
+        kept = [m for m in self.plan if int(m[1]) not in federal]
         cuts = {i: self.personnel[i] for i in federal}
         loads = _loads(cuts, world.scenario.drawdown.movement_size)
         days = _spread(
@@ -369,10 +372,11 @@ class ForcePosture:
             len(loads),
             world.scenario.drawdown.movement_days,
         )
-        self.plan += [
+        kept += [
             [day - self.delay, site, size] for day, (site, size) in zip(days, loads, strict=True)
         ]
-        self.plan.sort(key=lambda m: m[0])
+        kept.sort(key=lambda m: m[0])
+        self.plan = deque(kept)
         if self._clock.process is None or not self._clock.process.is_alive:
             if self.plan:
                 self._clock.process = world.env.process(self._drawdown())

@@ -63,7 +63,7 @@ def plot_regret(result: Sweep, ax: Axes | None = None) -> Axes:
     ax.set_xticks(np.arange(len(outcomes)) + 0.4 - width / 2, outcomes, rotation=20, ha="right")
     ax.set_ylabel("regret / largest regret of the outcome")
     ax.set_title(
-        f"Regret against the best option in each state ({result.study.states} states; "
+        f"Regret against the best option in each state ({result.states_run} states; "
         "bar = mean with its 95% interval, dash = 90th percentile)",
         fontsize=9,
     )

@@ -175,7 +175,7 @@ def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) 
         figures.append((f"vs-{outcome}", ax.figure, f"{outcome} across the states."))
     context: dict[str, Any] = {
         "title": f"drawdown-sim: sweep {result.study.name}",
-        "kind_text": f"a robustness sweep over {result.study.states} states of the world",
+        "kind_text": f"a robustness sweep over {result.states_text} of the world",
         "answer": sweep_answer(result),
         "runs": [
             {

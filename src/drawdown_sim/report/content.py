@@ -623,7 +623,7 @@ def sweep_answer(result: Sweep) -> list[str]:
     if clear.empty:
         lines.append(
             f"No uncertain parameter's sensitivity index is distinguishable from zero with "
-            f"{result.study.states} states; more states are needed to say which matter."
+            f"{result.states_text}; more states are needed to say which matter."
         )
     else:
         for outcome, rows in clear.groupby("outcome", sort=False):

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ..bounds import MAX_TRACED_CHUNK_EVENTS, RunawayRun, TraceTooLarge
 from ..model import simulate_seed
 from ..model.events import event_rows
 from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
+from ..model.world import RunawayReplication
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins, series_delta
 from .tables import OUTCOME_SCHEMA, failures_digest, outcome_table, stamped_file, table_digest
@@ -56,6 +58,7 @@ class ChunkTask:
     trace: int  # replications below this index keep their event log
     series: bool = True  # False: outcomes only (sweeps need no daily series)
     part: tuple[int, int] | None = None  # (first, count): a part of the chunk (see below)
+    fail_fast: bool = True  # stop the run if most of the chunk runs away
 
     def parts(self) -> list[ChunkTask]:
         """The chunk as one task per block of its sums (:func:`block_edges`; the chunk
@@ -228,8 +231,55 @@ def _files_ready() -> None:
     stamped_file(outcome_table([]), {})
 
 
+_TICKER: list[Any] = []
+"""What counts this process's finished replications for the progress display: a shared
+counter (``multiprocessing.Value``) in a pool worker, a callable in the main process;
+nothing when no one is watching (:func:`set_ticker`)."""
+
+
+def set_ticker(ticker: Any) -> None:
+    """Count each replication this process finishes on ``ticker``: a ``multiprocessing``
+    shared integer (incremented) or a callable (called); None stops counting."""
+    _TICKER.clear()
+    if ticker is not None:
+        _TICKER.append(ticker)
+
+
+def _tick() -> None:
+    if not _TICKER:
+        return
+    ticker = _TICKER[0]
+    if callable(ticker):
+        ticker()
+        return
+    with ticker.get_lock():
+        ticker.value += 1
+
+
+def _runaway_check(task: ChunkTask, scenario: Scenario, runaways: list[str], done: int) -> None:
+    """Stop the run once most replications of a chunk (or of a chunk's part) have run away:
+    the first chunks show it, and the rest of the run would go the same way, each
+    replication taking as long as ``max_events`` allows. Every chunk in flight stops too,
+    so that the run ends within a chunk's first half."""
+    if not task.fail_fast:
+        return
+    count = task.part[1] if task.part is not None else task.identity.count
+    if 2 * len(runaways) > count:
+        raise RunawayRun(
+            f"{scenario.name}: stopped: {len(runaways)} of {done} replications from "
+            f"{task.identity.first} ran away, so the rest would too; nothing was finished. "
+            f"{runaways[0]}"
+        )
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Simulate a chunk. A replication that raises is recorded, and the chunk goes on."""
+    """Simulate a chunk. A replication that raises is recorded, and the chunk goes on.
+
+    Raises:
+        RunawayRun: most of the chunk ran away (:func:`_runaway_check`).
+        TraceTooLarge: the traced replications logged more than
+            :data:`~drawdown_sim.bounds.MAX_TRACED_CHUNK_EVENTS` events.
+    """
     import time
 
     _files_ready()
@@ -242,6 +292,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     batch = SeriesBatch(scenario)
     rows: dict[int, dict[str, Any]] = {}
     start = scenario.window.start
+    runaways: list[str] = []
     for offset, seed in enumerate(seeds):
         index = first + offset
         try:
@@ -250,7 +301,12 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 batch.add(replication)
         except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
             result.failures.append(_failure(index, task.root_seed, error))
+            _tick()
+            if isinstance(error, RunawayReplication):
+                runaways.append(str(error))
+                _runaway_check(task, scenario, runaways, offset + 1)
             continue
+        _tick()
         row: dict[str, Any] = {"replication": index, "seed": task.root_seed}
         row.update(replication.outcomes)  # exactly OUTCOMES, in their order
         completion = replication.outcomes["completion_day"]
@@ -260,6 +316,13 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         rows[index] = row
         if index < task.trace:
             result.events.extend(event_rows(replication, scenario))
+            if len(result.events) > MAX_TRACED_CHUNK_EVENTS:
+                raise TraceTooLarge(
+                    f"{scenario.name}: the traced replications {first}..{index} logged "
+                    f"{len(result.events):,} events, more than the limit of "
+                    f"{MAX_TRACED_CHUNK_EVENTS:,} per chunk of {task.identity.count}; trace "
+                    "fewer replications (--trace)"
+                )
     if task.series:
         kept, result.bands = _chunk_bands(task, batch, list(rows), result.failures)
         # Freed here, inside the chunk's time: a chunk's trajectories are tens of thousands

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import importlib.abc
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -20,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -34,6 +35,11 @@ log = logging.getLogger("drawdown_sim")
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to reach a dask scheduler before giving up."""
+
+HEARTBEAT_SECONDS = 1.0
+"""Most time between two calls of a watching engine's heartbeat while it waits for a
+chunk (:meth:`LocalEngine.watch`), so that progress moves on within seconds even when a
+chunk takes minutes."""
 
 
 class EngineError(RuntimeError):
@@ -76,8 +82,14 @@ def capped_workers(workers: int | None) -> int:
     return max(1, workers)
 
 
-def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iterator[Any]:
-    """Submit up to ``ahead`` tasks, then one more as each result is taken, in order."""
+def _ordered(
+    submit: Callable[[T], Any],
+    tasks: Iterable[T],
+    ahead: int,
+    heartbeat: Callable[[], None] | None = None,
+) -> Iterator[Any]:
+    """Submit up to ``ahead`` tasks, then one more as each result is taken, in order; while
+    waiting, call ``heartbeat`` every :data:`HEARTBEAT_SECONDS` (local futures only)."""
     pending: list[Any] = []
     iterator = iter(tasks)
     for task in iterator:
@@ -85,6 +97,9 @@ def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iter
         if len(pending) >= ahead:
             break
     while pending:
+        if heartbeat is not None:
+            while not wait([pending[0]], HEARTBEAT_SECONDS, FIRST_COMPLETED).done:
+                heartbeat()
         result = pending.pop(0).result()
         for task in iterator:
             pending.append(submit(task))
@@ -92,8 +107,9 @@ def _ordered(submit: Callable[[T], Any], tasks: Iterable[T], ahead: int) -> Iter
         yield result
 
 
-def _start_worker(parent: int) -> None:
-    """Pool worker initialiser: exit with the parent, keep freed memory
+def _start_worker(parent: int, ticks: Any = None) -> None:
+    """Pool worker initialiser: exit with the parent, count finished replications on the
+    shared ``ticks`` (:func:`~drawdown_sim.runner.chunks.set_ticker`), keep freed memory
     (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`), do without pandas
     (:class:`_WithoutPandas`), and end without the interpreter's teardown (:func:`_end_now`).
 
@@ -101,6 +117,10 @@ def _start_worker(parent: int) -> None:
     worker that took it would print a traceback of its own."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
+    if ticks is not None:
+        from .chunks import set_ticker
+
+        set_ticker(ticks)
     keep_freed_memory()
     if "pandas" not in sys.modules:  # (imported already by a script's main module, say)
         sys.meta_path.insert(0, _WithoutPandas())
@@ -155,6 +175,36 @@ class LocalEngine:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = capped_workers(workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._ticks: Any = None  # replications finished by the pool's workers (shared)
+        self._counted = 0  # replications finished in this process (one worker)
+        self._heartbeat: Callable[[], None] | None = None
+
+    def replications_done(self) -> int:
+        """Replications the engine's workers have finished (or failed) so far, chunks in
+        flight included: what progress shows between two chunks."""
+        if self._ticks is not None:
+            return int(self._ticks.value)
+        return self._counted
+
+    @contextmanager
+    def watch(self, heartbeat: Callable[[], None]) -> Iterator[None]:
+        """Call ``heartbeat`` at least every :data:`HEARTBEAT_SECONDS` while chunks are
+        computed (with one worker: after each replication, at most that often)."""
+        self._heartbeat = heartbeat
+        try:
+            yield
+        finally:
+            self._heartbeat = None
+
+    def _count_here(self) -> None:
+        self._counted += 1
+        if self._heartbeat is not None:
+            now = time.monotonic()
+            if now - self._last_beat >= HEARTBEAT_SECONDS:
+                self._last_beat = now
+                self._heartbeat()
+
+    _last_beat = -math.inf
 
     def __enter__(self) -> LocalEngine:
         return self
@@ -169,17 +219,27 @@ class LocalEngine:
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         if self.workers == 1:
-            yield from map(fn, tasks)
+            from .chunks import set_ticker
+
+            set_ticker(self._count_here)
+            try:
+                yield from map(fn, tasks)
+            finally:
+                set_ticker(None)
             return
         if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._ticks = context.Value("q", 0)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=context,
                 initializer=_start_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self._ticks),
             )
         pool = self._pool
-        yield from _ordered(lambda task: pool.submit(fn, task), tasks, 2 * self.workers)
+        yield from _ordered(
+            lambda task: pool.submit(fn, task), tasks, 2 * self.workers, self._heartbeat
+        )
 
 
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False}

@@ -19,6 +19,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -103,6 +104,8 @@ class RunSpec:
             self.seed,
             self.trace,
             self.series,
+            # A run of one chunk is as quick to finish, every failure recorded, as to stop.
+            fail_fast=self.chunks > 1,
         )
 
 
@@ -262,31 +265,54 @@ def stream(
                     yield (at, cell), job.specs[cell].task(cell, index)
 
     count = sum(len(indices) for job in jobs for indices in job.todo.values())
-    result: ChunkResult
-    for (at, _), result in compute_chunks(engine, chunks(), count):
+    shown = [job.total - remaining[at] for at, job in enumerate(jobs)]
+    counter: Callable[[], int] | None = getattr(engine, "replications_done", None)
+    received = [counter() if counter is not None else 0]  # the engine's count, less in flight
+
+    def heartbeat() -> None:
+        """Progress between chunks: replications the workers finished in chunks still in
+        flight, counted to the first job with work left (never its last replication: that
+        is shown when its chunk is in)."""
+        assert counter is not None
+        live = counter() - received[0]
+        at = next((at for at, left in enumerate(remaining) if left > 0), None)
+        if at is None or live <= 0:
+            return
         job = jobs[at]
-        executed = job.executed
-        identity = result.identity
-        job.directory.save_chunk(identity, result.file, result.events)
-        cell = identity.cell
-        bands = executed.bands[cell]
-        folded = executed.folded[cell]
-        if bands is not None and result.bands is not None and identity.index not in folded:
-            # Chunks arrive in index order and the checkpoint holds a prefix of them, so the
-            # bands' float sums never depend on where a run was interrupted.
-            bands.fold(result.bands)
-            folded.add(identity.index)
-            # None after the last chunk: finishing follows at once, and an interruption
-            # there redoes at most CHECKPOINT_SECONDS of work, as anywhere else.
-            if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS:
-                job.directory.save_checkpoint(bands, folded)
-                last_checkpoint = time.perf_counter()
-        executed.seconds += result.seconds
-        remaining[at] -= identity.count
-        if job.progress is not None:
-            job.progress(job.total - remaining[at], job.total)
-        if remaining[at] == 0 and on_done is not None:
-            on_done(job)
+        done = job.total - remaining[at] + min(live, remaining[at] - 1)
+        if job.progress is not None and done > shown[at]:
+            shown[at] = done
+            job.progress(done, job.total)
+
+    watch = getattr(engine, "watch", None)
+    result: ChunkResult
+    with watch(heartbeat) if watch is not None and counter is not None else nullcontext():
+        for (at, _), result in compute_chunks(engine, chunks(), count):
+            received[0] += result.identity.count
+            job = jobs[at]
+            executed = job.executed
+            identity = result.identity
+            job.directory.save_chunk(identity, result.file, result.events)
+            cell = identity.cell
+            bands = executed.bands[cell]
+            folded = executed.folded[cell]
+            if bands is not None and result.bands is not None and identity.index not in folded:
+                # Chunks arrive in index order and the checkpoint holds a prefix of them, so
+                # the bands' float sums never depend on where a run was interrupted.
+                bands.fold(result.bands)
+                folded.add(identity.index)
+                # None after the last chunk: finishing follows at once, and an interruption
+                # there redoes at most CHECKPOINT_SECONDS of work, as anywhere else.
+                if time.perf_counter() - last_checkpoint > CHECKPOINT_SECONDS:
+                    job.directory.save_checkpoint(bands, folded)
+                    last_checkpoint = time.perf_counter()
+            executed.seconds += result.seconds
+            remaining[at] -= identity.count
+            shown[at] = max(shown[at], job.total - remaining[at])
+            if job.progress is not None:
+                job.progress(shown[at], job.total)
+            if remaining[at] == 0 and on_done is not None:
+                on_done(job)
 
 
 def compute_chunks(

@@ -91,16 +91,18 @@ def run(
             is then reused and left open.
 
     Raises:
+        LimitExceeded: ``reps``, ``seed`` or ``trace`` out of bounds, or a scenario that plans
+            too many movements (:mod:`drawdown_sim.bounds`); nothing is written.
         RunRefused: the directory holds other results or an interrupted run, or cannot be
             written.
         EngineError: the dask scheduler cannot be reached.
     """
-    spec = RunSpec(
-        scenario,
-        scenario.seed if seed is None else seed,
-        scenario.replications if reps is None else reps,
-        trace,
-    )
+    from ..bounds import check_run
+
+    seed = scenario.seed if seed is None else seed
+    reps = scenario.replications if reps is None else reps
+    check_run(scenario, reps, seed, trace)  # before any folder is touched
+    spec = RunSpec(scenario, seed, reps, trace)
     if out is None:
         with engine_in_use(engine, workers, scheduler) as chosen:
             return run_in_memory(spec, chosen, overrides, progress)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 MINUTE = 1.0 / 1440.0
 """One minute in days: the shortest delay or duration a scenario may give. Shorter ones stop
@@ -38,6 +39,37 @@ Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 Level = Annotated[int, Field(ge=0, le=3)]
 """An escalation level: 0 calm, 1 tense, 2 crisis, 3 regional war."""
+
+MAX_NAME = 100
+"""Longest site, phase or option name (characters)."""
+
+
+def _visible(name: str) -> str:
+    """``name`` unless it holds a control or format character (Unicode categories Cc, Cf:
+    escapes, zero-width and bidirectional controls), which would let two names that print
+    alike differ, or rewrite the terminal they are printed on."""
+    for character in name:
+        if unicodedata.category(character) in ("Cc", "Cf"):
+            raise ValueError(
+                f"contains the invisible character U+{ord(character):04X} "
+                f"({unicodedata.name(character, 'control')}); names are plain visible text"
+            )
+    return name
+
+
+def name_key(name: str) -> str:
+    """What two names are compared by: NFKC-normalised, case-folded, surrounding spaces
+    ignored (so "Ain al-Asad" and "ain al-asad " are the same site)."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME, pattern=r"^\S(.*\S)?$"),
+    AfterValidator(_visible),
+]
+"""A site, phase or option name: 1 to 100 visible characters, no leading or trailing
+spaces, no control or format characters."""
 
 
 def about(section: type[BaseModel]) -> str:

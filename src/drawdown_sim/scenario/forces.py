@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ._base import CENTURY, Count, PositiveDays, Section
+from ._base import CENTURY, Count, Name, PositiveDays, Section
 
 
 class Window(Section):
@@ -57,12 +57,10 @@ class FollowOn(Section):
 class Site(Section):
     """A coalition site in Iraq."""
 
-    name: str = Field(
-        min_length=1,
-        max_length=100,
-        pattern=r"^\S(.*\S)?$",
-        description="Unique site name (case and surrounding spaces ignored when comparing), "
-        "used by phase targets; no leading or trailing spaces.",
+    name: Name = Field(
+        description="Unique site name (case, Unicode compatibility forms and surrounding "
+        "spaces ignored when comparing), used by phase targets; at most 100 characters, no "
+        "leading or trailing spaces, no control or invisible format characters.",
     )
     region: Literal["federal", "kurdistan"] = Field(
         description="federal Iraq or the Kurdistan Region; the expulsion of 3.6 empties "
@@ -98,7 +96,10 @@ class Site(Section):
 class Phase(Section):
     """A drawdown phase: between start and end, sites are brought down to their targets."""
 
-    name: str = Field(min_length=1, description="Phase name for plots and logs.")
+    name: Name = Field(
+        description="Phase name for plots and logs (at most 100 characters, no control or "
+        "invisible format characters)."
+    )
     start: date = Field(
         strict=False, description="First day movements of this phase may start (ISO date)."
     )
@@ -141,7 +142,8 @@ class Drawdown(Section):
         gt=0,
         le=1_000_000,
         description="Personnel per movement (convoy or airlift). Assumption: about a company "
-        "or one C-17 load of people and kit.",
+        "or one C-17 load of people and kit. A replication may plan at most 5,000 movements "
+        "(its phases' and an expulsion's): validate refuses a smaller size that needs more.",
     )
     movement_days: PositiveDays = Field(
         2.0, description="Exposure window of one movement (days). Assumption."
@@ -177,7 +179,11 @@ class Drawdown(Section):
 class Advisory(Section):
     """The advisory-retention option: the policy lever compared (docs/model.md)."""
 
-    name: str = Field("none", min_length=1, description="Option name for tables and plots.")
+    name: Name = Field(
+        "none",
+        description="Option name for tables and plots (at most 100 characters, no control or "
+        "invisible format characters).",
+    )
     residual: dict[str, Count] = Field(
         default_factory=dict,
         description="Personnel each named site holds once the drawdown completes (personnel); "

@@ -269,7 +269,12 @@ def _read(path: Path) -> str:
 
 
 def _load_document(path: Path, origins: Origins, chain: tuple[Path, ...]) -> dict[str, Any]:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError on a symlink loop
+        raise ScenarioError(
+            [Located(str(path), 0, "", "a symbolic link loop; give the file itself")]
+        ) from None
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
         raise ScenarioError([Located(str(path), 0, "extends", f"cycle: {cycle}")])

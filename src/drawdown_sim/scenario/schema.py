@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
-from ._base import Section, about
+from ._base import Section, about, name_key
 from .forces import Advisory, Drawdown, FollowOn, Site, Window
 from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
 
@@ -299,13 +299,13 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
     personnel: dict[str, int] = {}
     folded: dict[str, str] = {}
     for i, site in enumerate(s.sites):
-        key = site.name.strip().casefold()
+        key = name_key(site.name)
         if key in folded:
             problems.append(
                 Problem(
                     ("sites", i, "name"),
                     f"duplicate site name {site.name[:40]!r} (the same as {folded[key][:40]!r} "
-                    "up to case and spaces); site names must differ",
+                    "up to case, spaces and Unicode forms); site names must differ",
                 )
             )
         folded[key] = site.name
@@ -415,6 +415,11 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             )
 
     if not problems:  # bounds are only worth checking on an otherwise valid scenario
+        from ..bounds import movement_problem
+
+        too_many = movement_problem(s)
+        if too_many is not None:
+            problems.append(Problem(("drawdown", "movement_size"), too_many))
         problems.extend(_stability_problems(s, corner=False))
     if not problems:
         problems.extend(_uncertainty_problems(s))
