@@ -281,7 +281,8 @@ def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[f
     """95% interval of an outcome's mean over ``runs`` independent replications: Wilson's
     for a share (a yes/no outcome), else the normal approximation ``mean +- 1.96 sd /
     sqrt(runs)``, cut at zero for a count (replications are independent and identically
-    distributed, and runs are hundreds to millions). NaN without a mean or with fewer than two runs."""
+    distributed, and runs are hundreds to millions). NaN without a mean or with fewer than
+    two runs."""
     if runs < 2 or not math.isfinite(mean):
         return math.nan, math.nan
     if kind == "bool":
