@@ -794,3 +794,97 @@ def test_the_binned_bootstrap_keeps_the_spread_of_a_skewed_difference():
     half = 1.96 * d.std(ddof=1) / math.sqrt(d.size)
     assert lo == pytest.approx(d.mean() - half, abs=0.1 * half)
     assert hi == pytest.approx(d.mean() + half, abs=0.1 * half)
+
+
+def test_an_expelled_option_keeps_nobody_at_federal_sites():
+    # The option in force from the start: of Baghdad's 300, the 150 kept advise (0.8).
+    s = quiet("baseline", *ISIS, "advisory.from=2024-09-01")
+    w = world(s)
+    f = w.forces
+    kurdistan = 0.5 * 0.8 * 1500
+    assert f.support() == pytest.approx(700 + 150 + 0.8 * 150 + kurdistan)
+    f.cancel_option()
+    assert f.option_cancelled and f.residual == [0, 0, 1200, 300]
+    # Everyone at a federal site now leaves, on the pre-drawdown mission until they go.
+    assert f.support() == pytest.approx(700 + 300 + kurdistan)
+    assert w.isis._target == pytest.approx(min(1.0, f.support() / 1500))
+
+
+def test_a_second_strike_adds_to_the_pressure_left_by_the_first():
+    s = quiet(
+        "baseline",
+        *POLITICS,
+        "retaliation.scheduled=[{date: 2024-09-11, name: a, size: small, iraqi_killed: 2}, "
+        "{date: 2024-09-21, name: b, size: large, iraqi_killed: 3}]",
+    )
+    r = run(s)
+    first = 8 + 2
+    assert pressure_at(r, 10.0) == pytest.approx(first)
+    left = first * 2 ** (-10 / 45)
+    assert pressure_at(r, 20.0) == pytest.approx(left + 25 + 3, rel=1e-12)
+    assert pressure_at(r, 65.0) == pytest.approx((left + 28) / 2, rel=1e-9)
+
+
+def test_a_disabled_pressure_stays_at_zero_through_crises_and_strikes():
+    s = quiet("baseline", "escalation.enabled=true", "politics.initial=50")
+    w = world(s)
+    w.escalation.shift(+1, "crisis")
+    w.politics.on_strike(strike("large", 50))
+    w.env.run(until=100.0)
+    assert w.politics.value(0.0) == 0.0 and w.politics.value(100.0) == 0.0
+    assert not w.log.trajectories.pressure and not w.forces.accelerated
+
+
+CRISIS_LATER = (
+    "politics.enabled=true",
+    "politics.crisis_drift_per_day=2",
+    "escalation.enabled=true",
+    f"escalation.dwell_days.crisis={LONG}",
+    f"escalation.dwell_days.tense={LONG}",
+    "shocks.enabled=true",
+    "shocks.random.rate_per_year=0",
+)
+
+
+def test_a_crisis_that_begins_later_starts_timing_the_crossing_then():
+    s = quiet(
+        "baseline",
+        *CRISIS_LATER,
+        "politics.initial=0",
+        "shocks.scheduled=[{date: 2024-09-11, name: up, severity: 2}]",
+    )
+    r = run(s)
+    k = math.log(2.0) / 45.0
+    a = 2 / k
+    (change,) = [c for c in r.log.changes if c.kind == "accelerated"]
+    assert change.time == pytest.approx(10.0 - math.log(1 - 60 / a) / k, rel=1e-9)
+
+
+def test_a_crisis_that_ends_before_the_crossing_does_not_accelerate():
+    # Drift 2/day from day 10 would cross 60 about day 45; the crisis ends on day 30.
+    s = quiet(
+        "baseline",
+        *CRISIS_LATER,
+        "politics.initial=0",
+        "shocks.scheduled=[{date: 2024-09-11, name: up, severity: 2}, "
+        "{date: 2024-10-01, name: down, severity: -1}]",
+    )
+    r = run(s)
+    assert not r.outcomes["accelerated"] and not r.outcomes["option_cancelled"]
+    assert r.outcomes["political_pressure_peak"] < 60
+
+
+def test_a_crossing_less_than_a_day_ahead_happens_at_its_exact_time():
+    s = quiet(
+        "baseline",
+        *CRISIS_LATER,
+        "politics.initial=59",
+        "politics.expel_at=1000",
+        "escalation.initial=2",
+    )
+    r = run(s)
+    k = math.log(2.0) / 45.0
+    a = 2 / k
+    (change,) = [c for c in r.log.changes if c.kind == "accelerated"]
+    assert change.time == pytest.approx(-math.log((60 - a) / (59 - a)) / k, rel=1e-9)
+    assert change.time < 1.0  # (dP/dt about 1.1 a day at 59)
