@@ -299,6 +299,8 @@ def test_the_level_steps_down_one_at_a_time_after_dwells_of_mean_dwell_days():
         replication = run(s, replication=r)
         path = replication.trajectories.escalation
         assert [level for _, level in path] == [3, 2, 1, 0]
+        changes = replication.log.changes
+        assert {c.cause for c in changes if c.kind == "escalation"} == {"dwell ended"}
         times = [t for t, _ in path]
         dwells.append(np.diff(times))
     means = np.mean(dwells, axis=0)
@@ -314,18 +316,44 @@ def test_dated_shocks_set_the_level_by_their_severity_and_raise_the_campaign_haz
         "militia.switching=true",
         "shocks.enabled=true",
         "shocks.random.rate_per_year=0",
-        "shocks.scheduled=[{date: 2024-09-11, name: a, severity: 2}, "
+        "shocks.scheduled=[{date: 2024-09-11, name: a, severity: 1}, "
         "{date: 2024-09-21, name: b, severity: 2}, {date: 2024-10-01, name: c, severity: -2}]",
     )
     w = world(s)
     w.env.run(until=10.5)
-    assert w.escalation.level == 2
-    assert w.militia._raised == pytest.approx(s.militia.shock_hazard.serious)
+    assert w.escalation.level == 2  # a minor shock at tense: one step up
+    assert w.militia._raised == pytest.approx(s.militia.shock_hazard.minor)
     w.env.run(until=20.5)
     assert w.escalation.level == 3
+    assert w.militia._raised == pytest.approx(
+        s.militia.shock_hazard.minor + s.militia.shock_hazard.serious
+    )
     w.env.run(until=30.5)
     assert w.escalation.level == 1
-    assert [x.time for x in w.log.shocks] == [10.0, 20.0, 30.0]
+    assert w.militia._raised == pytest.approx(
+        s.militia.shock_hazard.minor + s.militia.shock_hazard.serious
+    )  # a de-escalation raises nothing
+    assert [tuple(x) for x in w.log.shocks] == [
+        (10.0, "a", 1, True),
+        (20.0, "b", 2, True),
+        (30.0, "c", -2, True),
+    ]
+    assert [(c.time, c.value, c.cause) for c in w.log.changes] == [
+        (10.0, "crisis", "shock: a"),
+        (20.0, "war", "shock: b"),
+        (30.0, "tense", "shock: c"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("level", "severity", "after"),
+    [(0, 1, 1), (1, 1, 2), (2, 1, 2), (1, 2, 2), (2, 2, 3), (3, 3, 3), (0, 3, 3)]
+    + [(2, -1, 1), (1, -1, 0), (1, -3, 0), (3, -2, 1)],
+)
+def test_a_shock_raises_the_level_to_its_severity_and_one_more_at_it(level, severity, after):
+    from drawdown_sim.model.escalation import level_after_shock
+
+    assert level_after_shock(level, severity) == after
 
 
 def test_the_random_shock_count_is_poisson_with_rate_times_horizon_and_the_severity_mix():
