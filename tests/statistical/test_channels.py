@@ -108,7 +108,7 @@ def test_a_strike_raises_pressure_by_its_size_weight_plus_the_iraqis_it_kills(si
         dated_strike("2024-09-11", size, killed),
     )
     r = run(s)
-    assert [x.time for x in r.log.strikes] == [10.0]
+    assert r.log.strikes == [Strike(0, 10.0, size, "scheduled", -1, killed)]
     assert pressure_at(r, 10.0) == pytest.approx(jump, rel=1e-12)
     assert r.outcomes["political_pressure_peak"] == pytest.approx(jump, rel=1e-12)
     # ... and decays with its half-life (45 days), towards 0 outside a crisis.
@@ -270,6 +270,10 @@ def test_a_strike_raises_escalation_by_one_with_probability_escalation_bump(bump
     r = run(s)
     assert level_at(r, 9.0) == 1
     assert level_at(r, 10.0) == (2 if bump else 1)
+    causes = [c.cause for c in r.log.changes if c.kind == "escalation"]
+    assert causes == (["US strike 0"] if bump else [])
+    off = quiet("baseline", *ESCALATION, dated_strike("2024-09-11", "small", 0))
+    assert not run(off).log.strikes  # retaliation off: not even dated strikes
 
 
 def test_strikes_raise_escalation_in_the_share_escalation_bump():
