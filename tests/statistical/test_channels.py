@@ -302,7 +302,7 @@ def test_the_level_steps_down_one_at_a_time_after_dwells_of_mean_dwell_days():
     for r in range(200):
         replication = run(s, replication=r)
         path = replication.trajectories.escalation
-        assert [level for _, level in path] == [3, 2, 1, 0]
+        assert [level for _, level in path] == [3, 2, 1, 0] and path[0] == (0.0, 3)
         changes = replication.log.changes
         assert {c.cause for c in changes if c.kind == "escalation"} == {"dwell ended"}
         times = [t for t, _ in path]
@@ -347,6 +347,21 @@ def test_dated_shocks_set_the_level_by_their_severity_and_raise_the_campaign_haz
         (20.0, "war", "shock: b"),
         (30.0, "tense", "shock: c"),
     ]
+
+
+def test_dated_shocks_of_one_day_apply_in_the_order_written():
+    # From tense: a ceasefire then a serious shock ends in crisis; the other way round, tense.
+    s = quiet(
+        "baseline",
+        *ESCALATION,
+        "shocks.enabled=true",
+        "shocks.random.rate_per_year=0",
+        "shocks.scheduled=[{date: 2024-09-11, name: z, severity: -1}, "
+        "{date: 2024-09-11, name: a, severity: 2}]",
+    )
+    r = run(s)
+    assert [x.name for x in r.log.shocks] == ["z", "a"]
+    assert level_at(r, 10.0) == 2
 
 
 @pytest.mark.parametrize(
