@@ -462,7 +462,8 @@ def test_strike_delays_and_iraqi_deaths_have_the_configured_means(killed, delay,
 
 
 @pytest.mark.parametrize(
-    ("times", "strikes"), [((0, 10, 20), 1), ((0, 20, 40), 0), ((0, 1, 2, 3, 4, 5), 2)]
+    ("times", "strikes"),
+    [((0, 10, 20), 1), ((0, 15, 30), 1), ((0, 20, 40), 0), ((0, 1, 2, 3, 4, 5), 2)],
 )
 def test_a_volume_of_attacks_within_the_window_brings_a_small_strike(times, strikes):
     s = quiet(
@@ -478,6 +479,54 @@ def test_a_volume_of_attacks_within_the_window_brings_a_small_strike(times, stri
     w.env.run(until=200.0)
     assert len(w.log.strikes) == strikes
     assert all(x.size == "small" and x.cause == "volume" for x in w.log.strikes)
+    assert sorted(x.attack for x in w.log.strikes) == [2, 5][:strikes]  # the third attack
+
+
+def test_volume_strikes_follow_after_the_wounded_delay():
+    s = quiet(
+        "baseline",
+        "retaliation.enabled=true",
+        "retaliation.volume_attacks=1",
+        "retaliation.p_volume=1",
+    )
+    w = world(s)
+    n = 400
+    for i in range(n):
+        w.retaliation.on_attack(attack(id_=i))
+    w.env.run(until=1000.0)
+    times = np.array([x.time for x in w.log.strikes])
+    assert times.size == n
+    assert abs(times.mean() - 2.0) < FOUR_SE * 2.0 / math.sqrt(n)
+
+
+def test_p_casualty_is_chosen_by_whether_anyone_was_killed():
+    s = quiet(
+        "baseline",
+        "retaliation.enabled=true",
+        "retaliation.p_casualty.killed=1",
+        "retaliation.p_casualty.wounded=0",
+        "retaliation.p_volume=0",
+    )
+    killed, wounded = world(s), world(s)
+    killed.retaliation.on_attack(attack(killed=1, wounded=3))
+    wounded.retaliation.on_attack(attack(wounded=3))
+    for w in (killed, wounded):
+        w.env.run(until=200.0)
+    assert len(killed.log.strikes) == 1 and not wounded.log.strikes
+
+
+def test_a_large_dated_strike_ends_a_campaign_with_probability_one():
+    s = quiet(
+        "baseline",
+        *SWITCHING,
+        "militia.posture=campaign",
+        "militia.restraint_on_strike=1",
+        "militia.restraint_hazard_per_day=0",
+        "retaliation.enabled=true",
+        dated_strike("2024-09-11", "large", 0),
+    )
+    r = run(s)
+    assert r.trajectories.campaign[:2] == [(0.0, 1), (10.0, 0)]
 
 
 # --- Militia posture and attacks ----------------------------------------------------------
