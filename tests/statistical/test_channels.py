@@ -993,3 +993,9 @@ def test_a_crossing_less_than_a_day_ahead_happens_at_its_exact_time():
     (change,) = [c for c in r.log.changes if c.kind == "accelerated"]
     assert change.time == pytest.approx(-math.log((60 - a) / (59 - a)) / k, rel=1e-9)
     assert change.time < 1.0  # (dP/dt about 1.1 a day at 59)
+
+
+def test_the_large_run_bootstrap_of_no_pairs_is_undefined_and_of_one_pair_is_that_pair():
+    lo, hi = _bootstrap_mean_interval(np.array([]), np.random.default_rng(0))
+    assert math.isnan(lo) and math.isnan(hi)
+    assert _bootstrap_mean_interval(np.array([2.5]), np.random.default_rng(0)) == (2.5, 2.5)
