@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REPS ?= 2000
 
-.PHONY: demo test lint typecheck fmt bench clean
+.PHONY: demo test lint typecheck fmt bench mutation clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,5 +39,25 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_runner.py
 	$(BIN)/python benchmarks/bench_ema.py
 
+# Mutation testing of the model and the comparison's bootstrap against the fast channel tests
+# (docs/mutation.md); not part of `make test`. One module at a time on one child process (the
+# machine is shared); `make mutation MUTATE=drawdown_sim.model.politics` runs one. mutmut
+# remembers results in mutants/ and re-runs only what changed.
+MUTATE ?= drawdown_sim.model.politics drawdown_sim.model.escalation \
+	drawdown_sim.model.retaliation drawdown_sim.model.damage drawdown_sim.model.isis \
+	drawdown_sim.model.forces drawdown_sim.model.militia drawdown_sim.model.world \
+	drawdown_sim.model.simulate drawdown_sim.model.streams drawdown_sim.model.scan \
+	drawdown_sim.model.series drawdown_sim.model.events \
+	drawdown_sim.comparison.x__bootstrap_mean_interval__mutmut_
+MUTMUT_CHILDREN ?= 1
+
+mutation: $(STAMP)
+	@for module in $(MUTATE); do \
+		echo "== mutmut: $$module"; \
+		$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) "$$module*" > mutants.log 2>&1 \
+			|| { tail -n 40 mutants.log; exit 1; }; \
+	done
+	@$(BIN)/python tests/mutation_score.py $(MUTATE)
+
 clean:
-	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) results mutants mutants.log .pytest_cache .mypy_cache .ruff_cache
