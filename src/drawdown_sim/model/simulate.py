@@ -260,12 +260,12 @@ def _period(world: World, isis: np.ndarray, start: float, end: float) -> dict[st
     first, last = (int(i) for i in isis.searchsorted((start, end)))
     inside = isis[first:last]
     resurgence = False
-    ratio = math.nan
+    ratio: float | None = None
     if world.isis.enabled:
         threshold = resurgence_threshold(world.scenario, world.isis.baseline_30, end - start)
         resurgence = window_reaches(inside, RESURGENCE_WINDOW, threshold)
         expected = world.isis.baseline_30 / RESURGENCE_WINDOW * (end - start)
-        ratio = (last - first) / expected if expected > 0 else math.nan
+        ratio = (last - first) / expected if expected > 0 else None
     return {
         "attacks": attacks,
         "attacks_intercepted": intercepted,

@@ -529,7 +529,7 @@ class Isis(Section):
         0.46,
         description="ISIS attacks/day on Iraqi forces at full support capacity. Fitted: the "
         "rate at 2024-09-01 of a negative binomial trend fitted to the 2018-2023 tallies "
-        "(reference/isis_iraq_2017_2024.csv; 95% interval 0.22-0.95, about 170 a year; "
+        "(reference/isis_iraq_2017_2024.csv; 95% interval 0.17-1.22, about 170 a year; "
         "docs/calibration.md), on the scale of the media tally of incidents.",
     )
     sensitivity: Rate = Field(
