@@ -1,4 +1,6 @@
-"""The ISIS base rate and its trend, fitted to the public tallies of 2018-2023 (docs/calibration.md).
+"""The ISIS base rate and its trend, fitted to the public tallies of 2018-2023.
+
+See docs/calibration.md, section 7.
 
 Counts ``y_i`` over periods ``[s_i, e_i]`` (a year, a quarter) follow a negative binomial
 (NB2: variance ``mu + alpha mu^2``) with mean
@@ -240,9 +242,7 @@ def fit(
     )
 
 
-def profile_k(
-    frame: pd.DataFrame, tau: float, grid: np.ndarray
-) -> tuple[np.ndarray, float, float]:
+def profile_k(frame: pd.DataFrame, tau: float, grid: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Profile log-likelihood of k over ``grid`` at lag ``tau``, with the estimate and the
     upper end of the 95% likelihood-ratio interval (chi-square 1 df; grid-limited)."""
     values = np.array(

@@ -26,8 +26,9 @@ def test_fit_recovers_known_parameters_on_synthetic_series(frame):
     # Series of the same nine periods drawn at known (a, b, source effect, alpha). Each fit's
     # Wald interval must cover the truth about 95% of the time; with 40 series the count
     # covered is binomial(40, 0.95), and at least 33 are required (P(X <= 32) is about
-    # 0.1%: the false-failure rate of a correct fit). The means of the estimates lie within 4 standard errors of
-    # the mean of the truth (plus a 10% allowance for small-sample bias with nine counts).
+    # 0.1%: the false-failure rate of a correct fit). The means of the estimates lie within
+    # 4 standard errors of the truth (plus a 10% allowance for small-sample bias with nine
+    # counts).
     truth = np.array([math.log(0.5), -0.4, 0.3, math.log(0.05), 0.0])
     rng = np.random.default_rng(2024)
     series = 40
@@ -65,4 +66,4 @@ def test_the_capacity_effect_is_not_supported_but_not_excluded(frame):
     grid = np.linspace(0.0, 8.0, 17)
     values, best, upper = isis_fit.profile_k(frame, 120.0, grid)
     assert best == 0.0
-    assert 3.0 < upper
+    assert upper > 3.0

@@ -41,8 +41,12 @@ def test_an_extension_moves_completion_past_the_planned_end_without_any_escalati
         assert r.outcomes["slip_days"] > 1.0
         assert r.outcomes["completion_day"] > s.planned_end_day
     # Cut the mechanism: the same plan completes on its planned end.
-    cut = scenario("baseline", *QUIET, "drawdown.extension.hazard_per_day=0",
-                   "drawdown.reversal.hazard_per_day=0")
+    cut = scenario(
+        "baseline",
+        *QUIET,
+        "drawdown.extension.hazard_per_day=0",
+        "drawdown.reversal.hazard_per_day=0",
+    )
     for r in replicate(cut, 5, seed=3):
         assert r.outcomes["slip_days"] == pytest.approx(0.0, abs=1e-6)
         assert not r.outcomes["plan_extended"]
@@ -140,13 +144,21 @@ def test_a_reversal_keeps_a_residual_presence():
     assert (residual[reversed_] > 0).all()
     assert (residual[~reversed_] == 0).all()
     # Cut it: nobody stays.
-    cut = scenario("full_exit", *QUIET, "drawdown.reversal.hazard_per_day=0",
-                   "drawdown.extension.hazard_per_day=0")
+    cut = scenario(
+        "full_exit",
+        *QUIET,
+        "drawdown.reversal.hazard_per_day=0",
+        "drawdown.extension.hazard_per_day=0",
+    )
     assert outcome(replicate(cut, 10, seed=9), "residual_personnel").max() == 0
 
 
 def test_a_closure_block_moves_the_base_in_one_movement_near_the_phase_end():
-    overrides = (*QUIET, "drawdown.extension.hazard_per_day=0", "drawdown.reversal.hazard_per_day=0")
+    overrides = (
+        *QUIET,
+        "drawdown.extension.hazard_per_day=0",
+        "drawdown.reversal.hazard_per_day=0",
+    )
     s = scenario("baseline", *overrides, "sites.0.closure={lead_days: 10}")
     r = simulate(s, replication=0)
     out = [m for m in r.log.movements if m.site == "Ain al-Asad"]

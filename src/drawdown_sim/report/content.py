@@ -192,11 +192,7 @@ def _completion_rows(runs: dict[str, Any]) -> list[list[str]]:
     rows = []
     for name, results in runs.items():
         c: CompletionSummary = results.completion()
-        dates = (
-            "no plan"
-            if results.scenario.planned_end_day is None
-            else completion_dates(results)
-        )
+        dates = "no plan" if results.scenario.planned_end_day is None else completion_dates(results)
         rows.append(
             [
                 name,
@@ -532,7 +528,8 @@ def _mean_share(summary: pd.DataFrame, outcome: str) -> str:
     """The mean of a yes/no outcome as a percentage ('n/a' when the column is absent)."""
     if outcome not in summary.index:
         return "n/a"
-    return _percent(float(summary.loc[outcome, "mean"]))
+    value: Any = summary.loc[outcome, "mean"]
+    return _percent(float(value))
 
 
 def _phrase(row: pd.Series, what: str, period: str) -> str:
