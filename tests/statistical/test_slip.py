@@ -170,6 +170,6 @@ def test_a_closure_block_moves_the_base_in_one_movement_near_the_phase_end():
     # Baghdad (reduced, not closed) is still spread over the phase.
     assert len([m for m in r.log.movements if m.site == "Baghdad"]) > 1
     # Cut the block: the base leaves in movements spread over the phase.
-    spread = simulate(scenario("baseline", *overrides), replication=0)
+    spread = simulate(scenario("baseline", *overrides, "sites.0.closure=null"), replication=0)
     starts = [m.start for m in spread.log.movements if m.site == "Ain al-Asad"]
     assert len(starts) == 7 and np.ptp(starts) > 100

@@ -167,6 +167,7 @@ class ForcePosture:
         self._transit: dict[int, tuple[int, int]] = {}
         self._movements = 0
         self._clock = Redrawable(world)
+        self._negotiation = Redrawable(world)
         self._holding = False
         self.exposure = 0.0
         """X(t): exposure relative to the window start (dimensionless)."""
@@ -237,7 +238,8 @@ class ForcePosture:
             self._clock.process = env.process(self._drawdown())
             cfg = self.world.scenario.drawdown
             if cfg.extension.hazard_per_day > 0.0 or cfg.reversal.hazard_per_day > 0.0:
-                env.process(self._renegotiation())
+                # Held by a Redrawable so that World.dismantle unties it (never woken).
+                self._negotiation.process = env.process(self._renegotiation())
         else:
             self._complete("nothing to move")
 
