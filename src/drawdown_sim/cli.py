@@ -1071,6 +1071,14 @@ def _date_option(value: str | None, option: str) -> Any:
         fail_input(f"{option}: {value[:40]!r} is not an ISO date (YYYY-MM-DD)")
 
 
+@app.command("isis-fit")
+def isis_fit_command() -> None:
+    """Fit the ISIS trend and capacity effect to the shipped 2018-2023 tallies (JSON)."""
+    from .isis_fit import summary
+
+    _emit(summary())
+
+
 @app.command("fit")
 def fit_command(
     events_file: Annotated[

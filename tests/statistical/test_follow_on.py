@@ -18,7 +18,13 @@ Z_ONE_SIDED = 3.09
 @pytest.fixture(scope="module")
 def options():
     return {
-        name: replicate(scenario(name), 400, seed=41)
+        name: replicate(
+            scenario(
+                name, "drawdown.extension.hazard_per_day=0", "drawdown.reversal.hazard_per_day=0"
+            ),
+            400,
+            seed=41,
+        )
         for name in ("full_exit", "advisory_500", "kurdistan_hub")
     }
 
@@ -59,6 +65,9 @@ def test_a_plan_can_slip_past_the_window_end_up_to_its_cap():
         "baseline",
         "escalation.initial=3",
         "escalation.dwell_days.war=36500",
+        "drawdown.max_slip_days=90",
+        "drawdown.extension.hazard_per_day=0",
+        "drawdown.reversal.hazard_per_day=0",
         "shocks.enabled=false",
         "retaliation.enabled=false",
         "politics.enabled=false",

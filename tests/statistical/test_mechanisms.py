@@ -16,11 +16,17 @@ from tests.helpers import outcome, paired_z, replicate, scenario
 pytestmark = pytest.mark.statistical
 
 Z_ONE_SIDED = 3.09
+NO_RENEGOTIATION = ("drawdown.extension.hazard_per_day=0", "drawdown.reversal.hazard_per_day=0")
+"""Plans kept as planned: the mechanisms compared here are not the negotiation's (its own
+tests are in test_slip.py), whose hazards differ between options that keep people and those
+that do not."""
+
 FROZEN = (
     "militia.posture=campaign",
     "militia.switching=false",
     "retaliation.enabled=false",
     "politics.enabled=false",
+    *NO_RENEGOTIATION,
 )
 
 
@@ -51,12 +57,24 @@ def test_higher_escalation_multiplier_gives_more_attacks():
 def test_holding_at_escalation_delays_completion():
     # Holding already at 'tense' (the initial level) delays the plan; never holding does not.
     hold = replicate(
-        scenario("baseline", "drawdown.hold_at_escalation=1", "politics.enabled=false"),
+        scenario(
+            "baseline",
+            "drawdown.hold_at_escalation=1",
+            "drawdown.max_slip_days=90",
+            "politics.enabled=false",
+            *NO_RENEGOTIATION,
+        ),
         300,
         seed=23,
     )
     free = replicate(
-        scenario("baseline", "drawdown.hold_at_escalation=null", "politics.enabled=false"),
+        scenario(
+            "baseline",
+            "drawdown.hold_at_escalation=null",
+            "drawdown.max_slip_days=90",
+            "politics.enabled=false",
+            *NO_RENEGOTIATION,
+        ),
         300,
         seed=23,
     )
@@ -81,8 +99,8 @@ def test_large_strike_makes_restraint_more_likely():
 
 
 def test_less_advisory_capacity_gives_more_isis_attacks():
-    hub = replicate(scenario("kurdistan_hub"), 400, seed=25)
-    exit_ = replicate(scenario("full_exit"), 400, seed=25)
+    hub = replicate(scenario("kurdistan_hub", *NO_RENEGOTIATION), 400, seed=25)
+    exit_ = replicate(scenario("full_exit", *NO_RENEGOTIATION), 400, seed=25)
     assert paired_z(outcome(exit_, "isis_attacks"), outcome(hub, "isis_attacks")) > Z_ONE_SIDED
 
 

@@ -121,13 +121,20 @@ def test_the_historical_shocks_map_to_plausible_levels():
     from datetime import date
 
     expected = [
-        (day(date(2024, 9, 27)), "crisis"),  # Nasrallah (2) from tense: crisis, not war
-        (day(date(2024, 10, 1)), "war"),  # Iran's missile attack (3)
-        # 2024-10-26 (2) at war: no change
+        (day(date(2024, 9, 23)), "crisis"),  # Israel's air campaign in Lebanon (2) from tense
+        (day(date(2024, 9, 27)), "war"),  # Nasrallah (2) during a crisis: war
+        # 10-01 (3) and 10-26 (2) at war: no change
+        (day(date(2024, 11, 27)), "crisis"),  # Israel-Hezbollah ceasefire (-1)
+        (day(date(2024, 12, 8)), "war"),  # fall of Assad (2) during a crisis
         (day(date(2024, 12, 23)), "crisis"),  # factions stop attacks on Israel (-1)
+        (day(date(2025, 1, 19)), "tense"),  # Gaza ceasefire (-1)
+        (day(date(2025, 3, 15)), "crisis"),  # US campaign against the Houthis (2)
+        (day(date(2025, 3, 18)), "war"),  # Israel resumes the Gaza war (2) during a crisis
+        (day(date(2025, 5, 6)), "crisis"),  # US-Houthi ceasefire (-1)
         (day(date(2025, 6, 13)), "war"),  # Israel-Iran war (3)
         # 06-22 (3) and 06-23 (2) at war: no change
         (day(date(2025, 6, 24)), "crisis"),  # ceasefire (-1)
+        (day(date(2025, 9, 9)), "war"),  # Israeli strike in Doha (2) during a crisis
     ]
     assert changes == expected
     assert LEVEL_NAMES[s.escalation.initial] == "tense"

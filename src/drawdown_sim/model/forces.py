@@ -8,9 +8,11 @@ from collections import deque
 from operator import itemgetter
 from typing import NamedTuple
 
+import numpy as np
 import simpy
 
 from ..scenario import Scenario
+from ..scenario.forces import Renegotiation
 from .records import Change, Movement
 from .world import ProcessGenerator, Redrawable, World, call_later, per_scenario
 
@@ -46,33 +48,44 @@ def _loads(sizes: dict[int, int], movement_size: int) -> list[tuple[int, int]]:
     return loads
 
 
-def _plan(world: World) -> tuple[tuple[float, int, int], ...]:
-    """The drawdown plan as (due day, site index, personnel) movements; computed once per
-    scenario, since it depends on nothing random."""
-    plan: tuple[tuple[float, int, int], ...] = per_scenario(
+def _plan(world: World) -> tuple[tuple[float, int, int, int], ...]:
+    """The drawdown plan as (due day, site index, personnel, phase index) movements, in due
+    order; computed once per scenario, since it depends on nothing random."""
+    plan: tuple[tuple[float, int, int, int], ...] = per_scenario(
         "plan", world.scenario, lambda: _movements(world)
     )
     return plan
 
 
-def _movements(world: World) -> tuple[tuple[float, int, int], ...]:
+def _movements(world: World) -> tuple[tuple[float, int, int, int], ...]:
     scenario = world.scenario
     cfg = scenario.drawdown
     index = {site.name: i for i, site in enumerate(scenario.sites)}
     current = [site.personnel for site in scenario.sites]
-    plan: list[tuple[float, int, int]] = []
-    for phase in cfg.phases:
+    plan: list[tuple[float, int, int, int]] = []
+    for number, phase in enumerate(cfg.phases):
         cuts: dict[int, int] = {}
-        for name, target in phase.targets.items():
-            cuts[index[name]] = current[index[name]] - target
-            current[index[name]] = target
-        loads = _loads(cuts, cfg.movement_size)
         start = world.day(phase.start)
-        length = world.day(phase.end) - start
+        end = world.day(phase.end)
+        for name, target in phase.targets.items():
+            i = index[name]
+            cut = current[i] - target
+            current[i] = target
+            closure = scenario.sites[i].closure
+            if closure is not None and target == 0 and cut > 0:
+                # A closure block: the base's people leave in one movement that arrives
+                # closure.lead_days before the phase end (not before the phase start).
+                due = max(end - closure.lead_days - cfg.movement_days, start)
+                plan.append((due, i, cut, number))
+            else:
+                cuts[i] = cut
+        loads = _loads(cuts, cfg.movement_size)
         for day, (site, size) in zip(
-            _spread(start, length, len(loads), cfg.movement_days), loads, strict=True
+            _spread(start, end - start, len(loads), cfg.movement_days), loads, strict=True
         ):
-            plan.append((day, site, size))
+            plan.append((day, site, size, number))
+    # Stable: movements due at the same instant keep the order of the phases and sites.
+    plan.sort(key=itemgetter(0))
     return tuple(plan)
 
 
@@ -145,12 +158,19 @@ class ForcePosture:
         self.option_active = False
         self.accelerated = False
         self.option_cancelled = False
+        self.reversed = False
+        """Whether the plan was reversed to a residual presence."""
+        self.extensions: list[tuple[float, float, float]] = []
+        """Negotiated extensions as (day, drawn delay, applied delay), days: the applied
+        delay is the drawn one cut to what ``max_slip_days`` still allows."""
+        self._extended_phases: set[int] = set()
         # A queue: movements leave from its front (a list's pop(0) made a plan of n
         # movements cost n^2).
         self.plan: deque[list[float]] = deque(map(list, _plan(world)) if cfg.enabled else ())
         self._transit: dict[int, tuple[int, int]] = {}
         self._movements = 0
         self._clock = Redrawable(world)
+        self._negotiation = Redrawable(world)
         self._holding = False
         self.exposure = 0.0
         """X(t): exposure relative to the window start (dimensionless)."""
@@ -219,8 +239,101 @@ class ForcePosture:
             env.process(self._option_from(option_day))
         if self.plan:
             self._clock.process = env.process(self._drawdown())
+            cfg = self.world.scenario.drawdown
+            if cfg.extension.hazard_per_day > 0.0 or cfg.reversal.hazard_per_day > 0.0:
+                # Held by a Redrawable so that World.dismantle unties it (never woken).
+                self._negotiation.process = env.process(self._renegotiation())
         else:
             self._complete("nothing to move")
+
+    # --- negotiated extension and reversal ---------------------------------------------------
+    def _hazard_factor(self, section: Renegotiation) -> float:
+        """The multiplier of ``section``'s base hazard in the current state (dimensionless):
+        escalation, Iraqi political pressure (capped at expulsion) and the residual option."""
+        world = self.world
+        factor = section.escalation_factor.at(world.escalation.level)
+        politics = world.politics
+        if politics.enabled:
+            cap = world.scenario.politics.expel_at
+            pressure = min(max(politics.value(world.now), 0.0), cap)
+            factor *= section.pressure_factor ** (pressure / cap)
+        if any(self.residual):
+            factor *= section.residual_factor
+        return factor
+
+    @staticmethod
+    def _factor_bound(section: Renegotiation, keeps: bool) -> float:
+        """An upper bound of :meth:`_hazard_factor` over every state (dimensionless)."""
+        levels = section.escalation_factor
+        bound = max(levels.calm, levels.tense, levels.crisis, levels.war)
+        bound *= max(1.0, section.pressure_factor)
+        if keeps:
+            bound *= section.residual_factor
+        return bound
+
+    def _renegotiation(self) -> ProcessGenerator:
+        """Negotiated extensions and reversals, by thinning (docs/model.md).
+
+        Candidates arrive at the bound ``B = B_ext + B_rev`` of the two hazards while
+        movements are pending; a candidate at time t is an extension with probability
+        ``h_ext(t) / B`` and a reversal with probability ``h_rev(t) / B`` (disjoint), so each
+        happens at exactly its hazard. A phase is extended at most once; a reversal ends the
+        plan. The hazards' states (escalation, pressure, option) are read at the candidate.
+        """
+        world = self.world
+        env = world.env
+        cfg = world.scenario.drawdown
+        rng = world.streams.slip
+        keeps = any(self.residual)
+        ext_bound = cfg.extension.hazard_per_day * self._factor_bound(cfg.extension, keeps)
+        rev_bound = cfg.reversal.hazard_per_day * self._factor_bound(cfg.reversal, keeps)
+        bound = ext_bound + rev_bound
+        if bound <= 0.0:
+            return
+        while True:
+            yield env.timeout(float(rng.exponential(1.0 / bound)))
+            if not self.plan or self.reversed or self.option_cancelled:
+                return
+            u = float(rng.random()) * bound
+            phase = int(self.plan[0][3])
+            if u < ext_bound:
+                if phase in self._extended_phases or self.delay >= cfg.max_slip_days:
+                    continue
+                hazard = cfg.extension.hazard_per_day * self._hazard_factor(cfg.extension)
+                if u < hazard:
+                    self._extend(phase, rng)
+            elif u - ext_bound < cfg.reversal.hazard_per_day * self._hazard_factor(cfg.reversal):
+                self._reverse()
+                return
+
+    def _extend(self, phase: int, rng: np.random.Generator) -> None:
+        """Move the rest of the plan by a gamma-distributed delay (cut to max_slip_days)."""
+        cfg = self.world.scenario.drawdown
+        shape = cfg.extension.delay_shape
+        drawn = float(rng.gamma(shape, cfg.extension.delay_mean_days / shape))
+        applied = min(drawn, cfg.max_slip_days - self.delay)
+        now = self.world.now
+        self._extended_phases.add(phase)
+        self.extensions.append((now, drawn, applied))
+        self.delay += applied
+        self.world.log.changes.append(
+            Change(now, "extended", f"+{applied:.0f} days", f"phase {phase} renegotiated")
+        )
+        self.world.militia.on_propensity_change("timetable extended")
+        self._clock.wake("extended")
+
+    def _reverse(self) -> None:
+        """Reversal to a residual presence: the movements still to come are cancelled and
+        every site keeps the people it holds (those in transit still leave)."""
+        now = self.world.now
+        self.reversed = True
+        self.plan = deque()
+        self.residual = list(self.personnel)
+        self.world.log.changes.append(Change(now, "reversed", "residual presence", "renegotiated"))
+        self.world.isis.on_presence_change()
+        self._clock.wake("reversed")
+        if not self._transit:
+            self._complete("plan reversed")
 
     def _option_from(self, day: float) -> ProcessGenerator:
         yield self.world.env.timeout(day)
@@ -251,7 +364,7 @@ class ForcePosture:
                         self._holding = False
                         self.delay += env.now - held_from
                     continue
-                _, site, size = self.plan.popleft()
+                _, site, size, _ = self.plan.popleft()
                 self._start_movement(int(site), int(size))
             except simpy.Interrupt:
                 self._clock.woken()
@@ -373,7 +486,8 @@ class ForcePosture:
             world.scenario.drawdown.movement_days,
         )
         kept += [
-            [day - self.delay, site, size] for day, (site, size) in zip(days, loads, strict=True)
+            [day - self.delay, site, size, -1]
+            for day, (site, size) in zip(days, loads, strict=True)
         ]
         kept.sort(key=lambda m: m[0])
         self.plan = deque(kept)

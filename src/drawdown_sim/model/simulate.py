@@ -87,6 +87,16 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
     "option_cancelled": OutcomeSpec(
         "bool", "lower", "", "Political pressure cancelled the advisory option"
     ),
+    "plan_extended": OutcomeSpec(
+        "bool", "lower", "", "A negotiated extension moved the plan's end during the window"
+    ),
+    "plan_reversed": OutcomeSpec(
+        "bool",
+        "",
+        "",
+        "The plan was reversed to a residual presence during the window (its remaining "
+        "movements cancelled)",
+    ),
     "residual_personnel": OutcomeSpec(
         "int", "", "personnel", "Coalition personnel in Iraq at the end of the window"
     ),
@@ -98,8 +108,16 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
         "bool",
         "lower",
         "",
-        "Some 30-day ISIS count reaches what a constant rate at the initial capacity reaches "
-        "with at most isis.resurgence_false_alarm probability",
+        "Some 30-day ISIS count reaches the historical level (isis.resurgence_reference_rate "
+        "x 30) and what the window-start rate reaches with at most "
+        "isis.resurgence_false_alarm probability",
+        True,
+    ),
+    "isis_rate_ratio": OutcomeSpec(
+        "float",
+        "lower",
+        "ratio",
+        "ISIS attacks over the period divided by those expected at the window-start rate",
         True,
     ),
 }
@@ -201,6 +219,24 @@ _INTERCEPTED, _KILLED, _WOUNDED = (
 )
 
 
+def resurgence_threshold(scenario: Scenario, baseline_30: float, days: float) -> int:
+    """The 30-day ISIS count that marks a resurgence over a period of ``days`` (attacks).
+
+    The larger of the historical level, ``ceil(30 x isis.resurgence_reference_rate)`` (the
+    mean 30-day count of the reference year; none when the rate is null), and the smallest
+    count that a constant rate at the window-start capacity (``baseline_30`` expected in 30
+    days) reaches over the period with probability at most ``isis.resurgence_false_alarm``
+    (Naus's scan statistic). So a resurgence is a return to the historical level that the
+    window-start rate cannot plausibly produce by chance.
+    """
+    cfg = scenario.isis
+    chance = scan_threshold(baseline_30, days / RESURGENCE_WINDOW, cfg.resurgence_false_alarm)
+    if cfg.resurgence_reference_rate is None:
+        return chance
+    level = math.ceil(RESURGENCE_WINDOW * cfg.resurgence_reference_rate - 1e-9)
+    return max(level, chance)
+
+
 def _period(world: World, isis: np.ndarray, start: float, end: float) -> dict[str, Any]:
     """The count and duration outcomes over [start, end); ``isis`` holds the replication's
     ISIS attack times in order."""
@@ -224,13 +260,12 @@ def _period(world: World, isis: np.ndarray, start: float, end: float) -> dict[st
     first, last = (int(i) for i in isis.searchsorted((start, end)))
     inside = isis[first:last]
     resurgence = False
+    ratio: float | None = None
     if world.isis.enabled:
-        threshold = scan_threshold(
-            world.isis.baseline_30,
-            (end - start) / RESURGENCE_WINDOW,
-            world.scenario.isis.resurgence_false_alarm,
-        )
+        threshold = resurgence_threshold(world.scenario, world.isis.baseline_30, end - start)
         resurgence = window_reaches(inside, RESURGENCE_WINDOW, threshold)
+        expected = world.isis.baseline_30 / RESURGENCE_WINDOW * (end - start)
+        ratio = (last - first) / expected if expected > 0 else None
     return {
         "attacks": attacks,
         "attacks_intercepted": intercepted,
@@ -242,6 +277,7 @@ def _period(world: World, isis: np.ndarray, start: float, end: float) -> dict[st
         "crisis_days": _time_in(log.trajectories.escalation, start, end, CRISIS),
         "isis_attacks": last - first,
         "isis_resurgence": resurgence,
+        "isis_rate_ratio": ratio,
     }
 
 
@@ -266,6 +302,8 @@ def _outcomes(world: World) -> dict[str, Any]:
         slip_days=slip,
         accelerated="accelerated" in decided,
         option_cancelled="option_cancelled" in decided,
+        plan_extended="extended" in decided,
+        plan_reversed="reversed" in decided,
         residual_personnel=_value_at(trajectories.personnel, window + 1e-9),
         political_pressure_peak=_pressure_peak(trajectories.pressure, window)
         if world.politics.enabled

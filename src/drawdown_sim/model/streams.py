@@ -32,6 +32,7 @@ STREAMS = (
     "isis",
     "escalation",
     "posture",
+    "slip",
 )
 """Spawn order of the mechanisms' streams; never reorder (it would change every result).
 
@@ -92,6 +93,7 @@ class Streams:
     isis: np.random.Generator
     escalation: np.random.Generator
     posture: np.random.Generator
+    slip: np.random.Generator
 
     def __init__(self, replication_seed: np.random.SeedSequence) -> None:
         self._seed = replication_seed

@@ -41,13 +41,16 @@ def plot_completion(results: dict[str, Results], ax: Axes | None = None) -> Axes
         planned = scenario.planned_end_day
         if planned is not None:
             at = start + timedelta(days=planned)
+            # The planned date as a dotted line: the curve's distance to its right is the slip.
+            ax.axvline(at, color=color, ls=":", lw=1.0, alpha=0.8)
             ax.plot([at], [completion.by_planned_end.value], "o", mfc="white", color=color, ms=6)
     if scenario is not None:
         mark_window_end(ax, scenario)
-    ax.plot([], [], "o", mfc="white", color="0.3", label="planned end")
+    ax.plot([], [], "o:", mfc="white", color="0.3", label="planned end (dotted)")
     date_axis(ax)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("P(drawdown complete by date)")
+    ax.set_xlabel("completion date (planned end dotted)")
     ax.set_title(
         "Drawdown completion (Kaplan-Meier, 95% band; unfinished plans censored at the "
         "horizon end)",

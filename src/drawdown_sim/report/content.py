@@ -37,11 +37,37 @@ LABELS = {
     "slip_days": "slip (days)",
     "accelerated": "P(timetable accelerated)",
     "option_cancelled": "P(option cancelled)",
+    "plan_extended": "P(plan extended by negotiation)",
+    "plan_reversed": "P(plan reversed to a residual presence)",
     "residual_personnel": "personnel at the window end",
     "political_pressure_peak": "peak political pressure",
     "isis_attacks": "ISIS attacks",
     "isis_resurgence": "P(ISIS resurgence)",
+    "isis_rate_ratio": "ISIS rate / window-start rate",
 }
+
+
+def completion_dates(results: Any) -> str:
+    """'planned 2025-09-15; 10% complete by ..., half by ..., 90% by ...' from the
+    Kaplan-Meier curve (a quantile the curve never reaches is 'beyond the horizon')."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    scenario = results.scenario
+    curve = results.completion().curve
+    start = scenario.window.start
+    planned = start + timedelta(days=float(scenario.planned_end_day))
+    parts = []
+    for q, text in ((0.1, "10% complete by"), (0.5, "half by"), (0.9, "90% by")):
+        reached = np.flatnonzero(np.asarray(curve.cdf) >= q - 1e-12)
+        when = (
+            f"{start + timedelta(days=float(curve.days[reached[0]])):%Y-%m-%d}"
+            if reached.size
+            else "beyond the horizon"
+        )
+        parts.append(f"{text} {when}")
+    return f"planned end {planned:%Y-%m-%d}; " + ", ".join(parts)
 
 
 def label(outcome: str) -> str:
@@ -160,18 +186,25 @@ def _estimate(e: Estimate, percent: bool = False) -> str:
     return f"{number(e.value)} [{number(e.low)}, {high}]"
 
 
-def _completion_rows(summaries: dict[str, CompletionSummary]) -> list[list[str]]:
-    return [
-        [
-            name,
-            _estimate(c.by_planned_end, True),
-            _estimate(c.by_window_end, True),
-            _estimate(c.censored, True),
-            _estimate(c.median_day),
-            _estimate(c.median_slip),
-        ]
-        for name, c in summaries.items()
-    ]
+def _completion_rows(runs: dict[str, Any]) -> list[list[str]]:
+    """One row per option with a plan: the completion shares, medians, and the completion
+    dates against the planned end."""
+    rows = []
+    for name, results in runs.items():
+        c: CompletionSummary = results.completion()
+        dates = "no plan" if results.scenario.planned_end_day is None else completion_dates(results)
+        rows.append(
+            [
+                name,
+                _estimate(c.by_planned_end, True),
+                _estimate(c.by_window_end, True),
+                _estimate(c.censored, True),
+                _estimate(c.median_day),
+                _estimate(c.median_slip),
+                dates,
+            ]
+        )
+    return rows
 
 
 COMPLETION_COLUMNS = [
@@ -181,6 +214,7 @@ COMPLETION_COLUMNS = [
     "unfinished at the horizon",
     "median completion day",
     "median slip (days)",
+    "completion dates against the planned end",
 ]
 COMPLETION_NOTE = (
     "95% intervals (Wilson for shares). Medians are Kaplan-Meier estimates with plans "
@@ -250,7 +284,7 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
                 "completion",
                 "Drawdown completion",
                 COMPLETION_COLUMNS,
-                _completion_rows({results.name: results.completion()}),
+                _completion_rows({results.name: results}),
                 COMPLETION_NOTE,
             )
         )
@@ -342,7 +376,7 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
             "completion",
             "Drawdown completion",
             COMPLETION_COLUMNS,
-            _completion_rows({name: r.completion() for name, r in comparison.results.items()}),
+            _completion_rows(dict(comparison.results)),
             COMPLETION_NOTE,
         ),
     ]
@@ -486,9 +520,21 @@ def run_answer(results: Results) -> list[str]:
         lines.append(
             f"The drawdown completes by its planned end in {_estimate(c.by_planned_end, True)} "
             f"of runs and by the window end in {_estimate(c.by_window_end, True)}; "
-            f"{_estimate(c.censored, True)} are unfinished at the end of the horizon."
+            f"{_estimate(c.censored, True)} are unfinished at the end of the horizon. "
+            f"Completion dates: {completion_dates(results)} (Kaplan-Meier); a negotiated "
+            f"extension moves the plan in {_mean_share(summary, 'plan_extended')} of runs "
+            f"and a reversal to a residual presence ends it in "
+            f"{_mean_share(summary, 'plan_reversed')}."
         )
     return lines
+
+
+def _mean_share(summary: pd.DataFrame, outcome: str) -> str:
+    """The mean of a yes/no outcome as a percentage ('n/a' when the column is absent)."""
+    if outcome not in summary.index:
+        return "n/a"
+    value: Any = summary.loc[outcome, "mean"]
+    return _percent(float(value))
 
 
 def _phrase(row: pd.Series, what: str, period: str) -> str:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ._base import CENTURY, Count, Name, PositiveDays, Section
+from ._base import CENTURY, ByLevel, Count, Name, PositiveDays, Section, about
 
 
 class Window(Section):
@@ -54,6 +54,22 @@ class FollowOn(Section):
     )
 
 
+class Closure(Section):
+    """A base closure: the site's people leave in one movement near the end of the phase that
+    empties it, not spread over the phase (docs/model.md)."""
+
+    lead_days: float = Field(
+        7.0,
+        ge=0.0,
+        le=365.0,
+        description="The block arrives this many days before the end of the phase that brings "
+        "the site to zero (days). Calibration: the 2020-21 handovers of Qaim, Qayyarah, K1, "
+        "Taqaddum and Taji each ended in a single ceremony, with the last people leaving in "
+        "the final days (docs/calibration.md). A phase that only reduces the site spreads its "
+        "movements as usual.",
+    )
+
+
 class Site(Section):
     """A coalition site in Iraq."""
 
@@ -91,6 +107,11 @@ class Site(Section):
         "per unit of exposure Erbil drew about 0.15 of Ain al-Asad's rate. The shipped "
         "scenarios give Kurdistan sites 0.2 (one event is weak evidence) and sweep it.",
     )
+    closure: Closure | None = Field(
+        None,
+        description="A closure block (null: none): when a phase empties the site, its people "
+        "leave in one movement arriving closure.lead_days before the phase end.",
+    )
 
 
 class Phase(Section):
@@ -120,6 +141,86 @@ class Phase(Section):
             if target < 0:
                 raise ValueError(f"target for {site!r} must be >= 0, got {target}")
         return self
+
+
+class Renegotiation(Section):
+    """A hazard that the plan is renegotiated while a phase is under way (docs/model.md).
+
+    The hazard is ``hazard_per_day x escalation_factor[E] x pressure_factor^(P / expel_at)
+    x (residual_factor if the option keeps anyone)``, with P the Iraqi political pressure
+    capped at politics.expel_at; at most one event per phase.
+    """
+
+    hazard_per_day: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="Base hazard while a phase is under way, at calm, no pressure and a full "
+        "exit (1/day; at most 1: a plan is not renegotiated more than once a day).",
+    )
+    escalation_factor: ByLevel = Field(
+        default_factory=lambda: ByLevel(calm=1.0, tense=1.0, crisis=1.5, war=2.0),
+        description="Multiplier by escalation level (dimensionless). Assumption: a regional "
+        "crisis gives a reason to stay.",
+    )  # type: ignore[arg-type]
+    pressure_factor: float = Field(
+        0.5,
+        gt=0.0,
+        le=100.0,
+        description="Multiplier at Iraqi political pressure politics.expel_at, log-linear in "
+        "between (dimensionless; below 1: a host pressing to see the coalition leave makes "
+        "a renegotiation less likely). Assumption.",
+    )
+    residual_factor: float = Field(
+        0.5,
+        ge=0.0,
+        le=100.0,
+        description="Multiplier when the option keeps a residual presence (dimensionless). "
+        "Of the calibration plans, the full exits (Afghanistan 2021, Syria 2018) were "
+        "renegotiated and the plans that kept a residual (Iraq 2020-21) were not. Assumption.",
+    )
+
+
+class Extension(Renegotiation):
+    """Negotiated extension: the phase's end (and everything after) moves by a drawn delay."""
+
+    hazard_per_day: float = Field(
+        0.0004,
+        ge=0.0,
+        le=1.0,
+        description="Base hazard of an extension while a phase is under way (1/day; at most "
+        "1). Calibration: one extension (Afghanistan, 1 May -> 11 Sept 2021) in about 2,300 "
+        "plan-days of four documented drawdowns (docs/calibration.md): 0.0004/day, about one "
+        "in eight for a ten-month phase.",
+    )
+    delay_mean_days: float = Field(
+        120.0,
+        ge=1.0,
+        le=3650.0,
+        description="Mean of the drawn delay (days; at least a day, at most ten years). "
+        "Calibration: Afghanistan's 1 May deadline moved to 11 Sept (133 days), then brought "
+        "forward to 31 Aug (122 days).",
+    )
+    delay_shape: float = Field(
+        4.0,
+        ge=0.1,
+        le=1000.0,
+        description="Shape of the gamma distribution of the delay (dimensionless; the "
+        "coefficient of variation is 1/sqrt(shape)). Assumption: 4, a CV of 0.5.",
+    )
+
+
+class Reversal(Renegotiation):
+    """Reversal to a residual presence: the movements still to come are cancelled and the
+    sites keep the people they hold."""
+
+    hazard_per_day: float = Field(
+        0.0004,
+        ge=0.0,
+        le=1.0,
+        description="Base hazard of a reversal while a phase is under way (1/day; at most 1). "
+        "Calibration: one reversal (Syria, the December 2018 full withdrawal reversed to a "
+        "residual presence by February 2019) in about 2,300 plan-days (docs/calibration.md).",
+    )
 
 
 class Drawdown(Section):
@@ -168,12 +269,21 @@ class Drawdown(Section):
         "end-date' under a regional war.",
     )
     max_slip_days: float = Field(
-        90.0,
+        365.0,
         ge=0.0,
         le=CENTURY,
-        description="Once holds have delayed the plan by this many days in total, movements "
-        "proceed regardless (days). Assumption.",
+        description="Bound on the plan's total delay from holds and negotiated extensions "
+        "(days): once reached, movements proceed regardless and an extension moves the plan "
+        "only up to it. Assumption: a plan renegotiated by more than a year is a new plan.",
     )
+    extension: Extension = Field(
+        default_factory=Extension,
+        description=about(Extension),
+    )  # type: ignore[arg-type]
+    reversal: Reversal = Field(
+        default_factory=Reversal,
+        description=about(Reversal),
+    )  # type: ignore[arg-type]
 
 
 class Advisory(Section):

@@ -526,14 +526,19 @@ class Isis(Section):
 
     enabled: bool = Field(True, description="false: no ISIS attacks.")
     base_rate: PerDay = Field(
-        0.3,
-        description="ISIS attacks/day on Iraqi forces at full support capacity. Assumption: "
-        "about 110 a year at the 2024 low.",
+        0.46,
+        description="ISIS attacks/day on Iraqi forces at full support capacity. Fitted: the "
+        "rate at 2024-09-01 of a negative binomial trend fitted to the 2018-2023 tallies "
+        "(reference/isis_iraq_2017_2024.csv; 95% interval 0.17-1.22, about 170 a year; "
+        "docs/calibration.md), on the scale of the media tally of incidents.",
     )
     sensitivity: Rate = Field(
         1.0,
         description="Relative increase of the rate at zero capacity: rate = base_rate * "
-        "(1 + sensitivity * (1 - C)). Assumption.",
+        "(1 + sensitivity * (1 - C)). Assumption, weakly bounded by the record: the fitted "
+        "capacity effect after the 2020 base consolidations and the end of the combat "
+        "mission is 0 (the rate kept falling), with a 95% upper bound of 5 to 8 depending on "
+        "the lag (docs/calibration.md); the baseline sweeps 0-5.",
     )
     mission_weight: MissionWeights = Field(
         default_factory=MissionWeights, description=about(MissionWeights)
@@ -550,7 +555,8 @@ class Isis(Section):
     capacity_lag_days: PositiveDays = Field(
         120.0,
         description="Time constant of the capacity's response to the presence (days): "
-        "capability erodes slowly. Assumption.",
+        "capability erodes slowly. Assumption: the record does not constrain it (the "
+        "profile likelihood is the same from 30 to 365 days); the baseline sweeps 30-365.",
     )
     resurgence_false_alarm: float = Field(
         0.05,
@@ -561,4 +567,15 @@ class Isis(Section):
         "period with at most this probability (scan statistic, Naus 1982). So at constant "
         "capacity a resurgence is a false alarm with at most this probability "
         "(dimensionless).",
+    )
+    resurgence_reference_rate: float | None = Field(
+        1.69,
+        ge=0.0,
+        le=1_000.0,
+        description="Historical level that defines a resurgence (ISIS attacks/day on the "
+        "scale of base_rate; null: the window-start rate alone). A period has a resurgence "
+        "when some 30-day count reaches ceil(30 x this rate) and the false-alarm threshold "
+        "above. Default 1.69: the fitted 2021 rate of the same trend (about 620 a year; the "
+        "tally shows 2.2 a day), the last full year of the combat mission "
+        "(docs/calibration.md).",
     )
