@@ -155,10 +155,15 @@ def episode_scenario(data: dict[str, Any], episode: Episode, values: dict[str, f
 
 
 def _seed(root: int, values: dict[str, float], episode: int) -> np.random.SeedSequence:
-    """A seed from the parameter values themselves: the same particle, the same run."""
-    packed = b"".join(struct.pack("<d", float(values[k])) for k in sorted(values))
-    digest = int.from_bytes(hashlib.sha256(packed).digest()[:8], "little")
-    return np.random.SeedSequence([root, digest, episode])
+    """A replication seed from the parameter values themselves: the same particle, the same
+    run (the model takes ``SeedSequence(root).spawn(...)[r]``)."""
+    from .model.streams import replication_seeds
+
+    packed = struct.pack("<qq", root, episode) + b"".join(
+        struct.pack("<d", float(values[k])) for k in sorted(values)
+    )
+    derived = int.from_bytes(hashlib.sha256(packed).digest()[:8], "little") >> 1
+    return replication_seeds(derived, 0, 1)[0]
 
 
 def tallies(scenario: Scenario, episode: Episode, seed: np.random.SeedSequence) -> np.ndarray:
@@ -302,10 +307,25 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float])
     return np.interp(qs, cdf, v)
 
 
+def unused(episodes: list[Episode], priors: dict[str, PriorSpec]) -> list[str]:
+    """Parameters no episode can inform: the timetable factors of states no episode is in."""
+    states = {e.timetable for e in episodes}
+    prefix = "militia.timetable_factor."
+    return [k for k in priors if k.startswith(prefix) and k.removeprefix(prefix) not in states]
+
+
 def diagnostics_of(
-    draws: pd.DataFrame, priors: dict[str, PriorSpec], extra: dict[str, Any]
+    draws: pd.DataFrame,
+    priors: dict[str, PriorSpec],
+    extra: dict[str, Any],
+    structurally_unidentified: list[str] | None = None,
 ) -> dict[str, Any]:
-    """ESS and, per parameter, the prior's and posterior's 90% intervals and their ratio."""
+    """ESS and, per parameter, the prior's and posterior's 90% intervals and their ratio.
+
+    A parameter is identified when its posterior interval is narrower than
+    :data:`IDENTIFIED_BELOW` of its prior's, unless no episode can inform it (its posterior
+    is then its prior, and any narrowing is sampling noise)."""
+    structurally_unidentified = structurally_unidentified or []
     w = draws["weight"].to_numpy(float)
     w = w / w.sum()
     ess = float(1.0 / np.sum(w**2))
@@ -319,7 +339,8 @@ def diagnostics_of(
             "posterior_median": float(q[1]),
             "posterior_90": [float(q[0]), float(q[2])],
             "width_ratio": ratio,
-            "identified": ratio < IDENTIFIED_BELOW,
+            "identified": ratio < IDENTIFIED_BELOW and key not in structurally_unidentified,
+            "in_no_episode": key in structurally_unidentified,
         }
     return {
         **extra,
@@ -384,6 +405,7 @@ def run_abc(
         frame, weights = history.get_distribution(m=0, t=history.max_t)
         populations = history.get_all_populations()
     draws = frame.reset_index(drop=True)[list(priors)].astype(float)
+    draws.columns = pd.Index(list(priors))
     draws["weight"] = np.asarray(weights, float) / float(np.sum(weights))
     extra = {
         "population_size": population,
@@ -434,7 +456,7 @@ def estimate(
     engine: str = "local",
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-    predictive_draws: int = 100,
+    predictive_draws: int | None = None,
     plots: bool = True,
     priors: dict[str, PriorSpec] | None = None,
 ) -> Estimate:
@@ -464,13 +486,16 @@ def estimate(
         progress,
         priors,
     )
+    if predictive_draws is None:  # about 5% of the budget, 20 to 200 draws
+        predictive_draws = int(min(200, max(20, budget // 20)))
     sims = predictive(simulator, draws, predictive_draws, seed + 1)
+    extra["predictive_draws"] = predictive_draws
     extra["resumed"] = resume
     extra["predictive"] = coverage(sims, observed)
     extra["record"] = str(record.folder.name)
     extra["record_digest"] = record.digest
     extra["episodes"] = [e.name for e in simulator.episodes]
-    diagnostics = diagnostics_of(draws, priors, extra)
+    diagnostics = diagnostics_of(draws, priors, extra, unused(simulator.episodes, priors))
     draws.to_parquet(out / "posterior.parquet", index=False)
     (out / "diagnostics.json").write_text(json.dumps(diagnostics, indent=2) + "\n")
     files = [out / "posterior.parquet", out / "diagnostics.json"]
@@ -500,3 +525,24 @@ def width_table(diagnostics: dict[str, Any]) -> list[dict[str, Any]]:
 
 def finite(value: float) -> bool:
     return math.isfinite(value)
+
+
+def synthetic(record: Record, base: Scenario, truth: dict[str, float], seed: int) -> Record:
+    """``record`` with its tallies replaced by the model's at ``truth`` (uncertainty 0): the
+    data of a recovery test, on the record's own design."""
+    import copy
+
+    from .record import Count
+
+    simulator = Simulator.of(record, base, seed)
+    counts = simulator.simulate(truth)
+    episodes = []
+    at = 0
+    for episode in simulator.episodes:
+        made = copy.copy(episode)
+        made.counts = [
+            Count(c.start, c.end, int(counts[at + i]), 0.0) for i, c in enumerate(episode.counts)
+        ]
+        at += len(episode.counts)
+        episodes.append(made)
+    return Record(record.folder, episodes)

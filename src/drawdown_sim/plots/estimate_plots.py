@@ -50,10 +50,10 @@ def predictive_plots(
             color="black",
             ms=4,
             capsize=3,
-            label="record (tally, +-1.64 sd)",
+            label="record (+-1.64 sd: Poisson and stated uncertainty)",
         )
-        ax.set_title(f"{episode.name}: {episode.start} to {episode.end} ({episode.timetable})")
-        ax.set_ylabel("militia attacks since the first tally (cumulative)")
+        ax.set_title(f"{episode.name}: {episode.start} to {episode.end} (timetable: {episode.timetable})")
+        ax.set_ylabel("militia attacks in Iraq, cumulative (attacks)")
         ax.set_ylim(bottom=0)
         date_axis(ax)
         ax.legend(loc="upper left", fontsize=8, frameon=False)
