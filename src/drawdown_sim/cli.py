@@ -228,7 +228,8 @@ def _describe(scenario: Scenario) -> str:
         f"{phases} phase(s), option {scenario.advisory.name!r} "
         f"({scenario.advisory.mission}, {residual} named residual), "
         f"{len(scenario.shocks.scheduled)} scheduled shock(s), "
-        f"{len(scenario.uncertainties)} uncertain parameter(s)"
+        f"{len(scenario.ranges)} uncertain parameter(s)"
+        + (f", posterior {scenario.posterior}" if scenario.posterior else "")
     )
 
 

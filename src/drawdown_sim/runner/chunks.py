@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..model import simulate_seed
+from ..posterior import for_replication
 from ..model.events import event_rows
 from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
@@ -245,7 +246,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     for offset, seed in enumerate(seeds):
         index = first + offset
         try:
-            replication = simulate_seed(scenario, seed, index)
+            replication = simulate_seed(for_replication(scenario, index), seed, index)
             if task.series:  # what the series need; the replication itself is freed soon
                 batch.add(replication)
         except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run
