@@ -78,6 +78,12 @@ OWN_FILES = ("posterior.parquet", "diagnostics.json", "abc.db", "estimate.json")
 """The files ``estimate`` writes (and ``predictive_<episode>.png``); it removes no others."""
 PREDICTIVE_PREFIX = "predictive_"
 
+TRANSITION_SCALING = 2.0
+"""Multiplier of the proposal kernel's bandwidth (pyabc's Silverman rule by default): in 17
+dimensions the default kernel is narrower than the posterior's spread and the importance
+weights degenerate (an effective sample of 5 of 375 draws); a wider one keeps them even, at
+the cost of a lower acceptance rate."""
+
 IDENTIFIED_BELOW = 0.8
 """A parameter counts as identified when its posterior 90% interval is narrower than this
 share of its prior 90% interval."""
@@ -188,6 +194,8 @@ class Simulator:
     episodes: list[Episode]
     data: list[dict[str, Any]]
     root_seed: int
+    counter: Any = None
+    """A shared ``multiprocessing.Value`` counting simulations (progress), or None."""
 
     @classmethod
     def of(cls, record: Record, base: Scenario, root_seed: int) -> Simulator:
@@ -196,7 +204,11 @@ class Simulator:
 
     def __call__(self, parameters: Any) -> dict[str, np.ndarray]:
         values = {k: float(parameters[k]) for k in PARAMETERS if k in parameters}
-        return {"tallies": self.simulate(values)}
+        tallied = self.simulate(values)
+        if self.counter is not None:
+            with self.counter.get_lock():
+                self.counter.value += 1
+        return {"tallies": tallied}
 
     def simulate(self, values: dict[str, float], salt: int = 0) -> np.ndarray:
         """Tallies of every episode, concatenated in record order."""
@@ -229,12 +241,18 @@ class Distance:
 
 
 # --- budget ----------------------------------------------------------------------------------
+ACCEPT_SHARE = 0.1
+"""Share of prior particles accepted: epsilon is this quantile of a calibration sample's
+distances (pyabc's QuantileEpsilon from the sample)."""
+
+
 def plan(budget: int) -> tuple[int, int]:
-    """(population size, most generations) for a budget of ``budget`` simulated particles
-    (each one run of every episode)."""
-    population = int(min(400, max(10, budget // 8)))
-    generations = int(max(2, min(12, budget // population)))
-    return population, generations
+    """(accepted particles a batch, batches) for about ``budget`` simulated particles (each
+    one run of every episode). A batch costs its particles / :data:`ACCEPT_SHARE`
+    simulations (the first, as many again for the calibration sample)."""
+    batches = 1 if budget < 500 else 5
+    per_batch = max(4, int(budget / (batches / ACCEPT_SHARE + 1)))
+    return per_batch, batches
 
 
 # --- output folder ---------------------------------------------------------------------------
@@ -352,6 +370,40 @@ def diagnostics_of(
     }
 
 
+@contextmanager
+def _polling(
+    simulator: Simulator,
+    done: int,
+    budget: int,
+    progress: Callable[[int, int], None] | None,
+    local: bool = True,
+) -> Iterator[None]:
+    """Report the simulations counted so far every half second while the sampler runs (the
+    counter is shared with forked workers; a dask cluster's are not counted)."""
+    if progress is None or not local:
+        yield
+        return
+    import multiprocessing
+    import threading
+
+    simulator.counter = multiprocessing.get_context("fork").Value("q", done)
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            progress(min(int(simulator.counter.value), budget), budget)
+
+    progress(done, budget)
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        simulator.counter = None
+
+
 def run_abc(
     simulator: Simulator,
     observed: np.ndarray,
@@ -374,44 +426,64 @@ def run_abc(
         logging.getLogger(f"ABC.{name}").setLevel(logging.WARNING)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     priors = priors or PRIORS
-    population, generations = plan(budget)
-    # pyabc draws its particles from numpy's global generator: seeded, a run is reproducible.
-    np.random.seed(seed % 2**32)  # noqa: NPY002
+    population, batches = plan(budget)
     db = "sqlite:///" + str((out / "abc.db").resolve())
+    frames: list[pd.DataFrame] = []
+    epsilon = math.inf
+    simulations = 0
+    done_batches = 0
+    if resume:  # the batches that finished; an interrupted one is run again
+        stored = pyabc.History(db)
+        for run in stored.all_runs():
+            history = pyabc.History(db, _id=run.id)
+            if history.max_t < 0 or history.n_populations < 1:
+                continue
+            frame, _ = history.get_distribution(m=0, t=0)
+            frames.append(frame)
+            simulations += int(history.total_nr_simulations)
+            if done_batches == 0:
+                epsilon = float(history.get_all_populations()["epsilon"].iloc[-1])
+            done_batches += 1
     with _sampler(engine, workers) as sampler:
-        abc = pyabc.ABCSMC(
-            models=simulator,
-            parameter_priors=_pyabc_prior(priors),
-            distance_function=Distance(scales),
-            population_size=population,
-            sampler=sampler,
-            eps=pyabc.MedianEpsilon(),
-        )
-        if resume:
-            history = abc.load(db, 1)
-        else:
-            history = abc.new(db, {"tallies": observed})
-        done = int(history.total_nr_simulations) if resume else 0
-        while True:
-            if progress is not None:
-                progress(min(done, budget), budget)
-            if history.n_populations >= generations or done >= budget:
-                break
-            history = abc.run(max_nr_populations=1, max_total_nr_simulations=budget)
-            now = int(history.total_nr_simulations)
-            if now <= done:
-                break
-            done = now
-        frame, weights = history.get_distribution(m=0, t=history.max_t)
-        populations = history.get_all_populations()
+        for batch in range(done_batches, batches):
+            # pyabc draws particles from numpy's global generator: seeded per batch, a run
+            # (and a resumed one) is reproducible.
+            np.random.seed((seed + batch) % 2**32)  # noqa: NPY002
+            first = batch == 0
+            abc = pyabc.ABCSMC(
+                models=simulator,
+                parameter_priors=_pyabc_prior(priors),
+                distance_function=Distance(scales),
+                population_size=population,
+                sampler=sampler,
+                eps=pyabc.QuantileEpsilon(alpha=ACCEPT_SHARE)
+                if first
+                else pyabc.ListEpsilon([epsilon]),
+            )
+            abc.new(db, {"tallies": observed})
+            with _polling(simulator, simulations, budget, progress, engine == "local"):
+                history = abc.run(max_nr_populations=1)
+            frame, _ = history.get_distribution(m=0, t=0)
+            frames.append(frame)
+            simulations += int(history.total_nr_simulations)
+            if first:
+                epsilon = float(history.get_all_populations()["epsilon"].iloc[-1])
+    if progress is not None:
+        progress(budget, budget)
+    frame = pd.concat(frames, ignore_index=True)
+    weights = np.ones(len(frame))
     draws = frame.reset_index(drop=True)[list(priors)].astype(float)
     draws.columns = pd.Index(list(priors))
     draws["weight"] = np.asarray(weights, float) / float(np.sum(weights))
     extra = {
+        "method": f"rejection ABC in pyabc: particles from the prior accepted when their "
+        f"distance is below the {ACCEPT_SHARE:.0%} quantile of a calibration sample's, in "
+        f"{batches} batch(es) at that one epsilon (equal weights)",
         "population_size": population,
-        "generations": int(history.n_populations),
-        "simulations": int(history.total_nr_simulations),
-        "epsilon": [float(e) for e in populations["epsilon"].tolist() if np.isfinite(e)],
+        "batches": batches,
+        "generations": 1,
+        "simulations": simulations,
+        "epsilon": [epsilon],
     }
     return draws, extra
 
