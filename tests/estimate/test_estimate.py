@@ -51,7 +51,8 @@ def test_small_budget_end_to_end_and_resume(tmp_path: Path, base, short_record) 
         assert draws[key].between(args[0], args[-1]).all(), key
     d = json.loads((out / "diagnostics.json").read_text())
     assert 1.0 <= d["ess"] <= len(draws)
-    assert d["simulations"] >= 20
+    assert d["simulations"] >= len(draws)
+    assert d["ess"] == pytest.approx(len(draws))  # rejection ABC: equal weights
     # No episode of 2023-24 is in the honoured, slipping or complete state: the record
     # cannot say anything about their factors.
     for state in ("honoured", "slipping", "complete"):
@@ -137,7 +138,7 @@ def _recovery(base, datasets: int, budget: int, tmp_path: Path) -> float:
 def test_recovery_small(tmp_path: Path, base) -> None:
     """Four datasets at a tiny budget: the intervals cover most truths (a smoke version of
     the slow test below; 8 pairs, at least 5 covered)."""
-    share = _recovery(base, 4, 60, tmp_path)
+    share = _recovery(base, 4, 100, tmp_path)
     assert share >= 5 / 8
 
 
