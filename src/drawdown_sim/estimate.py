@@ -302,8 +302,11 @@ class Estimate:
 
 @contextmanager
 def _sampler(engine: str, workers: int) -> Iterator[Any]:
-    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler
-    from pyabc.sampler import SingleCoreSampler
+    from pyabc.sampler import (
+        DaskDistributedSampler,
+        MulticoreEvalParallelSampler,
+        SingleCoreSampler,
+    )
 
     if engine == "dask":
         from .runner.engines import DaskEngine
@@ -496,9 +499,7 @@ def resample(draws: pd.DataFrame, count: int, seed: int) -> pd.DataFrame:
     return draws.iloc[rows].reset_index(drop=True)
 
 
-def predictive(
-    simulator: Simulator, draws: pd.DataFrame, count: int, seed: int
-) -> np.ndarray:
+def predictive(simulator: Simulator, draws: pd.DataFrame, count: int, seed: int) -> np.ndarray:
     """Posterior predictive tallies: ``count`` x tallies, one row per resampled draw."""
     picked = resample(draws, count, seed)
     rows = []

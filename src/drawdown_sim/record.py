@@ -145,9 +145,7 @@ def _rows(path: Path, problems: list[Located]) -> list[tuple[int, dict[str, str]
         missing = [c for c in expected if c not in header]
         for column in unknown:
             problems.append(
-                Located(
-                    str(path), 1, column, f"unknown column (expected {', '.join(expected)})"
-                )
+                Located(str(path), 1, column, f"unknown column (expected {', '.join(expected)})")
             )
         for column in missing:
             problems.append(Located(str(path), 1, column, "missing column"))
@@ -238,7 +236,9 @@ class _Reader:
         """Rows must be in date order."""
         for (_, before), (line, day) in zip(dated, dated[1:], strict=False):
             if day < before:
-                self.bad(line, column, f"{day} is before the previous row's {before} (sort by date)")
+                self.bad(
+                    line, column, f"{day} is before the previous row's {before} (sort by date)"
+                )
 
 
 def load_record(folder: str | Path) -> Record:
@@ -272,13 +272,13 @@ def load_record(folder: str | Path) -> Record:
         assert start is not None and end is not None and posture is not None and level is not None
         episodes.append((line, Episode(name, start, end, posture, level)))
     r.ordered([(line, e.start) for line, e in episodes], "start")
-    for (_, before), (line, episode) in zip(episodes, episodes[1:], strict=False):
-        if episode.start <= before.end:
+    for (_, previous), (line, current) in zip(episodes, episodes[1:], strict=False):
+        if current.start <= previous.end:
             r.bad(
                 line,
                 "start",
-                f"episode {episode.name!r} ({episode.start} to {episode.end}) overlaps "
-                f"{before.name!r} ({before.start} to {before.end})",
+                f"episode {current.name!r} ({current.start} to {current.end}) overlaps "
+                f"{previous.name!r} ({previous.start} to {previous.end})",
             )
     found = [e for _, e in episodes]
 
@@ -298,17 +298,17 @@ def load_record(folder: str | Path) -> Record:
         if day is not None and state is not None:
             changes.append((line, day, state))
     r.ordered([(line, day) for line, day, _ in changes], "date")
-    for episode in found:
-        before = [state for _, day, state in changes if day <= episode.start]
-        episode.timetable = before[-1] if before else "none"
+    for each in found:
+        states = [state for _, day, state in changes if day <= each.start]
+        each.timetable = states[-1] if states else "none"
     for line, day, state in changes:
-        episode = owner(day)
-        if episode is not None and day != episode.start and state != episode.timetable:
+        host = owner(day)
+        if host is not None and day != host.start and state != host.timetable:
             r.bad(
                 line,
                 "date",
-                f"the timetable changes to {state!r} inside episode {episode.name!r} "
-                f"({episode.start} to {episode.end}); split the episode there",
+                f"the timetable changes to {state!r} inside episode {host.name!r} "
+                f"({host.start} to {host.end}); split the episode there",
             )
 
     # shocks, strikes, postures
@@ -325,9 +325,9 @@ def load_record(folder: str | Path) -> Record:
         if day is None or severity is None:
             continue
         dated.append((line, day))
-        episode = owner(day)
-        if episode is not None:
-            episode.shocks.append((day, severity, description))
+        host = owner(day)
+        if host is not None:
+            host.shocks.append((day, severity, description))
     r.ordered(dated, "date")
 
     r = _Reader(folder / "strikes.csv", problems)
@@ -342,9 +342,9 @@ def load_record(folder: str | Path) -> Record:
         if day is None or size is None or killed is None:
             continue
         dated.append((line, day))
-        episode = owner(day)
-        if episode is not None:
-            episode.strikes.append((day, size, killed, description))
+        host = owner(day)
+        if host is not None:
+            host.strikes.append((day, size, killed, description))
     r.ordered(dated, "date")
 
     r = _Reader(folder / "postures.csv", problems)
@@ -357,9 +357,9 @@ def load_record(folder: str | Path) -> Record:
         if day is None or posture is None:
             continue
         dated.append((line, day))
-        episode = owner(day)
-        if episode is not None:
-            episode.postures.append((day, posture, description))
+        host = owner(day)
+        if host is not None:
+            host.postures.append((day, posture, description))
     r.ordered(dated, "date")
 
     # tallies: each inside one episode, not overlapping each other
@@ -377,23 +377,23 @@ def load_record(folder: str | Path) -> Record:
             continue
         count = Count(start, end, attacks, uncertainty)
         counted.append((line, count))
-        episode = owner(start)
-        if episode is None or end > episode.end:
+        host = owner(start)
+        if host is None or end > host.end:
             r.bad(
                 line,
                 "start",
                 f"the interval {start} to {end} does not lie inside one episode",
             )
             continue
-        episode.counts.append(count)
+        host.counts.append(count)
     r.ordered([(line, c.start) for line, c in counted], "start")
-    for (_, before), (line, count) in zip(counted, counted[1:], strict=False):
-        if count.start <= before.end:
+    for (_, earlier), (line, later) in zip(counted, counted[1:], strict=False):
+        if later.start <= earlier.end:
             r.bad(
                 line,
                 "start",
-                f"the interval {count.start} to {count.end} overlaps the previous one "
-                f"({before.start} to {before.end})",
+                f"the interval {later.start} to {later.end} overlaps the previous one "
+                f"({earlier.start} to {earlier.end})",
             )
 
     r = _Reader(folder / "attacks.csv", problems)
@@ -408,17 +408,12 @@ def load_record(folder: str | Path) -> Record:
         if day is None:
             continue
         dated.append((line, day))
-        episode = owner(day)
-        if episode is not None and perpetrator == "militia":
-            episode.attacks.append(day)
+        host = owner(day)
+        if host is not None and perpetrator == "militia":
+            host.attacks.append(day)
     r.ordered(dated, "date")
     for _, count in counted:
-        known = sum(
-            1
-            for e in found
-            for day in e.attacks
-            if count.start <= day <= count.end
-        )
+        known = sum(1 for e in found for day in e.attacks if count.start <= day <= count.end)
         if known > count.attacks:
             problems.append(
                 Located(

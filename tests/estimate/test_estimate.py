@@ -47,7 +47,7 @@ def test_small_budget_end_to_end_and_resume(tmp_path: Path, base, short_record) 
     draws = pd.read_parquet(out / "posterior.parquet")
     assert list(draws.columns) == [*PARAMETERS, "weight"]
     assert draws["weight"].sum() == pytest.approx(1.0)
-    for key, (kind, args) in PRIORS.items():  # every draw inside its prior's support
+    for key, (_kind, args) in PRIORS.items():  # every draw inside its prior's support
         assert draws[key].between(args[0], args[-1]).all(), key
     d = json.loads((out / "diagnostics.json").read_text())
     assert 1.0 <= d["ess"] <= len(draws)

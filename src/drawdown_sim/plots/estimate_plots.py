@@ -52,7 +52,9 @@ def predictive_plots(
             capsize=3,
             label="record (+-1.64 sd: Poisson and stated uncertainty)",
         )
-        ax.set_title(f"{episode.name}: {episode.start} to {episode.end} (timetable: {episode.timetable})")
+        ax.set_title(
+            f"{episode.name}: {episode.start} to {episode.end} (timetable: {episode.timetable})"
+        )
         ax.set_ylabel("militia attacks in Iraq, cumulative (attacks)")
         ax.set_ylim(bottom=0)
         date_axis(ax)

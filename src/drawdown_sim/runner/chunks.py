@@ -22,10 +22,10 @@ import numpy as np
 import pyarrow as pa
 
 from ..model import simulate_seed
-from ..posterior import for_replication
 from ..model.events import event_rows
 from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
+from ..posterior import for_replication
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins, series_delta
 from .tables import OUTCOME_SCHEMA, failures_digest, outcome_table, stamped_file, table_digest

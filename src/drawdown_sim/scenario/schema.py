@@ -537,8 +537,8 @@ def _uncertainty_problems(s: Scenario) -> list[Problem]:
         return problems
     data = s.to_data()
     data["uncertainties"] = {}
-    for key, value in s.uncertainties.items():
-        if isinstance(value, str) != (key == POSTERIOR_KEY):
+    for key, given in s.uncertainties.items():
+        if isinstance(given, str) != (key == POSTERIOR_KEY):
             problems.append(
                 Problem(
                     ("uncertainties", key),
