@@ -145,6 +145,7 @@ def test_recovery_small(tmp_path: Path, base) -> None:
 @pytest.mark.slow
 def test_recovery_20_datasets(tmp_path: Path, base) -> None:
     """20 datasets, 40 (dataset, parameter) pairs: nominal 90% coverage; with 40 pairs the
-    binomial standard error is about 0.05, so at least 0.75 (three standard errors)."""
+    binomial standard error is about 0.05, so at least 0.75 (three standard errors).
+    Measured: 0.825 (33 of 40), 12 minutes on the shared machine."""
     share = _recovery(base, 20, 300, tmp_path)
     assert share >= 0.75
