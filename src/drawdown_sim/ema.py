@@ -133,7 +133,7 @@ def model(
     function = Experiment(files, outcomes, reps, base.seed if seed is None else seed)
     ema_model = Model(name, function=function)
     uncertainties = []
-    for key, distribution in sorted(base.uncertainties.items()):
+    for key, distribution in sorted(base.ranges.items()):
         if distribution.choice is not None:
             uncertainties.append(CategoricalParameter(key, list(distribution.choice)))
         else:

@@ -227,18 +227,30 @@ def unit_sample(study: Study, keys: list[str]) -> Any:
 
 
 def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
-    """States of the world from the scenario's uncertainties (see :func:`unit_sample`)."""
-    keys = sorted(scenario.uncertainties)
-    unit = unit_sample(study, keys)
+    """States of the world from the scenario's uncertainties (see :func:`unit_sample`).
+
+    With ``uncertainties.from_posterior``, each state's posterior keys are one whole draw of
+    the posterior (weighted, seeded by the study's seed): their correlations are kept. The
+    other ranges are sampled as without one."""
+    posterior_values: list[dict[str, Any]] = []
+    if scenario.posterior is not None:
+        from .posterior import states as posterior_states
+
+        posterior_values = posterior_states(scenario.posterior, study.states, study.seed)
+    drawn = set(posterior_values[0]) if posterior_values else set()
+    keys = sorted(k for k in scenario.ranges if k not in drawn)
+    unit = unit_sample(study, keys) if keys else [[] for _ in range(study.states)]
     data = scenario.to_data()
     states = []
-    for row in unit:
+    for index, row in enumerate(unit):
         values: dict[str, Any] = {}
         for key, u in zip(keys, row, strict=True):
-            value = scenario.uncertainties[key].ppf(float(u))
+            value = scenario.ranges[key].ppf(float(u))
             current: Any = data
             for part in key.split("."):
                 current = current[int(part)] if isinstance(current, list) else current[part]
             values[key] = round(value) if isinstance(current, int) else value
-        states.append(values)
+        if posterior_values:
+            values.update(posterior_values[index])
+        states.append(dict(sorted(values.items())))
     return states

@@ -323,12 +323,14 @@ def sensitivity_table(
         "names": parameters,
         "bounds": [[0.0, 1.0]] * len(parameters),
     }
-    uncertainties = options[0].uncertainties
+    uncertainties = options[0].ranges
     problem = {
         "num_vars": len(parameters),
         "names": parameters,
         "bounds": [
             uncertainties[p].support[:: max(1, len(uncertainties[p].support) - 1)]
+            if p in uncertainties
+            else [float(frame[p].min()), float(frame[p].max())]  # whole posterior draws
             for p in parameters
         ],
     }
@@ -494,7 +496,7 @@ def sweep(
         ).hexdigest(),
     }
     states, cells, specs = plan_states(study, options)
-    parameters = sorted(options[0].uncertainties)
+    parameters = sorted(states[0]) if states else sorted(options[0].ranges)
     with engine_in_use(engine, workers, scheduler) as chosen, directory.lock():
         job = prepare(
             directory,

@@ -218,6 +218,9 @@ def _kernel_integrals(
     first = np.zeros(times.size, dtype=bool)  # each replication's first event
     first[events.start[:-1][events.start[:-1] < times.size]] = True
     gaps = np.diff(times, prepend=0.0)
+    # A replication's first gap runs back to the previous replication's last event: negative,
+    # and its factor (set to 0 below) would overflow where the decay differs per replication.
+    gaps[first] = 0.0
     # E_j = E_{j-1} * exp(-decay * gap) + 1, from E = 1 at a replication's first event: the
     # factors at once, the running recurrence (which no ufunc expresses) as one plain loop.
     factors = np.exp(-decay[events.owner] * gaps)

@@ -136,7 +136,7 @@ def assumptions(scenario: Scenario) -> list[dict[str, str]]:
 
     data = scenario.to_data()
     rows = []
-    for key, distribution in scenario.uncertainties.items():
+    for key, distribution in scenario.ranges.items():
         if distribution.triangular is not None:
             lo, mode, hi = distribution.triangular
             spread = f"{number(lo)} to {number(hi)} (mode {number(mode)})"
@@ -153,6 +153,21 @@ def assumptions(scenario: Scenario) -> list[dict[str, str]]:
                 "value": number(get_dotted(data, key)),
                 "range": spread,
                 "source": field_description(Model, key),
+            }
+        )
+    from ..posterior import describe
+
+    posterior = describe(scenario)
+    if posterior is not None:
+        rows.append(
+            {
+                "key": "uncertainties.from_posterior",
+                "value": posterior["name"],
+                "range": f"{posterior['draws']} weighted draws (effective sample size "
+                f"{posterior['ess']:.0f}) of {len(posterior['parameters'])} parameters",
+                "source": "Posterior used: each replication runs at one whole draw of "
+                f"{posterior['name']} (drawdown-sim estimate on the 2019-2024 record): "
+                + ", ".join(posterior["parameters"]),
             }
         )
     return rows

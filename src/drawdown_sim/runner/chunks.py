@@ -27,6 +27,7 @@ from ..model.events import event_rows
 from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..model.world import RunawayReplication
+from ..posterior import for_replication
 from ..scenario import Scenario
 from .bands import BandsDelta, chunk_delta, series_bins, series_delta
 from .tables import OUTCOME_SCHEMA, failures_digest, outcome_table, stamped_file, table_digest
@@ -296,7 +297,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     for offset, seed in enumerate(seeds):
         index = first + offset
         try:
-            replication = simulate_seed(scenario, seed, index)
+            replication = simulate_seed(for_replication(scenario, index), seed, index)
             if task.series:  # what the series need; the replication itself is freed soon
                 batch.add(replication)
         except Exception as error:  # noqa: BLE001 - one bad replication must not sink the run

@@ -16,6 +16,7 @@ from .forces import Advisory, Drawdown, FollowOn, Site, Window
 from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
 
 Path = tuple[str | int, ...]
+POSTERIOR_KEY = "from_posterior"
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,26 @@ class Scenario(Section):
     retaliation: Retaliation = Field(default_factory=Retaliation, description=about(Retaliation))  # type: ignore[arg-type]
     politics: Politics = Field(default_factory=Politics, description=about(Politics))  # type: ignore[arg-type]
     isis: Isis = Field(default_factory=Isis, description=about(Isis))  # type: ignore[arg-type]
-    uncertainties: dict[str, Distribution] = Field(
+    uncertainties: dict[str, Distribution | str] = Field(
         default_factory=dict,
-        description="Dotted key of a numeric field -> its distribution, for sweeps.",
+        description="Dotted key of a numeric field -> its distribution, for sweeps; and "
+        "optionally from_posterior: the path of a posterior.parquet written by drawdown-sim "
+        "estimate (or a shipped posterior's name, posterior_2019_2024). With a posterior, "
+        "every replication of run and compare runs at one whole draw of it (weighted, the "
+        "parameters' correlations kept; replication r of each option at the same draw) and "
+        "a sweep's states are whole draws; its keys override the ranges given here.",
     )
+
+    @property
+    def ranges(self) -> dict[str, Distribution]:
+        """The uncertainties given as distributions (without ``from_posterior``)."""
+        return {k: v for k, v in self.uncertainties.items() if isinstance(v, Distribution)}
+
+    @property
+    def posterior(self) -> str | None:
+        """The posterior named by ``uncertainties.from_posterior`` (None: none)."""
+        value = self.uncertainties.get(POSTERIOR_KEY)
+        return value if isinstance(value, str) else None
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
@@ -216,7 +233,12 @@ class Scenario(Section):
     def digest(self) -> str:
         """SHA-256 of the resolved scenario: results carry it to detect a changed scenario."""
         text = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        digest = hashlib.sha256(text.encode())
+        if self.posterior is not None:  # the draws, not only their file's name
+            from ..posterior import file_digest
+
+            digest.update(file_digest(self.posterior))
+        return digest.hexdigest()
 
     def with_values(self, values: dict[str, Any]) -> Scenario:
         """A copy with dotted keys set (e.g. ``{"militia.branching_ratio": 0.4}``), validated."""
@@ -495,8 +517,8 @@ def _stability_problems(s: Scenario, corner: bool) -> list[Problem]:
     extreme = dict(values)
     swept = []
     for key, grows in LOOP_KEYS.items():
-        if key in s.uncertainties:
-            support = s.uncertainties[key].support
+        if key in s.ranges:
+            support = s.ranges[key].support
             extreme[key] = max(support) if grows else min(support)
             swept.append(key)
     if swept:
@@ -520,7 +542,40 @@ def _uncertainty_problems(s: Scenario) -> list[Problem]:
         return problems
     data = s.to_data()
     data["uncertainties"] = {}
-    for key, dist in s.uncertainties.items():
+    for key, given in s.uncertainties.items():
+        if isinstance(given, str) != (key == POSTERIOR_KEY):
+            problems.append(
+                Problem(
+                    ("uncertainties", key),
+                    f"{POSTERIOR_KEY} takes the path of a posterior"
+                    if key == POSTERIOR_KEY
+                    else "give a distribution: uniform: [lo, hi], triangular: [lo, mode, hi] "
+                    "or choice: [...]",
+                )
+            )
+    if s.posterior is not None:
+        from ..posterior import problems as posterior_problems
+
+        found = posterior_problems(s.posterior)
+        for message in found:
+            problems.append(Problem(("uncertainties", POSTERIOR_KEY), message))
+        if not found:
+            from ..posterior import load
+
+            for key in load(s.posterior)[0]:
+                try:
+                    current = get_dotted(data, key)
+                except KeyError:
+                    current = None
+                if isinstance(current, bool) or not isinstance(current, int | float):
+                    problems.append(
+                        Problem(
+                            ("uncertainties", POSTERIOR_KEY),
+                            f"the posterior's column {key!r} is not a numeric field of the "
+                            "scenario",
+                        )
+                    )
+    for key, dist in s.ranges.items():
         where: Path = ("uncertainties", key)
         try:
             current = get_dotted(data, key)
