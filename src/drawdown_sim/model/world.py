@@ -163,7 +163,8 @@ def call_later(env: simpy.Environment, delay: float, callback: Callable[[], None
 
 
 def _call_value(event: simpy.Event) -> None:
-    event.value()
+    callback: Callable[[], None] = event.value  # type: ignore[assignment]
+    callback()
 
 
 class Timer:
@@ -193,7 +194,7 @@ class Timer:
         timeout.callbacks.append(self._fire)  # type: ignore[union-attr]
 
     def _fired(self, event: simpy.Event) -> None:
-        version, callback = event.value
+        version, callback = event.value  # type: ignore[misc]  # set in set()
         if version == self._version:
             callback()
 
