@@ -48,7 +48,6 @@ class Results:
         self._series = series
         self._events = events
         self._scenario: Scenario | None = None
-        self._floats: dict[str, np.ndarray] = {}  # columns as floats, of a table held whole
         self._table: pa.Table | None = None  # outcomes.parquet as read, for its columns
 
     @classmethod
@@ -121,14 +120,9 @@ class Results:
         return self._events
 
     def column(self, name: str) -> np.ndarray:
-        """One outcome column as floats (NaN for nulls), read-only.
-
-        From the table when it is held (kept, as a summary, a comparison and its reference
-        each ask for every column); otherwise read alone from ``outcomes.parquet`` each
-        time, so that a summary of millions of replications holds one column at a time."""
-        floats = self._floats.get(name)
-        if floats is not None:
-            return floats
+        """One outcome column as floats (NaN for nulls), read-only: from the table when it is
+        held, else read alone from ``outcomes.parquet``. Nothing is kept, so that a summary
+        holds a group of columns at a time (:data:`SUMMARY_CELLS`), never a copy of them all."""
         if self._outcomes is not None:
             floats = np.asarray(self._outcomes[name].to_numpy(dtype=float, na_value=np.nan))
         else:
@@ -141,9 +135,7 @@ class Results:
             floats = np.asarray(
                 pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=float
             )
-        floats.flags.writeable = False  # on this array (or view) only, not the table
-        if self._outcomes is not None or self._table is not None:
-            self._floats[name] = floats
+        floats.flags.writeable = False  # a view of the held table must not be changed
         return floats
 
     def save(self, path: str | Path) -> None:
@@ -276,8 +268,9 @@ def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dic
     return _with_interval(row, "float", int(finite.size), variance, positive)
 
 
-SUMMARY_CELLS = 1_000_000
-"""Most values (8 MB) of complete columns summarised together by :func:`summarize`."""
+SUMMARY_CELLS = 200_000
+"""Most values (1.6 MB) of complete columns summarised together by :func:`summarize`: all of
+a run of up to a few thousand replications at once, a few columns of a large one."""
 
 
 def _quantile_method(name: str) -> Literal["linear", "inverted_cdf"]:
