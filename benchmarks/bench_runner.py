@@ -220,21 +220,15 @@ def main() -> None:
         )
 
     import dask.config
-    from distributed import Client, LocalCluster
-
-    from drawdown_sim.runner.dask_workers import KeepFreedMemory
+    from distributed import LocalCluster
 
     # The local pool and the dask cluster both stay up, and are measured in alternation. The
     # cluster is started apart, as a remote one would be, with the settings DaskEngine gives
-    # the clusters it starts itself: WORKER_CONFIG (no statistical profiler) and workers that
-    # keep freed memory, as the local pool's do (without, dask's MALLOC_TRIM_THRESHOLD_=65536
-    # makes its chunks fault ten times as many pages: 0.72 of the local engine, not 0.9).
+    # the clusters it starts itself: WORKER_CONFIG (no statistical profiler).
     with dask.config.set(WORKER_CONFIG):
         cluster = LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         )
-    with Client(cluster) as client:
-        client.register_plugin(KeepFreedMemory(), name=KeepFreedMemory.name)
     with (
         cluster,
         LocalEngine(2) as engine,

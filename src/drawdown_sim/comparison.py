@@ -20,7 +20,7 @@ from threadpoolctl import ThreadpoolController
 
 from .completion import Estimate, proportion
 from .model import OUTCOMES, direction
-from .results import CENSORED_OUTCOMES, STREAM_ROWS, Results
+from .results import CENSORED_OUTCOMES, Results
 from .runner.engines import Engine, engine_in_use
 from .runner.files import read_csv
 from .runner.manifest import (
@@ -152,10 +152,9 @@ def _bootstrap_mean_interval(d: np.ndarray, rng: np.random.Generator) -> tuple[f
     return float(lo), float(hi)
 
 
-JOINT_PAIRS = STREAM_ROWS
+JOINT_PAIRS = 50_000
 """Pairs up to which an option's outcomes are bootstrapped together (all their differences in
-memory at once, as a run of that size is held whole); above it, one outcome at a time over
-binned values."""
+memory at once); above it, one outcome at a time over binned values."""
 
 
 def _bootstrap_mean_intervals(

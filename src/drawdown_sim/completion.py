@@ -132,28 +132,6 @@ GROUPED_RESOLUTION = 1.0 / 24.0
 so the memory, stay bounded by the horizon in hours whatever the number of runs."""
 
 
-def hour_counts(done: NDArray[np.float64]) -> dict[int, int]:
-    """Finished times counted by the hour (:data:`GROUPED_RESOLUTION`), for
-    :func:`kaplan_meier_from_counts`; merge the dicts of several batches by adding."""
-    steps, counts = np.unique(
-        np.rint(done / GROUPED_RESOLUTION).astype(np.int64), return_counts=True
-    )
-    return dict(zip(steps.tolist(), counts.tolist(), strict=True))
-
-
-def kaplan_meier_from_counts(hours: dict[int, int], runs: int, censored_at: float) -> Curve:
-    """The grouped Kaplan-Meier of :func:`kaplan_meier` from counts by the hour, in memory
-    that grows with the distinct hours only (streamed summaries of very large runs)."""
-    if not hours:
-        empty = np.zeros(0)
-        return Curve(empty, empty, empty, empty, censored_at, 1.0 if runs else 0.0)
-    steps = np.array(sorted(hours), dtype=np.int64)
-    counts = np.array([hours[k] for k in steps.tolist()], dtype=np.int64)
-    finished = int(counts.sum())
-    times = (steps * GROUPED_RESOLUTION).astype(np.float64)
-    return _from_counts(times, counts, finished, runs, max(censored_at, float(times[-1])))
-
-
 def _grouped(done: NDArray[np.float64], runs: int, censored_at: float) -> Curve:
     """Kaplan-Meier with all censoring at ``censored_at``: the empirical CDF over all runs,
     with times to the hour (:data:`GROUPED_RESOLUTION`)."""

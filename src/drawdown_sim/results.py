@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -13,12 +13,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .completion import (
-    GROUPED_RESOLUTION,
     Z95,
     CompletionSummary,
-    hour_counts,
     kaplan_meier,
-    kaplan_meier_from_counts,
     proportion,
     quantile,
     summarize_completion,
@@ -51,8 +48,6 @@ class Results:
         self._series = series
         self._events = events
         self._scenario: Scenario | None = None
-        self._rows: int | None = None  # rows of outcomes.parquet, once read
-        self._floats: dict[str, np.ndarray] = {}  # columns as floats, of a table held whole
         self._table: pa.Table | None = None  # outcomes.parquet as read, for its columns
 
     @classmethod
@@ -125,31 +120,22 @@ class Results:
         return self._events
 
     def column(self, name: str) -> np.ndarray:
-        """One outcome column as floats (NaN for nulls), read alone when the table is not
-        loaded."""
-        if self._outcomes is None and self.path is not None and self._streams():
-            # ParquetFile.read, not read_table: the dataset layer behind read_table holds
-            # about 70 bytes per row of Python objects even for a single column. (A smaller
-            # table is read whole, once, rather than opening the file for every column.)
-            table = pq.ParquetFile(self.path / "outcomes.parquet").read(columns=[name])
-            column = pc.cast(table.column(name), pa.float64())
-            return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
-        # A table held whole is small: its columns are converted once and kept (a summary,
-        # a comparison and its reference each ask for every column), read-only so that no
-        # caller can change what the next one gets.
-        floats = self._floats.get(name)
-        if floats is None:
-            if self._outcomes is None and self.path is not None:
-                # Straight from the file's Arrow columns: no DataFrame is built just to
-                # summarise a run (pandas' own conversion takes several times as long).
-                if self._table is None:
-                    self._table = pq.read_table(self.path / "outcomes.parquet")
-                column = pc.cast(self._table.column(name), pa.float64())
-                floats = np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+        """One outcome column as floats (NaN for nulls), read-only: from the table when it is
+        held, else read alone from ``outcomes.parquet``. Nothing is kept, so that a summary
+        holds a group of columns at a time (:data:`SUMMARY_CELLS`), never a copy of them all."""
+        if self._outcomes is not None:
+            floats = np.asarray(self._outcomes[name].to_numpy(dtype=float, na_value=np.nan))
+        else:
+            if self._table is not None:
+                column = self._table.column(name)
             else:
-                floats = np.asarray(self.outcomes[name].to_numpy(dtype=float, na_value=np.nan))
-            floats.flags.writeable = False  # on this array (or view) only, not the table
-            self._floats[name] = floats
+                assert self.path is not None
+                handle = pq.ParquetFile(self.path / "outcomes.parquet")
+                column = handle.read(columns=[name]).column(name)
+            floats = np.asarray(
+                pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=float
+            )
+        floats.flags.writeable = False  # a view of the held table must not be changed
         return floats
 
     def save(self, path: str | Path, *, force: bool = False) -> None:
@@ -209,36 +195,15 @@ class Results:
         estimates and their mean is left empty rather than averaged over the finished runs
         only."""
         scenario = self.scenario
-        if self._streams():
-            assert self.path is not None
-            return streamed_summary(
-                self.path / "outcomes.parquet", scenario.planned_end_day, scenario.horizon_days
-            )
         return summarize(
             _Columns(self),
             planned_end=scenario.planned_end_day,
             horizon_days=scenario.horizon_days,
         )
 
-    def _streams(self) -> bool:
-        """Whether summaries stream row group by row group (very large runs on disk)."""
-        if self._outcomes is not None or self.path is None:
-            return False
-        if self._rows is None:
-            self._rows = pq.ParquetFile(self.path / "outcomes.parquet").metadata.num_rows
-        return bool(self._rows > STREAM_ROWS)
-
     def completion(self) -> CompletionSummary:
         """P(complete by the planned end / the window end), Kaplan-Meier medians, the curve."""
         scenario = self.scenario
-        if self._streams():
-            assert self.path is not None
-            return streamed_completion(
-                self.path / "outcomes.parquet",
-                scenario.planned_end_day,
-                scenario.window_days,
-                scenario.horizon_days,
-            )
         return summarize_completion(
             self.column("completion_day"),
             scenario.planned_end_day,
@@ -259,22 +224,7 @@ class _Columns:
 
 
 CENSORED_OUTCOMES = ("completion_day", "slip_days")
-
-STREAM_ROWS = 50_000
-"""Above this many replications, summaries stream the outcomes file one row group of one
-column at a time (memory bounded by a row group and a histogram), instead of holding a
-column: exact for counts and yes/no outcomes; continuous quantiles to within
-(max - min) / :data:`FLOAT_BINS`; censored outcomes by grouped Kaplan-Meier to the hour."""
-
-FLOAT_BINS = 100_000
-
-
-def _batches(path: Path, name: str) -> Any:
-    """One column of a Parquet file, one row group at a time, as float arrays (NaN: null)."""
-    handle = pq.ParquetFile(path)
-    for group in range(handle.metadata.num_row_groups):
-        column = handle.read_row_group(group, columns=[name]).column(0)
-        yield np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+"""Outcomes that are null where the drawdown is unfinished at the end of the horizon."""
 
 
 def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[float, float]:
@@ -314,139 +264,6 @@ def _with_interval(
     return ordered
 
 
-def _quantile_from_counts(values: np.ndarray, counts: np.ndarray, q: float) -> float:
-    """numpy's ``inverted_cdf`` quantile of a sample given as sorted values and counts."""
-    cumulative = np.cumsum(counts)
-    return float(values[np.searchsorted(cumulative, q * cumulative[-1], side="left")])
-
-
-def _streamed_column(path: Path, name: str, kind: str) -> dict[str, float] | None:
-    total = positive = finite = 0
-    summed = 0.0
-    mean = squares = 0.0  # running mean and sum of squared deviations (Chan et al.)
-    low, high = math.inf, -math.inf
-    counts: dict[float, int] = {}
-    for batch in _batches(path, name):
-        ok = batch[np.isfinite(batch)]
-        before = finite
-        finite += ok.size
-        total += batch.size
-        if not ok.size:
-            continue
-        summed += float(ok.sum())
-        batch_mean = float(ok.mean())
-        delta = batch_mean - mean
-        squares += float(((ok - batch_mean) ** 2).sum()) + delta**2 * before * ok.size / finite
-        mean += delta * ok.size / finite
-        positive += int((ok > 0).sum())
-        low, high = min(low, float(ok.min())), max(high, float(ok.max()))
-        if kind != "float":  # counts and booleans: exact counts of each value
-            values, n = np.unique(ok, return_counts=True)
-            for v, c in zip(values.tolist(), n.tolist(), strict=True):
-                counts[v] = counts.get(v, 0) + c
-    if finite == 0:
-        return None
-    if kind != "float":
-        values = np.array(sorted(counts))
-        n = np.array([counts[v] for v in values.tolist()])
-        q = [_quantile_from_counts(values, n, p) for p in (0.5, 0.05, 0.95)]
-    else:  # a second pass: a fine histogram between the extremes
-        edges = np.linspace(low, high, FLOAT_BINS + 1) if high > low else np.array([low, low])
-        histogram = np.zeros(max(edges.size - 1, 1), dtype=np.int64)
-        for batch in _batches(path, name):
-            ok = batch[np.isfinite(batch)]
-            if high > low:
-                histogram += np.histogram(ok, bins=edges)[0]
-            else:
-                histogram[0] += ok.size
-        centres = (edges[:-1] + edges[1:]) / 2 if high > low else np.array([low])
-        q = [_quantile_from_counts(centres, histogram, p) for p in (0.5, 0.05, 0.95)]
-    row = dict(
-        mean=summed / finite,
-        median=q[0],
-        q05=q[1],
-        q95=q[2],
-        p_positive=positive / finite,
-        censored=0.0,
-    )
-    variance = squares / (finite - 1) if finite > 1 else 0.0
-    return _with_interval(row, kind, finite, variance, (positive, finite))
-
-
-def _streamed_hours(path: Path, name: str, offset: float) -> tuple[dict[int, int], int, int]:
-    """Finished values (minus ``offset``) counted by the hour, finished count, runs."""
-    hours: dict[int, int] = {}
-    finished = runs = 0
-    for batch in _batches(path, name):
-        runs += batch.size
-        ok = batch[np.isfinite(batch)] - offset
-        finished += ok.size
-        for k, c in hour_counts(ok).items():
-            hours[k] = hours.get(k, 0) + c
-    return hours, finished, runs
-
-
-def streamed_summary(path: Path, planned_end: float | None, horizon_days: float) -> pd.DataFrame:
-    """:func:`summarize` of an outcomes file, streamed (see :data:`STREAM_ROWS`)."""
-    rows: dict[str, dict[str, float]] = {}
-    for name in OUTCOMES:
-        if name in CENSORED_OUTCOMES:
-            # The slip column is already relative to the planned end: only its censoring time
-            # (the horizon's end) moves.
-            offset = (planned_end or 0.0) if name == "slip_days" else 0.0
-            hours, finished, runs = _streamed_hours(path, name, 0.0)
-            curve = kaplan_meier_from_counts(hours, runs, horizon_days - offset)
-            share = (runs - finished) / runs if runs else math.nan
-            mean = variance = math.nan
-            if share == 0.0:
-                mean = float(
-                    sum(k * c for k, c in hours.items()) * GROUPED_RESOLUTION / max(finished, 1)
-                )
-                variance = sum(
-                    c * (k * GROUPED_RESOLUTION - mean) ** 2 for k, c in hours.items()
-                ) / max(finished - 1, 1)
-            positive = sum(c for k, c in hours.items() if k > 0)
-            row = dict(
-                mean=mean,
-                median=quantile(curve, 0.5).value,
-                q05=quantile(curve, 0.05).value,
-                q95=quantile(curve, 0.95).value,
-                p_positive=positive / runs if runs else math.nan,
-                censored=share,
-            )
-            rows[name] = _with_interval(row, "float", finished, variance, (positive, runs))
-            continue
-        column = _streamed_column(path, name, OUTCOME_SPECS[name].kind)
-        if column is not None:
-            rows[name] = column
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def streamed_completion(
-    path: Path, planned_end: float | None, window_days: float, horizon_days: float
-) -> CompletionSummary:
-    """:func:`summarize_completion` of an outcomes file, streamed by the hour."""
-    end = 0.0 if planned_end is None else planned_end
-    hours, finished, runs = _streamed_hours(path, "completion_day", 0.0)
-    slips, _, _ = _streamed_hours(path, "completion_day", end)
-    by_planned = sum(c for k, c in hours.items() if k * GROUPED_RESOLUTION <= end + 1e-9)
-    by_window = sum(c for k, c in hours.items() if k * GROUPED_RESOLUTION <= window_days)
-    curve = kaplan_meier_from_counts(hours, runs, horizon_days)
-    slip_curve = kaplan_meier_from_counts(slips, runs, horizon_days - end)
-    return CompletionSummary(
-        runs=runs,
-        by_planned_end=proportion(by_planned, runs),
-        by_window_end=proportion(by_window, runs),
-        censored=proportion(runs - finished, runs),
-        median_day=quantile(curve, 0.5),
-        median_slip=quantile(slip_curve, 0.5),
-        curve=curve,
-    )
-
-
-"""Outcomes that are null where the drawdown is unfinished at the end of the horizon."""
-
-
 def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dict[str, float]:
     """Summary of a censored column (NaN: censored at ``horizon_days - offset``)."""
     curve = kaplan_meier(values, horizon_days - offset)
@@ -466,8 +283,9 @@ def _censored_row(values: np.ndarray, offset: float, horizon_days: float) -> dic
     return _with_interval(row, "float", int(finite.size), variance, positive)
 
 
-SUMMARY_CELLS = 1_000_000
-"""Most values (8 MB) of complete columns summarised together by :func:`summarize`."""
+SUMMARY_CELLS = 200_000
+"""Most values (1.6 MB) of complete columns summarised together by :func:`summarize`: all of
+a run of up to a few thousand replications at once, a few columns of a large one."""
 
 
 def _quantile_method(name: str) -> Literal["linear", "inverted_cdf"]:

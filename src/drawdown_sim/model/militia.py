@@ -137,7 +137,7 @@ class Militia:
     def _terms(self, t: float) -> tuple[float, float]:
         """(lambda(t), its self-excitation part), both in attacks/day, for t at or after the
         last event and before the next change. :meth:`_look_ahead` computes the same inline
-        (tests/unit/test_fast_paths.py holds the two equal)."""
+        (tests/unit/test_equivalences.py holds the two equal)."""
         if not self._exposed:
             return 0.0, 0.0
         total = self.background

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -341,33 +340,23 @@ def build_world(scenario: Scenario, seed: np.random.SeedSequence) -> World:
 
 def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int = 0) -> Replication:
     """Run one replication from an explicit seed sequence (the runners' entry point)."""
-    # A replication allocates thousands of short-lived objects, and the cyclic collector
-    # would traverse them every 700 allocations although nothing it could free exists until
-    # the replication ends; like ``timeit``, pause it for the run (about a tenth of the
-    # cost) and leave it as it was found. Memory stays bounded by ``max_events``.
-    collecting = gc.isenabled()
-    gc.disable()
+    world = build_world(scenario, seed)
     try:
-        world = build_world(scenario, seed)
-        try:
-            world.env.run(until=world.horizon)
-            world.politics.finish()
-            world.isis.finish()
-        finally:
-            world.streams.release()
-        militia = world.militia
-        replication = Replication(
-            index=index,
-            seed=seed_text(seed),
-            outcomes=_outcomes(world),
-            log=world.detach_log(),
-            horizon=world.horizon,
-            militia_kernel=(militia.n, militia.beta, militia.rho, militia.gamma),
-        )
-        world.dismantle()  # freed here by reference counting, not later by the collector
+        world.env.run(until=world.horizon)
+        world.politics.finish()
+        world.isis.finish()
     finally:
-        if collecting:
-            gc.enable()
+        world.streams.release()
+    militia = world.militia
+    replication = Replication(
+        index=index,
+        seed=seed_text(seed),
+        outcomes=_outcomes(world),
+        log=world.detach_log(),
+        horizon=world.horizon,
+        militia_kernel=(militia.n, militia.beta, militia.rho, militia.gamma),
+    )
+    world.dismantle()  # freed here by reference counting, not later by the collector
     return replication
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
-from simpy.events import NORMAL
 
 from ..scenario import Scenario
 from .records import Log
@@ -157,40 +156,15 @@ def exact_delay(now: float, at: float) -> float:
     return delay
 
 
-class _Due:
-    """The event a :class:`Timer` or :func:`call_later` schedules: all that
-    ``Environment.step`` reads of an event (its callbacks, whether it succeeded and, for a
-    failure, its value) and nothing else.
-
-    A ``simpy.events.Timeout`` carries more (its environment and delay, checked on creation)
-    and costs a Python call more to make, on the path of every attack. A due callback never
-    fails.
-    """
-
-    __slots__ = ("callbacks", "_value")
-    callbacks: list[Callable[[Any], None]] | None
-    _value: Any
-    _ok = True
-
-
-def _enqueue(env: simpy.Environment, delay: float, event: _Due) -> None:
-    """Queue ``event`` ``delay`` (>= 0) days ahead through ``Environment.schedule``, as a
-    timeout queues itself: the same time, priority and sequence number, so the same order of
-    events (tests/unit/test_fast_paths.py holds the two equal)."""
-    env.schedule(event, NORMAL, delay)  # type: ignore[arg-type]  # all that step() reads
-
-
 def call_later(env: simpy.Environment, delay: float, callback: Callable[[], None]) -> None:
-    """Call ``callback`` once, ``delay`` (>= 0) days from now: a timeout with one callback,
-    for less."""
-    due = _Due()
-    due.callbacks = [_call_value]
-    due._value = callback
-    _enqueue(env, delay, due)
+    """Call ``callback`` once, ``delay`` (>= 0) days from now: a SimPy timeout with one
+    callback."""
+    env.timeout(delay, callback).callbacks.append(_call_value)  # type: ignore[union-attr]
 
 
-def _call_value(event: _Due) -> None:
-    event._value()
+def _call_value(event: simpy.Event) -> None:
+    callback: Callable[[], None] = event.value  # type: ignore[assignment]
+    callback()
 
 
 class Timer:
@@ -215,14 +189,12 @@ class Timer:
         """Call ``callback`` after ``delay`` (>= 0) days, unless set again or cancelled
         first."""
         self._version += 1
-        # The event carries (version, callback) as its value: no closure per event.
-        due = _Due()
-        due.callbacks = [self._fire]
-        due._value = (self._version, callback)
-        _enqueue(self._env, delay, due)
+        # The timeout carries (version, callback) as its value: no closure per event.
+        timeout = self._env.timeout(delay, (self._version, callback))
+        timeout.callbacks.append(self._fire)  # type: ignore[union-attr]
 
-    def _fired(self, event: _Due) -> None:
-        version, callback = event._value
+    def _fired(self, event: simpy.Event) -> None:
+        version, callback = event.value  # type: ignore[misc]  # set in set()
         if version == self._version:
             callback()
 

@@ -71,117 +71,30 @@ def series_bins(initial_personnel: int) -> dict[str, Bins]:
     return {s: bins_for(s, initial_personnel) for s in SERIES}
 
 
-GAP_BYTE = 255
-"""Largest gap between consecutive occupied cells sent as one byte (:class:`PackedCells`)."""
-
-
-@dataclass(frozen=True)
-class PackedCells:
-    """Distinct cells in increasing order, as each one's gap from the one before, a byte
-    each (the first cell's from zero); the few gaps that do not fit in a byte are kept
-    apart, with their positions.
-
-    A chunk's cells are mostly a day after the one before (one value bin, consecutive
-    days): in a byte each, and the counts in a byte, a chunk's result is about two fifths
-    of its size as 32-bit cells, and crosses from worker to main process that much sooner.
-    """
-
-    gaps: NDArray[np.uint8]
-    at: NDArray[np.int64]  # positions of the gaps kept apart
-    wide: NDArray[np.int64]  # those gaps
-
-    @classmethod
-    def pack(cls, cells: NDArray[np.integer[Any]]) -> PackedCells:
-        gaps = cells.astype(np.int64)  # a copy: the first cell's gap is from zero
-        gaps[1:] -= gaps[:-1].copy()  # (the copy: the two sides overlap)
-        at = np.flatnonzero(gaps > GAP_BYTE)
-        wide = gaps[at]
-        gaps[at] = 0
-        return cls(gaps.astype(np.uint8), at, wide)
-
-    def unpack(self) -> NDArray[np.int64]:
-        """The cells, as 64-bit integers."""
-        gaps = self.gaps.astype(np.int64)
-        gaps[self.at] = self.wide
-        return np.cumsum(gaps, out=gaps)
-
-
-Cells = dict[str, tuple[PackedCells, NDArray[np.integer[Any]]]]
-"""Per series: the distinct occupied cells ``bin * days + day`` in order (packed) and their
-counts, in the narrowest integer type that holds them."""
+Cells = dict[str, tuple[NDArray[np.int64], NDArray[np.integer[Any]]]]
+"""Per series: the distinct occupied cells ``bin * days + day`` in order and their counts,
+in the narrowest integer type that holds them."""
 
 
 @dataclass(frozen=True)
 class BandsDelta:
     """One chunk's contribution to :class:`Bands`: the number of replications, the sums of
-    their daily series (:func:`block_sums`) and their histogram cells (:data:`Cells`); a
-    chunk computed in parts keeps each part's cells (``more``), which add to the same
-    histograms as the cells of the whole chunk would."""
+    their daily series over replications (shape (len(SERIES), days)) and their histogram
+    cells (:data:`Cells`)."""
 
     count: int
     sums: NDArray[np.float64]
-    packed: Cells
-    more: tuple[Cells, ...] = ()
-
-    @property
-    def cells(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.integer[Any]]]]:
-        """Per series: the occupied cells, unpacked, and their counts (over every part)."""
-        if not self.more:
-            return {s: (cells.unpack(), counts) for s, (cells, counts) in self.packed.items()}
-        merged = {}
-        for series in self.packed:
-            parts = [each[series] for each in (self.packed, *self.more)]
-            cells, at = np.unique(
-                np.concatenate([cells.unpack() for cells, _ in parts]), return_inverse=True
-            )
-            counts = np.bincount(at, weights=np.concatenate([c for _, c in parts]))
-            merged[series] = (cells, counts.astype(np.min_scalar_type(self.count)))
-        return merged
-
-    @classmethod
-    def joined(cls, parts: list[BandsDelta]) -> BandsDelta:
-        """The contribution of a chunk from those of its parts (its sum blocks, in order):
-        their sums added in order, as :func:`block_sums` adds a whole chunk's blocks."""
-        sums = parts[0].sums.copy()
-        for part in parts[1:]:
-            sums += part.sums
-        return cls(
-            sum(part.count for part in parts),
-            sums,
-            parts[0].packed,
-            tuple(cells for part in parts for cells in (part.packed, *part.more))[1:],
-        )
-
-
-def block_sums(
-    daily: NDArray[np.floating[Any]], edges: list[int] | None = None
-) -> NDArray[np.float64]:
-    """The sums over replications (axis 0) of ``daily``, taken block by block between
-    ``edges`` (row positions; None: one block) and the blocks' sums added in order.
-
-    Float sums depend on how they are grouped. A chunk's sums are defined over its blocks
-    (:func:`~drawdown_sim.runner.chunks.block_edges`), so that a chunk computed in parts, one
-    block each, sends its sums instead of its series and has exactly the sums of the chunk
-    computed whole.
-    """
-    edges = edges if edges is not None else [0, daily.shape[0]]
-    total: NDArray[np.float64] | None = None
-    for low, high in zip(edges, edges[1:], strict=False):
-        if high > low:
-            block = daily[low:high].sum(axis=0)
-            total = block if total is None else np.add(total, block, out=total)
-    return total if total is not None else np.zeros(daily.shape[1:])
+    cells: Cells
 
 
 def chunk_delta(
     daily: NDArray[np.floating[Any]],
     bins: dict[str, Bins],
-    edges: list[int] | None = None,
     runs: Mapping[str, Runs] | None = None,
 ) -> BandsDelta:
     """A chunk's contribution, computed where the chunk ran (a worker) and small to send:
-    per series, the occupied (bin, day) cells and their counts, and the sums over the
-    blocks between ``edges`` (:func:`block_sums`). Needs no histograms.
+    per series, the occupied (bin, day) cells and their counts, and the sums over
+    replications. Needs no histograms.
 
     ``runs``: step series given as runs of days (:meth:`SeriesBatch.runs
     <drawdown_sim.model.series.SeriesBatch.runs>`), counted run by run instead of day by
@@ -189,9 +102,7 @@ def chunk_delta(
     sums are those the same series day by day would give: the cells count the same
     (bin, day) pairs, and the sums, of whole numbers, are exact in any order.
 
-    The cells go packed (:class:`PackedCells`, about a byte each) and the counts (at most
-    the chunk's replications) as bytes. A worker waits while its result crosses the pipe to
-    the main process, which reads it 64 KiB at a time between the other work it does.
+    The counts (at most the chunk's replications) go in the narrowest integer type.
     """
     runs = runs or {}
     replications, _, days = daily.shape
@@ -199,13 +110,13 @@ def chunk_delta(
     count_type = np.min_scalar_type(replications)
     named = [series for series in SERIES if series not in runs]
     sums = np.empty((len(SERIES), days))
-    sums[[SERIES.index(series) for series in named]] = block_sums(daily, edges)
+    sums[[SERIES.index(series) for series in named]] = daily.sum(axis=0)
     cells: Cells = {}
     for series in SERIES:
         if series in runs:
             k = SERIES.index(series)
             occupied, counts, sums[k] = _run_cells(runs[series], bins[series], days)
-            cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
+            cells[series] = (occupied.astype(np.int64), counts.astype(count_type))
             continue
         index = bins[series].index(daily[:, named.index(series), :])
         low, high = int(index.min()), int(index.max())  # a chunk has replications
@@ -226,17 +137,15 @@ def chunk_delta(
             index += day
             flat = index.ravel().astype(np.int32 if narrow else np.int64)
             occupied, counts = np.unique(flat, return_counts=True)
-        cells[series] = (PackedCells.pack(occupied), counts.astype(count_type))
+        cells[series] = (occupied.astype(np.int64), counts.astype(count_type))
     return BandsDelta(replications, sums, cells)
 
 
-def series_delta(
-    batch: SeriesBatch, bins: dict[str, Bins], edges: list[int] | None = None
-) -> BandsDelta:
+def series_delta(batch: SeriesBatch, bins: dict[str, Bins]) -> BandsDelta:
     """:func:`chunk_delta` of a batch's series, the step series given as runs."""
     runs = {series: batch.runs(series) for series in STEP_SERIES}
     daily = batch.daily([series for series in SERIES if series not in runs])
-    return chunk_delta(daily, bins, edges, runs)
+    return chunk_delta(daily, bins, runs)
 
 
 def _run_cells(
@@ -274,26 +183,11 @@ def first_reaching(
 ) -> NDArray[np.int64]:
     """Per threshold (rows of the result) and column of ``cumulative``, whose columns never
     fall from one row to the next: the first row whose value is not below the threshold
-    (the number of rows below it; the row count if none reaches it).
-
-    A binary search of every column for every threshold at once, as ``np.searchsorted``
-    would do column by column: about a dozen probes a column for a histogram of a thousand
-    occupied bins, instead of comparing every bin of every day with each threshold (a
-    tenth of the time, for the 2,001-bin continuous series).
-    """
-    rows, days = cumulative.shape
-    flat = cumulative.reshape(-1)
-    below_of = np.asarray(thresholds, dtype=float)[:, None]
-    # Per (threshold, day): the flat index of the first row still in the search, whose
-    # ``size`` rows from there hold the answer or end just before it (lower bound by halves).
-    base = np.broadcast_to(np.arange(days), (len(thresholds), days)).copy()
-    size = rows
-    while size > 1:
-        half = size // 2
-        # Rows before base + half are all below the threshold when the last of them is.
-        base += (flat[base + (half - 1) * days] < below_of) * (half * days)
-        size -= half
-    return base // days + (flat[base] < below_of)
+    (the number of rows below it; the row count if none reaches it), by ``np.searchsorted``
+    of each column."""
+    wanted = np.asarray(thresholds, dtype=float)
+    found = [np.searchsorted(column, wanted, side="left") for column in cumulative.T]
+    return np.array(found, dtype=np.int64).reshape(cumulative.shape[1], wanted.size).T
 
 
 RESERVED_BYTES = 32 * 1024 * 1024
@@ -406,9 +300,8 @@ class Bands:
             return
         self.count += delta.count
         self.sums += delta.sums
-        for cells in (delta.packed, *delta.more):
-            for series, (occupied, counts) in cells.items():
-                self._histograms[series].add(occupied.unpack(), counts)
+        for series, (occupied, counts) in delta.cells.items():
+            self._histograms[series].add(occupied, counts)
 
     def quantile(self, series: str, q: float) -> NDArray[np.float64]:
         """Per-day quantile (inverse of the empirical CDF at the bin level)."""

@@ -4,17 +4,14 @@ A chunk is the unit that engines distribute, that streams to disk, and that a re
 redoes. Its result is small and picklable: its outcome table, the histogram cells of its
 replications' daily series, the event rows of traced replications, and any failures. What
 can be made of a chunk where it ran is made there: the main process, which takes every
-chunk in turn, is the one part of a run that more workers do not multiply. The
-last chunks of a stream go out in parts (:meth:`ChunkTask.parts`), whose results
-:func:`assemble` puts back together into exactly the chunk's own.
+chunk in turn, is the one part of a run that more workers do not multiply.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -58,49 +55,7 @@ class ChunkTask:
     root_seed: int
     trace: int  # replications below this index keep their event log
     series: bool = True  # False: outcomes only (sweeps need no daily series)
-    part: tuple[int, int] | None = None  # (first, count): a part of the chunk (see below)
     fail_fast: bool = True  # stop the run if most of the chunk runs away
-
-    def parts(self) -> list[ChunkTask]:
-        """The chunk as one task per block of its sums (:func:`block_edges`; the chunk
-        itself when it has one), whose results :func:`assemble` puts back together into the
-        chunk's own result.
-
-        A run ends when its slowest worker finishes its last task, and the others wait
-        meanwhile: splitting the last chunks shortens that wait to a fraction of a chunk.
-        """
-        edges = block_edges(self.identity.count)
-        if len(edges) == 2:
-            return [self]
-        first = self.identity.first
-        return [
-            replace(self, part=(first + low, high - low))
-            for low, high in zip(edges, edges[1:], strict=False)
-        ]
-
-
-SUM_BLOCKS = 4
-"""Blocks a chunk's daily sums are taken over (:func:`block_edges`): the parts a chunk at the
-end of a stream is split into."""
-
-BLOCK_LEAST = 10
-"""A chunk has a block for each ``BLOCK_LEAST`` replications it holds, up to SUM_BLOCKS."""
-
-
-def block_edges(count: int) -> list[int]:
-    """Where the blocks of a chunk of ``count`` replications begin and end (offsets from its
-    first replication): :data:`SUM_BLOCKS` blocks, each smaller than the one before (4, 3, 2
-    and 1 tenths of a chunk of 100), fewer for a small chunk. A chunk's daily sums are summed
-    block by block and the blocks' sums added in order
-    (:func:`~drawdown_sim.runner.bands.block_sums`), so a chunk computed one block per task
-    sends its sums, not its series, and they are exactly those of the chunk computed whole."""
-    blocks = max(1, min(SUM_BLOCKS, count // BLOCK_LEAST))
-    # Shrinking, so that a stream whose last chunks go out in parts ends with the smallest.
-    total = blocks * (blocks + 1) // 2
-    reached = [0]
-    for weight in range(blocks, 0, -1):
-        reached.append(reached[-1] + weight)
-    return [count * part // total for part in reached]
 
 
 @dataclass
@@ -136,27 +91,6 @@ def outcome_file(
     return stamped_file(table, stamp)
 
 
-def assemble(parts: list[ChunkResult]) -> ChunkResult:
-    """The result of a whole chunk from the results of its parts (:meth:`ChunkTask.parts`),
-    in order: what one task of the whole chunk returns. Each replication's rows, events,
-    failures and daily series do not depend on the others in its task, so they are simply
-    put end to end; the parts' histogram cells are kept as they are (they add to the same
-    histograms), and their sums, one block each, are added as the whole chunk adds its
-    blocks' (:meth:`~drawdown_sim.runner.bands.BandsDelta.joined`)."""
-    whole = ChunkResult(parts[0].identity)
-    for part in parts:
-        whole.events.extend(part.events)
-        whole.failures.extend(part.failures)  # each part's in order: the chunk's in order
-        whole.seconds += part.seconds
-    outcomes = pa.concat_tables([part.outcomes for part in parts])
-    whole.digest = table_digest(outcomes)
-    whole.file = outcome_file(whole.identity, outcomes, whole.failures, whole.digest)
-    bands = [part.bands for part in parts if part.bands is not None]  # None: no series
-    if bands:
-        whole.bands = BandsDelta.joined(bands)
-    return whole
-
-
 _SCENARIOS: dict[str, Scenario] = {}
 """The scenario of each run a worker has lately computed chunks of, by run key."""
 
@@ -185,16 +119,6 @@ def _failure(index: int, seed: int, error: Exception) -> dict[str, Any]:
     }
 
 
-def _block_rows(task: ChunkTask, indices: list[int]) -> list[int] | None:
-    """Where the blocks of the chunk's sums begin among the rows of ``indices`` (the
-    replications with series), ending with their number; None for a part (one block)."""
-    if task.part is not None:
-        return None
-    first = task.identity.first
-    edges = [first + edge for edge in block_edges(task.identity.count)]
-    return np.searchsorted(indices, edges).tolist()
-
-
 def _chunk_bands(
     task: ChunkTask, batch: SeriesBatch, indices: list[int], failures: list[dict[str, Any]]
 ) -> tuple[list[int], BandsDelta | None]:
@@ -205,7 +129,7 @@ def _chunk_bands(
         return indices, None
     bins = series_bins(batch.scenario.initial_personnel)
     try:
-        return indices, series_delta(batch, bins, _block_rows(task, indices))
+        return indices, series_delta(batch, bins)
     except Exception:  # noqa: BLE001 - find the replication at fault
         kept, daily = [], []
         for position, index in enumerate(indices):
@@ -217,19 +141,7 @@ def _chunk_bands(
             kept.append(index)
         if not daily:
             return kept, None
-        return kept, chunk_delta(np.stack(daily), bins, _block_rows(task, kept))
-
-
-@functools.cache
-def _files_ready() -> None:
-    """Make a chunk file, of nothing, before the first chunk a process computes.
-
-    The first chunk file a process makes allocates memory that pyarrow keeps. Made at the end
-    of a chunk, it lands among the freed arrays of the chunk's series, so that the next
-    chunk's arrays no longer fit there and fault fresh pages (about 1,600 in the second
-    chunk of a worker, which then otherwise faults a few dozen:
-    ``tests/runner/test_allocator.py``)."""
-    stamped_file(outcome_table([]), {})
+        return kept, chunk_delta(np.stack(daily), bins)
 
 
 _TICKER: list[Any] = []
@@ -258,13 +170,13 @@ def _tick() -> None:
 
 
 def _runaway_check(task: ChunkTask, scenario: Scenario, runaways: list[str], done: int) -> None:
-    """Stop the run once most replications of a chunk (or of a chunk's part) have run away:
+    """Stop the run once most replications of a chunk have run away:
     the first chunks show it, and the rest of the run would go the same way, each
     replication taking as long as ``max_events`` allows. Every chunk in flight stops too,
     so that the run ends within a chunk's first half."""
     if not task.fail_fast:
         return
-    count = task.part[1] if task.part is not None else task.identity.count
+    count = task.identity.count
     if 2 * len(runaways) > count:
         raise RunawayRun(
             f"{scenario.name}: stopped: {len(runaways)} of {done} replications from "
@@ -283,12 +195,11 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """
     import time
 
-    _files_ready()
     started = time.perf_counter()
     scenario = _scenario(task)
     identity = task.identity
     result = ChunkResult(identity)
-    first, count = task.part or (identity.first, identity.count)
+    first, count = identity.first, identity.count
     seeds = replication_seeds(task.root_seed, first, count)
     batch = SeriesBatch(scenario)
     rows: dict[int, dict[str, Any]] = {}
@@ -336,6 +247,6 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     result.digest = table_digest(outcomes)  # here, not in the main process
     result.seconds = time.perf_counter() - started
     # The chunk file after the chunk's compute time: writing it is the run's work, not the
-    # replications' (a part's file, too, which assemble reads back and joins).
+    # replications'.
     result.file = outcome_file(identity, outcomes, result.failures, result.digest)
     return result

@@ -10,14 +10,11 @@ not grow with the run and the folded results do not depend on the engine or work
 
 from __future__ import annotations
 
-import atexit
-import importlib.abc
 import logging
 import math
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,8 +22,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
-
-from .allocator import keep_freed_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,10 +103,8 @@ def _ordered(
 
 
 def _start_worker(parent: int, ticks: Any = None) -> None:
-    """Pool worker initialiser: exit with the parent, count finished replications on the
-    shared ``ticks`` (:func:`~drawdown_sim.runner.chunks.set_ticker`), keep freed memory
-    (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`), do without pandas
-    (:class:`_WithoutPandas`), and end without the interpreter's teardown (:func:`_end_now`).
+    """Pool worker initialiser: exit with the parent, and count finished replications on the
+    shared ``ticks`` (:func:`~drawdown_sim.runner.chunks.set_ticker`).
 
     Ctrl-C is the parent's to handle: a terminal sends it to the whole process group, and a
     worker that took it would print a traceback of its own."""
@@ -121,36 +114,6 @@ def _start_worker(parent: int, ticks: Any = None) -> None:
         from .chunks import set_ticker
 
         set_ticker(ticks)
-    keep_freed_memory()
-    if "pandas" not in sys.modules:  # (imported already by a script's main module, say)
-        sys.meta_path.insert(0, _WithoutPandas())
-    atexit.register(_end_now)
-
-
-class _WithoutPandas(importlib.abc.MetaPathFinder):
-    """Refuses to import pandas in a pool worker, which computes chunks with numpy and
-    pyarrow alone. pyarrow imports pandas on its first conversion of a worker's rows only to
-    ask whether they are a pandas object: 0.2 s of a worker's start, a third of it, which
-    every pooled ``run``, ``compare`` and ``sweep`` waits for. Refused, pyarrow takes pandas
-    to be absent, as it would be were it not installed."""
-
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError(
-                "pandas is not imported in drawdown-sim's pool workers", name=name
-            )
-        return None
-
-
-def _end_now() -> None:
-    """End this worker process at once when it exits (the first exit handler to run, being
-    the last registered). The interpreter's teardown (freeing every module and object: about
-    0.17 s with numpy, pyarrow and pydantic loaded) would hold up the end of every pooled
-    ``run``, ``compare`` and ``sweep``, which waits for its workers to exit; a worker has
-    nothing to finish: it writes no files, its results went back through the pool's pipe, and
-    multiprocessing has flushed its stdout and stderr as its process function returned. It
-    exits with status 0 even after an error; the pool does not read a worker's status."""
-    os._exit(0)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -253,10 +216,7 @@ class DaskEngine:
     """A dask.distributed cluster: the one at ``address``, or a local one with ``workers``
     single-threaded worker processes. A chunk whose worker dies is recomputed by the
     scheduler elsewhere; chunks are seeded, so its rows are the same.
-
-    The workers of a local cluster keep freed memory between chunks
-    (:func:`~drawdown_sim.runner.allocator.keep_freed_memory`); those of a cluster at
-    ``address`` are left as they are, being shared perhaps with other work."""
+    """
 
     name = "dask"
 
@@ -285,11 +245,6 @@ class DaskEngine:
                     dashboard_address=None,
                 )
             self._client = Client(self._cluster)
-            # Its workers keep freed memory for their next chunk, as the local pool's do
-            # (also workers that replace one that died).
-            from .dask_workers import KeepFreedMemory
-
-            self._client.register_plugin(KeepFreedMemory(), name=KeepFreedMemory.name)
             return self
         address = self.address.strip()
         if "://" not in address or len(address) > 200:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from ..scenario import Scenario
 from .bands import Bands
-from .chunks import ChunkIdentity, ChunkResult, ChunkTask, assemble, run_chunk
+from .chunks import ChunkIdentity, ChunkResult, ChunkTask, run_chunk
 from .engines import Engine
 from .store import Chunk, ChunkInvalid, RunDirectory, RunRefused
 
@@ -37,12 +37,6 @@ T = TypeVar("T")
 
 CHUNK_SIZE = 100
 """Replications per chunk: the unit streamed to disk and redone on resume."""
-
-SPLIT_TAIL = True
-"""Whether the stream's last chunks (one per worker) go out in parts, one per block of their
-sums (:meth:`~drawdown_sim.runner.chunks.ChunkTask.parts`), so that the workers finish
-within a small part of each other rather than one of them computing a whole last chunk
-alone (a chunk is a tenth of a second to seconds of work)."""
 
 CHECKPOINT_SECONDS = 10.0
 """Least time between checkpoints of the daily bands: at most this much work is redone
@@ -264,7 +258,6 @@ def stream(
                 for index in indices:
                     yield (at, cell), job.specs[cell].task(cell, index)
 
-    count = sum(len(indices) for job in jobs for indices in job.todo.values())
     shown = [job.total - remaining[at] for at, job in enumerate(jobs)]
     counter: Callable[[], int] | None = getattr(engine, "replications_done", None)
     received = [counter() if counter is not None else 0]  # the engine's count, less in flight
@@ -287,7 +280,7 @@ def stream(
     watch = getattr(engine, "watch", None)
     result: ChunkResult
     with watch(heartbeat) if watch is not None and counter is not None else nullcontext():
-        for (at, _), result in compute_chunks(engine, chunks(), count):
+        for (at, _), result in compute_chunks(engine, chunks()):
             received[0] += result.identity.count
             job = jobs[at]
             executed = job.executed
@@ -316,52 +309,19 @@ def stream(
 
 
 def compute_chunks(
-    engine: Engine, chunks: Iterable[tuple[T, ChunkTask]], count: int
+    engine: Engine, chunks: Iterable[tuple[T, ChunkTask]]
 ) -> Iterator[tuple[T, ChunkResult]]:
-    """The results of ``count`` chunk tasks, each with its tag, in order, computed on
-    ``engine``.
-
-    The last chunks, one per worker, go out in parts (:data:`SPLIT_TAIL`), in turns and
-    largest first, put back together here into exactly the chunk's result
-    (:func:`~drawdown_sim.runner.chunks.assemble`): the workers then finish within the
-    smallest part of each other instead of one computing a whole last chunk alone. A chunk
-    whose parts are all in waits for those before it.
-    """
-    owners: deque[int] = deque()  # per task in flight: the number of its chunk
-    tags: dict[int, tuple[T, int]] = {}  # per chunk in flight: its tag, and its parts
-    split_from = count - engine.workers if engine.workers > 1 and SPLIT_TAIL else count
+    """The results of chunk tasks, each with its tag, in order, computed on
+    ``engine``."""
+    tags: deque[T] = deque()  # per task in flight, in order: its tag
 
     def tasks() -> Iterator[ChunkTask]:
-        tail: list[tuple[int, list[ChunkTask]]] = []
-        for number, (tag, task) in enumerate(chunks):
-            parts = task.parts() if number >= split_from else [task]
-            tags[number] = (tag, len(parts))
-            if number < split_from:
-                owners.append(number)
-                yield task
-            else:
-                tail.append((number, parts))
-        # The split chunks' parts in turns, largest first: the last tasks of the stream are
-        # the smallest, so that the workers finish within one small part of each other.
-        for turn in range(max((len(parts) for _, parts in tail), default=0)):
-            for number, parts in tail:
-                if turn < len(parts):
-                    owners.append(number)
-                    yield parts[turn]
+        for tag, task in chunks:
+            tags.append(tag)
+            yield task
 
-    pieces: dict[int, list[ChunkResult]] = {}
-    done: dict[int, ChunkResult] = {}  # chunks complete before an earlier one (in turns)
-    next_number = 0
-    for piece in engine.map_ordered(run_chunk, tasks()):
-        number = owners.popleft()  # results come back in task order
-        kept = pieces.setdefault(number, [])
-        kept.append(piece)
-        if len(kept) == tags[number][1]:
-            done[number] = kept[0] if len(kept) == 1 else assemble(kept)
-            del pieces[number]
-        while next_number in done:  # chunks are yielded in order
-            yield tags.pop(next_number)[0], done.pop(next_number)
-            next_number += 1
+    for result in engine.map_ordered(run_chunk, tasks()):
+        yield tags.popleft(), result  # results come back in task order
 
 
 def finish(job: Job, engine: Engine, assemble: Callable[[], T]) -> T:

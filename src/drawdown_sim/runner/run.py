@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,7 +127,7 @@ def run_in_memory(
     outcomes, events, failures = [], [], []
     done, compute = 0, 0.0
     tasks = ((0, spec.task(0, index)) for index in range(spec.chunks))
-    for _, result in compute_chunks(engine, tasks, spec.chunks):
+    for _, result in compute_chunks(engine, tasks):
         outcomes.append(result.outcomes)
         if result.events:
             events.append(event_table(result.events))
@@ -255,19 +254,15 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
     bands = job.executed.bands[0]
     assert bands is not None
     directory.check_identity()
-    # The daily bands' table is computed beside the verifying and writing of the outcomes:
-    # numpy and pyarrow both do most of that work without the interpreter lock.
-    with ThreadPoolExecutor(1, thread_name_prefix="series") as helper:
-        series = helper.submit(_series, spec.scenario, bands)
-        failures, outcomes = finish(
-            job,
-            engine,
-            lambda: directory.finish_run(
-                [spec.chunk(0, i) for i in range(spec.chunks)],
-                trace=spec.trace > 0,
-                series=series.result,
-            ),
-        )
+    failures, outcomes = finish(
+        job,
+        engine,
+        lambda: directory.finish_run(
+            [spec.chunk(0, i) for i in range(spec.chunks)],
+            trace=spec.trace > 0,
+            series=lambda: _series(spec.scenario, bands),
+        ),
+    )
     manifest = _manifest(
         spec,
         engine,
