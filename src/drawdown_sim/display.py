@@ -52,9 +52,8 @@ def sweep_repr(sweep: Sweep) -> str:
 
 
 def _table(frame: pd.DataFrame, caption: str) -> str:
-    return (
-        f"<p><b>{html.escape(caption)}</b></p>"
-        + frame.to_html(float_format=lambda x: f"{x:,.3g}", na_rep="", border=0)
+    return f"<p><b>{html.escape(caption)}</b></p>" + frame.to_html(
+        float_format=lambda x: f"{x:,.3g}", na_rep="", border=0
     )
 
 
@@ -68,8 +67,11 @@ def results_html(results: Results) -> str:
 
 def comparison_html(comparison: Comparison) -> str:
     table = comparison.table
-    columns = [c for c in table.columns if c in ("option", "outcome", "mean", "diff", "diff_lo",
-                                                  "diff_hi", "mean_lo", "mean_hi")]
+    columns = [
+        c
+        for c in table.columns
+        if c in ("option", "outcome", "mean", "diff", "diff_lo", "diff_hi", "mean_lo", "mean_hi")
+    ]
     shown = table[columns] if columns else table
     return f"<p>{html.escape(comparison_repr(comparison))}</p>" + _table(
         shown, f"Paired differences from {comparison.reference}"

@@ -107,9 +107,7 @@ class Experiment:
                 if value is not None:  # censored completion: averaged over the finished
                     totals[name] += float(value)
                     counts[name] += 1
-        result = {
-            name: totals[name] / counts[name] if counts[name] else math.nan for name in means
-        }
+        result = {name: totals[name] / counts[name] if counts[name] else math.nan for name in means}
         if "p_any_killed" in self.outcomes:
             result["p_any_killed"] = any_killed / self.reps
         if "casualties_p90" in self.outcomes:

@@ -45,8 +45,8 @@ def test_an_unguarded_script_names_the_guard_and_removes_nothing(tmp_path: Path)
 
 def test_the_same_script_guarded_runs(tmp_path: Path):
     head, call = BODY.split("\nrun(")
-    guarded = head + '\nif __name__ == "__main__":\n    run(' + call.replace(
-        "\nprint", "\n    print"
+    guarded = (
+        head + '\nif __name__ == "__main__":\n    run(' + call.replace("\nprint", "\n    print")
     )
     done = _script(tmp_path, guarded)
     assert done.returncode == 0, done.stderr

@@ -51,10 +51,14 @@ def test_every_run_file_has_units_and_provenance(traced: Path):
     assert series.field("personnel_mean").metadata[b"unit"] == b"personnel"
     assert series.field("attack_intensity_q95").metadata[b"unit"] == b"attacks/day"
     # polars and DuckDB see the same provenance
-    raw = duckdb.connect().execute(
-        f"select value from parquet_kv_metadata('{traced / 'outcomes.parquet'}') "
-        f"where key = '{PROVENANCE_KEY.decode()}'"
-    ).fetchone()
+    raw = (
+        duckdb.connect()
+        .execute(
+            f"select value from parquet_kv_metadata('{traced / 'outcomes.parquet'}') "
+            f"where key = '{PROVENANCE_KEY.decode()}'"
+        )
+        .fetchone()
+    )
     assert json.loads(raw[0])["seed"] == 3
 
 
@@ -66,10 +70,14 @@ def test_events_have_a_period_that_splits_at_the_window_end(traced: Path):
     assert (events.loc[events["period"] == "window", "time"] < window).all()
     assert (events.loc[events["period"] == "follow_on", "time"] >= window).all()
     # the outcome columns count attacks over the same split
-    by_period = duckdb.connect().execute(
-        f"select period, count(*) from '{traced / 'events.parquet'}' "
-        "where kind = 'attack' group by period"
-    ).fetchall()
+    by_period = (
+        duckdb.connect()
+        .execute(
+            f"select period, count(*) from '{traced / 'events.parquet'}' "
+            "where kind = 'attack' group by period"
+        )
+        .fetchall()
+    )
     counts = dict(by_period)
     outcomes = results.outcomes
     traced_rows = outcomes[outcomes["replication"] < 4]
@@ -145,7 +153,11 @@ def test_a_sweep_file_has_units_provenance_and_site_named_parameters(tmp_path: P
     )
     options = [load_scenario(tmp_path / "a.yaml"), load_scenario(tmp_path / "b.yaml")]
     study = Study(
-        name="tiny", options=["a.yaml", "b.yaml"], states=3, replications=4, seed=2,
+        name="tiny",
+        options=["a.yaml", "b.yaml"],
+        states=3,
+        replications=4,
+        seed=2,
         outcomes=["killed"],
     )
     result = sweep(study, options, workers=1, out=tmp_path / "s")

@@ -16,7 +16,6 @@ from ..scenario import Scenario
 from .bands import Bands
 from .engines import Engine, engine_in_use
 from .manifest import Failure, RunManifest, Timings, environment, write_manifest
-from .provenance import provenance
 from .protocol import (
     CHECKPOINT_SECONDS,
     CHUNK_SIZE,
@@ -28,6 +27,7 @@ from .protocol import (
     prepare,
     stream,
 )
+from .provenance import provenance
 from .store import RunDirectory, RunRefused
 
 if TYPE_CHECKING:

@@ -473,7 +473,9 @@ class RunDirectory:
             )
             if not event_tables:
                 (self.root / "events.parquet").unlink(missing_ok=True)
-        atomic_write_table(self.root / "series.parquet", labelled_series(series(), metadata, option))
+        atomic_write_table(
+            self.root / "series.parquet", labelled_series(series(), metadata, option)
+        )
         return failures, whole
 
     def remove_partial(self) -> None:

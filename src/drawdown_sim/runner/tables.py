@@ -30,7 +30,7 @@ def _outcome_fields() -> list[pa.Field]:
             metadata={
                 "unit": "",
                 "description": "Root seed of the run; with replication it fixes every random "
-                "stream of the replication"
+                "stream of the replication",
             },
         ),
     ]

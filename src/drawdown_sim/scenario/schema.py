@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -236,8 +236,7 @@ def key_parts(key: str) -> list[str]:
     ``sites[Erbil].attack_propensity`` and ``sites.2.attack_propensity`` name the same
     field when Erbil is the third site."""
     return [
-        f"[{m.group(1)}]" if m.group(1) is not None else m.group(2)
-        for m in _KEY_PART.finditer(key)
+        f"[{m.group(1)}]" if m.group(1) is not None else m.group(2) for m in _KEY_PART.finditer(key)
     ]
 
 
