@@ -117,3 +117,13 @@ def test_moving_a_widget_changes_the_figure(directories, kind: str, choice: str)
             browser.close()
     finally:
         next(server, None)
+
+
+def test_explore_in_a_notebook_is_the_same_app(directories):
+    pn = pytest.importorskip("panel")
+    import drawdown_sim
+
+    for kind, heading in (("run", "## Run"), ("compare", "## Comparison"), ("sweep", "## Sweep")):
+        shown = drawdown_sim.explore(directories[kind])
+        assert isinstance(shown, pn.layout.Column)
+        assert str(shown.objects[0].object).startswith(heading)
