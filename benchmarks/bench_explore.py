@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import statistics
 import time
@@ -84,15 +85,22 @@ def _png(figure: Figure) -> int:
     return buffer.tell()
 
 
+CPU: list[float] = []
+"""CPU seconds of each timed interaction's repeats (median), beside the wall-clock times:
+on a machine shared with other work, the CPU time is what the interaction costs."""
+
+
 def _time(draws: list[Callable[[], Figure]], repeat: int) -> tuple[float, float]:
     """Seconds for the first interaction (cold: columns read from disk) and the median of
-    ``repeat`` more (warm)."""
-    times = []
+    ``repeat`` more (warm); their CPU time goes to :data:`CPU`."""
+    times, cpu = [], []
     for _ in range(repeat + 1):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         for draw in draws:
             _png(draw())
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
+    CPU.append(statistics.median(cpu[1:]))
     return times[0], statistics.median(times[1:])
 
 
@@ -186,9 +194,12 @@ def main() -> None:
     )
 
     width = max(len(name) for name, _, _ in rows)
-    print(f"{'interaction':<{width}}  first (s)  again (s)")
+    print(f"{'interaction':<{width}}  first (s)  again (s)  again, CPU (s)")
+    timed = iter(CPU)
     for name, cold, warm in rows:
-        print(f"{name:<{width}}  {cold:9.3f}  {warm:9.3f}")
+        cpu = "" if "open" in name else f"{next(timed):14.3f}"
+        print(f"{name:<{width}}  {cold:9.3f}  {warm:9.3f}  {cpu}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
     worst = max(max(cold, warm) for name, cold, warm in rows if "open" not in name)
     print(f"slowest interaction: {worst:.3f} s (goal: within 1 s)")
 
