@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_runner.py
 	$(BIN)/python benchmarks/bench_ema.py
+	$(BIN)/python benchmarks/bench_explore.py
 
 # Mutation testing of the model and the comparison's bootstrap against the fast channel tests
 # (docs/mutation.md); not part of `make test`. One module at a time on one child process (the

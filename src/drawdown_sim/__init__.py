@@ -9,6 +9,7 @@ Public API (imported lazily so that the command line starts fast)::
     plot_all(directory) -> [paths]   (the computation never draws; this does)
     compare(scenarios, reps, seed, ...) -> Comparison
     load_study(path) -> (Study, [Scenario]);  sweep(study, options, ...) -> Sweep
+    explore(directory) -> a Panel app for JupyterLab (the explore extra)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _EXPORTS = {
     "RunRefused": "drawdown_sim.runner.store",
     "ManifestError": "drawdown_sim.runner.manifest",
     "Study": "drawdown_sim.study",
+    "explore": "drawdown_sim.explorer",
 }
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "Sweep",
     "__version__",
     "compare",
+    "explore",
     "load",
     "load_scenario",
     "load_study",
@@ -63,6 +66,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .comparison import Comparison, compare
+    from .explorer import explore
     from .loading import load, plot_all
     from .model import OUTCOMES, Replication, simulate
     from .results import Results

@@ -75,6 +75,17 @@ class Comparison:
     def options(self) -> list[str]:
         return list(self.results)
 
+    def __repr__(self) -> str:
+        from .display import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows (see :mod:`drawdown_sim.display`)."""
+        from .display import comparison_html
+
+        return comparison_html(self)
+
     @classmethod
     def load(cls, path: str | Path) -> Comparison:
         """Open a finished compare directory.
@@ -491,7 +502,8 @@ def compare(
 
         def done(job: Job) -> None:
             # Tabulated while the workers go on with the next option.
-            tables.add(job.specs[0].scenario.name, complete_run(job, chosen))
+            name = job.specs[0].scenario.name
+            tables.add(name, complete_run(job, chosen, option=name))
 
         stream(jobs, chosen, on_done=done)
     results = {name: tables.finished[name] for name in names}

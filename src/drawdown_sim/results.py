@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,18 @@ from .model import OUTCOME_SPECS, OUTCOMES
 from .runner.manifest import ManifestError, RunManifest, read_manifest, write_manifest
 from .runner.store import atomic_write_table
 from .scenario import Scenario
+
+
+class SeriesFrame(pd.DataFrame):
+    """The wide table of ``series.parquet`` (a DataFrame as before), callable for its other
+    forms: ``frame(tidy=True)`` and ``frame(xarray=True)``."""
+
+    def __call__(self, tidy: bool = False, xarray: bool = False) -> Any:
+        from .tidy import series_dataset, tidy_series
+
+        if xarray:
+            return series_dataset(self)
+        return tidy_series(self) if tidy else pd.DataFrame(self)
 
 
 class Results:
@@ -105,12 +117,15 @@ class Results:
         return self._outcomes
 
     @property
-    def series(self) -> pd.DataFrame:
-        """Daily means and quantile bands."""
+    def series(self) -> SeriesFrame:
+        """Daily means and quantile bands: one row per day, ``<series>_mean`` and
+        ``<series>_qNN`` columns. Called, it gives other forms:
+        ``results.series(tidy=True)`` one row per (day, series, statistic) and
+        ``results.series(xarray=True)`` an xarray ``Dataset`` (see :class:`SeriesFrame`)."""
         if self._series is None:
             self._series = self._read("series")
         assert self._series is not None
-        return self._series
+        return SeriesFrame(self._series)
 
     @property
     def events(self) -> pd.DataFrame | None:
@@ -182,6 +197,17 @@ class Results:
     def seed(self) -> int:
         return self.manifest.seed
 
+    def __repr__(self) -> str:
+        from .display import results_repr
+
+        return results_repr(self)
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows (see :mod:`drawdown_sim.display`)."""
+        from .display import results_html
+
+        return results_html(self)
+
     @property
     def label(self) -> str:
         """``name (N replications, seed S)`` for plot titles."""
@@ -249,16 +275,18 @@ def mean_interval(kind: str, runs: int, mean: float, variance: float) -> tuple[f
 def _with_interval(
     row: dict[str, float], kind: str, runs: int, variance: float, positive: tuple[int, int]
 ) -> dict[str, float]:
-    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``, and the Wilson interval
-    of its ``p_positive`` (``positive`` = (runs above zero, runs it is a share of)),
-    ``p_positive_lo`` and ``p_positive_hi``, after that."""
+    """``row`` with ``mean_lo`` and ``mean_hi`` after its ``mean``, then ``std`` (the sample
+    standard deviation across replications, in the outcome's unit; empty where the mean
+    is), and the Wilson interval of its ``p_positive`` (``positive`` = (runs above zero,
+    runs it is a share of)), ``p_positive_lo`` and ``p_positive_hi``, after that."""
     low, high = mean_interval(kind, runs, row["mean"], variance)
+    std = math.sqrt(variance) if math.isfinite(row["mean"]) and variance >= 0 else math.nan
     positive_lo, positive_hi = wilson(*positive)
     ordered: dict[str, float] = {}
     for key, value in row.items():
         ordered[key] = value
         if key == "mean":
-            ordered.update(mean_lo=low, mean_hi=high)
+            ordered.update(mean_lo=low, mean_hi=high, std=std)
         if key == "p_positive":
             ordered.update(p_positive_lo=positive_lo, p_positive_hi=positive_hi)
     return ordered

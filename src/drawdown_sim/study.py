@@ -12,6 +12,7 @@ from .bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES, LimitExceeded, check
 from .model import OUTCOMES, direction
 from .scenario import Located, Scenario, ScenarioError, load_scenario
 from .scenario.loader import load_document
+from .scenario.schema import get_dotted
 
 
 class Threshold(BaseModel):
@@ -116,8 +117,11 @@ class Study(BaseModel):
 
 
 def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:
-    """Load a study and its option scenarios; every problem reported with file and line."""
-    path = Path(path)
+    """Load a study (a file, or the name of a shipped study) and its option scenarios; every
+    problem reported with file and line."""
+    from .shipped import resolve
+
+    path = resolve(Path(path), "study")
     document = load_document(path)
     study: Study = document.validate(Study)
     scenarios: list[Scenario] = []
@@ -246,9 +250,7 @@ def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
         values: dict[str, Any] = {}
         for key, u in zip(keys, row, strict=True):
             value = scenario.ranges[key].ppf(float(u))
-            current: Any = data
-            for part in key.split("."):
-                current = current[int(part)] if isinstance(current, list) else current[part]
+            current = get_dotted(data, key)
             values[key] = round(value) if isinstance(current, int) else value
         if posterior_values:
             values.update(posterior_values[index])

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
 from .completion import wilson
-from .model import OUTCOMES, direction
+from .model import OUTCOME_SPECS, OUTCOMES, direction
 from .runner.chunks import ChunkTask
 from .runner.engines import Engine, engine_in_use
 from .runner.files import read_csv, read_parquet
@@ -97,6 +97,17 @@ class Sweep:
             f"({len(self.parameters)} parameters + 2))"
         )
 
+    def __repr__(self) -> str:
+        from .display import sweep_repr
+
+        return sweep_repr(self)
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows (see :mod:`drawdown_sim.display`)."""
+        from .display import sweep_html
+
+        return sweep_html(self)
+
 
 def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
     """A finished sweep directory and its options' scenarios (for reports).
@@ -126,6 +137,34 @@ def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
         manifest,
     )
     return result, options
+
+
+def sweep_table(frame: pd.DataFrame, study: Study, options: list[Scenario]) -> pa.Table:
+    """The table of ``sweep.parquet``: ``frame`` with each column's unit and description
+    (field metadata) and the sweep's provenance (schema metadata)."""
+    from .runner.provenance import provenance, with_provenance, with_units
+
+    units = {
+        "state": ("", "State index: one draw of the uncertain parameters"),
+        "option": ("", "Option (scenario name)"),
+        "replications": ("replications", "Replications that finished in this state"),
+    }
+    for name in OUTCOMES:
+        spec = OUTCOME_SPECS[name]
+        units[name] = (spec.unit, f"Mean over the state's replications: {spec.description}")
+    for name in frame.columns:
+        units.setdefault(name, ("", f"Uncertain parameter {name}: its value in this state"))
+    table = with_units(pa.Table.from_pandas(frame, preserve_index=False), units)
+    return with_provenance(
+        table,
+        provenance(
+            "sweep",
+            name=study.name,
+            scenario_digest=[o.digest for o in options],
+            seed=study.seed,
+            replications=study.replications,
+        ),
+    )
 
 
 def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
@@ -560,9 +599,7 @@ def sweep(
             root,
             manifest,
         )
-        atomic_write_table(
-            root / "sweep.parquet", pa.Table.from_pandas(frame, preserve_index=False)
-        )
+        atomic_write_table(root / "sweep.parquet", sweep_table(frame, study, options))
         for name, table in (
             ("regret", result_obj.regret),
             ("satisficing", result_obj.satisficing),

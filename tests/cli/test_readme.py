@@ -35,8 +35,11 @@ def test_the_python_snippet_runs_as_written_after_make_demo(tmp_path: Path):
         check=False,
     )
     assert demo.returncode == 0, demo.stderr
+    # Saved as a script and run as one: the spawned workers re-import it (`python -c` would
+    # hide a missing `if __name__ == "__main__":` guard).
+    (tmp_path / "snippet.py").write_text(snippet)
     done = subprocess.run(
-        [sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "snippet.py"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "results" / "baseline" / "manifest.json").exists()

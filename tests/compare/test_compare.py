@@ -25,8 +25,9 @@ def test_identical_options_are_identical_replication_by_replication(tmp_path: Pa
     a = scenario("kurdistan_hub")
     b = scenario("kurdistan_hub", "name=kurdistan_copy")
     result = compare([a, b], reps=60, workers=1, out=tmp_path)
-    left = result.results["kurdistan_hub"].outcomes.drop(columns="seed")
-    right = result.results["kurdistan_copy"].outcomes.drop(columns="seed")
+    # (the option column names each option: the only column that differs)
+    left = result.results["kurdistan_hub"].outcomes.drop(columns=["seed", "option"])
+    right = result.results["kurdistan_copy"].outcomes.drop(columns=["seed", "option"])
     pd.testing.assert_frame_equal(left, right)
     rows = result.table[result.table["option"] == "kurdistan_copy"]
     assert (rows["diff_mean"] == 0).all() and (rows["p_tie"] == 1).all()
@@ -81,9 +82,9 @@ def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(
         events.append(f"chunk {task.identity.index}")
         return compute(task)
 
-    def finishing(job, engine):  # type: ignore[no-untyped-def]
+    def finishing(job, engine, **labels):  # type: ignore[no-untyped-def]
         events.append(f"finish {job.specs[0].scenario.name}")
-        return finish(job, engine)
+        return finish(job, engine, **labels)
 
     class Eager:
         """An engine that takes every task at once, as a pool with room for them would."""
@@ -123,8 +124,12 @@ def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(
     )
     for option in options:
         alone = run(option, reps=250, seed=4, workers=1, out=tmp_path / option.name)
-        pd.testing.assert_frame_equal(result.results[option.name].outcomes, alone.outcomes)
-        pd.testing.assert_frame_equal(result.results[option.name].series, alone.series)
+        within = result.results[option.name].outcomes
+        assert set(within.pop("option")) == {option.name}  # a compare's files name the option
+        pd.testing.assert_frame_equal(within, alone.outcomes)
+        series = result.results[option.name].series
+        assert set(series.pop("option")) == {option.name}
+        pd.testing.assert_frame_equal(series, alone.series)
 
 
 def test_options_tabulated_as_they_finish_give_the_tables_of_all_at_the_end(tmp_path: Path):

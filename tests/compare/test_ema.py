@@ -51,3 +51,64 @@ def test_experiments_run_through_ema_workbench():
             experiments, outcomes = evaluator.perform_experiments(scenarios=3, policies=2)
     assert len(experiments) == 6 and outcomes["killed"].shape == (6,)
     assert np.isfinite(outcomes["killed"]).all()
+
+
+def test_outcome_kinds_follow_each_outcomes_direction():
+    from ema_workbench import ScalarOutcome
+
+    model = ema.model("baseline", outcomes=["killed", "drawdown_complete", "p_any_killed"], reps=2)
+    kinds = {o.name: o.kind for o in model.outcomes}
+    assert kinds["killed"] == ScalarOutcome.MINIMIZE
+    assert kinds["drawdown_complete"] == ScalarOutcome.MAXIMIZE
+    assert kinds["p_any_killed"] == ScalarOutcome.MINIMIZE
+
+
+def test_tail_outcomes_are_the_share_killed_and_the_90th_percentile():
+    model = ema.model(
+        "baseline", outcomes=["killed", "p_any_killed", "casualties_p90"], reps=30, seed=7
+    )
+    got = model.function(option="status_quo")
+    s = scenario("status_quo")
+    runs = [simulate_seed(s, q, i).outcomes for i, q in enumerate(replication_seeds(7, 0, 30))]
+    killed = np.array([r["killed"] for r in runs])
+    casualties = killed + np.array([r["wounded"] for r in runs])
+    assert got["p_any_killed"] == pytest.approx((killed > 0).mean())
+    assert got["casualties_p90"] == np.quantile(casualties, 0.9, method="inverted_cdf")
+    assert got["casualties_p90"] in set(casualties.tolist())  # a value that occurs
+    assert got["killed"] == pytest.approx(killed.mean())
+
+
+def test_policies_are_the_option_files_each_once():
+    model = ema.model("baseline", outcomes=["killed"], reps=2, options=["status_quo", "full_exit"])
+    chosen = ema.policies(model)
+    assert [p.name for p in chosen] == ["status_quo", "full_exit"]
+    assert [p["option"] for p in chosen] == ["status_quo", "full_exit"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import SequentialEvaluator
+
+        with SequentialEvaluator(model) as evaluator:
+            experiments, outcomes = evaluator.perform_experiments(scenarios=2, policies=chosen)
+    assert sorted(experiments["option"]) == ["full_exit", "full_exit", "status_quo", "status_quo"]
+
+
+def test_optimize_finds_the_options_trade_off():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import SequentialEvaluator
+
+        model = ema.model(
+            "baseline",
+            outcomes=["killed", "isis_attacks"],
+            reps=2,
+            options=["status_quo", "full_exit"],
+        )
+        with SequentialEvaluator(model) as evaluator:
+            found = evaluator.optimize(nfe=20, searchover="levers", epsilons=[0.05, 0.5])
+    front = found[0] if isinstance(found, tuple) else found
+    names = [getattr(o, "name", o) for o in front["option"]]  # EMA gives its Category objects
+    assert names and set(names) <= {"status_quo", "full_exit"}
+    for name, (_, row) in zip(names, front.iterrows(), strict=True):
+        direct = model.function(option=name)  # the front holds the options' own outcomes
+        assert row["killed"] == pytest.approx(direct["killed"])
+        assert row["isis_attacks"] == pytest.approx(direct["isis_attacks"])

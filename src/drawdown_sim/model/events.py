@@ -31,6 +31,12 @@ EVENT_SPECS: dict[str, EventColumn] = {
     "replication": EventColumn("int", "", "Replication index r"),
     "time": EventColumn("float", "days", "Days from the window start"),
     "date": EventColumn("date", "", "Calendar day of the event"),
+    "period": EventColumn(
+        "category",
+        "",
+        "window (before the drawdown window's end: time < the window's days, the span of the "
+        "outcome columns) or follow_on (after it, within the follow-on period)",
+    ),
     "kind": EventColumn(
         "category",
         "",
@@ -183,6 +189,8 @@ def event_rows(replication: Replication, scenario: Scenario) -> list[dict[str, A
     for t in log.isis_attacks:
         rows.append(_row(r, t, "isis_attack", "ISIS attack on Iraqi forces", 1.0))
     rows.sort(key=lambda row: row["time"])
+    window = scenario.window_days
     for row in rows:
         row["date"] = start + timedelta(days=int(row["time"]))
+        row["period"] = "window" if row["time"] < window else "follow_on"
     return rows

@@ -111,10 +111,12 @@ def field_description(model: type[BaseModel], dotted: str) -> str:
     """The schema description of a dotted key (list indices skipped), or "" if unknown."""
     description, parent = "", ""
     current: type[BaseModel] | None = model
-    for part in dotted.split("."):
+    from ..scenario.schema import key_parts
+
+    for part in key_parts(dotted):
         if current is None:
             return ""
-        if part.isdigit():
+        if part.isdigit() or part.startswith("["):
             continue
         field = current.model_fields.get(part)
         if field is None:

@@ -15,11 +15,14 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -39,6 +42,36 @@ chunk takes minutes."""
 
 class EngineError(RuntimeError):
     """An engine that cannot start: a scheduler that is unreachable or malformed."""
+
+
+GUARD = 'if __name__ == "__main__":'
+
+UNGUARDED = (
+    "run, compare and sweep start worker processes that re-import the main script{script}; "
+    f"put the code that calls them under `{GUARD}` (as in the README), so that the workers "
+    "do not run it again"
+)
+
+
+class UnguardedScript(EngineError):
+    """``run``, ``compare`` or ``sweep`` called from the top level of a script whose worker
+    processes, spawned, re-import it and so would call them again."""
+
+
+def _main_script() -> str:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return f" ({path})" if path else ""
+
+
+def refuse_in_spawned_import() -> None:
+    """End a spawned worker that is importing the parent's main script (multiprocessing's
+    bootstrap is under way, ``_inheriting``) before the call touches any file: the script
+    called ``run``, ``compare`` or ``sweep`` unguarded. The worker exits with the one-line
+    reason (``SystemExit``: no traceback, and not caught by a script's ``except Exception``);
+    the parent, whose pool then breaks, raises :class:`UnguardedScript`."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(f"drawdown-sim worker: {UNGUARDED.format(script=_main_script())}")
 
 
 class Engine(Protocol):
@@ -116,6 +149,11 @@ def _start_worker(parent: int, ticks: Any = None) -> None:
         set_ticker(ticks)
 
 
+def _ready() -> int:
+    """A worker's answer to the pool's first call (see :meth:`LocalEngine.__enter__`)."""
+    return os.getpid()
+
+
 def _exit_with_parent(parent: int) -> None:
     """End this worker when the process that started it is gone (killed with SIGKILL, say),
     instead of finishing chunks nobody will read."""
@@ -127,6 +165,24 @@ def _exit_with_parent(parent: int) -> None:
             time.sleep(0.5)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _broken_pool_message() -> str:
+    """Why the pool's workers died at start: an unguarded main script when the script has no
+    ``__main__`` guard (the usual cause), otherwise a generic message."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path:
+        try:
+            source = Path(path).read_text(errors="replace")
+        except OSError:
+            source = ""
+        if "__main__" not in source:
+            return UNGUARDED.format(script=f" ({path})")
+    return (
+        "the worker processes stopped while starting; if a script calls run, compare or "
+        f"sweep, put that code under `{GUARD}`"
+    )
 
 
 class LocalEngine:
@@ -170,6 +226,19 @@ class LocalEngine:
     _last_beat = -math.inf
 
     def __enter__(self) -> LocalEngine:
+        """Start the pool (more than one worker) and wait for a worker to answer, so that
+        workers that cannot start (an unguarded script, say) fail here, before a run removes
+        or writes anything.
+
+        Raises:
+            UnguardedScript: the workers died while importing the main script.
+        """
+        if self.workers > 1:
+            try:
+                self._start().submit(_ready).result()
+            except BrokenProcessPool:
+                self.close()
+                raise UnguardedScript(_broken_pool_message()) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -179,6 +248,18 @@ class LocalEngine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._ticks = context.Value("q", 0)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(), self._ticks),
+            )
+        return self._pool
 
     def map_ordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         if self.workers == 1:
@@ -190,16 +271,7 @@ class LocalEngine:
             finally:
                 set_ticker(None)
             return
-        if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._ticks = context.Value("q", 0)
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(os.getpid(), self._ticks),
-            )
-        pool = self._pool
+        pool = self._start()
         yield from _ordered(
             lambda task: pool.submit(fn, task), tasks, 2 * self.workers, self._heartbeat
         )
@@ -233,6 +305,7 @@ class DaskEngine:
         self._cluster: Any = None
 
     def __enter__(self) -> DaskEngine:
+        require_dask()
         import dask
         from distributed import Client, LocalCluster
 
@@ -278,16 +351,38 @@ class DaskEngine:
         yield from _ordered(lambda task: client.submit(fn, task, pure=False), tasks, ahead)
 
 
+DASK_MISSING = (
+    "the dask engine needs dask.distributed, which is not installed; "
+    "install it with: pip install 'drawdown-sim[dask]'"
+)
+
+
+def require_dask() -> None:
+    """Raise :class:`EngineError` (one line: how to install it) when ``dask.distributed``,
+    an optional extra, is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("dask") is None:
+        raise EngineError(DASK_MISSING)
+
+
 def make_engine(
     name: str,
     workers: int | None = None,
     scheduler: str | None = None,
     connect_timeout: float = CONNECT_TIMEOUT,
 ) -> LocalEngine | DaskEngine:
-    """An engine by name; enter it (``with``) before use."""
+    """An engine by name; enter it (``with``) before use.
+
+    Raises:
+        UnguardedScript: called while a spawned worker imports the main script.
+        EngineError: ``dask`` without the ``dask`` extra installed.
+    """
+    refuse_in_spawned_import()
     if name == "local":
         return LocalEngine(workers)
     if name == "dask":
+        require_dask()
         return DaskEngine(scheduler, workers, connect_timeout)
     raise ValueError(f"unknown engine {name!r}; use local or dask")
 
@@ -299,6 +394,7 @@ def engine_in_use(
     """An engine ready to map: one built here by name (and shut down on leaving), or one the
     caller built and entered already (used as it is and left open, so that a compare or a
     sweep shares it)."""
+    refuse_in_spawned_import()
     if not isinstance(engine, str):
         yield engine
         return

@@ -26,6 +26,7 @@ from .protocol import (
     prepare,
     stream,
 )
+from .provenance import provenance
 from .store import RunDirectory, RunRefused
 
 if TYPE_CHECKING:
@@ -242,9 +243,12 @@ def begin_run(
     )
 
 
-def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Results:
+def complete_run(
+    job: Job, engine: Engine, overrides: Sequence[str] = (), option: str | None = None
+) -> Results:
     """Finish a run whose chunks are all computed: verify and assemble them, write the
-    series and, last, the manifest; the results."""
+    series and, last, the manifest; the results. ``option``: the run is this option of a
+    compare (its files get an ``option`` column)."""
     from ..results import Results
 
     directory = job.directory
@@ -261,6 +265,15 @@ def complete_run(job: Job, engine: Engine, overrides: Sequence[str] = ()) -> Res
             [spec.chunk(0, i) for i in range(spec.chunks)],
             trace=spec.trace > 0,
             series=lambda: _series(spec.scenario, bands),
+            metadata=provenance(
+                "compare" if option is not None else "run",
+                name=spec.scenario.name,
+                scenario_digest=spec.scenario.digest,
+                seed=spec.seed,
+                replications=spec.replications,
+                option=option,
+            ),
+            option=option,
         ),
     )
     manifest = _manifest(

@@ -40,6 +40,7 @@ from .bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
 from .outputs import Inventory, OutputRefused, can_write, survey
+from .provenance import labelled, labelled_schema, labelled_series
 from .tables import (
     CHUNK_KEY,
     EVENT_SCHEMA,
@@ -450,12 +451,17 @@ class RunDirectory:
         identities: list[ChunkIdentity],
         trace: bool,
         series: Callable[[], pa.Table],
+        metadata: dict[bytes, bytes] | None = None,
+        option: str | None = None,
     ) -> tuple[list[dict[str, Any]], pa.Table | None]:
         """Assemble the final tables of a one-scenario run from its verified chunks; the
         failures, and the outcome table as written when it is small enough to be held whole
         (see :func:`concat_tables`). ``series`` gives the table of ``series.parquet``, asked
         for once the outcomes are written (it may be computed meanwhile). The manifest is
-        the caller's, written after this.
+        the caller's, written after this. Every file gets ``metadata`` (the run's provenance)
+        as schema metadata and, with ``option`` (a compare's), an ``option`` column
+        (:func:`~drawdown_sim.runner.provenance.labelled`), added after the chunks are
+        verified.
 
         Raises:
             ChunkInvalid: a chunk changed since it was verified.
@@ -467,9 +473,13 @@ class RunDirectory:
             for identity in identities:
                 chunk = self.read_chunk(identity, events=False)
                 failures.extend(chunk.failures)
-                yield chunk.outcomes
+                yield labelled(chunk.outcomes, option)
 
-        whole = concat_tables(outcomes(), OUTCOME_SCHEMA, self.root / "outcomes.parquet")
+        whole = concat_tables(
+            outcomes(),
+            labelled_schema(OUTCOME_SCHEMA, metadata, option),
+            self.root / "outcomes.parquet",
+        )
         if trace:
 
             def events() -> Iterator[pa.Table]:
@@ -478,12 +488,18 @@ class RunDirectory:
                     if path.exists():
                         table, _ = _read_stamped(path, identity)
                         event_tables.append(path)
-                        yield table
+                        yield labelled(table, option)
 
-            concat_tables(events(), EVENT_SCHEMA, self.root / "events.parquet")
+            concat_tables(
+                events(),
+                labelled_schema(EVENT_SCHEMA, metadata, option),
+                self.root / "events.parquet",
+            )
             if not event_tables:
                 (self.root / "events.parquet").unlink(missing_ok=True)
-        atomic_write_table(self.root / "series.parquet", series())
+        atomic_write_table(
+            self.root / "series.parquet", labelled_series(series(), metadata, option)
+        )
         return failures, whole
 
     def remove_partial(self) -> None:

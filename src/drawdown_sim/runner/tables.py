@@ -21,13 +21,16 @@ ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
 def _outcome_fields() -> list[pa.Field]:
     fields = [
-        pa.field("replication", pa.int64(), metadata={"description": "Replication index r"}),
+        pa.field(
+            "replication", pa.int64(), metadata={"unit": "", "description": "Replication index r"}
+        ),
         pa.field(
             "seed",
             pa.int64(),
             metadata={
+                "unit": "",
                 "description": "Root seed of the run; with replication it fixes every random "
-                "stream of the replication"
+                "stream of the replication",
             },
         ),
     ]

@@ -422,7 +422,9 @@ def load_document(path: str | Path) -> Document:
     Raises:
         ScenarioError: unreadable, too large, malformed or not a mapping.
     """
-    path = Path(path)
+    from ..shipped import resolve
+
+    path = resolve(Path(path))
     origins: Origins = {}
     data = _load_document(path, origins, ())
     return Document(str(path), data, origins)
@@ -447,6 +449,8 @@ def parse_override(text: str) -> tuple[str, Any]:
 def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
     """Load and validate a scenario file, applying overrides.
 
+    ``path`` is a file, or the name of a shipped scenario (``"baseline"``, ``"full_exit"``)
+    when no file of that name exists, as on the command line.
     ``overrides`` are ``key=value`` strings as on the command line (``--set``), or a mapping
     of dotted keys to values (``{"militia.branching_ratio": 0.4}``, for batch clients that
     hold typed values; :meth:`Scenario.with_values` does the same to a loaded scenario).
@@ -458,7 +462,9 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     Raises:
         ScenarioError: every problem found, one per line as ``FILE:LINE: path: message``.
     """
-    path = Path(path)
+    from ..shipped import resolve
+
+    path = resolve(Path(path))
     origins: Origins = {}
     data = _load_document(path, origins, ())
     scenario = _validate(data, origins, str(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -248,9 +249,32 @@ class Scenario(Section):
         return Scenario.model_validate(data)
 
 
-def _index(part: str, key: str) -> int:
+_KEY_PART = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def key_parts(key: str) -> list[str]:
+    """The parts of a dotted key. A list element is given by index (``sites.2``) or by its
+    name in brackets (``sites[Erbil]``, the part ``[Erbil]``), so that
+    ``sites[Erbil].attack_propensity`` and ``sites.2.attack_propensity`` name the same
+    field when Erbil is the third site."""
+    return [
+        f"[{m.group(1)}]" if m.group(1) is not None else m.group(2) for m in _KEY_PART.finditer(key)
+    ]
+
+
+def _index(part: str, key: str, node: list[Any] | None = None) -> int:
+    """A list position: ``part`` is an index, or ``[name]`` for the element of that name
+    (case and surrounding spaces ignored, as site names compare)."""
+    if part.startswith("[") and part.endswith("]") and node is not None:
+        wanted = part[1:-1].strip().casefold()
+        for at, element in enumerate(node):
+            name = element.get("name") if isinstance(element, dict) else None
+            if isinstance(name, str) and name.strip().casefold() == wanted:
+                return at
+        names = [e.get("name") for e in node if isinstance(e, dict)]
+        raise KeyError(f"{key}: no element named {part[1:-1]!r} (names: {names})")
     if not part.isdigit():
-        raise KeyError(f"{key}: {part!r} is not a list index (0, 1, ...)")
+        raise KeyError(f"{key}: {part!r} is not a list index (0, 1, ...) or [name]")
     return int(part)
 
 
@@ -258,18 +282,18 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, merge: bool = False) 
     """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``; numeric parts (0, 1, ...) index
     lists. With ``merge``, a mapping value is merged into an existing mapping key by key (an
     empty mapping ``{}`` replaces it, which clears it)."""
-    parts = key.split(".")
+    parts = key_parts(key)
     node: Any = data
     for part in parts[:-1]:
         if isinstance(node, list):
-            node = node[_index(part, key)]
+            node = node[_index(part, key, node)]
         else:
             node = node.setdefault(part, {})
             if not isinstance(node, dict | list):
                 raise KeyError(f"{key}: {part!r} is not a section")
     last = parts[-1]
     if isinstance(node, list):
-        node[_index(last, key)] = value
+        node[_index(last, key, node)] = value
     elif merge and value and isinstance(value, dict) and isinstance(node.get(last), dict):
         node[last] = deep_merge(node[last], value)
     else:
@@ -291,11 +315,12 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def get_dotted(data: Any, key: str) -> Any:
     """The value at dotted ``key``; raises KeyError when the path does not exist."""
     node = data
-    for part in key.split("."):
+    for part in key_parts(key):
         if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
+            at = _index(part, key, node) if part.startswith("[") else None
+            if at is None and (not part.isdigit() or int(part) >= len(node)):
                 raise KeyError(key)
-            node = node[int(part)]
+            node = node[int(part) if at is None else at]
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
