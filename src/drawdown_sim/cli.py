@@ -1014,7 +1014,7 @@ def fit_command(
     """Fit an exponential-kernel Hawkes process by maximum likelihood (background rate per
     day, branching ratio, mean trigger delay in days)."""
     from .fitting import FitError, fit_daily_events, fit_event_times, fit_tallies
-    from .observed import ObservedDataError, read_event_log, read_tallies
+    from .observed import ObservedDataError, printable, read_event_log, read_tallies
 
     first, last = _date_option(start, "--start"), _date_option(end, "--end")
     try:
@@ -1035,9 +1035,9 @@ def fit_command(
             if log.running_totals:
                 column = log.running_totals[0]
                 typer.echo(
-                    f"note: column {column[:40]!r} only grows, like running totals, but each "
-                    f"row is fitted as one event; to fit the totals, pass --count-column "
-                    f"{column[:40]}",
+                    f"note: column '{printable(column)}' only grows, like running totals, but "
+                    f"each row is fitted as one event; to fit the totals, pass --count-column "
+                    f"{printable(column)}",
                     err=True,
                 )
             if log.daily:

@@ -44,8 +44,25 @@ MIN_EVENTS = 10
 """Fewer events than this cannot identify three parameters."""
 
 
+MAX_FIT_EVENTS = 10_000
+"""Most event times fitted, counted once per imputation (events x imputations): the exact
+likelihood costs O(events) per evaluation, so this bounds a fit to about 15 s on one core.
+A larger log is refused before any work, with this cap in the message."""
+
+
 class FitError(ValueError):
     """The data cannot be fitted as given (one line, said to the user)."""
+
+
+def check_size(events: int, imputations: int = 1) -> None:
+    """Refuse a fit of more than :data:`MAX_FIT_EVENTS` event times in all."""
+    if events * max(imputations, 1) > MAX_FIT_EVENTS:
+        per = f" x {imputations} imputations" if imputations > 1 else ""
+        raise FitError(
+            f"{events:,} events{per} is more than the fit's cap of {MAX_FIT_EVENTS:,} event "
+            "times; fit a shorter period (--start/--end), fewer imputations, or running totals "
+            "(--count-column)"
+        )
 
 
 @dataclass(frozen=True)
@@ -244,6 +261,7 @@ def _result(
 def fit_event_times(times: ArrayLike, horizon: float) -> HawkesFit:
     """Exact fit of event times in days on [0, horizon]."""
     t = np.sort(np.asarray(times, dtype=float))
+    check_size(int(t.size))
     single = fit_times(t, horizon)
     return _result([single], int(t.size), horizon, "exact", None, None)
 
@@ -261,6 +279,7 @@ def fit_daily_events(
     Each imputation places every event uniformly within its day.
     """
     d = np.sort(np.asarray(days, dtype=float))
+    check_size(int(d.size), imputations)
     rng = np.random.default_rng(seed)
     fits = [fit_times(np.sort(d + rng.random(d.size)), horizon) for _ in range(max(imputations, 1))]
     return _result(fits, int(d.size), horizon, "ties imputed within days", start, end)
