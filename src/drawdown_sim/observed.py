@@ -123,7 +123,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
         raise ObservedDataError(f"{path}: empty, or no header line")
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for row in reader:
         if len(rows) >= MAX_ROWS:
             raise ObservedDataError(
