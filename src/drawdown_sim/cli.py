@@ -1006,13 +1006,20 @@ def fit_command(
     end: Annotated[str | None, typer.Option("--end", help="Last day observed (ISO date).")] = None,
     imputations: Annotated[
         int,
-        typer.Option("--imputations", min=1, max=1000, help="Placements of imputed times."),
+        typer.Option(
+            "--imputations",
+            min=1,
+            max=1000,
+            help="Placements of imputed times within days (date-only event logs).",
+        ),
     ] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the imputations.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Fit an exponential-kernel Hawkes process by maximum likelihood (background rate per
-    day, branching ratio, mean trigger delay in days)."""
+    day, branching ratio, mean trigger delay in days), with the likelihood-ratio test against
+    a Poisson process. Running totals are fitted by the exact likelihood of the counts
+    between reports."""
     from .fitting import FitError, fit_daily_events, fit_event_times, fit_tallies
     from .observed import ObservedDataError, printable, read_event_log, read_tallies
 
@@ -1023,12 +1030,7 @@ def fit_command(
                 reference_file(events_file), count_column, time_column, first, last
             )
             result = fit_tallies(
-                tallies.days(),
-                tallies.counts,
-                imputations=imputations,
-                seed=seed,
-                start=tallies.dates[0],
-                end=tallies.dates[-1],
+                tallies.days(), tallies.counts, start=tallies.dates[0], end=tallies.dates[-1]
             )
         else:
             log = read_event_log(reference_file(events_file), time_column, first, last)
@@ -1078,18 +1080,37 @@ def fit_command(
         low = max(low, floor)
         high = min(high, ceiling) if ceiling is not None else high
         estimable = math.isfinite(parameter.stderr)
-        unknown += not estimable
+        profiled = parameter.low is not None
+        unknown += not estimable and not profiled
         table.add_row(
             label,
-            f"{parameter.estimate:.3g}",
-            f"{parameter.stderr:.2g}" if estimable else "not estimable",
-            escape(f"[{low:.3g}, {high:.3g}]") if estimable else "-",
+            f"{parameter.estimate:.3g}" if math.isfinite(parameter.estimate) else "-",
+            f"{parameter.stderr:.2g}" if estimable else ("-" if profiled else "not estimable"),
+            escape(f"[{low:.3g}, {high:.3g}]") if estimable or profiled else "-",
             unit,
         )
-    table.caption = (
+    test = result.poisson_test
+    ks = (
         f"Time-rescaling Kolmogorov-Smirnov p-value {result.ks_pvalue:.2f} (below 0.05 rejects "
         "the fitted model). "
-        "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
+        if math.isfinite(result.ks_pvalue)
+        else ""
+    )
+    lr = (
+        f"Likelihood-ratio test against a Poisson process (n = 0): {test.statistic:.2f}, "
+        f"p = {test.p_value:.3f}, reference {test.reference}. "
+        if test is not None
+        else ""
+    )
+    table.caption = (
+        ks
+        + lr
+        + (
+            "The branching ratio's interval is the profile-likelihood interval; the others "
+            "are estimate +- 1.96 standard errors, cut to the parameter's range."
+            if result.branching_ratio.low is not None
+            else "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
+        )
         + (
             " A standard error is not estimable where the likelihood gives no curvature, as "
             "when an estimate sits at the edge of its range (such as a branching ratio at 0)."
