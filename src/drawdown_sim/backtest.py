@@ -181,14 +181,16 @@ def _from_event_log(
     return out
 
 
-def backtest(
-    scenario: Scenario, observations: list[Observation], reps: int = 1000, seed: int | None = None
-) -> Backtest:
-    """Simulate ``reps`` replications and place each observation in the predictive law."""
-    seed = scenario.seed if seed is None else seed
+def simulate_paths(
+    scenario: Scenario, reps: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``reps`` replications of ``scenario``: cumulative attacks in Iraq through the end of
+    each day (reps x days), days on campaign, and the first day on campaign (days from the
+    start; inf when the militias never campaign)."""
     days = scenario.horizon_days
     cumulative = np.zeros((reps, days), dtype=np.int64)
     campaign_days = np.zeros(reps)
+    onset = np.full(reps, np.inf)
     for r, sequence in enumerate(replication_seeds(seed, 0, reps)):
         replication = simulate_seed(scenario, sequence, r)
         times = np.array([a.time for a in replication.log.attacks], dtype=float)
@@ -197,6 +199,19 @@ def backtest(
         total = replication.outcomes["campaign_days"]
         follow = replication.outcomes.get("campaign_days_follow_on") or 0.0
         campaign_days[r] = total + follow
+        onset[r] = next(
+            (t for t, value in replication.log.trajectories.campaign if value >= 1), np.inf
+        )
+    return cumulative, campaign_days, onset
+
+
+def backtest(
+    scenario: Scenario, observations: list[Observation], reps: int = 1000, seed: int | None = None
+) -> Backtest:
+    """Simulate ``reps`` replications and place each observation in the predictive law."""
+    seed = scenario.seed if seed is None else seed
+    days = scenario.horizon_days
+    cumulative, campaign_days, _ = simulate_paths(scenario, reps, seed)
     rows = []
     for obs in observations:
         d = int(scenario.window.offset(obs.day))

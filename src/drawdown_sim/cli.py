@@ -1124,13 +1124,13 @@ def fit_command(
 @app.command("backtest")
 def backtest_command(
     scenario_file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Scenario of a past period (or a shipped name).", metavar="SCENARIO"),
-    ],
+    ] = None,
     observed_file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Observed running totals or event log (CSV).", metavar="OBSERVED"),
-    ],
+    ] = None,
     reps: Annotated[int, typer.Option("--reps", min=10, max=1_000_000)] = 1000,
     seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
     out: Annotated[
@@ -1140,10 +1140,28 @@ def backtest_command(
         list[str] | None, typer.Option("--set", help="Override a scenario key (key=value).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score",
+            help="Leave each episode of the pre-window record out, estimate on the others and "
+            "score it (CRPS, log score, Brier, PIT) against two naive forecasts.",
+        ),
+    ] = False,
 ) -> None:
     """Lay the scenario's predictive band of cumulative attacks over the observed record:
     the predictive percentile of each observed count and whether it is in the 50% and 90%
-    bands."""
+    bands. With --score (no arguments): proper scores, leaving one episode out."""
+    if score:
+        if scenario_file is not None or observed_file is not None or set_ or out is not None:
+            fail_input(
+                "--score takes no SCENARIO, OBSERVED, --set or --out: it scores the "
+                "shipped episodes"
+            )
+        _score_episodes(reps, 0 if seed is None else seed, as_json)
+        return
+    if scenario_file is None or observed_file is None:
+        fail_input("backtest needs SCENARIO and OBSERVED (or --score)")
     scenario = load_or_exit(scenario_file, set_)
     from .backtest import backtest, read_observations, to_csv
     from .observed import ObservedDataError
@@ -1209,6 +1227,93 @@ def backtest_command(
         highlight=False,
     )
     console.print(f"table: {target / 'backtest.csv'}\nplot: {target / 'backtest.png'}")
+
+
+def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
+    """``backtest --score``: leave one episode out, print scores and skills."""
+    import numpy as np
+
+    from .observed import ObservedDataError
+    from .scoring import HORIZONS, pooled_skills, score_all
+
+    try:
+        results = score_all(reps=reps, seed=seed)
+    except ObservedDataError as error:
+        fail_input(str(error))
+    pooled = pooled_skills(results, seed)
+    if as_json:
+        _emit(
+            {
+                "replications": reps,
+                "seed": seed,
+                "episodes": [r.to_json() for r in results],
+                "pooled_skill": pooled,
+                "skill": "1 - score/naive score for CRPS and Brier; the mean log-score gain "
+                "(nats per block) for the log score; 95% paired percentile bootstrap intervals",
+            }
+        )
+        return
+    from rich.table import Table
+
+    from .console import console
+
+    def interval(skill: dict[str, float | None]) -> str:
+        value, low, high = skill["skill"], skill["low"], skill["high"]
+        if value is None:
+            return "-"
+        text = f"{value:+.2f}"
+        return text + (
+            f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
+        )
+
+    for result in results:
+        table = Table(
+            title=f"Held out: {result.episode.name} ({result.episode.start} to "
+            f"{result.episode.end}), {reps:,} replications",
+            title_justify="left",
+        )
+        for column in (
+            "score",
+            "model",
+            *(f.name for f in result.naive),
+            *(f"skill vs {f.name}" for f in result.naive),
+        ):
+            table.add_column(column, justify="left" if column == "score" else "right")
+        skills = result.skills(seed)
+        for label, attribute, key, fmt in (
+            (f"CRPS, {len(result.blocks)} blocks of ~30 days", "crps", "crps", "{:.2f}"),
+            ("log score (nats)", "log_score", "log_score", "{:.2f}"),
+            (
+                f"Brier, onset within {'/'.join(map(str, HORIZONS))} days",
+                "brier",
+                "brier",
+                "{:.3f}",
+            ),
+        ):
+            table.add_row(
+                label,
+                fmt.format(float(np.mean(getattr(result.model, attribute)))),
+                *(fmt.format(float(np.mean(getattr(f, attribute)))) for f in result.naive),
+                *(interval(skills[f.name][key]) for f in result.naive),
+            )
+        console.print(table)
+        console.print(
+            "PIT of the blocks: "
+            + ", ".join(f"{p:.2f}" for p in result.model.pit)
+            + (("; " + "; ".join(result.fallbacks)) if result.fallbacks else ""),
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        "Pooled skill (1 - score/naive; log score: gain in nats): "
+        + "; ".join(
+            f"vs {name}: CRPS {interval(s['crps'])}, log {interval(s['log_score'])}, "
+            f"Brier {interval(s['brier'])}"
+            for name, s in pooled.items()
+        ),
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def main() -> None:
