@@ -2,11 +2,17 @@
 is exact under no self-excitation, its 95% interval for n covers 0 on null tallies with the
 real reporting dates, and it recovers n = 0 and n = 0.35 on that design.
 
-The 50-dataset checks are marked slow; the fast versions run a few datasets of each."""
+The 50-dataset checks (about five minutes of one core) are marked slow and run only with
+``DRAWDOWN_SIM_LONG=1`` in the environment, to keep the whole suite within its ten minutes;
+the fast versions run a few datasets of each:
+
+    DRAWDOWN_SIM_LONG=1 python -m pytest -q -m slow tests/fit/test_interval_counts.py
+"""
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -20,6 +26,9 @@ DAYS = np.array([0, 13, 28, 31, 37, 51, 65, 79, 95, 102, 110], dtype=float)
 TOTALS = np.array([0, 23, 55, 61, 73, 78, 102, 120, 140, 160, 170])
 LENGTHS, OBSERVED = np.diff(DAYS), np.diff(TOTALS)
 TRIGGER_DAYS = 2.0
+LONG = pytest.mark.skipif(
+    os.environ.get("DRAWDOWN_SIM_LONG") != "1", reason="50-dataset check: DRAWDOWN_SIM_LONG=1"
+)
 
 
 def _totals(counts: np.ndarray) -> np.ndarray:
@@ -104,6 +113,7 @@ def test_reference_tallies_test_against_poisson_is_not_significant():
 
 
 @pytest.mark.slow
+@LONG
 @pytest.mark.parametrize("kind", ["one rate", "rate per interval"])
 def test_null_tallies_interval_covers_zero_in_50_datasets(kind: str):
     rng = np.random.default_rng(31)
@@ -112,6 +122,7 @@ def test_null_tallies_interval_covers_zero_in_50_datasets(kind: str):
 
 
 @pytest.mark.slow
+@LONG
 @pytest.mark.parametrize("n", [0.0, 0.35])
 def test_recovery_on_the_reporting_design_in_50_datasets(n: float):
     rng = np.random.default_rng(32)
@@ -120,6 +131,7 @@ def test_recovery_on_the_reporting_design_in_50_datasets(n: float):
 
 
 @pytest.mark.slow
+@LONG
 @pytest.mark.parametrize("n", [0.0, 0.35])
 def test_a_longer_record_on_the_same_design_bounds_n(n: float):
     """Fifteen periods of the same reporting dates (1,650 days): the interval covers the
