@@ -961,7 +961,7 @@ def calibrate_command(
         inside = "target" if check.target else {True: "yes", False: "NO", None: "-"}[check.inside]
         table.add_row(
             check.name,
-            f"{check.reference:.3g}{interval}",
+            f"{check.reference:.3g}{interval}" if check.reference == check.reference else "-",
             f"{check.model:.3g}",
             inside,
             check.source,
