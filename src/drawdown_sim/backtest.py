@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .model import replication_seeds, simulate_seed
-from .observed import ObservedDataError, parse_day, read_rows
+from .observed import ObservedDataError, parse_count, parse_day, read_rows
 from .scenario import Scenario
 
 ATTACK_KINDS = ("attack", "attack_with_casualties")
@@ -90,24 +90,37 @@ def _within(scenario: Scenario, day: date) -> bool:
 def _from_tallies(
     path: Path, rows: list[tuple[int, dict[str, str]]], scenario: Scenario
 ) -> list[Observation]:
+    """Every row is checked, in the period or not: dates in order, one row a day, running
+    totals whole numbers from 0 to the cap that never fall (each column on its own)."""
     parsed: list[tuple[date, int | None, int | None, int]] = []
+    last_seen: dict[str, tuple[int, int]] = {}  # column -> (line, value) of its last total
     for line, row in rows:
         day = parse_day(path, line, "date", row.get("date", ""))
-        total_text = row.get("cumulative_total", "")
-        iraq_text = row.get("cumulative_iraq", "")
-        try:
-            parsed.append(
-                (
-                    day,
-                    int(total_text) if total_text else None,
-                    int(iraq_text) if iraq_text else None,
-                    line,
+        if parsed and day <= parsed[-1][0]:
+            before, before_line = parsed[-1][0], parsed[-1][3]
+            raise ObservedDataError(
+                f"{path}:{line}: date: "
+                + (
+                    f"a second row on {day} (the first on line {before_line}); keep one "
+                    "reading a day"
+                    if day == before
+                    else f"{day} is before {before} (line {before_line}); dates must be in order"
                 )
             )
-        except ValueError:
-            raise ObservedDataError(
-                f"{path}:{line}: a cumulative count is not a whole number"
-            ) from None
+        values: dict[str, int | None] = {}
+        for column in ("cumulative_total", "cumulative_iraq"):
+            text = row.get(column, "")
+            values[column] = parse_count(path, line, column, text) if text else None
+            value = values[column]
+            if value is not None:
+                if column in last_seen and value < last_seen[column][1]:
+                    raise ObservedDataError(
+                        f"{path}:{line}: {column}: the running total falls from "
+                        f"{last_seen[column][1]} (line {last_seen[column][0]}) to {value}; "
+                        "tallies must not decrease"
+                    )
+                last_seen[column] = (line, value)
+        parsed.append((day, values["cumulative_total"], values["cumulative_iraq"], line))
     splits = [(t, i) for _, t, i, _ in parsed if t is not None and t > 0 and i is not None]
     share = splits[-1][1] / splits[-1][0] if splits else 1.0
     base: tuple[int, int] | None = None  # (total, iraq) at the scenario start
@@ -134,8 +147,6 @@ def _from_tallies(
             source = "estimated"
         else:
             continue
-        if out and day == out[-1].day:
-            continue  # a repeated date: keep the first report
         out.append(Observation(day, count - base[1], source))
     if not out:
         raise ObservedDataError(f"{path}: no counts reported inside the scenario's period")
@@ -145,31 +156,41 @@ def _from_tallies(
 def _from_event_log(
     path: Path, rows: list[tuple[int, dict[str, str]]], scenario: Scenario
 ) -> list[Observation]:
+    """Attacks in Iraq or at the scenario's sites; every row's date is checked and the rows
+    must be in date order."""
     places = ["iraq", *(site.name.lower() for site in scenario.sites)]
     days = []
+    previous: tuple[int, date] | None = None
     for line, row in rows:
+        day = parse_day(path, line, "date", row.get("date", ""))
+        if previous is not None and day < previous[1]:
+            raise ObservedDataError(
+                f"{path}:{line}: date: {day} is before {previous[1]} (line {previous[0]}); "
+                "events must be in date order"
+            )
+        previous = (line, day)
         if row.get("kind", "") not in ATTACK_KINDS:
             continue
         location = row.get("location", "").lower()
         if not any(place in location for place in places):
             continue
-        day = parse_day(path, line, "date", row.get("date", ""))
         if _within(scenario, day):
             days.append(day)
-    days.sort()
     out = [Observation(d, k, "event log") for k, d in enumerate(days, start=1)]
     out.append(Observation(scenario.horizon_end, len(days), "period end"))
     return out
 
 
-def backtest(
-    scenario: Scenario, observations: list[Observation], reps: int = 1000, seed: int | None = None
-) -> Backtest:
-    """Simulate ``reps`` replications and place each observation in the predictive law."""
-    seed = scenario.seed if seed is None else seed
+def simulate_paths(
+    scenario: Scenario, reps: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``reps`` replications of ``scenario``: cumulative attacks in Iraq through the end of
+    each day (reps x days), days on campaign, and the first day on campaign (days from the
+    start; inf when the militias never campaign)."""
     days = scenario.horizon_days
     cumulative = np.zeros((reps, days), dtype=np.int64)
     campaign_days = np.zeros(reps)
+    onset = np.full(reps, np.inf)
     for r, sequence in enumerate(replication_seeds(seed, 0, reps)):
         replication = simulate_seed(scenario, sequence, r)
         times = np.array([a.time for a in replication.log.attacks], dtype=float)
@@ -178,6 +199,19 @@ def backtest(
         total = replication.outcomes["campaign_days"]
         follow = replication.outcomes.get("campaign_days_follow_on") or 0.0
         campaign_days[r] = total + follow
+        onset[r] = next(
+            (t for t, value in replication.log.trajectories.campaign if value >= 1), np.inf
+        )
+    return cumulative, campaign_days, onset
+
+
+def backtest(
+    scenario: Scenario, observations: list[Observation], reps: int = 1000, seed: int | None = None
+) -> Backtest:
+    """Simulate ``reps`` replications and place each observation in the predictive law."""
+    seed = scenario.seed if seed is None else seed
+    days = scenario.horizon_days
+    cumulative, campaign_days, _ = simulate_paths(scenario, reps, seed)
     rows = []
     for obs in observations:
         d = int(scenario.window.offset(obs.day))

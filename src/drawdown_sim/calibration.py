@@ -132,14 +132,14 @@ def campaign_rate_interval(branching_ratio: float) -> tuple[float, float]:
     return surge.rate / spread, surge.rate * spread
 
 
-def campaign_kernel_fit(imputations: int = 20) -> HawkesFit:
+def campaign_kernel_fit() -> HawkesFit:
     """The Hawkes kernel fitted to the 2023-24 running totals (Iraq and Syria), 2023-10-17 to
-    2024-02-04: interval-censored, imputed within reporting intervals."""
+    2024-02-04: interval-censored, by the exact likelihood of the counts between reports."""
     rows = [r for r in _attack_counts() if r["date"] <= "2024-02-04"]
     start = date.fromisoformat(rows[0]["date"])
     days = [(date.fromisoformat(r["date"]) - start).days for r in rows]
     counts = [int(r["cumulative_total"]) for r in rows]
-    return fit_tallies(days, counts, imputations=imputations, seed=1)
+    return fit_tallies(days, counts)
 
 
 def _poisson_interval(events: int, trials: int) -> tuple[float, float]:
@@ -189,7 +189,7 @@ def checks(
             campaign,
             implied("campaign"),
             campaign_source + "; the model's background rate is derived from it",
-            *campaign_rate_interval(fit.branching_ratio.estimate),
+            *campaign_rate_interval(m.branching_ratio),
             target=True,
         ),
         Check(
@@ -207,8 +207,12 @@ def checks(
             "attacks per attack",
             fit.branching_ratio.estimate,
             m.branching_ratio,
-            f"maximum likelihood, {fit.imputations} imputations, "
-            f"+-{fit.branching_ratio.stderr:.2f}",
+            "interval-count likelihood, profile-likelihood 95% interval; likelihood-ratio "
+            + (
+                f"test against Poisson p = {fit.poisson_test.p_value:.2f}"
+                if fit.poisson_test is not None
+                else "test not made"
+            ),
             max(n_low, 0.0),
             n_high,
         ),
@@ -217,7 +221,9 @@ def checks(
             "days",
             fit.trigger_days.estimate,
             m.trigger_days,
-            f"maximum likelihood, +-{fit.trigger_days.stderr:.1f} days",
+            f"maximum likelihood, +-{fit.trigger_days.stderr:.1f} days"
+            if math.isfinite(fit.trigger_days.stderr)
+            else "not identified by the tallies (no self-excitation fits them as well)",
             max(t_low, 0.0),
             t_high,
         ),

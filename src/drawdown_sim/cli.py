@@ -1092,7 +1092,7 @@ def calibrate_command(
         inside = "target" if check.target else {True: "yes", False: "NO", None: "-"}[check.inside]
         table.add_row(
             check.name,
-            f"{check.reference:.3g}{interval}",
+            f"{check.reference:.3g}{interval}" if check.reference == check.reference else "-",
             f"{check.model:.3g}",
             inside,
             check.source,
@@ -1145,7 +1145,12 @@ def fit_command(
     end: Annotated[str | None, typer.Option("--end", help="Last day observed (ISO date).")] = None,
     imputations: Annotated[
         int,
-        typer.Option("--imputations", min=1, max=1000, help="Placements of imputed times."),
+        typer.Option(
+            "--imputations",
+            min=1,
+            max=1000,
+            help="Placements of imputed times within days (date-only event logs).",
+        ),
     ] = 20,
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the imputations.")
@@ -1153,9 +1158,11 @@ def fit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Fit an exponential-kernel Hawkes process by maximum likelihood (background rate per
-    day, branching ratio, mean trigger delay in days)."""
+    day, branching ratio, mean trigger delay in days), with the likelihood-ratio test against
+    a Poisson process. Running totals are fitted by the exact likelihood of the counts
+    between reports."""
     from .fitting import FitError, fit_daily_events, fit_event_times, fit_tallies
-    from .observed import ObservedDataError, read_event_log, read_tallies
+    from .observed import ObservedDataError, printable, read_event_log, read_tallies
 
     first, last = _date_option(start, "--start"), _date_option(end, "--end")
     try:
@@ -1164,21 +1171,16 @@ def fit_command(
                 reference_file(events_file), count_column, time_column, first, last
             )
             result = fit_tallies(
-                tallies.days(),
-                tallies.counts,
-                imputations=imputations,
-                seed=seed,
-                start=tallies.dates[0],
-                end=tallies.dates[-1],
+                tallies.days(), tallies.counts, start=tallies.dates[0], end=tallies.dates[-1]
             )
         else:
             log = read_event_log(reference_file(events_file), time_column, first, last)
             if log.running_totals:
                 column = log.running_totals[0]
                 typer.echo(
-                    f"note: column {column[:40]!r} only grows, like running totals, but each "
-                    f"row is fitted as one event; to fit the totals, pass --count-column "
-                    f"{column[:40]}",
+                    f"note: column '{printable(column)}' only grows, like running totals, but "
+                    f"each row is fitted as one event; to fit the totals, pass --count-column "
+                    f"{printable(column)}",
                     err=True,
                 )
             if log.daily:
@@ -1219,18 +1221,37 @@ def fit_command(
         low = max(low, floor)
         high = min(high, ceiling) if ceiling is not None else high
         estimable = math.isfinite(parameter.stderr)
-        unknown += not estimable
+        profiled = parameter.low is not None
+        unknown += not estimable and not profiled
         table.add_row(
             label,
-            f"{parameter.estimate:.3g}",
-            f"{parameter.stderr:.2g}" if estimable else "not estimable",
-            escape(f"[{low:.3g}, {high:.3g}]") if estimable else "-",
+            f"{parameter.estimate:.3g}" if math.isfinite(parameter.estimate) else "-",
+            f"{parameter.stderr:.2g}" if estimable else ("-" if profiled else "not estimable"),
+            escape(f"[{low:.3g}, {high:.3g}]") if estimable or profiled else "-",
             unit,
         )
-    table.caption = (
+    test = result.poisson_test
+    ks = (
         f"Time-rescaling Kolmogorov-Smirnov p-value {result.ks_pvalue:.2f} (below 0.05 rejects "
         "the fitted model). "
-        "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
+        if math.isfinite(result.ks_pvalue)
+        else ""
+    )
+    lr = (
+        f"Likelihood-ratio test against a Poisson process (n = 0): {test.statistic:.2f}, "
+        f"p = {test.p_value:.3f}, reference {test.reference}. "
+        if test is not None
+        else ""
+    )
+    table.caption = (
+        ks
+        + lr
+        + (
+            "The branching ratio's interval is the profile-likelihood interval; the others "
+            "are estimate +- 1.96 standard errors, cut to the parameter's range."
+            if result.branching_ratio.low is not None
+            else "Intervals are estimate +- 1.96 standard errors, cut to the parameter's range."
+        )
         + (
             " A standard error is not estimable where the likelihood gives no curvature, as "
             "when an estimate sits at the edge of its range (such as a branching ratio at 0)."
@@ -1244,13 +1265,13 @@ def fit_command(
 @app.command("backtest")
 def backtest_command(
     scenario_file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Scenario of a past period (or a shipped name).", metavar="SCENARIO"),
-    ],
+    ] = None,
     observed_file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(help="Observed running totals or event log (CSV).", metavar="OBSERVED"),
-    ],
+    ] = None,
     reps: Annotated[int, typer.Option("--reps", min=10, max=1_000_000)] = 1000,
     seed: Annotated[int | None, typer.Option("--seed", min=0, max=MAX_SEED)] = None,
     out: Annotated[
@@ -1267,10 +1288,28 @@ def backtest_command(
         list[str] | None, typer.Option("--set", help="Override a scenario key (key=value).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score",
+            help="Leave each episode of the pre-window record out, estimate on the others and "
+            "score it (CRPS, log score, Brier, PIT) against two naive forecasts.",
+        ),
+    ] = False,
 ) -> None:
     """Lay the scenario's predictive band of cumulative attacks over the observed record:
     the predictive percentile of each observed count and whether it is in the 50% and 90%
-    bands."""
+    bands. With --score (no arguments): proper scores, leaving one episode out."""
+    if score:
+        if scenario_file is not None or observed_file is not None or set_ or out is not None:
+            fail_input(
+                "--score takes no SCENARIO, OBSERVED, --set or --out: it scores the "
+                "shipped episodes"
+            )
+        _score_episodes(reps, 0 if seed is None else seed, as_json)
+        return
+    if scenario_file is None or observed_file is None:
+        fail_input("backtest needs SCENARIO and OBSERVED (or --score)")
     scenario = load_or_exit(scenario_file, set_)
     from .backtest import backtest, read_observations, to_csv
     from .observed import ObservedDataError
@@ -1434,6 +1473,93 @@ def estimate_command(
     )
     for f in result.files:
         console.print(str(f), highlight=False)
+
+
+def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
+    """``backtest --score``: leave one episode out, print scores and skills."""
+    import numpy as np
+
+    from .observed import ObservedDataError
+    from .scoring import HORIZONS, pooled_skills, score_all
+
+    try:
+        results = score_all(reps=reps, seed=seed)
+    except ObservedDataError as error:
+        fail_input(str(error))
+    pooled = pooled_skills(results, seed)
+    if as_json:
+        _emit(
+            {
+                "replications": reps,
+                "seed": seed,
+                "episodes": [r.to_json() for r in results],
+                "pooled_skill": pooled,
+                "skill": "1 - score/naive score for CRPS and Brier; the mean log-score gain "
+                "(nats per block) for the log score; 95% paired percentile bootstrap intervals",
+            }
+        )
+        return
+    from rich.table import Table
+
+    from .console import console
+
+    def interval(skill: dict[str, float | None]) -> str:
+        value, low, high = skill["skill"], skill["low"], skill["high"]
+        if value is None:
+            return "-"
+        text = f"{value:+.2f}"
+        return text + (
+            f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
+        )
+
+    for result in results:
+        table = Table(
+            title=f"Held out: {result.episode.name} ({result.episode.start} to "
+            f"{result.episode.end}), {reps:,} replications",
+            title_justify="left",
+        )
+        for column in (
+            "score",
+            "model",
+            *(f.name for f in result.naive),
+            *(f"skill vs {f.name}" for f in result.naive),
+        ):
+            table.add_column(column, justify="left" if column == "score" else "right")
+        skills = result.skills(seed)
+        for label, attribute, key, fmt in (
+            (f"CRPS, {len(result.blocks)} blocks of ~30 days", "crps", "crps", "{:.2f}"),
+            ("log score (nats)", "log_score", "log_score", "{:.2f}"),
+            (
+                f"Brier, onset within {'/'.join(map(str, HORIZONS))} days",
+                "brier",
+                "brier",
+                "{:.3f}",
+            ),
+        ):
+            table.add_row(
+                label,
+                fmt.format(float(np.mean(getattr(result.model, attribute)))),
+                *(fmt.format(float(np.mean(getattr(f, attribute)))) for f in result.naive),
+                *(interval(skills[f.name][key]) for f in result.naive),
+            )
+        console.print(table)
+        console.print(
+            "PIT of the blocks: "
+            + ", ".join(f"{p:.2f}" for p in result.model.pit)
+            + (("; " + "; ".join(result.fallbacks)) if result.fallbacks else ""),
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        "Pooled skill (1 - score/naive; log score: gain in nats): "
+        + "; ".join(
+            f"vs {name}: CRPS {interval(s['crps'])}, log {interval(s['log_score'])}, "
+            f"Brier {interval(s['brier'])}"
+            for name, s in pooled.items()
+        ),
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -140,3 +140,24 @@ def log_likelihood(events: ArrayLike, horizon: float, mu: float, n: float, beta:
     intensity = mu + n * beta * excitation_sums(t, beta)
     compensator = mu * horizon + n * float(-np.expm1(-beta * (horizon - t)).sum())
     return float(np.log(intensity).sum() - compensator)
+
+
+def simulate_cluster(
+    mu: float, n: float, beta: float, horizon: float, rng: np.random.Generator
+) -> FloatArray:
+    """Event times of a Hawkes process on [0, horizon] from an empty history, sorted (days).
+
+    Exact, by its cluster (branching) representation: immigrants arrive as a Poisson process
+    of rate ``mu`` per day; every event has Poisson(``n``) children, each after an Exp(mean
+    ``1/beta`` days) delay; children past the horizon are dropped. Needs ``n < 1``."""
+    if not 0.0 <= n < 1.0:
+        raise ValueError(f"branching ratio {n} is not in [0, 1)")
+    generation = rng.uniform(0.0, horizon, rng.poisson(mu * horizon))
+    events = [generation]
+    while generation.size:
+        children = rng.poisson(n, generation.size)
+        parents = np.repeat(generation, children)
+        generation = parents + rng.exponential(1.0 / beta, parents.size)
+        generation = generation[generation < horizon]
+        events.append(generation)
+    return np.sort(np.concatenate(events))
