@@ -1406,7 +1406,7 @@ def estimate_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """A posterior over the posture regime and the attack process by ABC-SMC (pyabc): the
+    """A posterior over the posture regime and the attack process by rejection ABC (pyabc): the
     model run on each episode of the pre-window record (2019-10-01 to 2024-08-31), the
     baseline's swept ranges as priors. Resumes an interrupted run in --out."""
     _quiet_for_json(as_json)
