@@ -54,6 +54,9 @@ from .completion import wilson
 FOLDS = 5
 """Folds of the cross-fitted EVPPI."""
 
+MIN_FLIP_STATES = 10
+"""States below which no box is sought for a flip (PRIM's halves would hold a handful)."""
+
 PRIM_THRESHOLD = 0.8
 """Least density of PRIM's box for a flip (as ``discover``'s default)."""
 
@@ -242,7 +245,15 @@ def flip(
     if wins > n - wins:
         winner, loser, holds = second, first, ~first_wins
     row.update(winner=winner, loser=loser, winner_share=holds.mean() if n else math.nan)
-    if n < 4 or holds.sum() == 0:
+    if n < MIN_FLIP_STATES and 0 < holds.sum():
+        row.update(
+            box="",
+            deciding_parameter="",
+            sentence=f"{winner} beats {loser} on {judged_on} in {int(holds.sum())} of the {n} "
+            f"states; too few states to say when (at least {MIN_FLIP_STATES}).",
+        )
+        return row
+    if holds.sum() == 0:
         row.update(
             box="",
             deciding_parameter="",
