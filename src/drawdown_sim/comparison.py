@@ -371,8 +371,11 @@ def _not_applicable_row(option: str, outcome: str, reference: str) -> dict[str, 
 
 def default_reference(scenarios: Sequence[Scenario]) -> str:
     """The option the others are compared with when none is named: a status quo (a scenario
-    without a drawdown plan, one named ``status_quo...`` first), else the first scenario."""
-    without_plan = [s.name for s in scenarios if s.planned_end_day is None]
+    without a drawdown plan; one named ``status_quo...`` first, and of several the first by
+    name, so ``status_quo_no_timetable`` before ``status_quo_talks``), else the first
+    scenario."""
+    # Sorted, so that the reference does not depend on the order of the arguments.
+    without_plan = sorted(s.name for s in scenarios if s.planned_end_day is None)
     named = [n for n in without_plan if n.startswith("status_quo")]
     return (named or without_plan or [scenarios[0].name])[0]
 

@@ -148,7 +148,7 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
     """The decision: each option's paired mean difference to the reference in coalition
     casualties (x) and ISIS attacks (y), with 95% intervals as a cross (normal approximation
     to the paired mean); quadrants say which way is better."""
-    ax = new_axes(ax, (8, 5.5))
+    ax = new_axes(ax, (7.5, 4.2))
     reference = comparison.reference
     period = "window + follow-on" if _has_follow_on(comparison) else "window"
     ref_x = _paired_totals(comparison, reference, "casualties")
@@ -187,10 +187,10 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
     )
     for x, y, ha, va, text in corners:
         ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="0.45")
-    ax.set_xlabel(f"coalition killed + wounded, {period}: option - {reference} (paired mean)")
-    ax.set_ylabel(f"ISIS attacks on Iraqi forces, {period}: option - {reference}")
+    ax.set_xlabel("coalition killed + wounded: option - reference")
+    ax.set_ylabel("ISIS attacks on Iraqi forces:\noption - reference")
     ax.set_title(
-        f"Trade-off against {reference}: paired mean differences, 95% intervals\n"
+        f"Trade-off against {reference} ({period}): paired mean differences, 95% intervals\n"
         f"{_title(comparison)}",
         fontsize=9,
     )
@@ -198,28 +198,49 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
     return ax
 
 
+SKEWED_SERIES = ("attack_intensity", "attacks", "isis_rate")
+"""Series whose spread across replications is mostly campaigns in a few of them: their
+medians sit near zero and one option's quartiles dwarf every other option's."""
+
+
 def plot_overlaid_fans(
     comparison: Comparison, series: str = "personnel", ax: Axes | None = None
 ) -> Axes:
-    """Median and 25-75% band of a daily series for every option."""
+    """A daily series for every option: the median with its 25% and 75% quantiles as thin
+    lines (no filled band that would hide the other options), or, for a skewed series such
+    as the attack intensity, the mean on a log scale, so that an option whose campaigns make
+    it ten times another's does not flatten the others to the axis."""
     ax = new_axes(ax)
-    for option, result in comparison.results.items():
+    skewed = series in SKEWED_SERIES
+    count = len(comparison.results)
+    for k, (option, result) in enumerate(comparison.results.items()):
         s = result.series
         dates = list(s["date"])
         colour = option_colour(option)
-        # The 25-75% band as two thin lines, not a fill: a wide band (the status quo's
-        # attack intensity) filled would cover every other option's.
+        # Each line a little thinner than the one before: where two options' lines coincide
+        # (two plans with the same residual), the earlier shows round the later.
+        width = 1.2 + 2.4 * (count - k) / count
+        if skewed:
+            ax.plot(dates, s[f"{series}_mean"], color=colour, lw=width, label=f"{option} mean")
+            continue
         for edge in ("q25", "q75"):
             ax.plot(dates, s[f"{series}_{edge}"], color=colour, lw=0.6, ls=(0, (2, 2)))
-        ax.plot(dates, s[f"{series}_q50"], color=colour, lw=1.8, label=f"{option} median")
+        ax.plot(dates, s[f"{series}_q50"], color=colour, lw=width, label=f"{option} median")
     mark_plan(ax, comparison.results[comparison.reference].scenario, phases=False)
     date_axis(ax)
-    ax.set_ylabel(UNITS[series])
-    ax.set_ylim(bottom=0)
+    ax.set_ylabel(UNITS[series] + (" (log scale)" if skewed else ""))
+    if skewed:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=1e-3)  # an option with no one left falls to zero: off the axis
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    what = "mean over replications" if skewed else "median solid, 25% and 75% dotted"
     ax.set_title(
-        f"{series.replace('_', ' ').capitalize()} by option (median solid, 25% and 75% "
-        f"dotted; {_title(comparison)})",
+        f"{series.replace('_', ' ').capitalize()} by option ({what}; {_title(comparison)})",
         fontsize=9,
     )
     return ax

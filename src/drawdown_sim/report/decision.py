@@ -62,9 +62,13 @@ def pareto_lines(table: pd.DataFrame, columns: list[str]) -> list[str]:
     ]
 
 
+def _short(column: str) -> str:
+    return label(column.removesuffix("_both").removesuffix("_follow_on"))
+
+
 def _trade_sentence(differences: pd.DataFrame, first: str, second: str) -> str:
-    """What ``first`` and ``second`` trade: where each is distinguishably better, and the
-    exchange rate at which the ranking flips."""
+    """What ``first`` and ``second`` trade: where each is distinguishably better, and so what
+    the ranking turns on."""
     pair = differences[(differences["first"] == first) & (differences["second"] == second)]
     good = pair[pair["verdict"] == "better"]
     bad = pair[pair["verdict"] == "worse"]
@@ -73,31 +77,19 @@ def _trade_sentence(differences: pd.DataFrame, first: str, second: str) -> str:
             f"{first} and {second} cannot be told apart on any judged outcome: the choice "
             "between them rests on what the model does not see."
         )
-    parts = []
-    if not good.empty:
-        parts.append(
-            f"{first} is better on "
-            + ", ".join(
-                f"{column_label(str(r.column))} ({signed(r.difference)})" for r in good.itertuples()
-            )
-        )
-    if not bad.empty:
-        parts.append(
-            f"{second} on "
-            + ", ".join(
-                f"{column_label(str(r.column))} ({signed(-r.difference)})" for r in bad.itertuples()
-            )
-        )
-    sentence = "; ".join(parts)
-    if len(good) and len(bad):
-        a, b = good.iloc[0], bad.iloc[0]
-        rate = abs(float(b["difference"])) / abs(float(a["difference"]))
-        sentence += (
-            f". {first} ranks first unless one {label(str(a['column']).split('_both')[0])} "
-            f"avoided is worth less than {number(rate)} "
-            f"{label(str(b['column']).split('_both')[0])}"
-        )
-    return sentence + "."
+
+    def listed(rows: pd.DataFrame) -> str:
+        items = [f"{number(abs(r.difference))} {_short(str(r.column))}" for r in rows.itertuples()]
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    if good.empty or bad.empty:
+        winner, rows = (first, good) if bad.empty else (second, bad)
+        return f"{winner} is ahead of {second if winner == first else first}: {listed(rows)} fewer."
+    return (
+        f"{first} against {second}: {first} has {listed(good)} fewer; {second} has "
+        f"{listed(bad)} fewer. {second} ranks first only if those {listed(bad)} weigh more "
+        "than the rest."
+    )
 
 
 # --- a sweep -------------------------------------------------------------------------------
@@ -302,11 +294,17 @@ def compare_first_screen(comparison: Comparison) -> dict[str, Any]:
                 share = proportion(int((values > 0).sum()), int(values.size))
                 cells.append(f"{share.value:.0%} [{share.low * 100:.0f}, {share.high * 100:.0f}]")
         rows.append(cells)
-    pairs = []
     import itertools
 
-    for first, second in itertools.combinations(members, 2):
-        pairs.append(_trade_sentence(pareto.differences, first, second))
+    all_pairs = list(itertools.combinations(members, 2))
+    # The reference's pairs first: they say what the options trade against standing still.
+    all_pairs.sort(key=lambda p: reference not in p)
+    pairs = [_trade_sentence(pareto.differences, a, b) for a, b in all_pairs[:FIRST_SCREEN_FLIPS]]
+    if len(all_pairs) > FIRST_SCREEN_FLIPS:
+        pairs.append(
+            f"The Pareto set's {len(all_pairs) - FIRST_SCREEN_FLIPS} other pairs trade in the "
+            "same way (see the table above)."
+        )
     if not pairs:
         pairs.append(
             "With one option in the Pareto set, no exchange of one outcome for another flips "
