@@ -124,10 +124,11 @@ def pareto_set(samples: dict[str, pd.DataFrame], better: dict[str, str], seed: i
         rows, columns=["first", "second", "column", "difference", "low", "high", "verdict"]
     )
     dominated: dict[str, list[str]] = {o: [] for o in options}
-    for (first, second), pair in differences.groupby(["first", "second"], sort=False):
+    for key, pair in differences.groupby(["first", "second"], sort=False):
+        first, second = str(key[0]), str(key[1])  # type: ignore[index]
         verdicts = set(pair["verdict"])
         if "better" in verdicts and "worse" not in verdicts:
-            dominated[str(second)].append(str(first))
+            dominated[second].append(first)
     table = pd.DataFrame(
         {
             "option": options,
@@ -138,7 +139,9 @@ def pareto_set(samples: dict[str, pd.DataFrame], better: dict[str, str], seed: i
     return Pareto(table, differences)
 
 
-def losses(samples: dict[str, pd.DataFrame], weights: dict[str, float], better: dict[str, str]):
+def losses(
+    samples: dict[str, pd.DataFrame], weights: dict[str, float], better: dict[str, str]
+) -> pd.DataFrame:
     """The weighted loss per unit (rows) and option (columns): lower is better. A unit where
     a weighted column is null for an option is null for it."""
     total: pd.DataFrame | None = None
@@ -213,15 +216,15 @@ def _number(value: float) -> str:
 def box_words(limits: pd.DataFrame) -> str:
     """'sites.2.attack_propensity is above 0.45 and isis.sensitivity is below 1.2'."""
     parts = []
-    for r in limits[limits["restricted"]].itertuples():
-        low, high = float(r.low), float(r.high)
-        lower, upper = low > float(r.full_low), high < float(r.full_high)
+    for r in limits[limits["restricted"]].to_dict("records"):
+        low, high = float(r["low"]), float(r["high"])
+        lower, upper = low > float(r["full_low"]), high < float(r["full_high"])
         if lower and upper:
-            parts.append(f"{r.parameter} is between {_number(low)} and {_number(high)}")
+            parts.append(f"{r['parameter']} is between {_number(low)} and {_number(high)}")
         elif lower:
-            parts.append(f"{r.parameter} is above {_number(low)}")
+            parts.append(f"{r['parameter']} is above {_number(low)}")
         else:
-            parts.append(f"{r.parameter} is below {_number(high)}")
+            parts.append(f"{r['parameter']} is below {_number(high)}")
     return " and ".join(parts)
 
 
@@ -245,7 +248,7 @@ def flip(
     if wins > n - wins:
         winner, loser, holds = second, first, ~first_wins
     row.update(winner=winner, loser=loser, winner_share=holds.mean() if n else math.nan)
-    if n < MIN_FLIP_STATES and 0 < holds.sum():
+    if n < MIN_FLIP_STATES and holds.sum() > 0:
         row.update(
             box="",
             deciding_parameter="",
@@ -324,12 +327,14 @@ def flips_table(
     return pd.DataFrame(rows, columns=FLIP_COLUMNS)
 
 
-def _spline_fit(theta: NDArray[np.float64], y: NDArray[np.float64], at: NDArray[np.float64]):
+def _spline_fit(
+    theta: NDArray[np.float64], y: NDArray[np.float64], at: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """A one-variable additive model: cubic splines with a ridge penalty chosen by
     leave-one-out cross-validation, fitted on (theta, y) and predicted at ``at``."""
-    from sklearn.linear_model import RidgeCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import SplineTransformer
+    from sklearn.linear_model import RidgeCV  # type: ignore[import-untyped]
+    from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
+    from sklearn.preprocessing import SplineTransformer  # type: ignore[import-untyped]
 
     distinct = np.unique(theta).size
     if distinct < 2:
@@ -340,7 +345,7 @@ def _spline_fit(theta: NDArray[np.float64], y: NDArray[np.float64], at: NDArray[
         RidgeCV(alphas=np.logspace(-4, 4, 17)),
     )
     model.fit(theta, y)
-    return model.predict(at)
+    return np.asarray(model.predict(at), dtype=float)
 
 
 def evppi(
@@ -349,7 +354,7 @@ def evppi(
     """The EVPPI of one parameter (``values`` per unit) on ``loss`` (units x options), by
     the cross-fitted regression estimator of the module docstring: ``evppi`` with its 95%
     bootstrap interval (``low``, ``high``), and the in-sample Strong-Oakley figure."""
-    from sklearn.model_selection import KFold
+    from sklearn.model_selection import KFold  # type: ignore[import-untyped]
 
     keep = np.isfinite(values) & np.isfinite(loss).all(axis=1)
     theta, y = values[keep][:, None], loss[keep]
@@ -381,7 +386,7 @@ def value_of_information(
     for name, loss in losses_by.items():
         y = loss.to_numpy(dtype=float)
         scale = float(np.abs(np.nanmean(y, axis=0)).min()) if y.size else math.nan
-        part = []
+        part: list[dict[str, Any]] = []
         for parameter in x.columns:
             found = evppi(x[parameter].to_numpy(dtype=float), y, seed)
             part.append(
@@ -393,7 +398,7 @@ def value_of_information(
                     "decisive": bool(found["low"] > 0),
                 }
             )
-        part.sort(key=lambda r: -r["evppi"] if r["evppi"] == r["evppi"] else math.inf)
+        part.sort(key=lambda r: -float(r["evppi"]) if r["evppi"] == r["evppi"] else math.inf)
         rows.extend(part)
     return pd.DataFrame(
         rows,

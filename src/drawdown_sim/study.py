@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .model import OUTCOMES, direction
+from .scenario import Located, Scenario, ScenarioError, load_scenario
+from .scenario.loader import load_document
 
 BOTH_SUFFIX = "_both"
 """A judged column summed over the window and the follow-on: ``killed_both``."""
@@ -64,8 +66,6 @@ class Objective(BaseModel):
         if self.direction is None and not direction(self.outcome):
             raise ValueError(f"{self.outcome!r} has no better direction; give direction")
         return self
-from .scenario import Located, Scenario, ScenarioError, load_scenario
-from .scenario.loader import load_document
 
 
 class Threshold(BaseModel):

@@ -142,7 +142,9 @@ def judged_columns(frame: pd.DataFrame) -> pd.DataFrame:
         f"{name.removesuffix('_follow_on')}{BOTH_SUFFIX}": frame[name.removesuffix("_follow_on")]
         + frame[name]
         for name in OUTCOMES
-        if name.endswith("_follow_on") and name in frame and name.removesuffix("_follow_on") in frame
+        if name.endswith("_follow_on")
+        and name in frame
+        and name.removesuffix("_follow_on") in frame
     }
     missing = {k: v for k, v in added.items() if k not in frame}
     return frame.assign(**missing) if missing else frame

@@ -156,8 +156,11 @@ def test_study_objectives_and_weights_are_checked():
     with pytest.raises(ValidationError, match="give outcomes or objectives"):
         Study(**base)
     with pytest.raises(ValidationError, match="missing"):
-        Study(**base, objectives=[{"outcome": "killed"}, {"outcome": "attacks"}],
-              weights={"killed_both": 1})
+        Study(
+            **base,
+            objectives=[{"outcome": "killed"}, {"outcome": "attacks"}],
+            weights={"killed_both": 1},
+        )
     with pytest.raises(ValidationError, match="unknown outcome"):
         Study(**base, objectives=[{"outcome": "killed_follow_on"}])
     study = Study(**base, objectives=[{"outcome": "killed", "period": "both"}])

@@ -103,8 +103,15 @@ def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | Non
     from ..decision import not_applicable
 
     if outcome in not_applicable(results.scenario):
-        ax.text(0.5, 0.5, "n/a: no drawdown plan in this scenario", ha="center", va="center",
-                transform=ax.transAxes, color="0.4")
+        ax.text(
+            0.5,
+            0.5,
+            "n/a: no drawdown plan in this scenario",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(title, fontsize=10)
@@ -128,7 +135,9 @@ def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | Non
     ecdf.set_ylim(0, 1)
     if beyond:
         ax.set_xlim(float(shown.min()) - 1.0, float(shown.max()) + 1.0)
-        ax.set_xlabel(f"{unit}\n(cut at the 95th percentile; {beyond} runs beyond, max {values.max():,.0f})")
+        ax.set_xlabel(
+            f"{unit}\n(cut at the 95th percentile; {beyond} runs beyond, max {values.max():,.0f})"
+        )
     ecdf.set_ylabel("cumulative share", color="C3")
     if values.size:  # the mean is named in the title, not in a legend over the bars
         ax.axvline(values.mean(), color="k", ls=":", lw=1)

@@ -149,8 +149,16 @@ def plot_outcome_vs_parameter(
             bins = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, edges.size - 2)
             means = y.groupby(bins).mean()
             centres = x.groupby(bins).mean()
-            ax.plot(centres, means, "-", marker=option_marker(str(option)), ms=4, lw=1.6,
-                    color=colour, label=str(option))
+            ax.plot(
+                centres,
+                means,
+                "-",
+                marker=option_marker(str(option)),
+                ms=4,
+                lw=1.6,
+                color=colour,
+                label=str(option),
+            )
         else:
             ax.plot([], [], "-", color=colour, label=str(option))
     ax.set_xlabel(parameter)
@@ -173,8 +181,14 @@ def plot_value_of_information(result: Sweep, ax: Axes | None = None) -> Axes:
     value = rows["evppi"].to_numpy(dtype=float)
     errors = _errors(value, rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float))
     colours = ["#2166ac" if d else "0.65" for d in rows["decisive"].astype(bool)]
-    ax.barh(rows["parameter"], value, xerr=errors, color=colours, capsize=2,
-            error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    ax.barh(
+        rows["parameter"],
+        value,
+        xerr=errors,
+        color=colours,
+        capsize=2,
+        error_kw={"elinewidth": 0.8, "ecolor": "0.3"},
+    )
     ax.axvline(0, color="k", lw=0.8)
     unit = "weighted score (lower is better)" if judged == "weighted score" else judged
     ax.set_xlabel(f"EVPPI: fall in the expected {unit} if the parameter were known")
@@ -211,10 +225,14 @@ def plot_sweep_tradeoff(result: Sweep, ax: Axes | None = None) -> Axes:
         mx, my = float(np.nanmean(x)), float(np.nanmean(y))
         colour = option_colour(str(option))
         ax.errorbar(
-            [mx], [my],
+            [mx],
+            [my],
             xerr=_errors(np.array([mx]), np.array([xl]), np.array([xh])),
             yerr=_errors(np.array([my]), np.array([yl]), np.array([yh])),
-            fmt=option_marker(str(option)), color=colour, ms=9, capsize=3,
+            fmt=option_marker(str(option)),
+            color=colour,
+            ms=9,
+            capsize=3,
             mfc=colour if option in members else "white",
             label=f"{option}" + (" (Pareto set)" if option in members else " (dominated)"),
         )

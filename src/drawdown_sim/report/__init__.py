@@ -129,7 +129,6 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
 
     from ..plots import compare_plots
     from ..plots.completion_plots import plot_completion
-
     from .decision import compare_first_screen
 
     first_screen = compare_first_screen(comparison)
@@ -166,7 +165,6 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
 def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) -> Path:
     """``report.html`` of a robustness sweep."""
     from ..plots import sweep_plots
-
     from .decision import sweep_first_screen
 
     first_screen = sweep_first_screen(result)

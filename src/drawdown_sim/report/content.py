@@ -290,8 +290,19 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
         is_ref = row["option"] == comparison.reference
         censored = row.get("censored", 0.0) or 0.0
         if row["mean"] != row["mean"] and not censored:
-            rows.append([label(str(row["outcome"])), str(row["option"]), "n/a", "n/a",
-                         "n/a", "", "", "", ""])
+            rows.append(
+                [
+                    label(str(row["outcome"])),
+                    str(row["option"]),
+                    "n/a",
+                    "n/a",
+                    "n/a",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
             continue
         if is_ref:
             diff = "reference"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .content import label, number, signed
+from .content import label, number
 
 if TYPE_CHECKING:
     from ..comparison import Comparison
@@ -52,11 +52,15 @@ def pareto_lines(table: pd.DataFrame, columns: list[str]) -> list[str]:
     members = [str(o) for o in table.loc[table["pareto"].astype(bool), "option"]]
     judged = ", ".join(column_label(c) for c in columns)
     dominated = [
-        f"{row.option} (by {row.dominated_by})" for row in table.itertuples() if not bool(row.pareto)
+        f"{row.option} (by {row.dominated_by})"
+        for row in table.itertuples()
+        if not bool(row.pareto)
     ]
     return [
         f"Pareto set: {_names(members)}."
-        + (" Dominated: " + "; ".join(dominated) + "." if dominated else " No option is dominated."),
+        + (
+            " Dominated: " + "; ".join(dominated) + "." if dominated else " No option is dominated."
+        ),
         f"Judged on {judged}; an option is dominated when another is distinguishably better on "
         "one of them and distinguishably worse on none (95% paired intervals).",
     ]
@@ -79,7 +83,10 @@ def _trade_sentence(differences: pd.DataFrame, first: str, second: str) -> str:
         )
 
     def listed(rows: pd.DataFrame) -> str:
-        items = [f"{number(abs(r.difference))} {_short(str(r.column))}" for r in rows.itertuples()]
+        items = [
+            f"{number(abs(float(d)))} {_short(str(c))}"
+            for d, c in zip(rows["difference"], rows["column"], strict=True)
+        ]
         return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
     if good.empty or bad.empty:
@@ -137,7 +144,8 @@ def sweep_first_screen(result: Sweep) -> dict[str, Any]:
             t = decisive.iloc[0]
             answer.append(
                 f"Worth learning first: {t['parameter']}. Knowing it before choosing would "
-                f"lower the expected {t['judged_on']} by {_interval(t['evppi'], t['low'], t['high'])}"
+                f"lower the expected {t['judged_on']} by "
+                f"{_interval(t['evppi'], t['low'], t['high'])}"
                 + (
                     f"; then {', '.join(str(p) for p in decisive['parameter'].iloc[1:3])}."
                     if len(decisive) > 1
@@ -154,20 +162,28 @@ def sweep_first_screen(result: Sweep) -> dict[str, Any]:
     headline = [f"{o}_both" if f"{o}_both" in result.frame else o for o in HEADLINE]
     scores = {}
     if weighted is not None:
-        scores = {str(r.option): r for r in weighted.itertuples()}
+        scores = {str(r["option"]): r for r in weighted.to_dict("records")}
     for option, frame in result.frame.groupby("option", sort=False):
         frame = frame.sort_values("state")
         cells = [str(option)]
         for k, column in enumerate(headline):
             values = frame[column].to_numpy(dtype=float)
             lo, hi = _state_bootstrap(values, study.seed)
-            cells.append(_interval(float(np.nanmean(values)) if np.isfinite(values).any() else math.nan, lo, hi))
+            cells.append(
+                _interval(
+                    float(np.nanmean(values)) if np.isfinite(values).any() else math.nan, lo, hi
+                )
+            )
             if k == 0:
-                share = frame["p_any_killed"].to_numpy(dtype=float) if "p_any_killed" in frame else np.array([math.nan])
+                share = (
+                    frame["p_any_killed"].to_numpy(dtype=float)
+                    if "p_any_killed" in frame
+                    else np.array([math.nan])
+                )
                 cells.append("-" if np.isnan(share).all() else f"{np.nanmean(share):.0%}")
         if scores:
             r = scores[str(option)]
-            cells.append(_interval(r.score, r.score_lo, r.score_hi))
+            cells.append(_interval(r["score"], r["score_lo"], r["score_hi"]))
         rows.append(cells)
     period = _period_words(headline[0])
     table_columns = [
@@ -193,7 +209,10 @@ def sweep_first_screen(result: Sweep) -> dict[str, Any]:
             "replications with at least one coalition death, averaged over the states."
             + (
                 " Weights of the score (the study's value judgement): "
-                + ", ".join(f"{label(k.removesuffix('_both'))} {number(v)}" for k, v in study.weights.items())
+                + ", ".join(
+                    f"{label(k.removesuffix('_both'))} {number(v)}"
+                    for k, v in study.weights.items()
+                )
                 + "."
                 if study.weights
                 else ""
@@ -216,13 +235,20 @@ def _first_flips(result: Sweep, ranking: list[str]) -> list[str]:
         return []
     rank = {o: i for i, o in enumerate(ranking)}
     order = flips.assign(
-        _rank=[min(rank.get(a, 99), rank.get(b, 99)) for a, b in zip(flips["first"], flips["second"])]
+        _rank=[
+            min(rank.get(a, 99), rank.get(b, 99))
+            for a, b in zip(flips["first"], flips["second"], strict=True)
+        ]
     ).sort_values("_rank", kind="stable")
     lines = []
-    for r in order.head(FIRST_SCREEN_FLIPS).itertuples():
-        sentence = str(r.sentence)
-        low = float(r.held_out_density_lo)
-        if r.box and (low != low or low <= float(r.winner_share)):
+    for r in order.head(FIRST_SCREEN_FLIPS).to_dict("records"):
+        sentence = str(r["sentence"])
+        low = float(r["held_out_density_lo"])
+        if (
+            isinstance(r["box"], str)
+            and r["box"]
+            and (low != low or low <= float(r["winner_share"]))
+        ):
             sentence += (
                 " A hint only: on states it was not found on, the box does not do "
                 "distinguishably better than chance."
@@ -250,7 +276,9 @@ def compare_pareto(comparison: Comparison, seed: int = 0) -> Any:
     from ..decision import pareto_set
 
     samples = {
-        f"{o}_both": pd.DataFrame({name: _totals(comparison, name, o) for name in comparison.options})
+        f"{o}_both": pd.DataFrame(
+            {name: _totals(comparison, name, o) for name in comparison.options}
+        )
         for o in HEADLINE
     }
     better = dict.fromkeys(samples, "lower")
@@ -267,14 +295,17 @@ def compare_first_screen(comparison: Comparison) -> dict[str, Any]:
     reference = comparison.reference
     description = comparison.results[reference].scenario.description.strip()
     answer.append(
-        f"Every option is set against {reference}: {description}" if description else
-        f"Every option is set against {reference}."
+        f"Every option is set against {reference}: {description}"
+        if description
+        else f"Every option is set against {reference}."
     )
     best_each = []
     for column in columns:
         means = samples[column].mean()
         best = str(means.idxmin())
-        best_each.append(f"fewest {label(column.removesuffix('_both'))}: {best} ({number(means[best])})")
+        best_each.append(
+            f"fewest {label(column.removesuffix('_both'))}: {best} ({number(means[best])})"
+        )
     answer.append("Over the window and follow-on together, " + "; ".join(best_each) + ".")
     members = pareto.members
     if len(members) == 1:
@@ -288,8 +319,12 @@ def compare_first_screen(comparison: Comparison) -> dict[str, Any]:
         for k, column in enumerate(columns):
             values = samples[column][option].to_numpy(dtype=float)
             values = values[np.isfinite(values)]
-            half = 1.96 * values.std(ddof=1) / math.sqrt(values.size) if values.size > 1 else math.nan
-            cells.append(_interval(float(values.mean()), values.mean() - half, values.mean() + half))
+            half = (
+                1.96 * values.std(ddof=1) / math.sqrt(values.size) if values.size > 1 else math.nan
+            )
+            cells.append(
+                _interval(float(values.mean()), values.mean() - half, values.mean() + half)
+            )
             if k == 0:
                 share = proportion(int((values > 0).sum()), int(values.size))
                 cells.append(f"{share.value:.0%} [{share.low * 100:.0f}, {share.high * 100:.0f}]")
