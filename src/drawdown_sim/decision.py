@@ -213,10 +213,24 @@ def _number(value: float) -> str:
     return number(value)
 
 
-def box_words(limits: pd.DataFrame) -> str:
-    """'sites.2.attack_propensity is above 0.45 and isis.sensitivity is below 1.2'."""
+MAX_BOX_WORDS = 3
+"""Restrictions named in a flip's sentence (the clearest first; all are in ``box``)."""
+
+
+def box_words(limits: pd.DataFrame, clear_only: bool = False) -> str:
+    """'sites.2.attack_propensity is above 0.45 and isis.sensitivity is below 1.2'.
+
+    ``clear_only``: only the restrictions whose quasi-p-value is below
+    :data:`~drawdown_sim.discovery.QUASI_P_CLEAR`, at most :data:`MAX_BOX_WORDS` of them, the
+    clearest first (``limits`` comes sorted so from the discovery)."""
+    from .discovery import QUASI_P_CLEAR
+
+    restricted = limits[limits["restricted"]]
+    if clear_only:
+        qp = restricted["qp"].to_numpy(dtype=float) if "qp" in restricted else np.array([])
+        restricted = restricted[qp < QUASI_P_CLEAR].head(MAX_BOX_WORDS)
     parts = []
-    for r in limits[limits["restricted"]].to_dict("records"):
+    for r in restricted.to_dict("records"):
         low, high = float(r["low"]), float(r["high"])
         lower, upper = low > float(r["full_low"]), high < float(r["full_high"])
         if lower and upper:
@@ -269,12 +283,12 @@ def flip(
         states, holds, f"{winner} beats {loser} on {judged_on}", winner, PRIM_THRESHOLD
     )
     restricted = found.limits[found.limits["restricted"]]
-    words = box_words(found.limits)
+    words = box_words(found.limits, clear_only=True)
     share = f"{holds.mean():.0%} of the {n} states"
     held = found.held_out
     row.update(
         deciding_parameter=str(restricted["parameter"].iloc[0]) if len(restricted) else "",
-        box=words,
+        box=box_words(found.limits),
         coverage=found.sample.coverage if found.sample else math.nan,
         density=found.sample.density if found.sample else math.nan,
     )
@@ -290,11 +304,19 @@ def flip(
         )
     if not words:
         row["sentence"] = (
-            f"{winner} beats {loser} on {judged_on} in {share}, with no region of the "
-            "parameters that PRIM can single out."
+            f"{winner} beats {loser} on {judged_on} in {share}, with no range of any parameter "
+            "that is clearly more than chance (every quasi-p-value of PRIM's box is 0.05 or "
+            "more): what decides it is not one of the swept parameters, or is noise."
         )
         return row
-    sentence = f"{winner} beats {loser} on {judged_on} when {words} ({share} overall"
+    from .discovery import QUASI_P_CLEAR
+
+    named = int((restricted["qp"].to_numpy(dtype=float) < QUASI_P_CLEAR).sum())
+    more = len(restricted) - min(named, MAX_BOX_WORDS)
+    sentence = f"{winner} beats {loser} on {judged_on} when {words}" + (
+        f" (and {more} looser restrictions)" if more > 0 else ""
+    )
+    sentence += f" ({share} overall"
     if held is not None:
         sentence += (
             f"; on held-out states the box holds {held.coverage:.0%} of them and "
