@@ -286,8 +286,12 @@ def flip(
     words = box_words(found.limits, clear_only=True)
     share = f"{holds.mean():.0%} of the {n} states"
     held = found.held_out
+    from .discovery import QUASI_P_CLEAR
+
+    clear = restricted[restricted["qp"].to_numpy(dtype=float) < QUASI_P_CLEAR]
     row.update(
-        deciding_parameter=str(restricted["parameter"].iloc[0]) if len(restricted) else "",
+        # The clearest restriction, and only one that is clearly more than chance.
+        deciding_parameter=str(clear["parameter"].iloc[0]) if len(clear) else "",
         box=box_words(found.limits),
         coverage=found.sample.coverage if found.sample else math.nan,
         density=found.sample.density if found.sample else math.nan,
@@ -309,10 +313,7 @@ def flip(
             "more): what decides it is not one of the swept parameters, or is noise."
         )
         return row
-    from .discovery import QUASI_P_CLEAR
-
-    named = int((restricted["qp"].to_numpy(dtype=float) < QUASI_P_CLEAR).sum())
-    more = len(restricted) - min(named, MAX_BOX_WORDS)
+    more = len(restricted) - min(len(clear), MAX_BOX_WORDS)
     sentence = f"{winner} beats {loser} on {judged_on} when {words}" + (
         f" (and {more} looser restrictions)" if more > 0 else ""
     )
