@@ -68,7 +68,16 @@ class Experiment:
         option = str(values.pop("option", next(iter(self.options))))
         scenario = self.scenario(option)
         if values:
-            scenario = scenario.with_values({k: plain(v) for k, v in values.items()})
+            from .scenario.schema import get_dotted
+
+            data = scenario.to_data()
+            # An integer parameter (a site's personnel) takes a whole value, as in a sweep.
+            scenario = scenario.with_values(
+                {
+                    k: round(plain(v)) if type(get_dotted(data, k)) is int else plain(v)
+                    for k, v in values.items()
+                }
+            )
         totals = dict.fromkeys(self.outcomes, 0.0)
         counts = dict.fromkeys(self.outcomes, 0)
         for index, seed in enumerate(replication_seeds(self.seed, 0, self.reps)):

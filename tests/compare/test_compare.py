@@ -283,6 +283,8 @@ def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
         "outcome_vs_parameter.png",
         "regret.png",
         "satisficing.png",
+        "tradeoff.png",
+        "value_of_information.png",
     ]
     # Sampled parameters stay inside their declared ranges (Latin hypercube).
     lo, hi = options[0].uncertainties["militia.branching_ratio"].support
