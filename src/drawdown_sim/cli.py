@@ -589,7 +589,9 @@ def compare_command(
     reference: Annotated[
         str | None,
         typer.Option(
-            "--reference", help="Option the others are compared with (default: the first)."
+            "--reference",
+            help="Option the others are compared with (default: a status quo, a scenario "
+            "without a plan, if one is given; else the first).",
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("results/compare"),
@@ -753,7 +755,9 @@ def sweep_command(
         console.print(table)
     console.print(
         f"results: {result.path}/ (manifest.json, sweep.parquet, regret.csv, satisficing.csv, "
-        "sensitivity.csv)",
+        "sensitivity.csv, pareto.csv, pareto_differences.csv, "
+        + ("weighted.csv, " if result.weighted is not None else "")
+        + "flips.csv, value_of_information.csv)",
         highlight=False,
     )
     failed = result.manifest.replications_failed if result.manifest is not None else 0
@@ -771,6 +775,11 @@ def sweep_command(
                 "regret": _records(result.regret),
                 "satisficing": _records(result.satisficing),
                 "sensitivity": _records(result.sensitivity),
+                "pareto": _records(result.pareto),
+                "pareto_differences": _records(result.differences),
+                **({"weighted": _records(result.weighted)} if result.weighted is not None else {}),
+                "flips": _records(result.flips),
+                "value_of_information": _records(result.value_of_information),
                 "replications_failed": failed,
             }
         )

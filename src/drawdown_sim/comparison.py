@@ -251,6 +251,10 @@ def _option_rows(
         )
         index = (own_at, ref_at)
     del own_ids, ref_ids
+    from .decision import not_applicable
+
+    own_missing = not_applicable(result.scenario)
+    ref_missing = not_applicable(ref.scenario)
     rows: list[dict[str, Any]] = []
     # Outcomes whose every pair is kept, and not too many pairs (the usual case): their
     # differences are summarised together, as rows of one array, and bootstrapped together,
@@ -262,6 +266,10 @@ def _option_rows(
     for outcome in OUTCOMES:
         stats = summary.get(outcome)
         if stats is None:
+            continue
+        if outcome in own_missing:
+            # Not applicable (a completion outcome without a plan): null, never scored.
+            rows.append(_not_applicable_row(option, outcome, reference))
             continue
         a, b = _paired(result, ref, outcome, index)
         censored = outcome in CENSORED_OUTCOMES and bool(np.isnan(a).any() | np.isnan(b).any())
@@ -284,7 +292,7 @@ def _option_rows(
             "reference": reference,
             "pairs": int(a.size),
         }
-        if option == reference or a.size < 2 or censored:
+        if option == reference or a.size < 2 or censored or outcome in ref_missing:
             row.update(
                 diff_mean=0.0 if option == reference else np.nan,
                 diff_lo=np.nan,
@@ -337,6 +345,51 @@ def _option_rows(
             counts = (int(below[k]), int(above[k]), int(ties[k]))
             _pair_figures(rows[at], means[k], intervals[k], paired[k], independent[k], counts)
     return rows
+
+
+_NUMBERS = (
+    "mean",
+    "mean_lo",
+    "mean_hi",
+    "median",
+    "q05",
+    "q95",
+    "censored",
+    "diff_mean",
+    "diff_lo",
+    "diff_hi",
+    "p_better",
+    "p_better_lo",
+    "p_better_hi",
+    "p_worse",
+    "p_worse_lo",
+    "p_worse_hi",
+    "p_tie",
+    "p_tie_lo",
+    "p_tie_hi",
+    "variance_reduction",
+)
+
+
+def _not_applicable_row(option: str, outcome: str, reference: str) -> dict[str, Any]:
+    """A comparison row of an outcome that means nothing for the option: every figure null
+    (shown as "n/a"), so that no summary or comparison scores it."""
+    row: dict[str, Any] = {"option": option, "outcome": outcome, "direction": direction(outcome)}
+    row.update(dict.fromkeys(_NUMBERS[:7], np.nan))  # the table's column order
+    row.update(reference=reference, pairs=0)
+    row.update(dict.fromkeys(_NUMBERS[7:], np.nan))
+    return row
+
+
+def default_reference(scenarios: Sequence[Scenario]) -> str:
+    """The option the others are compared with when none is named: a status quo (a scenario
+    without a drawdown plan; one named ``status_quo...`` first, and of several the first by
+    name, so ``status_quo_no_timetable`` before ``status_quo_talks``), else the first
+    scenario."""
+    # Sorted, so that the reference does not depend on the order of the arguments.
+    without_plan = sorted(s.name for s in scenarios if s.planned_end_day is None)
+    named = [n for n in without_plan if n.startswith("status_quo")]
+    return (named or without_plan or [scenarios[0].name])[0]
 
 
 def _pair_figures(
@@ -438,7 +491,8 @@ def compare(
     ``run``) for each, then ``out/comparison.csv``, ``out/completion.csv`` and, last,
     ``out/manifest.json``. The derived tables of an earlier compare are removed before
     anything runs, so an interrupted compare never leaves an old table beside new runs.
-    The reference defaults to the first scenario. Plots are the caller's to draw.
+    The reference defaults to a status quo (:func:`default_reference`), else the first
+    scenario. Plots are the caller's to draw.
 
     Raises:
         ValueError: duplicate names or an unknown reference.
@@ -447,7 +501,7 @@ def compare(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ to be compared, got {names}")
-    reference = reference or names[0]
+    reference = reference or default_reference(scenarios)
     if reference not in names:
         raise ValueError(f"reference {reference!r} is not among the options {names}")
     seed = scenarios[0].seed if seed is None else seed

@@ -402,6 +402,20 @@ def discover_frame(
             "region to find; change the threshold or run more states"
         )
     x = rows[parameters].reset_index(drop=True).astype(float)
+    return prim_discovery(x, holds, condition, option, threshold, peel_alpha)
+
+
+def prim_discovery(
+    x: pd.DataFrame,
+    holds: np.ndarray,
+    condition: str,
+    option: str,
+    threshold: float = 0.8,
+    peel_alpha: float = 0.05,
+) -> Discovery:
+    """PRIM's box of the states ``x`` (one row per state, a column per parameter) where
+    ``holds`` is true, scored on its own states and on held-out ones (see the module)."""
+    cases = int(holds.sum())
     trajectory, limits, chosen, qp = _prim_box(x, holds, threshold, peel_alpha)
     sample = _counts(holds, inside(x, limits))
     quasi_p = []
@@ -419,7 +433,7 @@ def discover_frame(
     return Discovery(
         condition=condition,
         option=option,
-        states=len(rows),
+        states=len(x),
         cases=cases,
         limits=limits,
         coverage=coverage,

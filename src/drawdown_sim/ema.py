@@ -92,7 +92,16 @@ class Experiment:
         option = str(values.pop("option", next(iter(self.options))))
         scenario = self.scenario(option)
         if values:
-            scenario = scenario.with_values({k: plain(v) for k, v in values.items()})
+            from .scenario.schema import get_dotted
+
+            data = scenario.to_data()
+            # An integer parameter (a site's personnel) takes a whole value, as in a sweep.
+            scenario = scenario.with_values(
+                {
+                    k: round(plain(v)) if type(get_dotted(data, k)) is int else plain(v)
+                    for k, v in values.items()
+                }
+            )
         means = [name for name in self.outcomes if name not in TAIL_OUTCOMES]
         totals = dict.fromkeys(means, 0.0)
         counts = dict.fromkeys(means, 0)

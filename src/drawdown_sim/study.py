@@ -14,6 +14,61 @@ from .scenario import Located, Scenario, ScenarioError, load_scenario
 from .scenario.loader import load_document
 from .scenario.schema import get_dotted
 
+BOTH_SUFFIX = "_both"
+"""A judged column summed over the window and the follow-on: ``killed_both``."""
+
+
+def judgeable(name: str) -> bool:
+    """Whether ``name`` is a column a study can judge: an outcome, or ``<outcome>_both`` for
+    an outcome with a follow-on column (the window's and the follow-on's summed)."""
+    if name in OUTCOMES:
+        return True
+    base = name.removesuffix(BOTH_SUFFIX)
+    return name.endswith(BOTH_SUFFIX) and base in OUTCOMES and f"{base}_follow_on" in OUTCOMES
+
+
+def better(name: str) -> str:
+    """``lower`` or ``higher`` (is better) of a judged column, ``""`` without a direction."""
+    return direction(name.removesuffix(BOTH_SUFFIX) if name not in OUTCOMES else name)
+
+
+Period = Literal["window", "follow_on", "both"]
+
+
+class Objective(BaseModel):
+    """One judged outcome: an outcome over the window, the follow-on or both summed, and
+    which way is better."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str = Field(description="A window outcome with a direction, e.g. killed, attacks.")
+    period: Period = Field(
+        "both",
+        description="window, follow_on, or both (the two periods' means summed).",
+    )
+    direction: Literal["lower", "higher"] | None = Field(
+        None, description="Which way is better; default: the outcome's own (lower for counts)."
+    )
+
+    @property
+    def column(self) -> str:
+        """The judged column: ``killed``, ``killed_follow_on`` or ``killed_both``."""
+        suffix = {"window": "", "follow_on": "_follow_on", "both": BOTH_SUFFIX}[self.period]
+        return f"{self.outcome}{suffix}"
+
+    @model_validator(mode="after")
+    def _known(self) -> Objective:
+        if self.outcome not in OUTCOMES or self.outcome.endswith("_follow_on"):
+            raise ValueError(
+                f"unknown outcome {self.outcome!r}; give a window outcome and a period "
+                "(window, follow_on, both)"
+            )
+        if not judgeable(self.column):
+            raise ValueError(f"{self.outcome!r} has no follow-on column")
+        if self.direction is None and not direction(self.outcome):
+            raise ValueError(f"{self.outcome!r} has no better direction; give direction")
+        return self
+
 
 class Threshold(BaseModel):
     """Bound on an outcome's mean in a state of the world: ``max`` and/or ``min``."""
@@ -48,7 +103,7 @@ class Study(BaseModel):
     description: str = Field("", description="What the study asks.")
     options: list[str] = Field(min_length=2, description="Scenario files, relative to the study.")
     states: int = Field(
-        32,
+        200,
         strict=True,
         ge=2,
         le=MAX_STATES,
@@ -77,7 +132,22 @@ class Study(BaseModel):
         le=MAX_SEED,
         description="Seed of the sample and of the replications (0 to 2^63 - 1).",
     )
-    outcomes: list[str] = Field(min_length=1, description="Outcomes to judge (regret).")
+    outcomes: list[str] = Field(
+        default_factory=list,
+        description="Outcomes to judge (regret): outcome columns, or <outcome>_both for the "
+        "window and follow-on summed. Default: the objectives' columns.",
+    )
+    objectives: list[Objective] = Field(
+        default_factory=list,
+        description="Outcomes judged together (Pareto set, weighted score, what flips the "
+        "ranking), each over the window, the follow-on or both, with its direction.",
+    )
+    weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Optional weights of the objectives' columns (e.g. killed_both: 1) for "
+        "one weighted score (lower is better): sum of weight x value, a higher-is-better "
+        "objective entering with its sign reversed. Every objective needs a weight.",
+    )
     thresholds: dict[str, Threshold] = Field(
         default_factory=dict, description="Satisficing: bounds on outcome means per state."
     )
@@ -97,9 +167,12 @@ class Study(BaseModel):
     @classmethod
     def _judgeable(cls, outcomes: list[str]) -> list[str]:
         for name in outcomes:
-            if name not in OUTCOMES:
-                raise ValueError(f"unknown outcome {name!r}; outcomes are: {', '.join(OUTCOMES)}")
-            if not direction(name):
+            if not judgeable(name):
+                raise ValueError(
+                    f"unknown outcome {name!r}; outcomes are: {', '.join(OUTCOMES)} (or "
+                    "<outcome>_both for the window and follow-on summed)"
+                )
+            if not better(name):
                 raise ValueError(
                     f"{name!r} has no better direction; judge e.g. attacks, killed, isis_attacks"
                 )
@@ -108,12 +181,65 @@ class Study(BaseModel):
     @field_validator("thresholds")
     @classmethod
     def _known(cls, thresholds: dict[str, Threshold]) -> dict[str, Threshold]:
-        unknown = [name for name in thresholds if name not in OUTCOMES]
+        unknown = [name for name in thresholds if not judgeable(name)]
         if unknown:
             raise ValueError(
                 f"unknown outcome(s) {', '.join(unknown)}; outcomes are: {', '.join(OUTCOMES)}"
             )
         return thresholds
+
+    @field_validator("weights")
+    @classmethod
+    def _finite_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        negative = [name for name, w in weights.items() if not w >= 0]
+        if negative:
+            raise ValueError(f"weights must be >= 0: {', '.join(negative)}")
+        return weights
+
+    @model_validator(mode="after")
+    def _objectives(self) -> Study:
+        if not self.outcomes and not self.objectives:
+            raise ValueError("give outcomes or objectives to judge")
+        columns = [o.column for o in self.objectives]
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"objectives repeat a column: {columns}")
+        if not self.outcomes:
+            self.outcomes = list(columns)
+        if self.weights:
+            if not self.objectives:
+                raise ValueError("weights need objectives")
+            unknown = sorted(set(self.weights) - set(columns))
+            missing = [c for c in columns if c not in self.weights]
+            if unknown or missing:
+                raise ValueError(
+                    "weights must name every objective's column exactly: "
+                    + (f"unknown {', '.join(unknown)}; " if unknown else "")
+                    + (f"missing {', '.join(missing)}; " if missing else "")
+                    + f"columns are {', '.join(columns)}"
+                )
+        return self
+
+    @property
+    def judged(self) -> list[Objective]:
+        """The objectives, or (without) the judged outcomes as objectives."""
+        if self.objectives:
+            return list(self.objectives)
+        found = []
+        for name in self.outcomes:
+            if name.endswith(BOTH_SUFFIX) and name not in OUTCOMES:
+                found.append(Objective(outcome=name.removesuffix(BOTH_SUFFIX), period="both"))
+            elif name.endswith("_follow_on"):
+                found.append(Objective(outcome=name.removesuffix("_follow_on"), period="follow_on"))
+            else:
+                found.append(Objective(outcome=name, period="window"))
+        return found
+
+    def direction_of(self, column: str) -> str:
+        """Which way is better for a judged column (an objective's direction first)."""
+        for objective in self.objectives:
+            if objective.column == column and objective.direction is not None:
+                return objective.direction
+        return better(column)
 
 
 def load_study(path: str | Path) -> tuple[Study, list[Scenario]]:

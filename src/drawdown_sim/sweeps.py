@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 
 from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
 from .completion import wilson
-from .model import OUTCOME_SPECS, OUTCOMES, direction
+from .decision import not_applicable
+from .model import OUTCOME_SPECS, OUTCOMES
 from .runner.chunks import ChunkTask
 from .runner.engines import Engine, engine_in_use
 from .runner.files import read_csv, read_parquet
@@ -41,7 +42,7 @@ from .runner.protocol import RunSpec, finish, prepare, stream, verified_chunks
 from .runner.run import results_dir
 from .runner.store import RunDirectory, atomic_write_bytes, atomic_write_table
 from .scenario import Scenario
-from .study import Study, state_values
+from .study import BOTH_SUFFIX, Study, state_values
 
 SweepProgress = Callable[[int, int], None]
 
@@ -61,6 +62,11 @@ class Sweep:
     parameters: list[str]
     path: Path | None = None
     manifest: SweepManifest | None = None
+    pareto: pd.DataFrame | None = None
+    weighted: pd.DataFrame | None = None
+    flips: pd.DataFrame | None = None
+    value_of_information: pd.DataFrame | None = None
+    differences: pd.DataFrame | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Sweep:
@@ -119,8 +125,8 @@ def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
     manifest = read_manifest(root)
     if not isinstance(manifest, SweepManifest):
         raise ManifestError(f"{root} holds a {manifest.kind}, not a sweep")
-    frame = read_parquet(root / "sweep.parquet")
     study = Study.model_validate(manifest.study)
+    frame = judged_columns(read_parquet(root / "sweep.parquet"))
     options = [Scenario.model_validate(d) for d in manifest.option_scenarios]
     regret, satisficing = read_csv(root / "regret.csv"), read_csv(root / "satisficing.csv")
     if not set(regret) >= _REGRET_INTERVALS or "satisficing_lo" not in satisficing:
@@ -136,6 +142,19 @@ def load_sweep(path: str | Path) -> tuple[Sweep, list[Scenario]]:
         root,
         manifest,
     )
+    decided = {
+        name: read_csv(root / f"{name}.csv")
+        for name in DECISION_TABLES
+        if (root / f"{name}.csv").is_file()
+    }
+    if "pareto" in decided and "flips" in decided and "value_of_information" in decided:
+        result.pareto = decided["pareto"]
+        result.weighted = decided.get("weighted") if study.weights else None
+        result.flips = decided["flips"]
+        result.value_of_information = decided["value_of_information"]
+        result.differences = decided.get("pareto_differences")
+    else:  # written before the decision tables: they follow from the states' outcomes
+        decide(result)
     return result, options
 
 
@@ -165,6 +184,72 @@ def sweep_table(frame: pd.DataFrame, study: Study, options: list[Scenario]) -> p
             replications=study.replications,
         ),
     )
+
+
+DECISION_TABLES = (
+    "pareto",
+    "pareto_differences",
+    "weighted",
+    "flips",
+    "value_of_information",
+)
+"""The decision's tables, each written as ``<name>.csv`` beside the sweep
+(``weighted.csv`` only when the study gives weights)."""
+
+
+def judged_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``<outcome>_both`` for every outcome with a follow-on column: the two
+    periods' means summed (null where the follow-on is: not applicable)."""
+    added = {
+        f"{name.removesuffix('_follow_on')}{BOTH_SUFFIX}": frame[name.removesuffix("_follow_on")]
+        + frame[name]
+        for name in OUTCOMES
+        if name.endswith("_follow_on")
+        and name in frame
+        and name.removesuffix("_follow_on") in frame
+    }
+    missing = {k: v for k, v in added.items() if k not in frame}
+    return frame.assign(**missing) if missing else frame
+
+
+def _parameters_by_state(frame: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """Each state's parameter values, states in the order of :func:`_by_state`'s rows."""
+    return frame.groupby("state", sort=True)[parameters].first().reset_index(drop=True)
+
+
+def decide(result: Sweep) -> None:
+    """Fill in the sweep's decision tables (see :mod:`drawdown_sim.decision`): the Pareto set
+    over the study's judged columns, the weighted score and regret (with weights), what flips
+    the ranking, and the value of information."""
+    from . import decision
+
+    study, frame = result.study, result.frame
+    columns = [o.column for o in study.judged]
+    samples = {c: _by_state(frame, c).reset_index(drop=True) for c in columns}
+    better = {c: study.direction_of(c) for c in columns}
+    pareto = decision.pareto_set(samples, better, study.seed)
+    x = _parameters_by_state(frame, result.parameters)
+    if study.weights:
+        loss = decision.losses(samples, study.weights, better)
+        weighted = decision.weighted_table(loss, study.seed)
+        ranking = list(weighted["option"])
+        losses_by = {"weighted score": loss}
+    else:
+        weighted = None
+        first = columns[0]
+        sign = 1.0 if better[first] == "lower" else -1.0
+        ranking = list((samples[first] * sign).mean().sort_values(kind="stable").index)
+        losses_by = {c: samples[c] * (1.0 if better[c] == "lower" else -1.0) for c in columns}
+    pairs = decision.flip_pairs(pareto, ranking)
+    try:
+        flips = decision.flips_table(x, losses_by, pairs)
+    except ImportError:  # PRIM is EMA Workbench's, an optional extra
+        flips = pd.DataFrame(columns=decision.FLIP_COLUMNS)
+    result.pareto = pareto.table
+    result.differences = pareto.differences
+    result.weighted = weighted
+    result.flips = flips
+    result.value_of_information = decision.value_of_information(x, losses_by, study.seed)
 
 
 def _state_scenario(option: Scenario, values: dict[str, Any]) -> Scenario:
@@ -224,10 +309,11 @@ def _state_bootstrap(values: NDArray[np.float64], seed: int) -> tuple[float, flo
     return low, high
 
 
-def _regrets(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def _regrets(table: pd.DataFrame, better: str) -> pd.DataFrame:
     """Regret per state (rows) and option (columns) of an outcome's states x options table:
-    how much worse than the best option of the same state, 0 for the best."""
-    if direction(outcome) == "lower":
+    how much worse than the best option of the same state, 0 for the best (``better``: which
+    way is better, ``lower`` or ``higher``)."""
+    if better == "lower":
         return table.sub(table.min(axis=1), axis=0)
     return -table.sub(table.max(axis=1), axis=0)
 
@@ -251,7 +337,7 @@ def regret_table(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
     rows = []
     for outcome in study.outcomes:
         table = _by_state(frame, outcome)
-        regret = _regrets(table, outcome)
+        regret = _regrets(table, study.direction_of(outcome))
         for option in regret.columns:
             values = table[option].to_numpy(dtype=float)
             regrets = regret[option].to_numpy(dtype=float)
@@ -298,7 +384,7 @@ class Gap:
 def regret_gap(frame: pd.DataFrame, study: Study, outcome: str, first: str, second: str) -> Gap:
     """Mean regret of ``first`` less that of ``second`` on ``outcome``, paired over the states
     (the best option of each state cancels: it is their outcomes' difference)."""
-    regret = _regrets(_by_state(frame, outcome), outcome)
+    regret = _regrets(_by_state(frame, outcome), study.direction_of(outcome))
     paired = (regret[first] - regret[second]).to_numpy(dtype=float)
     low, high = _state_bootstrap(paired, study.seed)
     return Gap(first, second, float(np.nanmean(paired)), low, high)
@@ -566,15 +652,23 @@ def sweep(
                     "replications": len(outcomes),
                 }
                 row.update(states[s])
+                missing = not_applicable(options[o])
                 for name in OUTCOMES:
                     row[name] = (
-                        float(outcomes[name].astype(float).mean()) if len(outcomes) else np.nan
+                        float(outcomes[name].astype(float).mean())
+                        if len(outcomes) and name not in missing
+                        else np.nan
                     )
+                # P(any coalition killed) over the whole horizon, from the replications.
+                killed = outcomes["killed"].astype(float).fillna(0.0)
+                if "killed_follow_on" in outcomes and "killed_follow_on" not in missing:
+                    killed = killed + outcomes["killed_follow_on"].astype(float).fillna(0.0)
+                row["p_any_killed"] = float((killed > 0).mean()) if len(outcomes) else np.nan
                 rows.append(row)
             return rows, failures
 
         rows, failures = finish(job, chosen, assemble)
-        frame = pd.DataFrame(rows)
+        frame = judged_columns(pd.DataFrame(rows))
         directory.check_identity()
         root = directory.root
         manifest = SweepManifest(
@@ -599,13 +693,20 @@ def sweep(
             root,
             manifest,
         )
+        decide(result_obj)
         atomic_write_table(root / "sweep.parquet", sweep_table(frame, study, options))
         for name, table in (
             ("regret", result_obj.regret),
             ("satisficing", result_obj.satisficing),
             ("sensitivity", result_obj.sensitivity),
+            ("pareto", result_obj.pareto),
+            ("pareto_differences", result_obj.differences),
+            ("weighted", result_obj.weighted),
+            ("flips", result_obj.flips),
+            ("value_of_information", result_obj.value_of_information),
         ):
-            atomic_write_bytes(root / f"{name}.csv", table.to_csv(index=False).encode())
+            if table is not None:
+                atomic_write_bytes(root / f"{name}.csv", table.to_csv(index=False).encode())
         write_manifest(root, manifest)
         directory.remove_partial()
     return result_obj

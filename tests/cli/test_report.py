@@ -88,8 +88,10 @@ def test_compare_report_has_paired_table_with_better_worse_tie(reports):
 def test_sweep_report_has_regret_satisficing_and_honest_sensitivity(reports):
     html = reports["sweep"].read_text()
     assert {"regret", "satisficing", "sensitivity"} <= set(_sections(html))
-    # 4 states: no index can be estimated, and none is called influential.
-    assert "not estimable" in html and "depends measurably" not in html
+    # 4 states: no index can be estimated, none is called influential, and the rows that
+    # cannot be estimated are hidden (counted in the note).
+    assert "that cannot be estimated" in html and "depends measurably" not in html
+    assert "not estimable (too few states" not in html
 
 
 def test_reports_are_self_contained(reports):
@@ -137,6 +139,75 @@ def test_report_renders_in_headless_chromium(reports, tmp_path: Path):
     pixels = mpimg.imread(shot)
     assert pixels.std() > 0.05  # text, tables and figures, not a blank page
     assert (pixels[..., :3] < 0.5).mean() > 0.005  # some dark (text) pixels
+
+
+_MEASURE = """<script>
+(function () {
+  var found = {};
+  ["answer", "pareto", "options-table", "tradeoff-figure", "flips", "more"].forEach(function (id) {
+    var e = document.getElementById(id);
+    if (e) {
+      var r = e.getBoundingClientRect();
+      found[id] = {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY,
+                   height: r.height};
+    }
+  });
+  var out = document.createElement("pre");
+  out.id = "measured";
+  out.textContent = JSON.stringify(found);
+  document.body.appendChild(out);
+})();
+</script>"""
+
+
+def _first_screen(browser: str, report: Path, tmp_path: Path) -> dict[str, dict[str, float]]:
+    """Where the first screen's parts lie in a 1,400-pixel-wide window: a copy of the report
+    with a script that measures them (the report itself carries no script), its DOM dumped
+    by headless Chromium."""
+    import json
+
+    copy = tmp_path / f"measured-{report.parent.name}.html"
+    copy.write_text(report.read_text().replace("</body>", _MEASURE + "</body>"))
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile-measure'}",
+            "--window-size=1400,1000",
+            "--dump-dom",
+            copy.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    match = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.S)
+    assert match, done.stderr[-2000:]
+    return json.loads(match.group(1).replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+def test_first_screen_holds_the_answer_pareto_set_and_trade_off(reports, kind, tmp_path: Path):
+    """The answer, the Pareto set and the trade-off figure lie above 1,000 px at a width of
+    1,400 px; everything else is folded behind <details>."""
+    html = reports[kind].read_text()
+    assert '<details id="more">' in html and "Pareto set:" in html
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed here (.ci/run installs it with apt-get)")
+    found = _first_screen(browser, reports[kind], tmp_path)
+    for part in ("answer", "pareto", "options-table", "tradeoff-figure"):
+        assert part in found, f"{part} missing from the first screen"
+        assert found[part]["bottom"] <= 1000, (part, found[part])
+        assert found[part]["height"] > 20, (part, found[part])
+    assert found["tradeoff-figure"]["height"] > 200  # a figure, not a sliver
+    assert found["flips"]["top"] < 1000  # what flips the ranking starts on the first screen
 
 
 def test_plots_can_be_written_as_svg(tmp_path: Path):

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from drawdown_sim import compare, plot_all
 from drawdown_sim.cli import app
-from drawdown_sim.model import direction
 from drawdown_sim.study import Study, load_study
 from drawdown_sim.sweeps import Sweep, regret_table, sweep
 from tests.conftest import ROOT
@@ -265,7 +264,7 @@ def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
     reported = result.regret.set_index(["option", "outcome"])
     for outcome in small.outcomes:
         table = frame.pivot(index="state", columns="option", values=outcome)
-        if direction(outcome) == "higher":
+        if small.direction_of(outcome) == "higher":
             table = -table  # regret is the shortfall from the best, whichever way is better
         regret = table.sub(table.min(axis=1), axis=0)  # per state, against that state's best
         for state, option in table.idxmin(axis=1).items():
@@ -275,7 +274,7 @@ def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
             row = reported.loc[(option, outcome)]
             assert row["regret_mean"] == pytest.approx(regret[option].mean(), abs=1e-12)
             assert row["regret_p90"] == pytest.approx(regret[option].quantile(0.9), abs=1e-12)
-            sign = -1.0 if direction(outcome) == "higher" else 1.0
+            sign = -1.0 if small.direction_of(outcome) == "higher" else 1.0
             assert row["mean"] == pytest.approx(sign * table[option].mean(), abs=1e-12)
             assert row["best_in_states"] == pytest.approx((regret[option] == 0).mean())
         assert reported.xs(outcome, level="outcome")["regret_mean"].min() >= 0.0
@@ -290,6 +289,8 @@ def test_regret_is_zero_for_the_best_option_in_each_state(tmp_path: Path):
         "outcome_vs_parameter.png",
         "regret.png",
         "satisficing.png",
+        "tradeoff.png",
+        "value_of_information.png",
     ]
     # Sampled parameters stay inside their declared ranges (Latin hypercube).
     lo, hi = options[0].uncertainties["militia.branching_ratio"].support

@@ -20,6 +20,39 @@ if TYPE_CHECKING:
     from ..comparison import Comparison
 
 
+OPTION_COLOURS = {
+    "status_quo": "#4d4d4d",
+    "status_quo_no_timetable": "#4d4d4d",
+    "status_quo_talks": "#9e9e9e",
+    "full_exit": "#d6604d",
+    "kurdistan_hub": "#4393c3",
+    "advisory_500": "#1b7837",
+    "accelerated": "#9970ab",
+    "baseline": "#e08214",
+    "announced": "#e08214",
+}
+"""Each shipped option's colour in every figure, whatever the order of the arguments."""
+_SPARE = ("#8c510a", "#01665e", "#c51b7d", "#35978f", "#b35806", "#542788", "#7f3b08")
+OPTION_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h", "<", ">")
+
+
+def option_colour(name: str) -> str:
+    """The option's colour: fixed for the shipped options, and for any other chosen from its
+    name alone (a stable hash), so it too keeps its colour whatever the argument order."""
+    if name in OPTION_COLOURS:
+        return OPTION_COLOURS[name]
+    import zlib
+
+    return _SPARE[zlib.crc32(name.encode()) % len(_SPARE)]
+
+
+def option_marker(name: str) -> str:
+    """The option's marker, chosen from its name alone (as its colour)."""
+    import zlib
+
+    return OPTION_MARKERS[zlib.crc32(name.encode()) % len(OPTION_MARKERS)]
+
+
 def label(outcome: str) -> str:
     """A readable label for an outcome column, follow-on included."""
     base = outcome.removesuffix("_follow_on")
@@ -72,7 +105,8 @@ def plot_option_distributions(
     rng = np.random.default_rng(0)  # jitter only: fixed so plots are reproducible
     for i, values in enumerate(data, start=1):
         sample = values[rng.permutation(values.size)[:300]]
-        ax.scatter(i + rng.uniform(-0.18, 0.18, sample.size), sample, s=4, alpha=0.3, color="C0")
+        colour = option_colour(options[i - 1])
+        ax.scatter(i + rng.uniform(-0.18, 0.18, sample.size), sample, s=4, alpha=0.3, color=colour)
         ax.scatter([i], [values.mean()], marker="D", color="C3", zorder=3, s=25)
     ax.set_ylabel(label(outcome))
     ax.tick_params(axis="x", rotation=20)
@@ -114,12 +148,12 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
     """The decision: each option's paired mean difference to the reference in coalition
     casualties (x) and ISIS attacks (y), with 95% intervals as a cross (normal approximation
     to the paired mean); quadrants say which way is better."""
-    ax = new_axes(ax, (8, 5.5))
+    ax = new_axes(ax, (7.5, 4.2))
     reference = comparison.reference
     period = "window + follow-on" if _has_follow_on(comparison) else "window"
     ref_x = _paired_totals(comparison, reference, "casualties")
     ref_y = _paired_totals(comparison, reference, "isis_attacks")
-    for i, option in enumerate(comparison.options):
+    for option in comparison.options:
         if option == reference:
             continue
         dx = (_paired_totals(comparison, option, "casualties") - ref_x).dropna().to_numpy()
@@ -133,15 +167,15 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
             [dy.mean()],
             xerr=[[hx], [hx]],
             yerr=[[hy], [hy]],
-            fmt="o",
+            fmt=option_marker(option),
             capsize=4,
-            color=f"C{i}",
+            color=option_colour(option),
             label=option,
-            ms=7,
+            ms=8,
         )
-        ax.annotate(
-            option, (dx.mean(), dy.mean()), textcoords="offset points", xytext=(7, 5), fontsize=8
-        )
+    # Options are named in the legend beside the axes, never on the points: names written
+    # next to points that sit close together run over one another.
+    ax.plot([0], [0], marker="*", color="k", ms=12, ls="none", label=f"{reference} (reference)")
     ax.axhline(0, color="0.4", lw=0.8)
     ax.axvline(0, color="0.4", lw=0.8)
     ax.margins(0.25)
@@ -153,10 +187,10 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
     )
     for x, y, ha, va, text in corners:
         ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="0.45")
-    ax.set_xlabel(f"coalition killed + wounded, {period}: option - {reference} (paired mean)")
-    ax.set_ylabel(f"ISIS attacks on Iraqi forces, {period}: option - {reference}")
+    ax.set_xlabel("coalition killed + wounded: option - reference")
+    ax.set_ylabel("ISIS attacks on Iraqi forces:\noption - reference")
     ax.set_title(
-        f"Trade-off against {reference}: paired mean differences, 95% intervals\n"
+        f"Trade-off against {reference} ({period}): paired mean differences, 95% intervals\n"
         f"{_title(comparison)}",
         fontsize=9,
     )
@@ -164,25 +198,49 @@ def plot_tradeoff(comparison: Comparison, ax: Axes | None = None) -> Axes:
     return ax
 
 
+SKEWED_SERIES = ("attack_intensity", "attacks", "isis_rate")
+"""Series whose spread across replications is mostly campaigns in a few of them: their
+medians sit near zero and one option's quartiles dwarf every other option's."""
+
+
 def plot_overlaid_fans(
     comparison: Comparison, series: str = "personnel", ax: Axes | None = None
 ) -> Axes:
-    """Median and 25-75% band of a daily series for every option."""
+    """A daily series for every option: the median with its 25% and 75% quantiles as thin
+    lines (no filled band that would hide the other options), or, for a skewed series such
+    as the attack intensity, the mean on a log scale, so that an option whose campaigns make
+    it ten times another's does not flatten the others to the axis."""
     ax = new_axes(ax)
-    for i, (option, result) in enumerate(comparison.results.items()):
+    skewed = series in SKEWED_SERIES
+    count = len(comparison.results)
+    for k, (option, result) in enumerate(comparison.results.items()):
         s = result.series
         dates = list(s["date"])
-        ax.fill_between(
-            dates, s[f"{series}_q25"], s[f"{series}_q75"], color=f"C{i}", alpha=0.2, lw=0
-        )
-        ax.plot(dates, s[f"{series}_q50"], color=f"C{i}", lw=1.5, label=f"{option} median")
+        colour = option_colour(option)
+        # Each line a little thinner than the one before: where two options' lines coincide
+        # (two plans with the same residual), the earlier shows round the later.
+        width = 1.2 + 2.4 * (count - k) / count
+        if skewed:
+            ax.plot(dates, s[f"{series}_mean"], color=colour, lw=width, label=f"{option} mean")
+            continue
+        for edge in ("q25", "q75"):
+            ax.plot(dates, s[f"{series}_{edge}"], color=colour, lw=0.6, ls=(0, (2, 2)))
+        ax.plot(dates, s[f"{series}_q50"], color=colour, lw=width, label=f"{option} median")
     mark_plan(ax, comparison.results[comparison.reference].scenario, phases=False)
     date_axis(ax)
-    ax.set_ylabel(UNITS[series])
-    ax.set_ylim(bottom=0)
+    ax.set_ylabel(UNITS[series] + (" (log scale)" if skewed else ""))
+    if skewed:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=1e-3)  # an option with no one left falls to zero: off the axis
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    what = "mean over replications" if skewed else "median solid, 25% and 75% dotted"
     ax.set_title(
-        f"{series.replace('_', ' ').capitalize()} by option (median, 25-75%; {_title(comparison)})",
+        f"{series.replace('_', ' ').capitalize()} by option ({what}; {_title(comparison)})",
         fontsize=9,
     )
     return ax

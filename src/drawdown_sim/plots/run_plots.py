@@ -100,14 +100,44 @@ def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | Non
     """Histogram of an outcome across replications with its empirical CDF."""
     ax = new_axes(ax, (5.0, 3.6))
     title, unit = DISTRIBUTIONS.get(outcome, (outcome, outcome))
+    from ..decision import not_applicable
+
+    if outcome in not_applicable(results.scenario):
+        ax.text(
+            0.5,
+            0.5,
+            "n/a: no drawdown plan in this scenario",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=10)
+        return ax
     values = _values(results, outcome)
     values = values[np.isfinite(values)]
-    ax.hist(values, bins=_bins(values), color="C0", alpha=0.7)
+    # A few extreme replications (a campaign's mass-casualty attacks) would stretch the axis
+    # and squeeze every other bar into a sliver: the axis ends at the 95th percentile when
+    # the maximum lies far beyond it, and the runs beyond are counted in the axis label.
+    shown, beyond = values, 0
+    if values.size >= 100:
+        cap = float(np.quantile(values, 0.95))
+        if values.max() > 3.0 * cap + 1.0:
+            shown = values[values <= cap]
+            beyond = values.size - shown.size
+    ax.hist(shown, bins=_bins(shown), color="C0", alpha=0.7)
     ax.set_xlabel(unit)
     ax.set_ylabel("replications")
     ecdf = ax.twinx()
     ecdf.ecdf(values, color="C3", lw=1.4)
     ecdf.set_ylim(0, 1)
+    if beyond:
+        ax.set_xlim(float(shown.min()) - 1.0, float(shown.max()) + 1.0)
+        ax.set_xlabel(
+            f"{unit}\n(cut at the 95th percentile; {beyond} runs beyond, max {values.max():,.0f})"
+        )
     ecdf.set_ylabel("cumulative share", color="C3")
     if values.size:  # the mean is named in the title, not in a legend over the bars
         ax.axvline(values.mean(), color="k", ls=":", lw=1)

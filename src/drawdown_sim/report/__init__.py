@@ -136,9 +136,15 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
 
     from ..plots import compare_plots
     from ..plots.completion_plots import plot_completion
+    from .decision import compare_first_screen
 
+    first_screen = compare_first_screen(comparison)
+    first_screen["tradeoff"] = _svg(compare_plots.plot_tradeoff(comparison).figure)
+    first_screen["tradeoff_caption"] = (
+        f"The trade-off against {comparison.reference}: coalition casualties against ISIS "
+        "attacks, paired mean differences with 95% intervals."
+    )
     figures = [
-        ("tradeoff", compare_plots.plot_tradeoff(comparison).figure, "The trade-off."),
         ("differences", compare_plots._grid(comparison, "forest"), "Paired differences."),
         ("distributions", compare_plots._grid(comparison, "box"), "Outcomes by option."),
         ("completion", plot_completion(comparison.results).figure, "Drawdown completion."),
@@ -157,6 +163,7 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
         "assumptions": assumptions(comparison.results[comparison.reference].scenario),
         "tables": compare_tables(comparison),
         "figures": [{"id": i, "svg": _svg(f), "caption": c} for i, f, c in figures],
+        "first": first_screen,
     }
     assert comparison.path is not None or target is not None
     return _render(context, target or comparison.path / "report.html")  # type: ignore[operator]
@@ -165,8 +172,20 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
 def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) -> Path:
     """``report.html`` of a robustness sweep."""
     from ..plots import sweep_plots
+    from .decision import sweep_first_screen
 
+    first_screen = sweep_first_screen(result)
+    first_screen["tradeoff"] = _svg(sweep_plots.plot_sweep_tradeoff(result).figure)
+    first_screen["tradeoff_caption"] = (
+        "The trade-off over the states: filled markers are the Pareto set, hollow ones are "
+        "dominated."
+    )
     figures = [
+        (
+            "value-of-information",
+            sweep_plots.plot_value_of_information(result).figure,
+            "What is worth learning first (EVPPI).",
+        ),
         ("regret", sweep_plots.plot_regret(result).figure, "Regret per option and outcome."),
         ("satisficing", sweep_plots.plot_satisficing(result).figure, "Satisficing."),
     ]
@@ -191,6 +210,7 @@ def sweep_report(result: Sweep, options: list[Any], target: Path | None = None) 
         "assumptions": assumptions(options[0]),
         "tables": sweep_tables(result),
         "figures": [{"id": i, "svg": _svg(f), "caption": c} for i, f, c in figures],
+        "first": first_screen,
     }
     found = _discovery(result)
     if found is not None:

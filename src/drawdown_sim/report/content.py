@@ -340,6 +340,21 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
     for _, row in t.iterrows():
         is_ref = row["option"] == comparison.reference
         censored = row.get("censored", 0.0) or 0.0
+        if row["mean"] != row["mean"] and not censored:
+            rows.append(
+                [
+                    label(str(row["outcome"])),
+                    str(row["option"]),
+                    "n/a",
+                    "n/a",
+                    "n/a",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+            continue
         if is_ref:
             diff = "reference"
         elif row["diff_mean"] != row["diff_mean"]:
@@ -393,8 +408,19 @@ def compare_tables(comparison: Comparison) -> list[dict[str, Any]]:
             "completion",
             "Drawdown completion",
             COMPLETION_COLUMNS,
-            _completion_rows(dict(comparison.results)),
-            COMPLETION_NOTE,
+            _completion_rows(
+                {
+                    name: r
+                    for name, r in comparison.results.items()
+                    if r.scenario.planned_end_day is not None
+                }
+            )
+            + [
+                [name, *["n/a"] * (len(COMPLETION_COLUMNS) - 1)]
+                for name, r in comparison.results.items()
+                if r.scenario.planned_end_day is None
+            ],
+            COMPLETION_NOTE + " n/a: the option has no plan to complete.",
         ),
     ]
 
@@ -422,8 +448,12 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
     ]
     sensitivity = []
     has_total = "ST" in result.sensitivity.columns
+    hidden = 0
     for _, r in result.sensitivity.iterrows():
         s1, conf = float(r["S1"]), float(r["S1_conf"])
+        if s1 != s1:  # not estimable: hidden, and counted in the table's note
+            hidden += 1
+            continue
         total = (
             f"{float(r['ST']):.2f} +- {float(r['ST_conf']):.2f}"
             if has_total and r["ST"] == r["ST"]
@@ -486,10 +516,138 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
             ],
             sensitivity,
             "An index whose interval includes zero is not evidence that the parameter matters; "
-            "no parameter is called influential on such an index.",
+            "no parameter is called influential on such an index."
+            + (
+                f" {hidden} rows that cannot be estimated (too few states, or an outcome that "
+                "does not vary or does not apply) are not shown."
+                if hidden
+                else ""
+            ),
             text_columns=3,
         ),
+        *decision_tables(result),
     ]
+
+
+def decision_tables(result: Sweep) -> list[dict[str, Any]]:
+    """The sweep's decision tables: weighted score and regret, the Pareto set's paired
+    differences, what flips the ranking, and the value of information."""
+    tables = []
+    if result.weighted is not None and len(result.weighted):
+        rows = [
+            [
+                str(r["option"]),
+                _with_bracket(number(r["score"]), r, "score", number),
+                _with_bracket(number(r["regret"]), r, "regret", number),
+                number(r["regret_p90"]),
+                _with_bracket(_percent(r["best_in"]), r, "best_in", lambda v: f"{v * 100:.0f}"),
+            ]
+            for _, r in result.weighted.iterrows()
+        ]
+        weights = ", ".join(f"{k} {number(v)}" for k, v in result.study.weights.items())
+        tables.append(
+            _table(
+                "weighted",
+                "Weighted score and regret",
+                [
+                    "option",
+                    "weighted score [95% CI]",
+                    "mean regret [95% CI]",
+                    "90th percentile regret",
+                    "best in [95% CI]",
+                ],
+                rows,
+                f"Weights: {weights}. Score: the weighted sum of the judged outcomes' means "
+                "in a state (lower is better), averaged over the states; regret: the score "
+                "less the best option's in the same state. Intervals are bootstraps over the "
+                "states.",
+            )
+        )
+    if result.differences is not None and len(result.differences):
+        d = result.differences
+        rows = [
+            [
+                str(r["first"]),
+                str(r["second"]),
+                label(str(r["column"]).removesuffix("_both"))
+                + (" (window + follow-on)" if str(r["column"]).endswith("_both") else ""),
+                f"{signed(r['difference'])} [{signed(r['low'])}, {signed(r['high'])}]",
+                str(r["verdict"]),
+            ]
+            for _, r in d.iterrows()
+            if str(r["first"]) < str(r["second"])
+        ]
+        tables.append(
+            _table(
+                "pareto-differences",
+                "Paired differences behind the Pareto set",
+                ["option", "against", "outcome", "difference [95% CI]", "option is"],
+                rows,
+                "Mean over the states of the option's outcome less the other's, with its 95% "
+                "bootstrap interval. An option is dominated only by one that is distinguishably "
+                "better on some outcome and distinguishably worse on none.",
+                text_columns=3,
+            )
+        )
+    if result.flips is not None and len(result.flips):
+        rows = [
+            [
+                str(r["first"]),
+                str(r["second"]),
+                str(r["judged_on"]),
+                str(r["sentence"]),
+                "-"
+                if r["held_out_density"] != r["held_out_density"]
+                else f"{r['held_out_coverage']:.0%} / {r['held_out_density']:.0%}",
+            ]
+            for _, r in result.flips.iterrows()
+        ]
+        tables.append(
+            _table(
+                "flips",
+                "What flips the ranking (PRIM)",
+                ["option", "against", "judged on", "when", "held-out coverage / density"],
+                rows,
+                "PRIM (EMA Workbench) finds the box of parameter values where the option that "
+                "wins in fewer states wins. Coverage: the share of those states inside the box; "
+                "density: the share of the box's states that are such; both on states the box "
+                "was not found on.",
+                text_columns=4,
+            )
+        )
+    voi = result.value_of_information
+    if voi is not None and len(voi):
+        rows = [
+            [
+                str(r["judged_on"]),
+                str(r["parameter"]),
+                f"{number(r['evppi'])} [{number(r['low'])}, {number(r['high'])}]",
+                number(r["strong_oakley"]),
+                "yes" if bool(r["decisive"]) else "no: the interval includes zero",
+            ]
+            for _, r in voi.iterrows()
+        ]
+        tables.append(
+            _table(
+                "value-of-information",
+                "What is worth learning first (expected value of partial perfect information)",
+                [
+                    "judged on",
+                    "parameter",
+                    "EVPPI [95% CI]",
+                    "in-sample Strong-Oakley",
+                    "worth learning?",
+                ],
+                rows,
+                "How much lower the expected loss would be if the parameter were known before "
+                "choosing. Regression method of Strong, Oakley and Brennan (2014) with a "
+                "one-variable spline model (scikit-learn), cross-fitted over five folds so "
+                "that a parameter without effect has an interval that includes zero; the "
+                "in-sample figure is never below zero and flatters every parameter.",
+                text_columns=2,
+            )
+        )
+    return tables
 
 
 # --- answers in words -----------------------------------------------------------------------
