@@ -64,6 +64,7 @@ OWNED_FILES: dict[str, frozenset[str]] = {
             "satisficing.csv",
             "sensitivity.csv",
             "pareto.csv",
+            "pareto_differences.csv",
             "weighted.csv",
             "flips.csv",
             "value_of_information.csv",
