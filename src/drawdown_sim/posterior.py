@@ -109,8 +109,10 @@ def _variant(scenario: Scenario, index: int) -> Scenario:
         from .scenario.schema import Scenario as Model
         from .scenario.schema import set_dotted
 
+        fixed = pinned(scenario)
         for dotted, value in values(scenario.posterior or "", index).items():
-            set_dotted(data, dotted, value)
+            if dotted not in fixed:
+                set_dotted(data, dotted, value)
         cached = _VARIANTS[key] = (scenario, Model.model_validate(data))
     return cached[1]
 
@@ -121,6 +123,14 @@ def for_replication(scenario: Scenario, replication: int) -> Scenario:
     if scenario.posterior is None:
         return scenario
     return _variant(scenario, draw_index(scenario.posterior, scenario.seed, replication))
+
+
+def pinned(scenario: Scenario) -> set[str]:
+    """The keys the posterior does not draw in ``scenario`` (``uncertainties: {KEY: fixed}``,
+    as ``--set KEY=VALUE`` of a posterior key writes): the scenario's own value holds."""
+    from .scenario.schema import FIXED, POSTERIOR_KEY
+
+    return {k for k, v in scenario.uncertainties.items() if k != POSTERIOR_KEY and v == FIXED}
 
 
 def states(name: str, count: int, seed: int) -> list[dict[str, float]]:

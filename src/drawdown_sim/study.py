@@ -364,9 +364,14 @@ def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
     other ranges are sampled as without one."""
     posterior_values: list[dict[str, Any]] = []
     if scenario.posterior is not None:
+        from .posterior import pinned
         from .posterior import states as posterior_states
 
-        posterior_values = posterior_states(scenario.posterior, study.states, study.seed)
+        fixed = pinned(scenario)
+        posterior_values = [
+            {k: v for k, v in state.items() if k not in fixed}
+            for state in posterior_states(scenario.posterior, study.states, study.seed)
+        ]
     drawn = set(posterior_values[0]) if posterior_values else set()
     keys = sorted(k for k in scenario.ranges if k not in drawn)
     unit = unit_sample(study, keys) if keys else [[] for _ in range(study.states)]

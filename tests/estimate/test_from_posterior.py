@@ -113,3 +113,21 @@ def test_shipped_posterior_is_used_by_the_baseline() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     assert scenario.posterior == "posterior_2019_2024"
     assert posterior_file(scenario.posterior) is not None
+
+
+def test_a_set_key_the_posterior_draws_keeps_its_value():
+    """``--set KEY=VALUE`` of a key the posterior draws is pinned: no draw replaces it (it
+    used to be overwritten at every replication, silently)."""
+    from drawdown_sim import load_scenario
+    from drawdown_sim.posterior import for_replication, load
+
+    base = load_scenario("baseline")
+    assert base.posterior is not None
+    key = "militia.campaign.attack_rate"
+    assert key in load(base.posterior)[0]
+    pinned = load_scenario("baseline", [f"{key}=7.5"])
+    assert pinned.uncertainties[key] == "fixed"
+    for replication in range(5):
+        assert for_replication(pinned, replication).militia.campaign.attack_rate == 7.5
+    drawn = {for_replication(base, r).militia.campaign.attack_rate for r in range(20)}
+    assert len(drawn) > 1 and 7.5 not in drawn  # without the pin, the draws vary

@@ -515,7 +515,34 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
         origins[tuple(key.split("."))] = (f"--set {text}", 0)
     if problems:
         raise ScenarioError(problems)
+    _pin_overridden(
+        scenario,
+        full,
+        [key for key, _, _ in pairs]
+        if typed
+        else [text.partition("=")[0].strip() for _, _, text in pairs],
+    )
     return _validate(full, origins, str(path))
+
+
+def _pin_overridden(scenario: Scenario, full: dict[str, Any], keys: list[str]) -> None:
+    """A key the scenario's posterior draws, set with ``--set``, keeps the value set: the
+    override is written as ``uncertainties: {KEY: fixed}`` so that no draw replaces it."""
+    if scenario.posterior is None:
+        return
+    from ..posterior import load as load_posterior
+    from .schema import FIXED, POSTERIOR_KEY
+
+    try:
+        drawn = set(load_posterior(scenario.posterior)[0])
+    except (OSError, ValueError, FileNotFoundError):
+        return  # validation reports an unreadable posterior
+    uncertainties = full.setdefault("uncertainties", {})
+    if not isinstance(uncertainties, dict) or POSTERIOR_KEY not in uncertainties:
+        return  # the override removed the posterior itself
+    for key in keys:
+        if key in drawn:
+            uncertainties[key] = FIXED
 
 
 def load_scenario_text(text: str, name: str = "<string>") -> Scenario:

@@ -18,6 +18,9 @@ from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
 
 Path = tuple[str | int, ...]
 POSTERIOR_KEY = "from_posterior"
+FIXED = "fixed"
+"""``uncertainties: {KEY: fixed}``: the scenario's own value of KEY, not the posterior's draw
+(what ``--set KEY=VALUE`` of a key the posterior draws writes)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,9 @@ class Scenario(Section):
         "estimate (or a shipped posterior's name, posterior_2019_2024). With a posterior, "
         "every replication of run and compare runs at one whole draw of it (weighted, the "
         "parameters' correlations kept; replication r of each option at the same draw) and "
-        "a sweep's states are whole draws; its keys override the ranges given here.",
+        "a sweep's states are whole draws; its keys override the ranges given here. KEY: "
+        "fixed keeps the scenario's own value of KEY instead of the posterior's draw (a "
+        "--set of a key the posterior draws does this).",
     )
 
     @property
@@ -568,6 +573,8 @@ def _uncertainty_problems(s: Scenario) -> list[Problem]:
     data = s.to_data()
     data["uncertainties"] = {}
     for key, given in s.uncertainties.items():
+        if key != POSTERIOR_KEY and given == FIXED and s.posterior is not None:
+            continue
         if isinstance(given, str) != (key == POSTERIOR_KEY):
             problems.append(
                 Problem(
