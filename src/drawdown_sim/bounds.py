@@ -179,7 +179,9 @@ def check_study(study: Study, options: list[Scenario]) -> None:
             f"{study.name}: states: method sobol needs a power of 2 (the Sobol base sample N), "
             f"got {study.states:,}"
         )
-    parameters = len(options[0].uncertainties) if options else 0
+    from .study import design_parameters
+
+    parameters = len(design_parameters(options[0])) if options else 0
     states = study_states(study, parameters)
     how = (
         f"{study.states:,} x ({parameters} parameters + 2) = {states:,} states"

@@ -333,8 +333,9 @@ def validate(
             if _looks_like_study(target):
                 study, options = load_study(target)
                 from .bounds import study_states
+                from .study import design_parameters
 
-                run_states = study_states(study, len(options[0].uncertainties))
+                run_states = study_states(study, len(design_parameters(options[0])))
                 summary = (
                     f"study {study.name}: {len(options)} options "
                     f"({', '.join(o.name for o in options)}), {run_states} states x "

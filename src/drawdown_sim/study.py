@@ -356,25 +356,37 @@ def unit_sample(study: Study, keys: list[str]) -> Any:
     return sampler.random(study.states)
 
 
+def design_parameters(scenario: Scenario) -> list[str]:
+    """The uncertain parameters a study's design samples: the ranges the scenario's posterior
+    (if any) does not draw whole."""
+    drawn: set[str] = set()
+    if scenario.posterior is not None:
+        from .posterior import load, pinned
+
+        drawn = set(load(scenario.posterior)[0]) - pinned(scenario)
+    return sorted(k for k in scenario.ranges if k not in drawn)
+
+
 def state_values(study: Study, scenario: Scenario) -> list[dict[str, Any]]:
     """States of the world from the scenario's uncertainties (see :func:`unit_sample`).
 
     With ``uncertainties.from_posterior``, each state's posterior keys are one whole draw of
     the posterior (weighted, seeded by the study's seed): their correlations are kept. The
     other ranges are sampled as without one."""
+    keys = design_parameters(scenario)
+    unit = unit_sample(study, keys) if keys else [[] for _ in range(study.states)]
     posterior_values: list[dict[str, Any]] = []
     if scenario.posterior is not None:
         from .posterior import pinned
         from .posterior import states as posterior_states
 
         fixed = pinned(scenario)
+        # One whole draw per state (a Sobol design has N x (D + 2) of them: the draws vary
+        # beside the design, whose indices are the ranges' alone).
         posterior_values = [
             {k: v for k, v in state.items() if k not in fixed}
-            for state in posterior_states(scenario.posterior, study.states, study.seed)
+            for state in posterior_states(scenario.posterior, len(unit), study.seed)
         ]
-    drawn = set(posterior_values[0]) if posterior_values else set()
-    keys = sorted(k for k in scenario.ranges if k not in drawn)
-    unit = unit_sample(study, keys) if keys else [[] for _ in range(study.states)]
     data = scenario.to_data()
     states = []
     for index, row in enumerate(unit):

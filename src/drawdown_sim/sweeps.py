@@ -98,9 +98,10 @@ class Sweep:
         run = self.states_run
         if self.study.method != "sobol":
             return f"{run:,} states"
+        designed = run // self.study.states - 2  # the ranges the design samples
         return (
             f"{run:,} states (Sobol base sample N = {self.study.states:,} x "
-            f"({len(self.parameters)} parameters + 2))"
+            f"({designed} parameters + 2))"
         )
 
     def __repr__(self) -> str:
