@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .model import OUTCOME_SPECS, OUTCOMES, direction
+from .model import OUTCOME_SPECS, OUTCOMES
+from .model import direction as _outcome_direction
 
 if TYPE_CHECKING:
     from .comparison import Comparison
@@ -47,6 +48,14 @@ SERIES_LABELS = {
     "political_pressure": "political pressure (index)",
     "isis_rate": "ISIS attacks per day",
 }
+
+
+def direction(outcome: str) -> str:
+    """Which way is better for an outcome column, a sweep's ``<outcome>_both`` (the window and
+    the follow-on summed) included: ``lower``, ``higher`` or ``""``."""
+    from .study import BOTH_SUFFIX
+
+    return _outcome_direction(outcome.removesuffix(BOTH_SUFFIX))
 
 
 def option_color(index: int) -> str:

@@ -90,7 +90,7 @@ def _images(page) -> list[str]:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 @pytest.mark.parametrize(
-    ("kind", "choice"), [("run", "wounded"), ("compare", "full_exit"), ("sweep", "wounded")]
+    ("kind", "choice"), [("run", "wounded"), ("compare", "full_exit"), ("sweep", "wounded_both")]
 )
 def test_moving_a_widget_changes_the_figure(directories, kind: str, choice: str):
     playwright = pytest.importorskip("playwright.sync_api")

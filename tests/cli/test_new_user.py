@@ -55,7 +55,11 @@ def test_summaries_for_the_console_and_notebooks(tmp_path: Path):
     loaded = Results.load(tmp_path / "r")
     assert repr(loaded) == text
     pair = compare(
-        [scenario("status_quo"), scenario("full_exit")], reps=10, seed=2, workers=1, out=None
+        [scenario("status_quo"), scenario("full_exit")],
+        reps=10,
+        seed=2,
+        workers=1,
+        out=tmp_path / "c",
     )
     assert repr(pair).startswith("<Comparison of 2 options ['status_quo', 'full_exit']")
     assert "Paired differences from status_quo" in pair._repr_html_()
