@@ -173,6 +173,12 @@ def _shown(path: Path | str) -> str:
     return clean(str(path), 120)
 
 
+def _names(names: list[str]) -> str:
+    """The first three of ``names`` for a message, and how many more."""
+    shown = ", ".join(_shown(n) for n in names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 def _read_json(path: Path, limit: int = 64 * 1024 * 1024) -> Any:
     """The JSON value of a regular file, or None when it is missing or unreadable."""
     from .files import read_regular
@@ -235,13 +241,10 @@ class Inventory:
         what = what or self.kind
         for inventory in (self, *self.options.values()):
             if inventory.blocking:
-                shown = ", ".join(_shown(n) for n in inventory.blocking[:3])
-                more = len(inventory.blocking) - 3
                 raise OutputRefused(
-                    f"{_shown(inventory.root)} holds {shown}"
-                    + (f" and {more} more" if more > 0 else "")
-                    + ", which drawdown-sim did not write (or a link), where this "
-                    f"{what} must write; move it away or choose another --out"
+                    f"{_shown(inventory.root)} holds {_names(inventory.blocking)}, which "
+                    f"drawdown-sim did not write (or a link), where this {what} must write; "
+                    "move it away or choose another --out"
                 )
         if force:
             return
@@ -253,13 +256,10 @@ class Inventory:
             )
         for inventory in (self, *self.options.values()):
             if inventory.foreign:
-                shown = ", ".join(_shown(n) for n in inventory.foreign[:3])
-                more = len(inventory.foreign) - 3
                 raise OutputRefused(
-                    f"{_shown(inventory.root)} holds files drawdown-sim did not write ({shown}"
-                    + (f" and {more} more" if more > 0 else "")
-                    + "); choose an empty or new --out, or pass --force to write beside them "
-                    "(they are kept)"
+                    f"{_shown(inventory.root)} holds files drawdown-sim did not write "
+                    f"({_names(inventory.foreign)}); choose an empty or new --out, or pass "
+                    "--force to write beside them (they are kept)"
                 )
 
     def remove_ours(self, keep: Iterable[str] = ()) -> None:
