@@ -161,6 +161,9 @@ def _exit_with_parent(parent: int) -> None:
     def watch() -> None:
         while True:
             if os.getppid() != parent:
+                # Not a speed trick: an orphaned worker must end from this watcher thread,
+                # and only os._exit ends a process from a thread other than the main one
+                # (sys.exit would end this thread alone). Status 1: it did not finish.
                 os._exit(1)
             time.sleep(0.5)
 

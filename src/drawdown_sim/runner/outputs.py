@@ -262,26 +262,26 @@ class Inventory:
                     "--force to write beside them (they are kept)"
                 )
 
-    def remove_ours(self, keep: Iterable[str] = ()) -> None:
+    def remove_ours(self, within: str | None = None) -> None:
         """Remove the files the tool wrote (the manifest first), then the folders it made
-        that are left empty. ``keep``: names at the top to leave (such as ``.partial`` when
-        work is resumed). Never follows a link.
+        that are left empty; only those under the top-level name ``within`` when given
+        (``.partial`` once work is finished). Never follows a link.
 
         Raises:
             OutputUnwritable: a file cannot be removed.
         """
-        kept = set(keep)
-        for option in self.options.values():
-            option.remove_ours()
+        if within is None:
+            for option in self.options.values():
+                option.remove_ours()
         ordered = sorted(self.ours, key=lambda p: (p.name != "manifest.json", -len(p.parts)))
         for path in ordered:
-            if path.relative_to(self.root).parts[0] in kept:
+            if within is not None and path.relative_to(self.root).parts[0] != within:
                 continue
             try:
                 if _is_folder(path):
                     os.rmdir(path)  # only when empty: a foreign file keeps its folder
-                elif _is_file(path):
-                    os.unlink(path)
+                else:
+                    os.unlink(path)  # a file, or damage (a FIFO) at one of the tool's names
             except FileNotFoundError:
                 pass
             except OSError as error:
@@ -293,6 +293,8 @@ class Inventory:
                     f"{_shown(path)} cannot be removed ({error.strerror}); nothing else was "
                     "changed after it"
                 ) from None
+        if within is not None:
+            return
         for option in self.options.values():
             with contextlib.suppress(OSError):
                 os.rmdir(option.root)

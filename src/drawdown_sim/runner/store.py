@@ -27,7 +27,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from ..jsonable import dumps
 from .bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
-from .outputs import Inventory, OutputRefused, can_write, survey
+from .outputs import Inventory, OutputRefused, OutputUnwritable, can_write, survey
 from .provenance import labelled, labelled_schema, labelled_series
 from .tables import (
     CHUNK_KEY,
@@ -503,17 +503,13 @@ class RunDirectory:
         return failures, whole
 
     def remove_partial(self) -> None:
-        """Remove the finished work's ``.partial/`` files (only those the tool wrote)."""
+        """Remove the finished work's ``.partial/`` files (only those the tool wrote). The
+        results are complete already: a file that cannot be removed is said, not raised."""
         if self.partial.exists():
-            survey_partial = survey(self.root, self.kind)
-            for path in sorted(
-                (p for p in survey_partial.ours if ".partial" in p.relative_to(self.root).parts),
-                key=lambda p: -len(p.parts),
-            ):
-                with suppress(OSError):
-                    os.rmdir(path) if path.is_dir() else os.unlink(path)
-            with suppress(OSError):
-                os.rmdir(self.partial)
+            try:
+                survey(self.root, self.kind).remove_ours(within=".partial")
+            except OutputUnwritable as error:
+                log.warning(f"{error}")
 
 
 def _shown(path: Path) -> str:
