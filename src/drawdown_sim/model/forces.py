@@ -63,11 +63,13 @@ def _movements(world: World) -> tuple[tuple[float, int, int, int], ...]:
     index = {site.name: i for i, site in enumerate(scenario.sites)}
     current = [site.personnel for site in scenario.sites]
     plan: list[tuple[float, int, int, int]] = []
-    for number, phase in enumerate(cfg.phases):
+    for number, (phase, targets) in enumerate(
+        zip(cfg.phases, scenario.phase_targets(), strict=True)
+    ):
         cuts: dict[int, int] = {}
         start = world.day(phase.start)
         end = world.day(phase.end)
-        for name, target in phase.targets.items():
+        for name, target in targets.items():
             i = index[name]
             cut = current[i] - target
             current[i] = target
