@@ -429,6 +429,7 @@ class ForcePosture:
         self._targets = targets
         self._weight_total = sum(map(_WEIGHT, targets))
         self.exposure = self._weight_total / self._norm if self._norm > 0 else 0.0
+        self.world.log.trajectories.exposure.append((self.world.now, self.exposure))
 
     def _site_target(self, i: int) -> tuple[str, float, float]:
         """(name, exposure weight w p^a, air defence) of site ``i`` (not a target when empty)."""
