@@ -295,10 +295,10 @@ def wide(table: pd.DataFrame, parts: tuple[str, ...] = ("total", *GROUPS)) -> pd
     rows = []
     for (option, period), group in table.groupby(["option", "period"], sort=False):
         row: dict[str, Any] = {"option": option, "period": period}
-        by = group.set_index("part")
+        by = group.set_index("part")[["value", "low", "high"]].astype(float).to_dict("index")
         for part in parts:
-            row[part] = float(by.at[part, "value"])
-            row[f"{part}_low"] = float(by.at[part, "low"])
-            row[f"{part}_high"] = float(by.at[part, "high"])
+            row[part] = by[part]["value"]
+            row[f"{part}_low"] = by[part]["low"]
+            row[f"{part}_high"] = by[part]["high"]
         rows.append(row)
     return pd.DataFrame(rows)
