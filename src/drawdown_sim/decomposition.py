@@ -112,9 +112,10 @@ def factors(columns: dict[str, NDArray[np.float64]], days: float) -> dict[str, A
 def attacks_from(f: dict[str, Any], days: float) -> Any:
     """Mean attacks from the six factors (the identity); NaN factors must be filled first."""
     campaign_days = f["chance"] * f["length"]
-    return campaign_days * f["exposure_c"] * f["intensity_c"] + (days - campaign_days) * f[
-        "exposure_r"
-    ] * f["intensity_r"]
+    return (
+        campaign_days * f["exposure_c"] * f["intensity_c"]
+        + (days - campaign_days) * f["exposure_r"] * f["intensity_r"]
+    )
 
 
 def _filled(
