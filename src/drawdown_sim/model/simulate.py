@@ -63,7 +63,8 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
         "int", "", "attacks", "Militia attacks made while the militias were on campaign", True
     ),
     "campaign_exposure": OutcomeSpec(
-        "float", "", "exposure-days", "Exposure (as exposure) over the campaign days", True
+        "float", "", "exposure-days", "Exposure (as in exposure) over the days the militias were on campaign",
+        True,
     ),
     "crisis_days": OutcomeSpec(
         "float", "lower", "days", "Days at escalation level crisis or war", True
