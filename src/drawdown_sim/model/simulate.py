@@ -63,7 +63,10 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
         "int", "", "attacks", "Militia attacks made while the militias were on campaign", True
     ),
     "campaign_exposure": OutcomeSpec(
-        "float", "", "exposure-days", "Exposure (as in exposure) over the days the militias were on campaign",
+        "float",
+        "",
+        "exposure-days",
+        "Exposure (as in exposure) over the days the militias were on campaign",
         True,
     ),
     "crisis_days": OutcomeSpec(

@@ -370,7 +370,7 @@ def compare_first_screen(comparison: Comparison) -> dict[str, Any]:
 
 
 def why_table(parts: pd.DataFrame, reference: str) -> dict[str, Any]:
-    """"Why the options differ": the difference in mean militia attacks against
+    """ "Why the options differ": the difference in mean militia attacks against
     ``reference`` by channel, each with its 95% interval (:mod:`drawdown_sim.decomposition`)."""
     from ..decomposition import GROUPS, LABELS, wide
 
