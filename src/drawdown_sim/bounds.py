@@ -119,8 +119,8 @@ def planned_movements(scenario: Scenario) -> int:
     size = cfg.movement_size
     current = {site.name: site.personnel for site in scenario.sites}
     movements = 0
-    for phase in cfg.phases:
-        for name, target in phase.targets.items():
+    for targets in scenario.phase_targets():
+        for name, target in targets.items():
             cut = current.get(name, 0) - target
             if cut > 0:
                 movements += -(-cut // size)

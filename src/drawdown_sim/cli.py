@@ -678,6 +678,9 @@ def compare_command(
                 "options": comparison.options,
                 "table": _records(comparison.table),
                 "completion": _records(completion_frame(comparison.results)),
+                "decomposition": _records(comparison.decomposition)
+                if comparison.decomposition is not None
+                else [],
             }
         )
     if failed:
@@ -685,7 +688,7 @@ def compare_command(
 
 
 def _print_comparison(comparison: Any) -> None:
-    from .console import comparison_table, completion_table, console
+    from .console import comparison_table, completion_table, console, decomposition_table
 
     console.print(comparison_table(comparison))
     console.print(
@@ -694,6 +697,8 @@ def _print_comparison(comparison: Any) -> None:
             "Drawdown completion by option",
         )
     )
+    if comparison.decomposition is not None and not comparison.decomposition.empty:
+        console.print(decomposition_table(comparison.decomposition, comparison.reference))
 
 
 def _study_or_exit(path: Path, states: int | None, reps: int | None) -> tuple[Any, list[Scenario]]:

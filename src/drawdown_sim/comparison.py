@@ -70,6 +70,8 @@ class Comparison:
     table: pd.DataFrame
     reference: str
     path: Path | None = None
+    decomposition: pd.DataFrame | None = None
+    """Why the options differ in militia attacks (:mod:`drawdown_sim.decomposition`)."""
 
     @property
     def options(self) -> list[str]:
@@ -105,7 +107,9 @@ class Comparison:
                     "compare with --force"
                 )
         table = read_csv(root / "comparison.csv")
-        return cls(results, table, manifest.reference, root)
+        parts = root / "decomposition.csv"
+        decomposition = read_csv(parts) if parts.is_file() else None
+        return cls(results, table, manifest.reference, root, decomposition)
 
 
 BOOTSTRAP_BINS = 4096
@@ -488,7 +492,8 @@ def compare(
     """Run every scenario with the same seeds and compare them pairwise to ``reference``.
 
     All options run on one engine, built once. Writes ``out/<name>/`` (the layout of
-    ``run``) for each, then ``out/comparison.csv``, ``out/completion.csv`` and, last,
+    ``run``) for each, then ``out/comparison.csv``, ``out/completion.csv``,
+    ``out/decomposition.csv`` (why the options differ in attacks) and, last,
     ``out/manifest.json``. The derived tables of an earlier compare are removed before
     anything runs, so an interrupted compare never leaves an old table beside new runs.
     The reference defaults to a status quo (:func:`default_reference`), else the first
@@ -564,6 +569,10 @@ def compare(
     table, completion = tables.tables()
     atomic_write_bytes(root / "completion.csv", completion.to_csv(index=False).encode())
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())
+    from .decomposition import decomposition_table
+
+    decomposition = decomposition_table(results, reference, seed)
+    atomic_write_bytes(root / "decomposition.csv", decomposition.to_csv(index=False).encode())
     write_manifest(
         root,
         CompareManifest(
@@ -579,7 +588,7 @@ def compare(
     (root_dir.partial / "compare.json").unlink(missing_ok=True)
     with suppress(OSError):
         root_dir.partial.rmdir()
-    return Comparison(results, table, reference, root)
+    return Comparison(results, table, reference, root, decomposition)
 
 
 def _check_same_comparison(root_dir: RunDirectory, config: dict[str, Any], force: bool) -> None:

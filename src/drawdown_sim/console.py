@@ -362,3 +362,27 @@ def sweep_tables(result: Sweep) -> list[Table]:
             sensitivity.add_row(outcome, str(parameter), f"{row['S1']:.2f} +- {row['S1_conf']:.2f}")
         sensitivity.add_section()
     return [regret, satisficing, sensitivity]
+
+
+def decomposition_table(parts: pd.DataFrame, reference: str) -> Table:
+    """Why the options differ: the difference in mean militia attacks by channel
+    (:mod:`drawdown_sim.decomposition`), each with its 95% interval."""
+    from .decomposition import GROUPS, LABELS, wide
+
+    table = Table(
+        title=f"Why the options differ in militia attacks (vs {reference!r}; the parts sum "
+        "to the difference, 95% CI)",
+        title_justify="left",
+    )
+    columns = ("total", *GROUPS)
+    table.add_column("option")
+    table.add_column("period")
+    for column in columns:
+        table.add_column(LABELS[column].split(":")[0], justify="right")
+    for _, row in wide(parts, columns).iterrows():
+        cells = [
+            f"{signed(row[c])} [{signed(row[f'{c}_low'])}, {signed(row[f'{c}_high'])}]"
+            for c in columns
+        ]
+        table.add_row(str(row["option"]), str(row["period"]).replace("_", "-"), *cells)
+    return table

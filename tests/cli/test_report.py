@@ -85,6 +85,23 @@ def test_compare_report_has_paired_table_with_better_worse_tie(reports):
     assert html.count("<svg") >= 5
 
 
+def test_compare_report_says_why_the_options_differ(reports):
+    """Below the first screen: the attack difference by channel, from decomposition.csv."""
+    import pandas as pd
+
+    html = reports["compare"].read_text()
+    assert '<section id="why">' in html
+    assert html.index('<section id="why">') < html.index('<details id="more">')
+    assert "Why the options differ in militia attacks (against status_quo)" in html
+    parts = pd.read_csv(reports["compare"].parent / "decomposition.csv")
+    window = parts[(parts["option"] == "full_exit") & (parts["period"] == "window")]
+    by = window.set_index("part")["value"]
+    assert by["total"] == pytest.approx(by["campaign"] + by["exposure"] + by["intensity"])
+    section = html[html.index('<section id="why">') : html.index('<details id="more">')]
+    assert "<td>full_exit</td>" in section and "Campaign: P(campaign)" in section
+    assert section.count("<tr>") == 1 + (parts["option"] + parts["period"]).nunique()
+
+
 def test_sweep_report_has_regret_satisficing_and_honest_sensitivity(reports):
     html = reports["sweep"].read_text()
     assert {"regret", "satisficing", "sensitivity"} <= set(_sections(html))

@@ -59,6 +59,10 @@ def test_run_compare_sweep_and_calibrate_print_one_json_document(tmp_path: Path)
     )
     assert compare["reference"] == "status_quo" and compare["table"]
     assert {row["option"] for row in compare["completion"]} == {"status_quo", "full_exit"}
+    parts = {(r["period"], r["part"]): r["value"] for r in compare["decomposition"]}
+    assert parts[("window", "total")] == pytest.approx(
+        sum(parts[("window", g)] for g in ("campaign", "exposure", "intensity"))
+    )
     study = tmp_path / "study.yaml"
     options = ROOT / "scenarios" / "options"
     study.write_text(

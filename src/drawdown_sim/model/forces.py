@@ -63,11 +63,13 @@ def _movements(world: World) -> tuple[tuple[float, int, int, int], ...]:
     index = {site.name: i for i, site in enumerate(scenario.sites)}
     current = [site.personnel for site in scenario.sites]
     plan: list[tuple[float, int, int, int]] = []
-    for number, phase in enumerate(cfg.phases):
+    for number, (phase, targets) in enumerate(
+        zip(cfg.phases, scenario.phase_targets(), strict=True)
+    ):
         cuts: dict[int, int] = {}
         start = world.day(phase.start)
         end = world.day(phase.end)
-        for name, target in phase.targets.items():
+        for name, target in targets.items():
             i = index[name]
             cut = current[i] - target
             current[i] = target
@@ -427,6 +429,7 @@ class ForcePosture:
         self._targets = targets
         self._weight_total = sum(map(_WEIGHT, targets))
         self.exposure = self._weight_total / self._norm if self._norm > 0 else 0.0
+        self.world.log.trajectories.exposure.append((self.world.now, self.exposure))
 
     def _site_target(self, i: int) -> tuple[str, float, float]:
         """(name, exposure weight w p^a, air defence) of site ``i`` (not a target when empty)."""

@@ -74,6 +74,8 @@ class Trajectories:
     escalation: list[tuple[float, int]] = field(default_factory=list)
     campaign: list[tuple[float, int]] = field(default_factory=list)
     background: list[tuple[float, float]] = field(default_factory=list)
+    # X(t), the militias' exposure relative to the window start (dimensionless)
+    exposure: list[tuple[float, float]] = field(default_factory=list)
     # (start, value at start, asymptote, decay rate 1/day)
     pressure: list[tuple[float, float, float, float]] = field(default_factory=list)
     # (start, capacity at start, capacity target)

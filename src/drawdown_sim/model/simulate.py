@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from operator import add, itemgetter
 from typing import Any
@@ -48,6 +48,26 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
     "us_strikes": OutcomeSpec("int", "lower", "strikes", "US retaliatory strikes", True),
     "campaign_days": OutcomeSpec(
         "float", "lower", "days", "Days with the militias on campaign", True
+    ),
+    "exposure": OutcomeSpec(
+        "float",
+        "",
+        "exposure-days",
+        "Militia exposure integrated over the period: coalition personnel at sites militias "
+        "can reach, and in movement, weighted as the attack rate weighs them (sites by "
+        "attack propensity x personnel^exposure_exponent), relative to the window start; one "
+        "exposure-day is a day at the window-start presence",
+        True,
+    ),
+    "campaign_attacks": OutcomeSpec(
+        "int", "", "attacks", "Militia attacks made while the militias were on campaign", True
+    ),
+    "campaign_exposure": OutcomeSpec(
+        "float",
+        "",
+        "exposure-days",
+        "Exposure (as in exposure) over the days the militias were on campaign",
+        True,
     ),
     "crisis_days": OutcomeSpec(
         "float", "lower", "days", "Days at escalation level crisis or war", True
@@ -196,6 +216,35 @@ def _time_in(trajectory: list[tuple[float, int]], start: float, end: float, leas
     return total
 
 
+def _integral(
+    trajectory: list[tuple[float, float]],
+    start: float,
+    end: float,
+    gate: list[tuple[float, int]] | None = None,
+) -> float:
+    """Integral over [start, end) of a piecewise-constant value (value x days), counted only
+    while ``gate`` (a piecewise-constant 0/1 trajectory) is 1 when given."""
+    times = sorted({start, end, *(t for t, _ in trajectory), *(t for t, _ in gate or ())})
+    times = [t for t in times if start <= t <= end]
+    total = 0.0
+    for t0, t1 in zip(times, times[1:], strict=False):
+        if gate is not None and not _value_from(gate, t0):
+            continue
+        total += _value_from(trajectory, t0) * (t1 - t0)
+    return total
+
+
+def _value_from(trajectory: list[tuple[float, Any]], t: float) -> Any:
+    """The piecewise-constant value holding from ``t`` on (changes at ``t`` included)."""
+    at = bisect_right(trajectory, t, key=_START) - 1
+    return trajectory[max(at, 0)][1]
+
+
+def _on_campaign(campaign: list[tuple[float, int]], attacks: list[Attack]) -> int:
+    """How many of ``attacks`` came while the militias were on campaign."""
+    return sum(bool(_value_from(campaign, attack.time)) for attack in attacks)
+
+
 def _value_at(trajectory: list[tuple[float, int]], t: float) -> int:
     """The piecewise-constant value holding just before ``t`` (changes at ``t`` excluded)."""
     value = trajectory[0][1]
@@ -218,6 +267,7 @@ def _pressure_peak(segments: list[tuple[float, float, float, float]], end: float
 
 
 _TIME = itemgetter(Attack._fields.index("time"))
+_START = itemgetter(0)
 _INTERCEPTED, _KILLED, _WOUNDED = (
     Attack._fields.index(name) for name in ("intercepted", "killed", "wounded")
 )
@@ -278,6 +328,11 @@ def _period(world: World, isis: np.ndarray, start: float, end: float) -> dict[st
         "mass_casualty_events": mass_casualty,
         "us_strikes": sum(start <= s.time < end for s in log.strikes),
         "campaign_days": _time_in(log.trajectories.campaign, start, end, 1),
+        "exposure": _integral(log.trajectories.exposure, start, end),
+        "campaign_attacks": _on_campaign(log.trajectories.campaign, inside_attacks),
+        "campaign_exposure": _integral(
+            log.trajectories.exposure, start, end, log.trajectories.campaign
+        ),
         "crisis_days": _time_in(log.trajectories.escalation, start, end, CRISIS),
         "isis_attacks": last - first,
         "isis_resurgence": resurgence,

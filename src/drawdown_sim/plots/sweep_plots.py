@@ -233,7 +233,12 @@ def plot_sweep_tradeoff(result: Sweep, ax: Axes | None = None) -> Axes:
             color=colour,
             ms=9,
             capsize=3,
-            mfc=colour if option in members else "white",
+            # Hollow markers are see-through and drawn on top, so that a dominated option
+            # next to a member of the Pareto set shows both.
+            mfc=colour if option in members else "none",
+            mew=1.5,
+            elinewidth=1.0,
+            zorder=2 if option in members else 3,
             label=f"{option}" + (" (Pareto set)" if option in members else " (dominated)"),
         )
     period = "window + follow-on" if both else "window"

@@ -136,7 +136,7 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
 
     from ..plots import compare_plots
     from ..plots.completion_plots import plot_completion
-    from .decision import compare_first_screen
+    from .decision import compare_first_screen, why_table
 
     first_screen = compare_first_screen(comparison)
     first_screen["tradeoff"] = _svg(compare_plots.plot_tradeoff(comparison).figure)
@@ -164,6 +164,9 @@ def compare_report(comparison: Comparison, target: Path | None = None) -> Path:
         "tables": compare_tables(comparison),
         "figures": [{"id": i, "svg": _svg(f), "caption": c} for i, f, c in figures],
         "first": first_screen,
+        "why": why_table(comparison.decomposition, comparison.reference)
+        if comparison.decomposition is not None and not comparison.decomposition.empty
+        else None,
     }
     assert comparison.path is not None or target is not None
     return _render(context, target or comparison.path / "report.html")  # type: ignore[operator]

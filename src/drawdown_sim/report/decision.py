@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .content import label, number
+from .content import label, number, signed
 
 if TYPE_CHECKING:
     from ..comparison import Comparison
@@ -366,4 +366,35 @@ def compare_first_screen(comparison: Comparison) -> dict[str, Any]:
             "95% intervals (normal for means, Wilson for the share).",
         },
         "flips": pairs,
+    }
+
+
+def why_table(parts: pd.DataFrame, reference: str) -> dict[str, Any]:
+    """ "Why the options differ": the difference in mean militia attacks against
+    ``reference`` by channel, each with its 95% interval (:mod:`drawdown_sim.decomposition`)."""
+    from ..decomposition import GROUPS, LABELS, wide
+
+    columns = ("total", *GROUPS)
+    rows = [
+        [
+            str(row["option"]),
+            _period_words(f"x{'_follow_on' if row['period'] == 'follow_on' else ''}"),
+            *(
+                f"{signed(row[c])} [{signed(row[f'{c}_low'])}, {signed(row[f'{c}_high'])}]"
+                for c in columns
+            ),
+        ]
+        for _, row in wide(parts, columns).iterrows()
+    ]
+    return {
+        "title": f"Why the options differ in militia attacks (against {reference})",
+        "columns": ["option", "period", *(LABELS[c] for c in columns)],
+        "rows": rows,
+        "note": "The difference in mean militia attacks, split exactly into its channels "
+        "(the three parts sum to it): whether and how long the militias campaign, how many "
+        "people they can reach (exposure-days, weighted by site as the attack rate weighs "
+        "them), and how hard they attack what they can reach (attacks per exposure-day). "
+        "Each is a Shapley share of a product of means, so no channel is counted first; "
+        "95% intervals from a paired bootstrap over replications. decomposition.csv holds "
+        "the six parts behind the three.",
     }

@@ -305,6 +305,19 @@ class Advisory(Section):
         description="Mission of the residual presence; weights its support to Iraqi forces "
         "(isis.mission_weight).",
     )
+    federal_shift: float = Field(
+        0.0,
+        ge=-1.0,
+        le=1.0,
+        description="Share of the personnel the option keeps that is moved between regions "
+        "(dimensionless, -1 to 1): above 0, that share of those kept in Kurdistan go to "
+        "federal sites; below 0, that share of those kept in federal Iraq go to Kurdistan. "
+        "Taken in proportion to what each site keeps, placed in proportion to each receiving "
+        "site's headroom (initial minus kept; what it cannot hold stays), so the total kept "
+        "is unchanged (scenario/split.py). Assumption: no per-base figures are public, so "
+        "the split each option's plan states is one guess; the baseline's uncertainties "
+        "sweep it and every option applies the same share.",
+    )
     from_: date | None = Field(
         None,
         alias="from",

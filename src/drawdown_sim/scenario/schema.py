@@ -201,13 +201,26 @@ class Scenario(Section):
             return None
         return self.window.offset(self.drawdown.phases[-1].end)
 
-    def final_personnel(self) -> dict[str, int]:
-        """Personnel each site holds once every phase's targets are reached."""
+    def declared_final_personnel(self) -> dict[str, int]:
+        """Personnel each site holds once every declared phase target is reached."""
         final = {site.name: site.personnel for site in self.sites}
         if self.drawdown.enabled:
             for phase in self.drawdown.phases:
                 final.update(phase.targets)
         return final
+
+    def final_personnel(self) -> dict[str, int]:
+        """Personnel each site holds once the plan completes, with ``advisory.federal_shift``
+        applied (scenario/split.py)."""
+        from .split import shifted_final
+
+        return shifted_final(self)
+
+    def phase_targets(self) -> list[dict[str, int]]:
+        """Each phase's targets as the model runs them (``advisory.federal_shift`` applied)."""
+        from .split import phase_targets
+
+        return phase_targets(self)
 
     def background_rate(self, posture: str) -> float:
         """mu for ``posture`` (attacks/day at exposure 1 and escalation multiplier 1).
