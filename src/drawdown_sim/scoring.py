@@ -279,9 +279,7 @@ class HeldOut:
                 "mean_crps": float(np.mean(f.crps)),
                 "log_score": f.log_score,
                 "mean_log_score": float(np.mean(f.log_score)),
-                "brier": dict(
-                    zip((f"onset_within_{h}" for h in horizons), f.brier, strict=True)
-                ),
+                "brier": dict(zip((f"onset_within_{h}" for h in horizons), f.brier, strict=True)),
                 "mean_brier": float(np.mean(f.brier)) if f.brier else None,
                 **({"pit": f.pit} if f.pit else {}),
                 **({"rate_per_day": f.rate} if f.rate is not None else {}),
