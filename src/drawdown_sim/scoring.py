@@ -49,7 +49,7 @@ import math
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
