@@ -1320,7 +1320,7 @@ def backtest_command(
             max=10_000_000,
             help="With --score: simulated particles of each leave-one-out fit.",
         ),
-    ] = 300,
+    ] = 400,
 ) -> None:
     """Lay the scenario's predictive band of cumulative attacks over the observed record:
     the predictive percentile of each observed count and whether it is in the 50% and 90%
@@ -1536,7 +1536,8 @@ def _score_episodes(
                 "pooled_skill": pooled,
                 "skill": "1 - score/naive score for CRPS and Brier; the mean log-score gain "
                 "(nats per block) for the log score; 95% paired percentile bootstrap intervals "
-                "over the scored items",
+                "over the scored items (low, high) and, pooled, over whole episodes "
+                "(episode_low, episode_high)",
             }
         )
         return
@@ -1593,11 +1594,20 @@ def _score_episodes(
         )
     for line in skipped:
         console.print(f"not scored: {line}", highlight=False)
+
+    def by_episode(skill: dict[str, float | None]) -> str:
+        low, high = skill["episode_low"], skill["episode_high"]
+        text = interval({**skill, "low": None, "high": None})
+        return text + (
+            f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
+        )
+
     console.print(
-        "Pooled skill (1 - score/naive; log score: gain in nats): "
+        "Pooled skill (1 - score/naive; log score: gain in nats), 95% intervals resampling "
+        "whole episodes: "
         + "; ".join(
-            f"vs {name}: CRPS {interval(s['crps'])}, log {interval(s['log_score'])}, "
-            f"Brier {interval(s['brier'])}"
+            f"vs {name}: CRPS {by_episode(s['crps'])}, log {by_episode(s['log_score'])}, "
+            f"Brier {by_episode(s['brier'])}"
             for name, s in pooled.items()
         ),
         soft_wrap=True,

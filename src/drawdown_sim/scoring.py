@@ -73,7 +73,7 @@ ONSET_RATE = 0.3
 """Attacks per day at or above which a tally counts as campaign (observed onsets): above the
 restraint attack-rate prior's support (up to 0.25) and below the campaign's (from 0.45)."""
 
-DEFAULT_BUDGET = 300
+DEFAULT_BUDGET = 400
 """Simulated particles of each leave-one-out fit (``estimate`` ships 2,500)."""
 
 RUNAWAY_COUNT = 100_000
@@ -530,26 +530,58 @@ def score_all(
     return results, skipped
 
 
+def _episode_interval(
+    model: list[list[float]], naive: list[list[float]], kind: str, seed: int
+) -> tuple[float | None, float | None]:
+    """95% percentile interval of the pooled skill, resampling whole episodes (their items
+    share a fit, so they are not independent): ``model[e]`` and ``naive[e]`` are episode
+    ``e``'s items."""
+    kept = [e for e, items in enumerate(model) if items]
+    if len(kept) < 2:
+        return None, None
+
+    def statistic(index: np.ndarray) -> float:
+        m = np.concatenate([model[kept[int(i)]] for i in index])
+        n = np.concatenate([naive[kept[int(i)]] for i in index])
+        if kind == "log":
+            return float(np.mean(m) - np.mean(n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(1.0 - np.mean(m) / np.mean(n))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = stats.bootstrap(
+            (np.arange(len(kept)),),
+            statistic,
+            vectorized=False,
+            n_resamples=999,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    return (low if math.isfinite(low) else None), (high if math.isfinite(high) else None)
+
+
 def pooled_skills(results: list[HeldOut], seed: int = 0) -> dict[str, Any]:
-    """Skill over every held-out item of every episode, against each naive forecast."""
+    """Skill over every held-out item of every episode, against each naive forecast: the
+    interval over items (``low``, ``high``) and over whole episodes (``episode_low``,
+    ``episode_high``; the honest one when an episode's items share its fit)."""
     out: dict[str, Any] = {}
     if not results:
         return out
     names = [f.name for f in results[0].naive]
     for k, name in enumerate(names):
 
-        def gather(attribute: str, which: str, k: int = k) -> list[float]:
-            items: list[float] = []
-            for r in results:
-                forecast = r.model if which == "model" else r.naive[k]
-                items.extend(getattr(forecast, attribute))
-            return items
+        def per_episode(attribute: str, which: str, k: int = k) -> list[list[float]]:
+            return [
+                list(getattr(r.model if which == "model" else r.naive[k], attribute))
+                for r in results
+            ]
 
-        out[name] = {
-            "crps": _skill(gather("crps", "model"), gather("crps", "naive"), "ratio", seed),
-            "log_score": _skill(
-                gather("log_score", "model"), gather("log_score", "naive"), "log", seed
-            ),
-            "brier": _skill(gather("brier", "model"), gather("brier", "naive"), "ratio", seed),
-        }
+        out[name] = {}
+        for key, kind in (("crps", "ratio"), ("log_score", "log"), ("brier", "ratio")):
+            model, naive = per_episode(key, "model"), per_episode(key, "naive")
+            skill = _skill(sum(model, []), sum(naive, []), kind, seed)
+            low, high = _episode_interval(model, naive, kind, seed)
+            out[name][key] = {**skill, "episode_low": low, "episode_high": high}
     return out

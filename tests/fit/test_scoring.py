@@ -183,6 +183,8 @@ def test_score_command_json_has_scores_and_skills_per_record_episode(tmp_path: P
     for naive in pooled.values():
         for kind in ("crps", "log_score", "brier"):
             assert naive[kind]["low"] is not None and naive[kind]["high"] is not None
+            assert naive[kind]["episode_low"] is not None
+            assert naive[kind]["episode_low"] <= naive[kind]["episode_high"]
 
 
 def test_score_refuses_a_scenario_argument():
