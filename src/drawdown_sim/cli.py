@@ -1561,7 +1561,7 @@ def _score_episodes(
         table = Table(
             title=f"Held out: {result.episode.name} ({result.episode.start} to "
             f"{result.episode.end}), fitted on the others at budget {budget:,}, "
-            f"{reps:,} posterior draws",
+            f"{reps:,} replications at resampled posterior draws",
             title_justify="left",
         )
         for column in (
