@@ -1519,10 +1519,14 @@ def _score_episodes(
         import pyabc  # noqa: F401
     except ImportError:
         fail_input("backtest --score needs pyabc: pip install 'drawdown-sim[estimate]'")
+    from .console import progress_reporter
     from .scoring import pooled_skills, score_all
 
     base = load_or_exit(Path("baseline"))
-    results, skipped = score_all(record, base, budget=budget, reps=reps, seed=seed)
+    with progress_reporter("backtest --score (held-out episodes)") as progress:
+        results, skipped = score_all(
+            record, base, budget=budget, reps=reps, seed=seed, progress=progress
+        )
     pooled = pooled_skills(results, seed)
     if as_json:
         _emit(

@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -512,21 +513,24 @@ def score_all(
     reps: int = 400,
     seed: int = 0,
     workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[HeldOut], list[str]]:
     """Leave each tallied episode of ``record`` out in turn; also the episodes not scored,
-    with why."""
+    with why. ``progress(done, total)`` is called after each held-out episode."""
     results, skipped = [], []
     tallied = [e for e in record.episodes if e.counts]
+    total = len(record.episodes)
     for k, episode in enumerate(record.episodes):
         if not episode.counts:
             skipped.append(f"{episode.name}: no tallies in the record")
-            continue
-        if len(tallied) < 2:
+        elif len(tallied) < 2:
             skipped.append(f"{episode.name}: no other tallied episode to estimate on")
-            continue
-        results.append(
-            score_episode(record, episode, base, budget, reps, seed + k, workers=workers)
-        )
+        else:
+            results.append(
+                score_episode(record, episode, base, budget, reps, seed + k, workers=workers)
+            )
+        if progress is not None:
+            progress(k + 1, total)
     return results, skipped
 
 
