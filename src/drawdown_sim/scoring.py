@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .record import Episode, Record
+from .record import CUTOFF, Episode, Record
 from .scenario import Scenario
 
 BLOCK_DAYS = 30
@@ -346,11 +346,13 @@ def forecast_paths(
     reps: int,
     seed: int,
     overrides: dict[str, float] | None = None,
+    days: int | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """``reps`` runs of the held-out episode, one whole posterior draw each (picked with its
     weight): each run's attack times (days from the start, sorted) and the first day on
     campaign (inf: none). The declared postures are not inputs; ``overrides`` replace the
-    draw's values (a test breaks the model with them)."""
+    draw's values (a test breaks the model with them); ``days`` runs past the episode's end
+    (with its inputs only) so that an onset horizon beyond it can be forecast."""
     from .estimate import PARAMETERS, episode_data, episode_scenario, resample
     from .model.simulate import simulate_seed
     from .model.streams import replication_seeds
@@ -358,6 +360,8 @@ def forecast_paths(
 
     data = episode_data(base, episode)
     data["militia"]["scheduled"] = []
+    if days is not None and days > episode.days:
+        data["window"]["end"] = (episode.start + timedelta(days=days - 1)).isoformat()
     picked = resample(draws, reps, seed)
     times: list[np.ndarray] = []
     onset = np.full(reps, np.inf)
@@ -445,7 +449,12 @@ def score_episode(
     horizons = [h for h, o in zip(HORIZONS, outcomes, strict=True) if o is not None]
     observed = [o for o in outcomes if o is not None]
 
-    times, onset = forecast_paths(held, base, draws, reps, seed + 1000, overrides)
+    # An onset observed inside the episode is scored at the horizons beyond its end too: the
+    # model then runs on to the longest such horizon (never past the cut-off), so that its
+    # probability of an onset within it is not cut short.
+    beyond = [h for h, o in zip(HORIZONS, outcomes, strict=True) if o == 1 and h > held.days]
+    days = min(max(beyond), (CUTOFF - held.start).days) if beyond else None
+    times, onset = forecast_paths(held, base, draws, reps, seed + 1000, overrides, days)
     crps, logs, pits = [], [], []
     for a, b, y in cut:
         sample = np.array([np.searchsorted(t, b + 1) - np.searchsorted(t, a) for t in times])

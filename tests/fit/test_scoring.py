@@ -191,3 +191,14 @@ def test_score_refuses_a_scenario_argument():
     result = CliRunner().invoke(app, ["backtest", "--score", "baseline"])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_forecast_runs_on_past_the_episode_for_a_later_horizon(two: Record, base):
+    """The 2023 onset (121 days) is scored at 180 days: its runs go on to day 180."""
+    from drawdown_sim.scoring import forecast_paths
+
+    onset = two.episodes[0]
+    times, _ = forecast_paths(onset, base, _shipped_draws(), 10, 1, days=180)
+    assert max(float(t.max(initial=0.0)) for t in times) > onset.days
+    short, _ = forecast_paths(onset, base, _shipped_draws(), 10, 1)
+    assert max(float(t.max(initial=0.0)) for t in short) < onset.days
