@@ -1311,6 +1311,21 @@ def backtest_command(
             "score it (CRPS, log score, Brier, PIT) against two naive forecasts.",
         ),
     ] = False,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record", help="With --score: record folder (default: the shipped 2019-2024 one)."
+        ),
+    ] = None,
+    budget: Annotated[
+        int,
+        typer.Option(
+            "--budget",
+            min=20,
+            max=10_000_000,
+            help="With --score: simulated particles of each leave-one-out fit.",
+        ),
+    ] = 400,
 ) -> None:
     """Lay the scenario's predictive band of cumulative attacks over the observed record:
     the predictive percentile of each observed count and whether it is in the 50% and 90%
@@ -1319,12 +1334,14 @@ def backtest_command(
         if scenario_file is not None or observed_file is not None or set_ or out is not None:
             fail_input(
                 "--score takes no SCENARIO, OBSERVED, --set or --out: it scores the "
-                "shipped episodes"
+                "record's episodes"
             )
-        _score_episodes(reps, 0 if seed is None else seed, as_json)
+        _score_episodes(record, budget, reps, 0 if seed is None else seed, as_json)
         return
     if scenario_file is None or observed_file is None:
         fail_input("backtest needs SCENARIO and OBSERVED (or --score)")
+    if record is not None:
+        fail_input("--record is for --score (the record's episodes, left out one by one)")
     scenario = load_or_exit(scenario_file, set_)
     from .backtest import backtest, read_observations, to_csv
     from .observed import ObservedDataError
@@ -1490,27 +1507,46 @@ def estimate_command(
         console.print(str(f), highlight=False)
 
 
-def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
-    """``backtest --score``: leave one episode out, print scores and skills."""
+def _score_episodes(
+    record_folder: Path | None, budget: int, reps: int, seed: int, as_json: bool
+) -> None:
+    """``backtest --score``: leave each episode of the record out, print scores and skills."""
     import numpy as np
 
-    from .observed import ObservedDataError
-    from .scoring import HORIZONS, pooled_skills, score_all
+    from .record import load_record, shipped_record
+    from .scenario import ScenarioError
 
     try:
-        results = score_all(reps=reps, seed=seed)
-    except ObservedDataError as error:
-        fail_input(str(error))
+        record = load_record(record_folder if record_folder is not None else shipped_record())
+    except ScenarioError as error:
+        fail_input(error)
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        fail_input("backtest --score needs pyabc: pip install 'drawdown-sim[estimate]'")
+    from .console import progress_reporter
+    from .scoring import pooled_skills, score_all
+
+    base = load_or_exit(Path("baseline"))
+    with progress_reporter("backtest --score (held-out episodes)") as progress:
+        results, skipped = score_all(
+            record, base, budget=budget, reps=reps, seed=seed, progress=progress
+        )
     pooled = pooled_skills(results, seed)
     if as_json:
         _emit(
             {
+                "record": record.folder.name,
+                "budget": budget,
                 "replications": reps,
                 "seed": seed,
                 "episodes": [r.to_json() for r in results],
+                "not_scored": skipped,
                 "pooled_skill": pooled,
                 "skill": "1 - score/naive score for CRPS and Brier; the mean log-score gain "
-                "(nats per block) for the log score; 95% paired percentile bootstrap intervals",
+                "(nats per block) for the log score; 95% paired percentile bootstrap intervals "
+                "over the scored items (low, high) and, pooled, over whole episodes "
+                "(episode_low, episode_high)",
             }
         )
         return
@@ -1527,10 +1563,14 @@ def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
             f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
         )
 
+    def mean(values: list[float], fmt: str) -> str:
+        return fmt.format(float(np.mean(values))) if values else "-"
+
     for result in results:
         table = Table(
             title=f"Held out: {result.episode.name} ({result.episode.start} to "
-            f"{result.episode.end}), {reps:,} replications",
+            f"{result.episode.end}), fitted on the others at budget {budget:,}, "
+            f"{reps:,} replications at resampled posterior draws",
             title_justify="left",
         )
         for column in (
@@ -1541,35 +1581,42 @@ def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
         ):
             table.add_column(column, justify="left" if column == "score" else "right")
         skills = result.skills(seed)
+        horizons = "/".join(map(str, result.horizons)) or "none observed"
         for label, attribute, key, fmt in (
-            (f"CRPS, {len(result.blocks)} blocks of ~30 days", "crps", "crps", "{:.2f}"),
+            (f"CRPS, {len(result.blocks)} block(s)", "crps", "crps", "{:.2f}"),
             ("log score (nats)", "log_score", "log_score", "{:.2f}"),
-            (
-                f"Brier, onset within {'/'.join(map(str, HORIZONS))} days",
-                "brier",
-                "brier",
-                "{:.3f}",
-            ),
+            (f"Brier, onset within {horizons} days", "brier", "brier", "{:.3f}"),
         ):
             table.add_row(
                 label,
-                fmt.format(float(np.mean(getattr(result.model, attribute)))),
-                *(fmt.format(float(np.mean(getattr(f, attribute)))) for f in result.naive),
+                mean(getattr(result.model, attribute), fmt),
+                *(mean(getattr(f, attribute), fmt) for f in result.naive),
                 *(interval(skills[f.name][key]) for f in result.naive),
             )
         console.print(table)
         console.print(
             "PIT of the blocks: "
             + ", ".join(f"{p:.2f}" for p in result.model.pit)
-            + (("; " + "; ".join(result.fallbacks)) if result.fallbacks else ""),
+            + (("; censored: " + "; ".join(result.censored)) if result.censored else ""),
             soft_wrap=True,
             highlight=False,
         )
+    for line in skipped:
+        console.print(f"not scored: {line}", highlight=False)
+
+    def by_episode(skill: dict[str, float | None]) -> str:
+        low, high = skill["episode_low"], skill["episode_high"]
+        text = interval({**skill, "low": None, "high": None})
+        return text + (
+            f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
+        )
+
     console.print(
-        "Pooled skill (1 - score/naive; log score: gain in nats): "
+        "Pooled skill (1 - score/naive; log score: gain in nats), 95% intervals resampling "
+        "whole episodes: "
         + "; ".join(
-            f"vs {name}: CRPS {interval(s['crps'])}, log {interval(s['log_score'])}, "
-            f"Brier {interval(s['brier'])}"
+            f"vs {name}: CRPS {by_episode(s['crps'])}, log {by_episode(s['log_score'])}, "
+            f"Brier {by_episode(s['brier'])}"
             for name, s in pooled.items()
         ),
         soft_wrap=True,

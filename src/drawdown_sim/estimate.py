@@ -328,6 +328,26 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float])
     return np.interp(qs, cdf, v)
 
 
+def credible_interval(
+    values: np.ndarray, weights: np.ndarray, level: float = 0.9
+) -> tuple[float, float]:
+    """The central ``level`` interval of a weighted sample, unbiased in its expected content.
+
+    The ``k``-th of ``n`` sorted draws has expected posterior CDF ``k / (n + 1)`` (the Weibull
+    plotting position), so the interval interpolates at those positions; with the weights'
+    effective size ``n`` (Kish), equal weights give exactly numpy's ``method="weibull"``.
+    :func:`weighted_quantiles` (midpoints, ``(k - 1/2) / n``) gives an interval whose
+    expected content falls short in a small sample: about 0.87 instead of 0.90 from the 27
+    draws of budget 300, and 0.80 from 9 draws (it clamps at the extremes)."""
+    order = np.argsort(values)
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    w = w / w.sum()
+    n = 1.0 / float(np.sum(w**2))
+    position = (np.cumsum(w) - 0.5 * w) * n / (n + 1.0) + 0.5 / (n + 1.0)
+    lo, hi = np.interp([(1 - level) / 2, (1 + level) / 2], position, v)
+    return float(lo), float(hi)
+
+
 def unused(episodes: list[Episode], priors: dict[str, PriorSpec]) -> list[str]:
     """Parameters no episode can inform: the timetable factors of states no episode is in."""
     states = {e.timetable for e in episodes}

@@ -1,55 +1,68 @@
-"""Proper scores out of sample: leave one episode of the pre-window record out, estimate on
-the others, and score the held-out episode against two naive forecasts.
+"""Proper scores out of sample: leave each episode of the pre-window record out, estimate the
+posterior on the others, and score the held-out episode against two naive forecasts.
 
-An :class:`Episode` is a stretch of the record before 2024-09-01 with a scenario that runs
-it, the observed file, the posture whose attack rate it informs, and the observed campaign
-onset (or none). :data:`EPISODES` lists the shipped ones; a longer record adds entries.
+The episodes are the record's (:mod:`drawdown_sim.record`, ``episodes.csv``): a longer record
+adds episodes by itself. For each held-out episode:
 
-For each held-out episode:
-
-1. **Estimate on the others** by the calibration path: the attack rate of a posture (attacks
-   in Iraq per day, the model's background rate then derived from it by the transient mean)
-   is the attacks over the days of the other episodes in that posture. A posture that no
-   other episode informs keeps the shipped default, and the result says so (``fallbacks``):
-   that score is then not out of sample for that parameter.
-2. **Forecast** the held-out episode with the model (``reps`` replications) and with two
-   naive forecasts: a Poisson process at the rate of the 90 days before the episode (from
-   the other episodes' record where it covers them, else the long-run rate, said so), and at
-   the long-run rate of the other episodes; rates are (attacks + 0.5) / days, so a quiet
-   period does not give a forecast of zero. Their campaign onsets are a Poisson process at
-   the same kind of rate of onsets.
+1. **Estimate on the others** by the estimation path itself: rejection ABC in pyabc
+   (:func:`drawdown_sim.estimate.run_abc`) on a record of the other episodes only, at a
+   reduced ``budget`` of simulated particles, the same priors as ``estimate``. Nothing of
+   the held-out episode enters the fit.
+2. **Forecast** the held-out episode as it stood at its start: its scenario is built from the
+   record (dates, posture and escalation level at the start, its timetable state, its dated
+   regional shocks and US strikes as inputs; :func:`drawdown_sim.estimate.episode_data`),
+   but the militias' declared postures inside it are not inputs, since the posture is what is
+   forecast. ``reps`` whole posterior draws (picked with their weights, correlations kept)
+   each run the episode once. Two naive forecasts: a Poisson process at the attack rate of
+   the 90 days before the episode (the record's tallies prorated by days; where the record
+   does not cover those days, the long-run rate, said so), and at the long-run rate of the
+   other episodes' tallied days; rates are (attacks + 0.5) / days, so a quiet period does not
+   give a forecast of zero. Their campaign onsets are a Poisson process at the same kind of
+   rate of observed onsets.
 3. **Score**, lower is better except the log score:
 
-   - counts over consecutive blocks of about 30 days (from one report date to the first at
-     least 30 days later; a last block of 15 days or more kept): the exact CRPS of a count
-     distribution, ``sum_k (F(k) - 1{y <= k})^2`` (the model's F is its replications'
+   - counts over blocks of about 30 days: consecutive tallies of the record merged until a
+     block spans at least :data:`BLOCK_DAYS` days (a tally longer than that is one block; a
+     short remainder joins the previous block; a gap in the tallies ends a block). The exact
+     CRPS of a count law ``sum_k (F(k) - 1{y <= k})^2`` (the model's F is its draws'
      empirical law), the log score ``log p(y)`` (the model's p with add-one smoothing over
      the counts it reached), and the PIT (midpoint of ``[F(y - 1), F(y)]``);
    - the Brier score ``(p - o)^2`` of a campaign onset within 30, 90 and 180 days.
 
+**Observed onsets** come from the tallies: a tally whose rate is at least
+:data:`ONSET_RATE` attacks per day (between the supports of the two postures' attack-rate
+priors) is in campaign; the onset lies somewhere in the first such tally (interval-censored).
+``o`` at a horizon is 1 when that tally ends before it, 0 when the tallies up to it are all
+below the rate, and **censored** (not scored) otherwise: the tally straddles the horizon, the
+tallies do not cover the days before it, or the episode ends before it. An episode that
+starts in campaign has no onset to forecast.
+
 Skill is ``1 - score / naive score`` (CRPS, Brier) and the mean log-score gain in nats
 (log score), each with a paired percentile bootstrap interval over the scored items
-(``scipy.stats.bootstrap``). With a handful of blocks per episode these intervals are wide;
-they say how little one episode can tell. Band coverage is reported by ``backtest`` as a
-description only; these scores are the test.
+(``scipy.stats.bootstrap``): an episode with one block has no interval for its counts. Band
+coverage is reported by ``backtest`` as a description only; these scores are the test.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from .backtest import read_observations, simulate_paths
+from .record import CUTOFF, Episode, Record
 from .scenario import Scenario
 
 BLOCK_DAYS = 30
-"""Length of a scored block of counts (days); tallies use the first report at least this far on."""
+"""Shortest scored block of counts (days): consecutive tallies are merged up to this."""
 
 HORIZONS = (30, 90, 180)
 """Horizons of the campaign-onset Brier score (days)."""
@@ -57,128 +70,106 @@ HORIZONS = (30, 90, 180)
 NAIVE_DAYS = 90
 """The 'last 90 days' naive forecast's window (days before the episode)."""
 
+ONSET_RATE = 0.3
+"""Attacks per day at or above which a tally counts as campaign (observed onsets): above the
+restraint attack-rate prior's support (up to 0.25) and below the campaign's (from 0.45)."""
 
-@dataclass(frozen=True)
-class Episode:
-    """A stretch of the pre-window record, scored as a whole."""
+DEFAULT_BUDGET = 400
+"""Simulated particles of each leave-one-out fit (``estimate`` ships 2,500)."""
 
-    name: str
-    scenario: str  # shipped scenario it starts from
-    observed: str  # file in drawdown_sim/reference
-    start: date
-    end: date  # last day scored
-    posture: str  # "campaign" or "restraint": the posture whose attack rate it informs
-    onset_day: float | None  # observed campaign onset, days from start (None: none)
-    overrides: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
+RUNAWAY_COUNT = 100_000
+"""Count given to every block of a replication the model stopped as runaway."""
 
 
-EPISODES: tuple[Episode, ...] = (
-    Episode(
-        name="2023 onset",
-        scenario="backtest_2023",
-        observed="us_attacks_2023_2024.csv",
-        start=date(2023, 10, 7),
-        end=date(2024, 2, 4),
-        posture="campaign",
-        onset_day=10.0,  # 2023-10-17, the first attacks after Hamas's attack on Israel
-        overrides={
-            # From Hamas's attack on Israel, the militias in restraint and free to switch;
-            # the US strikes that happened stay inputs. Run 180 days for the onset score.
-            "window.start": "2023-10-07",
-            "window.end": "2024-04-04",
-            "militia.posture": "restraint",
-            "militia.switching": True,
-            "militia.scheduled": [],
-            "shocks.enabled": True,
-            "shocks.random.rate_per_year": 0.0,
-            "shocks.scheduled": [
-                {"date": "2023-10-07", "name": "Hamas attacks Israel", "severity": 3}
-            ],
-        },
-    ),
-    Episode(
-        name="2024 restraint",
-        scenario="backtest_2024",
-        observed="events_2023_2025.csv",
-        start=date(2024, 2, 5),
-        end=date(2024, 8, 31),
-        posture="restraint",
-        onset_day=None,
-    ),
-)
+# --- what the record says about an episode -------------------------------------------------
+def blocks(episode: Episode) -> list[tuple[int, int, int]]:
+    """Scored blocks as (first day, last day, attacks), days from the episode's start: the
+    tallies merged in order until a block spans :data:`BLOCK_DAYS` days; a gap between
+    tallies ends a block; a remainder shorter than half a block joins the previous one when
+    it follows it without a gap, else it is kept if it spans half a block, else dropped."""
+    out: list[list[int]] = []
+    current: list[int] | None = None
+    for count in episode.counts:
+        a = (count.start - episode.start).days
+        b = (count.end - episode.start).days
+        if current is not None and a != current[1] + 1:  # a gap: the block ends short
+            out.append(current)
+            current = None
+        if current is None:
+            current = [a, b, count.attacks]
+        else:
+            current[1], current[2] = b, current[2] + count.attacks
+        if current[1] - current[0] + 1 >= BLOCK_DAYS:
+            out.append(current)
+            current = None
+    if current is not None:
+        previous = out[-1] if out else None
+        if (
+            current[1] - current[0] + 1 < BLOCK_DAYS // 2
+            and previous is not None
+            and previous[1] + 1 == current[0]
+        ):
+            previous[1], previous[2] = current[1], previous[2] + current[2]
+        elif current[1] - current[0] + 1 >= BLOCK_DAYS // 2 or not out:
+            out.append(current)
+    return [(a, b, y) for a, b, y in out if b - a + 1 >= BLOCK_DAYS // 2 or len(out) == 1]
 
 
-@dataclass(frozen=True)
-class Record:
-    """An episode's observed cumulative attacks in Iraq: known on ``known`` days (days from
-    the start, ascending), 0 before day 0."""
-
-    episode: Episode
-    known: np.ndarray
-    counts: np.ndarray
-
-    def at(self, day: float) -> float:
-        """Cumulative attacks through ``day``, linear between known days."""
-        if day < 0:
-            return 0.0
-        return float(
-            np.interp(
-                day, np.concatenate(([-1.0], self.known)), np.concatenate(([0.0], self.counts))
-            )
-        )
-
-    @property
-    def attacks(self) -> float:
-        return self.at(self.episode.days - 1)
+def observed_onset(episode: Episode) -> tuple[int, int] | None:
+    """The first tally at :data:`ONSET_RATE` or above, as (first day, last day) from the
+    episode's start: the onset lies inside it. None when no tally reaches the rate."""
+    for count in episode.counts:
+        days = (count.end - count.start).days + 1
+        if count.attacks / days >= ONSET_RATE:
+            return (count.start - episode.start).days, (count.end - episode.start).days
+    return None
 
 
-def episode_scenario(episode: Episode, values: dict[str, float] | None = None) -> Scenario:
-    """The episode's scenario: the shipped one, its overrides, then ``values``."""
-    from .scenario import load_scenario
-    from .shipped import shipped_scenarios
-
-    base = load_scenario(shipped_scenarios()[episode.scenario])
-    return base.with_values({**episode.overrides, **(values or {})})
-
-
-def read_record(episode: Episode, scenario: Scenario) -> Record:
-    """The episode's observations: every day of an event log, the report days of tallies."""
-    from .shipped import REFERENCE
-
-    path = REFERENCE / episode.observed
-    observations = [o for o in read_observations(path, scenario) if o.day <= episode.end]
-    last = episode.days - 1
-    if observations and observations[-1].source in ("event log", "period end"):
-        days = np.arange(last + 1, dtype=float)
-        event_days = np.array(
-            [(o.day - episode.start).days for o in observations if o.source == "event log"]
-        )
-        counts = np.searchsorted(np.sort(event_days), days, side="right").astype(float)
-        return Record(episode, days, counts)
-    known = np.array([(o.day - episode.start).days for o in observations], dtype=float)
-    counts = np.array([o.count for o in observations], dtype=float)
-    return Record(episode, known, counts)
-
-
-def blocks(record: Record) -> list[tuple[int, int]]:
-    """Scored blocks as (last day before, last day in), days from the start."""
-    out: list[tuple[int, int]] = []
-    previous = -1
-    known = [int(d) for d in record.known]
-    while True:
-        following = [d for d in known if d >= previous + BLOCK_DAYS]
-        if not following:
+def _covered_through(episode: Episode) -> int:
+    """Last day d (from the start) such that the tallies cover days 0..d without a gap; -1
+    when the first tally does not start on the episode's first day."""
+    through = -1
+    for count in episode.counts:
+        a = (count.start - episode.start).days
+        if a != through + 1:
             break
-        out.append((previous, following[0]))
-        previous = following[0]
-    tail = [d for d in known if d > previous]
-    if tail and tail[-1] - previous >= BLOCK_DAYS // 2:
-        out.append((previous, tail[-1]))
-    return out
+        through = (count.end - episode.start).days
+    return through
+
+
+def onset_outcomes(episode: Episode) -> tuple[list[int | None], list[str]]:
+    """Whether a campaign began within each of :data:`HORIZONS` days of the start (1, 0, or
+    None when the record cannot say), and why each None is None."""
+    outcomes: list[int | None] = []
+    reasons: list[str] = []
+    if episode.initial_posture == "campaign":
+        return [None] * len(HORIZONS), [
+            "the episode starts in campaign: no onset to forecast"
+        ] * len(HORIZONS)
+    onset = observed_onset(episode)
+    through = _covered_through(episode)
+    for h in HORIZONS:
+        if onset is not None and onset[1] < h:
+            outcomes.append(1)
+        elif (onset is None or onset[0] >= h) and through >= h - 1:
+            outcomes.append(0)
+        else:
+            outcomes.append(None)
+            if onset is not None and onset[0] < h <= onset[1]:
+                reasons.append(f"{h} days: the onset's tally straddles the horizon")
+            elif h > episode.days:
+                reasons.append(f"{h} days: the episode is {episode.days} days long")
+            else:
+                reasons.append(f"{h} days: the tallies do not cover the first {h} days")
+    return outcomes, reasons
+
+
+def _tallied(episode: Episode) -> tuple[int, int]:
+    """(attacks, days) of the episode's tallies."""
+    return (
+        sum(c.attacks for c in episode.counts),
+        sum((c.end - c.start).days + 1 for c in episode.counts),
+    )
 
 
 # --- scores -------------------------------------------------------------------------------
@@ -216,7 +207,7 @@ class Forecast:
     crps: list[float]
     log_score: list[float]
     pit: list[float]
-    brier: list[float]
+    brier: list[float]  # one per horizon the record observes
     rate: float | None = None  # naive: attacks/day
     note: str = ""
 
@@ -224,6 +215,8 @@ class Forecast:
 def _skill(model: list[float], naive: list[float], kind: str, seed: int) -> dict[str, float | None]:
     """Skill of ``model`` over ``naive`` with a 95% paired bootstrap interval."""
     m, n = np.asarray(model, dtype=float), np.asarray(naive, dtype=float)
+    if m.size == 0:
+        return {"skill": None, "low": None, "high": None}
 
     def statistic(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
         if kind == "log":
@@ -256,12 +249,17 @@ class HeldOut:
     """Scores of one held-out episode."""
 
     episode: Episode
-    values: dict[str, float]
-    fallbacks: list[str]
+    fit: dict[str, Any]  # how the posterior on the others was made, and its medians
     blocks: list[tuple[str, str, int]]  # (first date, last date, observed count)
     model: Forecast
     naive: list[Forecast]
-    onset_observed: list[int]
+    onset_observed: list[int | None]  # per horizon; None: censored
+    censored: list[str] = field(default_factory=list)
+
+    @property
+    def horizons(self) -> list[int]:
+        """The horizons whose onset the record observes (the Brier items)."""
+        return [h for h, o in zip(HORIZONS, self.onset_observed, strict=True) if o is not None]
 
     def skills(self, seed: int = 0) -> dict[str, dict[str, dict[str, float | None]]]:
         out: dict[str, dict[str, dict[str, float | None]]] = {}
@@ -274,14 +272,16 @@ class HeldOut:
         return out
 
     def to_json(self) -> dict[str, Any]:
+        horizons = self.horizons
+
         def forecast(f: Forecast) -> dict[str, Any]:
             return {
                 "crps": f.crps,
                 "mean_crps": float(np.mean(f.crps)),
                 "log_score": f.log_score,
                 "mean_log_score": float(np.mean(f.log_score)),
-                "brier": dict(zip((f"onset_within_{h}" for h in HORIZONS), f.brier, strict=True)),
-                "mean_brier": float(np.mean(f.brier)),
+                "brier": dict(zip((f"onset_within_{h}" for h in horizons), f.brier, strict=True)),
+                "mean_brier": float(np.mean(f.brier)) if f.brier else None,
                 **({"pit": f.pit} if f.pit else {}),
                 **({"rate_per_day": f.rate} if f.rate is not None else {}),
                 **({"note": f.note} if f.note else {}),
@@ -290,22 +290,97 @@ class HeldOut:
         return {
             "episode": self.episode.name,
             "period": [self.episode.start.isoformat(), self.episode.end.isoformat()],
-            "estimated_on_the_others": self.values,
-            "fallbacks": self.fallbacks,
+            "timetable": self.episode.timetable,
+            "estimated_on_the_others": self.fit,
             "blocks": [{"first": a, "last": b, "observed": y} for a, b, y in self.blocks],
             "onset_observed": dict(
                 zip((f"within_{h}" for h in HORIZONS), self.onset_observed, strict=True)
             ),
+            "censored": self.censored,
             "model": forecast(self.model),
             "naive": {f.name: forecast(f) for f in self.naive},
             "skill": self.skills(),
         }
 
 
-def _posture_rate(records: list[Record], posture: str) -> float | None:
-    days = sum(r.episode.days for r in records if r.episode.posture == posture)
-    attacks = sum(r.attacks for r in records if r.episode.posture == posture)
-    return attacks / days if days else None
+# --- fitting on the others and forecasting the held-out one --------------------------------
+def fit_on_others(
+    record: Record, held: Episode, base: Scenario, budget: int, seed: int, workers: int = 1
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The posterior on every tallied episode but ``held``: ``estimate``'s rejection ABC in
+    pyabc at ``budget`` particles (its SQLite history in a temporary folder)."""
+    from .estimate import PRIORS, Simulator, run_abc, weighted_quantiles
+
+    others = Record(record.folder, [e for e in record.episodes if e is not held])
+    simulator = Simulator.of(others, base, seed)
+    with tempfile.TemporaryDirectory(prefix="drawdown-loeo-") as tmp:
+        draws, extra = run_abc(
+            simulator,
+            simulator.observed(),
+            simulator.scales(),
+            Path(tmp),
+            budget,
+            seed,
+            resume=False,
+            workers=workers,
+            priors=PRIORS,
+        )
+    w = draws["weight"].to_numpy(float)
+    summary = {
+        "method": f"rejection ABC (pyabc), budget {budget}",
+        "episodes": [e.name for e in simulator.episodes],
+        "simulations": int(extra["simulations"]),
+        "draws": len(draws),
+        "posterior_median": {
+            key: float(weighted_quantiles(draws[key].to_numpy(float), w, [0.5])[0])
+            for key in PRIORS
+        },
+    }
+    return draws, summary
+
+
+def forecast_paths(
+    episode: Episode,
+    base: Scenario,
+    draws: pd.DataFrame,
+    reps: int,
+    seed: int,
+    overrides: dict[str, float] | None = None,
+    days: int | None = None,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """``reps`` runs of the held-out episode, one whole posterior draw each (picked with its
+    weight): each run's attack times (days from the start, sorted) and the first day on
+    campaign (inf: none). The declared postures are not inputs; ``overrides`` replace the
+    draw's values (a test breaks the model with them); ``days`` runs past the episode's end
+    (with its inputs only) so that an onset horizon beyond it can be forecast."""
+    from .estimate import PARAMETERS, episode_data, episode_scenario, resample
+    from .model.simulate import simulate_seed
+    from .model.streams import replication_seeds
+    from .model.world import RunawayReplication
+
+    data = episode_data(base, episode)
+    data["militia"]["scheduled"] = []
+    if days is not None and days > episode.days:
+        data["window"]["end"] = (episode.start + timedelta(days=days - 1)).isoformat()
+    picked = resample(draws, reps, seed)
+    times: list[np.ndarray] = []
+    onset = np.full(reps, np.inf)
+    for r, sequence in enumerate(replication_seeds(seed, 0, reps)):
+        row = picked.iloc[r]
+        values = {k: float(row[k]) for k in PARAMETERS if k in row}
+        values.update(overrides or {})
+        scenario = episode_scenario(data, episode, values)
+        try:
+            replication = simulate_seed(scenario, sequence, r)
+        except RunawayReplication:
+            times.append(np.zeros(RUNAWAY_COUNT))
+            onset[r] = 0.0
+            continue
+        times.append(np.sort(np.fromiter((a.time for a in replication.log.attacks), float)))
+        onset[r] = next(
+            (t for t, value in replication.log.trajectories.campaign if value >= 1), np.inf
+        )
+    return times, onset
 
 
 def _naive(
@@ -314,105 +389,108 @@ def _naive(
     days: float,
     onsets: int,
     note: str,
-    cut: list[tuple[int, int]],
-    observed: list[int],
-    onset_observed: list[int],
+    cut: list[tuple[int, int, int]],
+    outcomes: list[int],
+    horizons: list[int],
 ) -> Forecast:
     rate = (attacks + 0.5) / days
     onset_rate = (onsets + 0.5) / days
     crps, logs = [], []
-    for (a, b), y in zip(cut, observed, strict=True):
-        cdf, log_p = _poisson_law(rate * (b - a), y)
+    for a, b, y in cut:
+        cdf, log_p = _poisson_law(rate * (b - a + 1), y)
         crps.append(crps_counts(cdf, y))
         logs.append(log_p)
     brier = [
-        (1.0 - math.exp(-onset_rate * h) - o) ** 2
-        for h, o in zip(HORIZONS, onset_observed, strict=True)
+        (1.0 - math.exp(-onset_rate * h) - o) ** 2 for h, o in zip(horizons, outcomes, strict=True)
     ]
     return Forecast(name, crps, logs, [], brier, rate, note)
 
 
+def _recent(others: list[Episode], held: Episode) -> tuple[float, int, int]:
+    """(attacks, tallied days, onsets) of the others' tallies in the :data:`NAIVE_DAYS` days
+    before ``held``; a tally partly inside counts its attacks in proportion to its days."""
+    first, last = held.start - timedelta(days=NAIVE_DAYS), held.start - timedelta(days=1)
+    attacks, covered, onsets = 0.0, 0, 0
+    for episode in others:
+        for count in episode.counts:
+            a, b = max(first, count.start), min(last, count.end)
+            if a > b:
+                continue
+            overlap = (b - a).days + 1
+            covered += overlap
+            attacks += count.attacks * overlap / ((count.end - count.start).days + 1)
+        onset = observed_onset(episode)
+        if onset is not None and first <= episode.start + timedelta(days=onset[0]) <= last:
+            onsets += 1
+    return attacks, covered, onsets
+
+
 def score_episode(
+    record: Record,
     held: Episode,
-    episodes: tuple[Episode, ...] = EPISODES,
+    base: Scenario,
+    budget: int = DEFAULT_BUDGET,
     reps: int = 400,
     seed: int = 0,
-    overrides: dict[str, Any] | None = None,
+    draws: pd.DataFrame | None = None,
+    overrides: dict[str, float] | None = None,
+    workers: int = 1,
 ) -> HeldOut:
-    """Estimate on every episode but ``held``, then score ``held`` (see the module).
+    """Estimate on every episode of ``record`` but ``held``, then score ``held`` (see the
+    module). ``draws`` given (a posterior not fitted here) skip the fit: then the score is
+    not out of sample, and ``fit`` says so."""
+    if draws is None:
+        draws, fit = fit_on_others(record, held, base, budget, seed, workers)
+    else:
+        fit = {"method": "posterior given (not fitted on the others: not out of sample)"}
+    others = [e for e in record.episodes if e is not held and e.counts]
+    cut = blocks(held)
+    outcomes, censored = onset_outcomes(held)
+    horizons = [h for h, o in zip(HORIZONS, outcomes, strict=True) if o is not None]
+    observed = [o for o in outcomes if o is not None]
 
-    ``overrides`` are applied to the held-out episode's scenario last (a test uses them to
-    break the model on purpose)."""
-    others = [e for e in episodes if e is not held]
-    records = [read_record(e, episode_scenario(e)) for e in others]
-    values: dict[str, float] = {}
-    fallbacks: list[str] = []
-    for posture in ("campaign", "restraint"):
-        rate = _posture_rate(records, posture)
-        key = f"militia.{posture}.attack_rate"
-        if rate is None:
-            fallbacks.append(
-                f"{key}: no other episode is in {posture}; the shipped default, which was set "
-                f"from the record including {held.name}, is kept"
-            )
-        else:
-            values[key] = max(rate, 1e-4)
-    scenario = episode_scenario(held, values).with_values(overrides or {})
-    record = read_record(held, scenario)
-    cut = blocks(record)
-    observed = [int(round(record.at(b) - record.at(a))) for a, b in cut]
-    onset_observed = [int(held.onset_day is not None and held.onset_day < h) for h in HORIZONS]
-
-    cumulative, _, onset = simulate_paths(scenario, reps, seed)
-    padded = np.concatenate([np.zeros((reps, 1), dtype=np.int64), cumulative], axis=1)
+    # An onset observed inside the episode is scored at the horizons beyond its end too: the
+    # model then runs on to the longest such horizon (never past the cut-off), so that its
+    # probability of an onset within it is not cut short.
+    beyond = [h for h, o in zip(HORIZONS, outcomes, strict=True) if o == 1 and h > held.days]
+    days = min(max(beyond), (CUTOFF - held.start).days) if beyond else None
+    times, onset = forecast_paths(held, base, draws, reps, seed + 1000, overrides, days)
     crps, logs, pits = [], [], []
-    for (a, b), y in zip(cut, observed, strict=True):
-        sample = padded[:, b + 1] - padded[:, a + 1]
+    for a, b, y in cut:
+        sample = np.array([np.searchsorted(t, b + 1) - np.searchsorted(t, a) for t in times])
         cdf, log_p = _sample_law(sample, y)
         crps.append(crps_counts(cdf, y))
         logs.append(log_p)
         pits.append(_pit(cdf, y))
-    brier = [
-        (float(np.mean(onset < h)) - o) ** 2 for h, o in zip(HORIZONS, onset_observed, strict=True)
-    ]
+    brier = [(float(np.mean(onset < h)) - o) ** 2 for h, o in zip(horizons, observed, strict=True)]
     model = Forecast("model", crps, logs, pits, brier)
 
-    long_days = sum(r.episode.days for r in records)
-    long_attacks = sum(r.attacks for r in records)
-    long_onsets = sum(int(r.episode.onset_day is not None) for r in records)
+    long_attacks = sum(_tallied(e)[0] for e in others)
+    long_days = sum(_tallied(e)[1] for e in others)
+    long_onsets = sum(observed_onset(e) is not None for e in others)
     long_run = _naive(
         "long-run rate",
         long_attacks,
         long_days,
         long_onsets,
-        f"{long_attacks:.0f} attacks and {long_onsets} onsets in {long_days} days of the other "
-        "episodes",
+        f"{long_attacks} attacks and {long_onsets} onsets in {long_days} tallied days of the "
+        "other episodes",
         cut,
         observed,
-        onset_observed,
+        horizons,
     )
-    window = (held.start - timedelta(days=NAIVE_DAYS), held.start - timedelta(days=1))
-    covered, attacks, onsets = 0, 0.0, 0
-    for r in records:
-        first = max(window[0], r.episode.start)
-        last = min(window[1], r.episode.end)
-        if first > last:
-            continue
-        a = (first - r.episode.start).days - 1
-        b = (last - r.episode.start).days
-        covered += b - a
-        attacks += r.at(b) - r.at(a)
-        onsets += int(r.episode.onset_day is not None and a < r.episode.onset_day <= b)
+    attacks, covered, onsets = _recent(others, held)
     if covered:
         recent = _naive(
             "last 90 days",
             attacks,
             covered,
             onsets,
-            f"{attacks:.0f} attacks in the {covered} days of the record before the episode",
+            f"{attacks:.1f} attacks in the {covered} tallied days of the {NAIVE_DAYS} before "
+            "the episode",
             cut,
             observed,
-            onset_observed,
+            horizons,
         )
     else:
         recent = _naive(
@@ -420,47 +498,103 @@ def score_episode(
             long_attacks,
             long_days,
             long_onsets,
-            "the record does not cover the 90 days before the episode: the long-run rate",
+            f"the record does not cover the {NAIVE_DAYS} days before the episode: the "
+            "long-run rate",
             cut,
             observed,
-            onset_observed,
+            horizons,
         )
     dates = [
         (
-            (held.start + timedelta(days=a + 1)).isoformat(),
+            (held.start + timedelta(days=a)).isoformat(),
             (held.start + timedelta(days=b)).isoformat(),
             y,
         )
-        for (a, b), y in zip(cut, observed, strict=True)
+        for a, b, y in cut
     ]
-    return HeldOut(held, values, fallbacks, dates, model, [recent, long_run], onset_observed)
+    return HeldOut(held, fit, dates, model, [recent, long_run], outcomes, censored)
 
 
 def score_all(
-    episodes: tuple[Episode, ...] = EPISODES, reps: int = 400, seed: int = 0
-) -> list[HeldOut]:
-    """Leave each episode out in turn."""
-    return [score_episode(e, episodes, reps, seed + k) for k, e in enumerate(episodes)]
+    record: Record,
+    base: Scenario,
+    budget: int = DEFAULT_BUDGET,
+    reps: int = 400,
+    seed: int = 0,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[HeldOut], list[str]]:
+    """Leave each tallied episode of ``record`` out in turn; also the episodes not scored,
+    with why. ``progress(done, total)`` is called after each held-out episode."""
+    results, skipped = [], []
+    tallied = [e for e in record.episodes if e.counts]
+    total = len(record.episodes)
+    for k, episode in enumerate(record.episodes):
+        if not episode.counts:
+            skipped.append(f"{episode.name}: no tallies in the record")
+        elif len(tallied) < 2:
+            skipped.append(f"{episode.name}: no other tallied episode to estimate on")
+        else:
+            results.append(
+                score_episode(record, episode, base, budget, reps, seed + k, workers=workers)
+            )
+        if progress is not None:
+            progress(k + 1, total)
+    return results, skipped
+
+
+def _episode_interval(
+    model: list[list[float]], naive: list[list[float]], kind: str, seed: int
+) -> tuple[float | None, float | None]:
+    """95% percentile interval of the pooled skill, resampling whole episodes (their items
+    share a fit, so they are not independent): ``model[e]`` and ``naive[e]`` are episode
+    ``e``'s items."""
+    kept = [e for e, items in enumerate(model) if items]
+    if len(kept) < 2:
+        return None, None
+
+    def statistic(index: np.ndarray) -> float:
+        m = np.concatenate([model[kept[int(i)]] for i in index])
+        n = np.concatenate([naive[kept[int(i)]] for i in index])
+        if kind == "log":
+            return float(np.mean(m) - np.mean(n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(1.0 - np.mean(m) / np.mean(n))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = stats.bootstrap(
+            (np.arange(len(kept)),),
+            statistic,
+            vectorized=False,
+            n_resamples=999,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    return (low if math.isfinite(low) else None), (high if math.isfinite(high) else None)
 
 
 def pooled_skills(results: list[HeldOut], seed: int = 0) -> dict[str, Any]:
-    """Skill over every held-out item of every episode, against each naive forecast."""
+    """Skill over every held-out item of every episode, against each naive forecast: the
+    interval over items (``low``, ``high``) and over whole episodes (``episode_low``,
+    ``episode_high``; the honest one when an episode's items share its fit)."""
     out: dict[str, Any] = {}
+    if not results:
+        return out
     names = [f.name for f in results[0].naive]
     for k, name in enumerate(names):
 
-        def gather(attribute: str, which: str, k: int = k) -> list[float]:
-            items: list[float] = []
-            for r in results:
-                forecast = r.model if which == "model" else r.naive[k]
-                items.extend(getattr(forecast, attribute))
-            return items
+        def per_episode(attribute: str, which: str, k: int = k) -> list[list[float]]:
+            return [
+                list(getattr(r.model if which == "model" else r.naive[k], attribute))
+                for r in results
+            ]
 
-        out[name] = {
-            "crps": _skill(gather("crps", "model"), gather("crps", "naive"), "ratio", seed),
-            "log_score": _skill(
-                gather("log_score", "model"), gather("log_score", "naive"), "log", seed
-            ),
-            "brier": _skill(gather("brier", "model"), gather("brier", "naive"), "ratio", seed),
-        }
+        out[name] = {}
+        for key, kind in (("crps", "ratio"), ("log_score", "log"), ("brier", "ratio")):
+            model, naive = per_episode(key, "model"), per_episode(key, "naive")
+            skill = _skill(sum(model, []), sum(naive, []), kind, seed)
+            low, high = _episode_interval(model, naive, kind, seed)
+            out[name][key] = {**skill, "episode_low": low, "episode_high": high}
     return out

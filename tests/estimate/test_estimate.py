@@ -4,6 +4,8 @@ own files; a recovery test on synthetic episodes."""
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from drawdown_sim.estimate import (  # noqa: E402
     PRIORS,
     EstimateRefused,
     Simulator,
+    credible_interval,
     estimate,
     prior_ppf,
     run_abc,
@@ -105,13 +108,19 @@ RECOVERED = {
 }
 
 
-def _recovery(base, datasets: int, budget: int, tmp_path: Path) -> float:
-    """Share of (dataset, parameter) pairs whose posterior 90% interval covers the truth,
-    truths drawn from the prior, tallies simulated on the 2023-24 design."""
+NOMINAL = 0.9
+"""The credible level of the recovery tests' intervals."""
+
+
+def _recovery(base, datasets: int, budget: int, tmp_path: Path) -> tuple[float, float, int]:
+    """Coverage over (dataset, parameter) pairs of the posterior 90% intervals, truths drawn
+    from the prior, tallies simulated on the 2023-24 design: (share covered by
+    :func:`credible_interval`, share covered by the midpoint quantiles of
+    :func:`weighted_quantiles`, pairs)."""
     record = load_record(shipped_record())
     record = Record(record.folder, record.episodes[-2:])
     rng = np.random.default_rng(7)
-    hits = []
+    hits, midpoint = [], []
     for k in range(datasets):
         truth = {key: float(prior_ppf(spec, rng.random())) for key, spec in RECOVERED.items()}
         data = synthetic(record, base, truth, seed=1000 + k)
@@ -130,22 +139,53 @@ def _recovery(base, datasets: int, budget: int, tmp_path: Path) -> float:
         )
         w = draws["weight"].to_numpy()
         for key in RECOVERED:
-            lo, hi = weighted_quantiles(draws[key].to_numpy(), w, [0.05, 0.95])
+            lo, hi = credible_interval(draws[key].to_numpy(), w, NOMINAL)
             hits.append(lo <= truth[key] <= hi)
-    return float(np.mean(hits))
+            lo, hi = weighted_quantiles(draws[key].to_numpy(), w, [0.05, 0.95])
+            midpoint.append(lo <= truth[key] <= hi)
+    return float(np.mean(hits)), float(np.mean(midpoint)), len(hits)
+
+
+def _floor(pairs: int) -> float:
+    """Three binomial standard errors below the nominal level. One-sided: rejection ABC at a
+    positive tolerance widens the posterior, so more coverage than nominal is expected, less
+    is the failure. (Pairs from one dataset share its data: the SE is a rough guide.)"""
+    return NOMINAL - 3.0 * math.sqrt(NOMINAL * (1.0 - NOMINAL) / pairs)
+
+
+def test_credible_interval_has_its_expected_content() -> None:
+    """Equal weights: numpy's Weibull quantiles; and over many small samples from a known law
+    the interval holds 90% of the law on average (the midpoint quantiles hold less)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=27)
+    assert credible_interval(x, np.ones(27)) == pytest.approx(
+        tuple(np.quantile(x, [0.05, 0.95], method="weibull"))
+    )
+    # Uniform draws: the law's CDF is the identity, so an interval's content is its width,
+    # and the expected content of [X(1.4), X(26.6)] is exactly (26.6 - 1.4) / 28 = 0.9.
+    samples = rng.random(size=(4000, 27))
+    ones = np.ones(27)
+    content = [np.diff(credible_interval(s, ones))[0] for s in samples]
+    short = [np.diff(weighted_quantiles(s, ones, [0.05, 0.95]))[0] for s in samples]
+    # The content's standard deviation is about 0.056: SE 0.0009 over 4000 samples.
+    assert np.mean(content) == pytest.approx(NOMINAL, abs=4 * 0.056 / math.sqrt(4000))
+    # The midpoint quantiles: [X(1.85), X(26.15)], expected content 24.3 / 28 = 0.868.
+    assert np.mean(short) == pytest.approx(24.3 / 28, abs=4 * 0.056 / math.sqrt(4000))
 
 
 def test_recovery_small(tmp_path: Path, base) -> None:
-    """Four datasets at a tiny budget: the intervals cover most truths (a smoke version of
-    the slow test below; 8 pairs, at least 5 covered)."""
-    share = _recovery(base, 4, 100, tmp_path)
-    assert share >= 5 / 8
+    """Four datasets at budget 220 (20 accepted draws each): the 90% intervals cover the
+    truth in at least three binomial standard errors below 90% of the 8 pairs."""
+    share, _, pairs = _recovery(base, 4, 220, tmp_path)
+    assert share >= _floor(pairs), share
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("DRAWDOWN_SIM_LONG") != "1", reason="20-dataset check: DRAWDOWN_SIM_LONG=1"
+)
 def test_recovery_20_datasets(tmp_path: Path, base) -> None:
-    """20 datasets, 40 (dataset, parameter) pairs: nominal 90% coverage; with 40 pairs the
-    binomial standard error is about 0.05, so at least 0.75 (three standard errors).
-    Measured: 0.825 (33 of 40), 12 minutes on the shared machine."""
-    share = _recovery(base, 20, 300, tmp_path)
-    assert share >= 0.75
+    """20 datasets at budget 300 (27 draws each), 40 (dataset, parameter) pairs: binomial SE
+    0.047 at 90%, so at least 0.76. Measured in docs/calibration.md, about 12 minutes."""
+    share, _, pairs = _recovery(base, 20, 300, tmp_path)
+    assert share >= _floor(pairs), share

@@ -102,3 +102,50 @@ def test_bad_record_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
     assert len(lines) == 2, lines
     assert "cut-off" in lines[0] or "cut-off" in lines[1]
     assert not out.exists()
+
+
+BAD_RECORDS = {
+    "unknown column": ("postures.csv", "date,posture,", "date,posture,extra,", "unknown column"),
+    "overlapping episodes": (
+        "episodes.csv",
+        "truce_2021,2020-10-11",
+        "truce_2021,2020-10-01",
+        "overlaps",
+    ),
+    "dates out of order": ("strikes.csv", "2020-03-12,Jurf", "2019-12-01,Jurf", "before the"),
+    "a date on the cut-off": ("attacks.csv", "2024-08-05,", "2024-09-01,", "cut-off"),
+}
+
+
+@pytest.mark.parametrize("command", ["estimate", "backtest"])
+@pytest.mark.parametrize("problem", sorted(BAD_RECORDS))
+def test_each_bad_record_exits_2_naming_file_line_and_field(
+    tmp_path: Path, command: str, problem: str
+) -> None:
+    """``estimate --record`` and ``backtest --score --record``: exit 2, one line per problem
+    (each naming the file, line and field), no traceback, nothing written."""
+    from typer.testing import CliRunner
+
+    from drawdown_sim.cli import app
+
+    name, old, new, message = BAD_RECORDS[problem]
+    folder = _copy(tmp_path)
+    _edit(folder / name, old, new)
+    with pytest.raises(ScenarioError) as caught:
+        load_record(folder)
+    problems = caught.value.problems
+    out = tmp_path / "out"
+    args = {
+        "estimate": ["estimate", "--record", str(folder), "--out", str(out)],
+        "backtest": ["backtest", "--score", "--record", str(folder), "--json"],
+    }[command]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == len(problems), lines
+    flagged = [line for line in lines if f"{name}:" in line and message in line]
+    assert len(flagged) == 1, lines
+    assert all(str(folder) in line and ":" in line for line in lines)
+    assert not out.exists()
