@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import socket
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,68 +314,106 @@ def exceedance_figure(columns: Columns, options: Sequence[str], outcome: str) ->
 # --- a sweep ----------------------------------------------------------------------------------
 
 
-def filtered_states(frame: pd.DataFrame, ranges: dict[str, tuple[float, float]]) -> np.ndarray:
-    """The states whose every parameter lies in its range (inclusive)."""
-    by_state = frame.drop_duplicates("state").set_index("state")
-    keep = np.ones(len(by_state), dtype=bool)
-    for parameter, (low, high) in ranges.items():
-        values = by_state[parameter].to_numpy(dtype=float)
-        keep &= (values >= low - 1e-12) & (values <= high + 1e-12)
-    return by_state.index.to_numpy()[keep]
+class SweepTables:
+    """A sweep's numbers as numpy arrays, made once when the app opens: each state's
+    parameters (raw and scaled to their range), and per judged column a states x options
+    table of state means with each state's best option (made on first use, then kept).
+    An interaction then filters, counts and ranks arrays: no pivot, no pandas.
 
+    Attributes:
+        states: the state ids, sorted (n_states).
+        parameters: the uncertain parameters' names.
+        options: the options, in the study's order (colour ``C{i}``).
+        values: parameters by state (n_states x n_parameters), in the parameters' units.
+        scaled: the same scaled to each parameter's range (0-1; 0 where the range is empty).
+    """
 
-def _pivot(frame: pd.DataFrame, outcome: str, options: Sequence[str]) -> pd.DataFrame:
-    """States x options table of an outcome's state means."""
-    return frame.pivot(index="state", columns="option", values=outcome)[list(options)]
-
-
-def best_option(frame: pd.DataFrame, outcome: str, options: Sequence[str]) -> pd.Series:
-    """Per state, the option with the best mean of ``outcome`` (lowest unless higher is
-    better)."""
-    table = _pivot(frame, outcome, options)
-    chosen = table.idxmax(axis=1) if direction(outcome) == "higher" else table.idxmin(axis=1)
-    return chosen
-
-
-def regret(
-    frame: pd.DataFrame, outcome: str, options: Sequence[str], states: np.ndarray
-) -> pd.DataFrame:
-    """Per option over ``states``: mean and 90th percentile of regret (how far its mean is
-    from the best option's in each state, in the outcome's unit)."""
-    table = _pivot(frame, outcome, options).loc[states]
-    higher = direction(outcome) == "higher"
-    best = table.max(axis=1) if higher else table.min(axis=1)
-    gaps = (
-        (best.to_numpy()[:, None] - table.to_numpy())
-        if higher
-        else (table.to_numpy() - best.to_numpy()[:, None])
-    )
-    rows = []
-    for at, option in enumerate(options):
-        column = gaps[:, at][np.isfinite(gaps[:, at])]
-        rows.append(
-            {
-                "option": option,
-                "regret_mean": float(column.mean()) if column.size else math.nan,
-                "regret_p90": float(np.quantile(column, 0.9)) if column.size else math.nan,
-            }
+    def __init__(
+        self, frame: pd.DataFrame, parameters: Sequence[str], options: Sequence[str]
+    ) -> None:
+        self.frame = frame
+        self.parameters = list(parameters)
+        self.options = list(options)
+        self.states, row = np.unique(frame["state"].to_numpy(), return_inverse=True)
+        self._row = row
+        self._column = pd.Index(self.options).get_indexer(frame["option"]).astype(np.intp)
+        first = np.zeros(len(self.states), dtype=np.intp)
+        first[row[::-1]] = np.arange(len(row))[::-1]  # each state's first row
+        self.values = (
+            frame[self.parameters]
+            .to_numpy(dtype=float)[first]
+            .reshape(len(self.states), len(self.parameters))
         )
-    return pd.DataFrame(rows)
+        low, high = self.values.min(axis=0), self.values.max(axis=0)
+        span = np.where(high > low, high - low, 1.0)
+        self.scaled = (self.values - low) / span
+        self._tables: dict[str, np.ndarray] = {}
+        self._best: dict[str, np.ndarray] = {}
 
+    def table(self, outcome: str) -> np.ndarray:
+        """States x options state means of ``outcome`` (NaN where a state lacks it)."""
+        if outcome not in self._tables:
+            table = np.full((len(self.states), len(self.options)), np.nan)
+            known = self._column >= 0
+            table[self._row[known], self._column[known]] = self.frame[outcome].to_numpy(
+                dtype=float, na_value=np.nan
+            )[known]
+            table.flags.writeable = False
+            self._tables[outcome] = table
+        return self._tables[outcome]
 
-def satisficing(
-    frame: pd.DataFrame,
-    options: Sequence[str],
-    states: np.ndarray,
-    thresholds: dict[str, tuple[str, float]],
-) -> pd.Series:
-    """Per option: the share of ``states`` in which every threshold (outcome -> (``max`` or
-    ``min``, bound)) holds."""
-    met = pd.DataFrame(True, index=states, columns=list(options))
-    for outcome, (kind, bound) in thresholds.items():
-        table = _pivot(frame, outcome, options).loc[states]
-        met &= (table <= bound) if kind == "max" else (table >= bound)
-    return met.mean(axis=0) if len(states) else pd.Series(math.nan, index=list(options))
+    def best(self, outcome: str) -> np.ndarray:
+        """Per state, the index of the option with the best mean of ``outcome`` (lowest
+        unless higher is better); -1 where no option has a value."""
+        if outcome not in self._best:
+            table = self.table(outcome)
+            sign = -1.0 if direction(outcome) == "higher" else 1.0
+            signed = np.where(np.isnan(table), np.inf, sign * table)
+            best = np.argmin(signed, axis=1)
+            best[np.isnan(table).all(axis=1)] = -1
+            self._best[outcome] = best
+        return self._best[outcome]
+
+    def mask(self, ranges: dict[str, tuple[float, float]]) -> np.ndarray:
+        """Which states have every parameter in its range (inclusive)."""
+        keep = np.ones(len(self.states), dtype=bool)
+        for parameter, (low, high) in ranges.items():
+            values = self.values[:, self.parameters.index(parameter)]
+            keep &= (values >= low - 1e-12) & (values <= high + 1e-12)
+        return keep
+
+    def satisficing(self, mask: np.ndarray, thresholds: dict[str, tuple[str, float]]) -> np.ndarray:
+        """Per option: the share of the states in ``mask`` in which every threshold (outcome
+        -> (``max`` or ``min``, bound)) holds (a missing value does not); NaN without
+        states."""
+        met = np.ones((int(mask.sum()), len(self.options)), dtype=bool)
+        for outcome, (kind, bound) in thresholds.items():
+            table = self.table(outcome)[mask]
+            met &= (table <= bound) if kind == "max" else (table >= bound)
+        if not len(met):
+            return np.full(len(self.options), np.nan)
+        return np.asarray(met.mean(axis=0), dtype=float)
+
+    def regret(self, outcome: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per option over the states in ``mask``: the mean and the 90th percentile of
+        regret, how far its mean is from the best option's in each state (in the outcome's
+        unit; missing values left out)."""
+        table = self.table(outcome)[mask]
+        higher = direction(outcome) == "higher"
+        missing = np.isnan(table)
+        if higher:
+            gaps = np.where(missing, -np.inf, table).max(axis=1)[:, None] - table
+        else:
+            gaps = table - np.where(missing, np.inf, table).min(axis=1)[:, None]
+        gaps[missing] = np.nan
+        counts = (~missing).sum(axis=0)
+        mean = np.where(counts > 0, np.where(missing, 0.0, gaps).sum(axis=0), np.nan) / np.maximum(
+            counts, 1
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an option without values: NaN
+            p90 = np.nanquantile(gaps, 0.9, axis=0) if len(gaps) else np.full(len(counts), np.nan)
+        return mean, p90
 
 
 def _short(parameter: str) -> str:
@@ -382,41 +421,23 @@ def _short(parameter: str) -> str:
     return ".".join(parameter.split(".")[-2:])
 
 
-def parallel_figure(
-    frame: pd.DataFrame,
-    parameters: Sequence[str],
-    options: Sequence[str],
-    outcome: str,
-    states: np.ndarray,
-) -> Figure:
+def parallel_figure(tables: SweepTables, outcome: str, mask: np.ndarray) -> Figure:
     """Parallel coordinates of the states (each parameter scaled to its range), the states
-    in the filter coloured by their best option, the others grey."""
+    in the filter (``mask``) coloured by their best option, the others grey."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba_array
+
+    options, parameters = tables.options, tables.parameters
     fig = _figure((8.5, 5.2), bottom=0.3, right=0.8)
     ax = fig.subplots()
-    by_state = frame.drop_duplicates("state").set_index("state")[list(parameters)].astype(float)
-    low, high = by_state.min(), by_state.max()
-    scaled = (by_state - low) / (high - low).replace(0, 1)
-    best = best_option(frame, outcome, options)
-    inside = np.isin(scaled.index.to_numpy(), states)
-    xs = np.arange(len(parameters))
-    # One line collection each for the states outside (grey) and inside the filter: a
-    # thousand states draw as two artists, not a thousand.
-    from matplotlib.collections import LineCollection
-
-    outside = scaled[~inside].to_numpy()
-    ax.add_collection(
-        LineCollection([np.column_stack([xs, row]) for row in outside], colors="0.85", lw=0.6)
-    )
-    kept = scaled[inside]
-    colors = [option_color(list(options).index(best.loc[state])) for state in kept.index]
-    ax.add_collection(
-        LineCollection(
-            [np.column_stack([xs, row]) for row in kept.to_numpy()],
-            colors=colors,
-            lw=0.9,
-            alpha=0.8,
-        )
-    )
+    xs = np.arange(len(parameters), dtype=float)
+    # Every state's polyline as one (states x parameters x 2) array, in one collection per
+    # group: a thousand states draw as two artists, not a thousand.
+    lines = np.stack(np.broadcast_arrays(xs[None, :], tables.scaled), axis=-1)
+    ax.add_collection(LineCollection(lines[~mask], colors="0.85", lw=0.6))
+    palette = to_rgba_array([option_color(i) for i in range(len(options))] + ["0.5"])
+    best = tables.best(outcome)[mask]
+    ax.add_collection(LineCollection(lines[mask], colors=palette[best], lw=0.9, alpha=0.8))
     ax.set_xlim(-0.3, len(parameters) - 0.7)
     ax.set_ylim(-0.03, 1.03)
     for i, option in enumerate(options):
@@ -424,7 +445,7 @@ def parallel_figure(
     ax.set_xticks(xs, [_short(p) for p in parameters], fontsize=7, rotation=60, ha="right")
     ax.set_ylabel("parameter, scaled to its range (0-1)")
     ax.set_title(
-        f"States ({int(inside.sum())} of {len(scaled)} in the filter), coloured by the best "
+        f"States ({int(mask.sum())} of {len(mask)} in the filter), coloured by the best "
         f"option for {outcome.replace('_', ' ')}",
         fontsize=9,
     )
@@ -433,20 +454,19 @@ def parallel_figure(
 
 
 def robustness_figure(
-    frame: pd.DataFrame,
-    options: Sequence[str],
+    tables: SweepTables,
     outcome: str,
-    states: np.ndarray,
+    mask: np.ndarray,
     thresholds: dict[str, tuple[str, float]],
 ) -> Figure:
     """Satisficing (share of the filtered states meeting every threshold) and regret (mean
-    and 90th percentile) of each option, over the filtered states."""
+    and 90th percentile) of each option, over the filtered states (``mask``)."""
+    options = tables.options
     fig = _figure(left=0.17, right=0.97, top=0.82, wspace=0.2)
     left, right = fig.subplots(1, 2)
     colors = [option_color(i) for i in range(len(options))]
-    shares = satisficing(frame, options, states, thresholds)
-    left.barh(range(len(options)), shares.to_numpy(), color=colors)
-    left.set_yticks(range(len(options)), list(options), fontsize=8)
+    left.barh(range(len(options)), tables.satisficing(mask, thresholds), color=colors)
+    left.set_yticks(range(len(options)), options, fontsize=8)
     left.set_xlim(0, 1)
     left.set_xticks([0, 0.25, 0.5, 0.75, 1])
     left.set_xlabel("share of states meeting every threshold")
@@ -454,20 +474,14 @@ def robustness_figure(
         f"{o} {'<=' if k == 'max' else '>='} {b:g}" for o, (k, b) in thresholds.items()
     )
     left.set_title(f"Satisficing\n{bounds or 'no thresholds'}", fontsize=8)
-    table = regret(frame, outcome, options, states)
-    right.barh(range(len(options)), table["regret_mean"], color=colors)
+    mean, p90 = tables.regret(outcome, mask)
+    right.barh(range(len(options)), mean, color=colors)
     right.scatter(
-        table["regret_p90"],
-        range(len(options)),
-        marker="|",
-        s=200,
-        color="k",
-        label="90th percentile",
-        zorder=3,
+        p90, range(len(options)), marker="|", s=200, color="k", label="90th percentile", zorder=3
     )
     right.set_yticks(range(len(options)), [""] * len(options))
     right.set_xlabel(f"regret in {outcome_label(outcome)}")
-    right.set_title(f"Regret over {len(states)} states\n(bar: mean)", fontsize=8)
+    right.set_title(f"Regret over {int(mask.sum())} states\n(bar: mean)", fontsize=8)
     right.legend(fontsize=7)
     return fig
 
@@ -496,19 +510,17 @@ def _panel() -> Any:
 
 
 def _figure_pane(pn: Any, draw: Callable[..., Figure], *widgets: Any) -> Any:
-    """A pane showing ``draw(*values)``, redrawn when a widget changes."""
-
-    def render(*values: Any) -> Any:
-        return pn.pane.Matplotlib(
-            draw(*values),
-            dpi=90,
-            tight=False,
-            format="png",
-            sizing_mode="stretch_width",
-            max_width=900,
-        )
-
-    return pn.bind(render, *widgets)
+    """One pane showing ``draw(*values)``, redrawn in place when a widget changes: only the
+    new image goes to the browser, not a new pane. A slider's ``param.value_throttled`` among
+    ``widgets`` redraws once it is let go, not at every step of a drag."""
+    return pn.pane.Matplotlib(
+        pn.bind(draw, *widgets),
+        dpi=90,
+        tight=False,
+        format="png",
+        sizing_mode="stretch_width",
+        max_width=900,
+    )
 
 
 def run_app(results: Results) -> Any:
@@ -624,6 +636,7 @@ def sweep_app(sweep: Sweep) -> Any:
     options = sweep.options
     parameters = list(sweep.parameters)
     judged = list(sweep.study.outcomes)
+    tables = SweepTables(frame, parameters, options)
     outcome = pn.widgets.Select(name="Outcome", options=judged, value=judged[0])
     sliders = []
     for parameter in parameters:
@@ -655,19 +668,21 @@ def sweep_app(sweep: Sweep) -> Any:
             )
         )
 
-    def states(*ranges: tuple[float, float]) -> np.ndarray:
-        return filtered_states(frame, dict(zip(parameters, ranges, strict=True)))
+    def mask(*ranges: tuple[float, float]) -> np.ndarray:
+        return tables.mask(dict(zip(parameters, ranges, strict=True)))
 
     def parallel(o: str, *ranges: tuple[float, float]) -> Figure:
-        return parallel_figure(frame, parameters, options, o, states(*ranges))
+        return parallel_figure(tables, o, mask(*ranges))
 
     def robust(o: str, *values: Any) -> Figure:
         ranges, bounds = values[: len(parameters)], values[len(parameters) :]
         thresholds = {
             name: (kind, float(b)) for (name, kind, _), b in zip(limits, bounds, strict=True)
         }
-        return robustness_figure(frame, options, o, states(*ranges), thresholds)
+        return robustness_figure(tables, o, mask(*ranges), thresholds)
 
+    filters = [s.param.value_throttled for s in sliders]
+    bounds = [s.param.value_throttled for _, _, s in limits]
     return pn.Column(
         f"## Sweep {sweep.study.name}",
         pn.pane.Str(repr(sweep)),
@@ -681,8 +696,8 @@ def sweep_app(sweep: Sweep) -> Any:
                 width=300,
             ),
             pn.Column(
-                _figure_pane(pn, parallel, outcome, *sliders),
-                _figure_pane(pn, robust, outcome, *sliders, *[s for _, _, s in limits]),
+                _figure_pane(pn, parallel, outcome, *filters),
+                _figure_pane(pn, robust, outcome, *filters, *bounds),
             ),
         ),
     )
