@@ -131,9 +131,15 @@ class Server:
         self.root = self.app.get_root(self.doc)
 
     def images(self) -> list[str]:
-        """The figures' encoded images in the document's models."""
+        """What the page shows of each figure: the encoded image of each Matplotlib pane, and
+        the title, filter and colours of the Bokeh figure drawn by the browser."""
         panes = self.app.select(pn.pane.Matplotlib)
-        return [pane._models[self.root.ref["id"]][0].text for pane in panes]
+        shown = [pane._models[self.root.ref["id"]][0].text for pane in panes]
+        parallel = self.root.select_one({"name": "parallel"})
+        if parallel is not None:
+            view = ex_views(parallel)
+            shown.append(view)
+        return shown
 
     def widget(self, kind: type, name: str) -> Any:
         found = [w for w in self.app.select(kind) if w.name == name]
@@ -157,6 +163,15 @@ class Server:
                 times.append(wall)
                 cpu.append(spent)
         return Row(name, first, times, cpu, f"{load}-{_load()}")
+
+
+def ex_views(figure: Any) -> str:
+    """The Bokeh figure's title, the states shown in colour and their colours."""
+    from bokeh.models import BooleanFilter, ColumnDataSource
+
+    booleans = [f.booleans for f in figure.select({"type": BooleanFilter})]
+    colours = [s.data.get("color") for s in figure.select({"type": ColumnDataSource})]
+    return repr((figure.title.text, booleans, colours))
 
 
 def _set(widget: Any, value: Any) -> Callable[[], None]:

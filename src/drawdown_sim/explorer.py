@@ -421,36 +421,86 @@ def _short(parameter: str) -> str:
     return ".".join(parameter.split(".")[-2:])
 
 
-def parallel_figure(tables: SweepTables, outcome: str, mask: np.ndarray) -> Figure:
-    """Parallel coordinates of the states (each parameter scaled to its range), the states
-    in the filter (``mask``) coloured by their best option, the others grey."""
-    from matplotlib.collections import LineCollection
-    from matplotlib.colors import to_rgba_array
+class ParallelView:
+    """Parallel coordinates of a sweep's states (each parameter scaled to its range) as a
+    Bokeh figure, made once per page: every state in grey, and over them the states in the
+    filter coloured by their best option.
 
-    options, parameters = tables.options, tables.parameters
-    fig = _figure((8.5, 5.2), bottom=0.3, right=0.8)
-    ax = fig.subplots()
-    xs = np.arange(len(parameters), dtype=float)
-    # Every state's polyline as one (states x parameters x 2) array, in one collection per
-    # group: a thousand states draw as two artists, not a thousand.
-    lines = np.stack(np.broadcast_arrays(xs[None, :], tables.scaled), axis=-1)
-    ax.add_collection(LineCollection(lines[~mask], colors="0.85", lw=0.6))
-    palette = to_rgba_array([option_color(i) for i in range(len(options))] + ["0.5"])
-    best = tables.best(outcome)[mask]
-    ax.add_collection(LineCollection(lines[mask], colors=palette[best], lw=0.9, alpha=0.8))
-    ax.set_xlim(-0.3, len(parameters) - 0.7)
-    ax.set_ylim(-0.03, 1.03)
-    for i, option in enumerate(options):
-        ax.plot([], [], color=option_color(i), label=f"best: {option}")
-    ax.set_xticks(xs, [_short(p) for p in parameters], fontsize=7, rotation=60, ha="right")
-    ax.set_ylabel("parameter, scaled to its range (0-1)")
-    ax.set_title(
-        f"States ({int(mask.sum())} of {len(mask)} in the filter), coloured by the best "
-        f"option for {outcome.replace('_', ' ')}",
-        fontsize=9,
-    )
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig
+    Drawn by the browser, not the server: an interaction sends the filter (one flag per
+    state) and, when the outcome changes, one colour per state. Drawing the 1,000 x 30
+    segments of the advisory_options sweep into a PNG took the server 0.5-0.6 s of CPU per
+    interaction (matplotlib's Agg), nine tenths of the interaction (benchmarks/README.md).
+    """
+
+    def __init__(self, tables: SweepTables) -> None:
+        from bokeh.models import BooleanFilter, CDSView, ColumnDataSource, Legend
+        from bokeh.plotting import figure
+        from matplotlib.colors import to_hex
+
+        self.tables = tables
+        options, parameters = tables.options, tables.parameters
+        count = len(parameters)
+        self.palette = np.array(
+            [to_hex(option_color(i)) for i in range(len(options))] + ["#808080"]
+        )  # the options' colours, then the colour of a state without values
+        xs = list(range(count))
+        self.source = ColumnDataSource(
+            {
+                "xs": [xs] * len(tables.states),
+                "ys": tables.scaled.tolist(),
+                "color": [self.palette[-1]] * len(tables.states),
+            }
+        )
+        self.filter = BooleanFilter(booleans=[True] * len(tables.states))
+        fig = figure(
+            name="parallel",
+            height=480,
+            sizing_mode="stretch_width",
+            max_width=900,
+            x_range=(-0.3, count - 0.7),
+            y_range=(-0.03, 1.03),
+            tools="",
+            toolbar_location=None,
+        )
+        fig.multi_line("xs", "ys", source=self.source, line_color="#d9d9d9", line_width=0.6)
+        fig.multi_line(
+            "xs",
+            "ys",
+            source=self.source,
+            view=CDSView(filter=self.filter),
+            line_color="color",
+            line_width=0.9,
+            line_alpha=0.8,
+        )
+        keys = [
+            (f"best: {option}", [fig.line([], [], line_color=self.palette[i], line_width=2)])
+            for i, option in enumerate(options)
+        ]
+        fig.add_layout(Legend(items=keys, label_text_font_size="8pt"), "right")
+        fig.xaxis.ticker = xs
+        fig.xaxis.major_label_overrides = {i: _short(p) for i, p in enumerate(parameters)}
+        fig.xaxis.major_label_orientation = math.pi / 3
+        fig.xaxis.major_label_text_font_size = "7pt"
+        fig.xgrid.ticker = xs
+        fig.ygrid.grid_line_color = None
+        fig.yaxis.axis_label = "parameter, scaled to its range (0-1)"
+        fig.title.text_font_size = "9pt"
+        self.figure = fig
+        self._outcome: str | None = None
+
+    def update(self, outcome: str, mask: np.ndarray) -> None:
+        """Show the states in ``mask`` coloured by their best option for ``outcome``; only
+        what changed is set (and so sent)."""
+        if outcome != self._outcome:
+            self.source.data["color"] = self.palette[self.tables.best(outcome)].tolist()
+            self._outcome = outcome
+        flags = mask.tolist()
+        if flags != list(self.filter.booleans or []):
+            self.filter.booleans = flags
+        self.figure.title.text = (
+            f"States ({int(mask.sum())} of {len(mask)} in the filter), coloured by the best "
+            f"option for {outcome.replace('_', ' ')}"
+        )
 
 
 def robustness_figure(
@@ -566,11 +616,10 @@ def run_app(results: Results) -> Any:
                 pn.Column(
                     which,
                     _figure_pane(pn, lambda r: story_figure(results, r), which),
-                    pn.bind(
-                        lambda r: pn.pane.DataFrame(
-                            story_events(results, r), index=False, max_height=300
-                        ),
-                        which,
+                    pn.pane.DataFrame(
+                        pn.bind(lambda r: story_events(results, r), which),
+                        index=False,
+                        max_height=300,
                     ),
                 ),
             )
@@ -671,8 +720,10 @@ def sweep_app(sweep: Sweep) -> Any:
     def mask(*ranges: tuple[float, float]) -> np.ndarray:
         return tables.mask(dict(zip(parameters, ranges, strict=True)))
 
-    def parallel(o: str, *ranges: tuple[float, float]) -> Figure:
-        return parallel_figure(tables, o, mask(*ranges))
+    parallel = ParallelView(tables)
+
+    def show(o: str, *ranges: tuple[float, float]) -> None:
+        parallel.update(o, mask(*ranges))
 
     def robust(o: str, *values: Any) -> Figure:
         ranges, bounds = values[: len(parameters)], values[len(parameters) :]
@@ -683,6 +734,8 @@ def sweep_app(sweep: Sweep) -> Any:
 
     filters = [s.param.value_throttled for s in sliders]
     bounds = [s.param.value_throttled for _, _, s in limits]
+    show(outcome.value, *[s.value for s in sliders])
+    pn.bind(show, outcome, *filters, watch=True)
     return pn.Column(
         f"## Sweep {sweep.study.name}",
         pn.pane.Str(repr(sweep)),
@@ -696,7 +749,7 @@ def sweep_app(sweep: Sweep) -> Any:
                 width=300,
             ),
             pn.Column(
-                _figure_pane(pn, parallel, outcome, *filters),
+                pn.pane.Bokeh(parallel.figure, sizing_mode="stretch_width", max_width=900),
                 _figure_pane(pn, robust, outcome, *filters, *bounds),
             ),
         ),
