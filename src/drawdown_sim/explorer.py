@@ -461,6 +461,7 @@ class ParallelView:
             y_range=(-0.03, 1.03),
             tools="",
             toolbar_location=None,
+            min_border_left=100,
         )
         fig.multi_line("xs", "ys", source=self.source, line_color="#d9d9d9", line_width=0.6)
         fig.multi_line(
@@ -473,7 +474,10 @@ class ParallelView:
             line_alpha=0.8,
         )
         keys = [
-            (f"best: {option}", [fig.line([], [], line_color=self.palette[i], line_width=2)])
+            (  # (a swatch's line lies outside the axes: a line without data shows none)
+                f"best: {option}",
+                [fig.line([-9, -8], [-9, -9], line_color=self.palette[i], line_width=2)],
+            )
             for i, option in enumerate(options)
         ]
         fig.add_layout(Legend(items=keys, label_text_font_size="8pt"), "right")
@@ -503,36 +507,49 @@ class ParallelView:
         )
 
 
-def robustness_figure(
-    tables: SweepTables,
-    outcome: str,
-    mask: np.ndarray,
-    thresholds: dict[str, tuple[str, float]],
+HALF = (4.3, 3.4)
+"""Size (inches) of the satisficing and the regret figures, drawn side by side."""
+
+
+def satisficing_figure(
+    tables: SweepTables, mask: np.ndarray, thresholds: dict[str, tuple[str, float]]
 ) -> Figure:
-    """Satisficing (share of the filtered states meeting every threshold) and regret (mean
-    and 90th percentile) of each option, over the filtered states (``mask``)."""
+    """Satisficing: the share of the filtered states (``mask``) in which each option meets
+    every threshold."""
     options = tables.options
-    fig = _figure(left=0.17, right=0.97, top=0.82, wspace=0.2)
-    left, right = fig.subplots(1, 2)
+    fig = _figure(HALF, left=0.36, right=0.96, top=0.8, bottom=0.16)
+    ax = fig.subplots()
     colors = [option_color(i) for i in range(len(options))]
-    left.barh(range(len(options)), tables.satisficing(mask, thresholds), color=colors)
-    left.set_yticks(range(len(options)), options, fontsize=8)
-    left.set_xlim(0, 1)
-    left.set_xticks([0, 0.25, 0.5, 0.75, 1])
-    left.set_xlabel("share of states meeting every threshold")
-    bounds = ", ".join(
+    ax.barh(range(len(options)), tables.satisficing(mask, thresholds), color=colors)
+    ax.set_yticks(range(len(options)), options, fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+    ax.set_xlabel("share of states meeting every threshold", fontsize=8)
+    bounds = "\n".join(
         f"{o} {'<=' if k == 'max' else '>='} {b:g}" for o, (k, b) in thresholds.items()
     )
-    left.set_title(f"Satisficing\n{bounds or 'no thresholds'}", fontsize=8)
+    ax.set_title(
+        f"Satisficing over {int(mask.sum())} states\n{bounds or 'no thresholds'}", fontsize=8
+    )
+    return fig
+
+
+def regret_figure(tables: SweepTables, outcome: str, mask: np.ndarray) -> Figure:
+    """Regret of each option over the filtered states (``mask``): its mean (bar) and 90th
+    percentile (mark)."""
+    options = tables.options
+    fig = _figure(HALF, left=0.36, right=0.96, top=0.8, bottom=0.16)
+    ax = fig.subplots()
+    colors = [option_color(i) for i in range(len(options))]
     mean, p90 = tables.regret(outcome, mask)
-    right.barh(range(len(options)), mean, color=colors)
-    right.scatter(
+    ax.barh(range(len(options)), mean, color=colors)
+    ax.scatter(
         p90, range(len(options)), marker="|", s=200, color="k", label="90th percentile", zorder=3
     )
-    right.set_yticks(range(len(options)), [""] * len(options))
-    right.set_xlabel(f"regret in {outcome_label(outcome)}")
-    right.set_title(f"Regret over {int(mask.sum())} states\n(bar: mean)", fontsize=8)
-    right.legend(fontsize=7)
+    ax.set_yticks(range(len(options)), options, fontsize=8)
+    ax.set_xlabel(f"regret in {outcome_label(outcome)}", fontsize=8)
+    ax.set_title(f"Regret over {int(mask.sum())} states\n(bar: mean)", fontsize=8)
+    ax.legend(fontsize=7)
     return fig
 
 
@@ -559,7 +576,11 @@ def _panel() -> Any:
     return pn
 
 
-def _figure_pane(pn: Any, draw: Callable[..., Figure], *widgets: Any) -> Any:
+HALF_PANE = {"sizing_mode": "fixed", "width": round(HALF[0] * 90), "height": round(HALF[1] * 90)}
+"""The panes of :data:`HALF` figures: their size at the panes' 90 dpi."""
+
+
+def _figure_pane(pn: Any, draw: Callable[..., Figure], *widgets: Any, **layout: Any) -> Any:
     """One pane showing ``draw(*values)``, redrawn in place when a widget changes: only the
     new image goes to the browser, not a new pane. A slider's ``param.value_throttled`` among
     ``widgets`` redraws once it is let go, not at every step of a drag."""
@@ -568,8 +589,7 @@ def _figure_pane(pn: Any, draw: Callable[..., Figure], *widgets: Any) -> Any:
         dpi=90,
         tight=False,
         format="png",
-        sizing_mode="stretch_width",
-        max_width=900,
+        **(layout or {"sizing_mode": "stretch_width", "max_width": 900}),
     )
 
 
@@ -725,12 +745,15 @@ def sweep_app(sweep: Sweep) -> Any:
     def show(o: str, *ranges: tuple[float, float]) -> None:
         parallel.update(o, mask(*ranges))
 
-    def robust(o: str, *values: Any) -> Figure:
+    def satisfied(*values: Any) -> Figure:
         ranges, bounds = values[: len(parameters)], values[len(parameters) :]
         thresholds = {
             name: (kind, float(b)) for (name, kind, _), b in zip(limits, bounds, strict=True)
         }
-        return robustness_figure(tables, o, mask(*ranges), thresholds)
+        return satisficing_figure(tables, mask(*ranges), thresholds)
+
+    def regretted(o: str, *ranges: tuple[float, float]) -> Figure:
+        return regret_figure(tables, o, mask(*ranges))
 
     filters = [s.param.value_throttled for s in sliders]
     bounds = [s.param.value_throttled for _, _, s in limits]
@@ -750,7 +773,10 @@ def sweep_app(sweep: Sweep) -> Any:
             ),
             pn.Column(
                 pn.pane.Bokeh(parallel.figure, sizing_mode="stretch_width", max_width=900),
-                _figure_pane(pn, robust, outcome, *filters, *bounds),
+                pn.Row(
+                    _figure_pane(pn, satisfied, *filters, *bounds, **HALF_PANE),
+                    _figure_pane(pn, regretted, outcome, *filters, **HALF_PANE),
+                ),
             ),
         ),
     )

@@ -84,6 +84,12 @@ def _serve(directory: Path, port: int) -> Iterator[subprocess.Popen[str]]:
         assert "explorer stopped" in rest and "Traceback" not in rest
 
 
+PARALLEL_TITLE = """() => {
+    const doc = window.Bokeh.documents[0];
+    return doc.get_model_by_name("parallel").title.text;
+}"""
+
+
 def _images(page) -> list[str]:
     return page.locator("img").evaluate_all("els => els.map(e => e.src)")
 
@@ -114,6 +120,9 @@ def test_moving_a_widget_changes_the_figure(directories, kind: str, choice: str)
                 time.sleep(0.5)
                 after = _images(page)
             assert after != before, "the figure did not change"
+            if kind == "sweep":  # the parallel coordinates, drawn by Bokeh in the browser
+                title = page.evaluate(PARALLEL_TITLE)
+                assert "coloured by the best option for wounded both" in title, title
             browser.close()
     finally:
         next(server, None)
