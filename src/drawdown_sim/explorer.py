@@ -144,7 +144,9 @@ def distribution_figure(columns: Columns, option: str, outcome: str, period: str
         else 60
     )
     fig.subplots_adjust(right=0.97)
-    ax.hist(values, bins=bins, color=option_color(0), alpha=0.75)
+    # One filled outline, not a patch per bar (ax.hist): a sixth of the drawing's time.
+    counts, edges = np.histogram(values, bins=bins)
+    ax.stairs(counts, edges, fill=True, color=option_color(0), alpha=0.75)
     mean, p90 = float(values.mean()), float(np.quantile(values, 0.9, method="inverted_cdf"))
     ax.axvline(mean, color="k", ls=":", lw=1.2, label=f"mean {mean:,.2f}")
     ax.axvline(p90, color="C3", ls="--", lw=1.2, label=f"90th percentile {p90:,.2f}")
@@ -181,7 +183,9 @@ def story_figure(results: Results, replication: int) -> Figure:
     """One traced replication's story (the static figure's :func:`plot_trace`)."""
     from .plots.run_plots import plot_trace
 
-    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    # Fixed margins (room for the level labels on the right and the legend below), not
+    # constrained layout: that measured every text on each draw, a third of the time.
+    fig = _figure((9, 4.5), left=0.09, right=0.87, bottom=0.25, top=0.92)
     plot_trace(results, replication, ax=fig.subplots())
     return fig
 
