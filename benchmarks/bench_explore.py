@@ -147,7 +147,8 @@ class Server:
         return found[0]
 
     def time(self, name: str, changes: list[Callable[[], None]], changed: int) -> Row:
-        """Times each change; ``changed``: how many figures must change with each."""
+        """Times each change; ``changed``: how many figures at least must change with
+        each (fewer at an earlier revision, whose figures were fewer)."""
         load = _load()
         first, times, cpu = math.nan, [], []
         for at, change in enumerate(changes):
@@ -156,7 +157,7 @@ class Server:
             change()
             wall, spent = time.perf_counter() - started, time.process_time() - used
             moved = sum(a != b for a, b in zip(before, self.images(), strict=True))
-            assert moved == changed, f"{name}: {moved} figures changed, expected {changed}"
+            assert moved >= changed, f"{name}: {moved} figures changed, expected {changed}"
             if at == 0:
                 first = wall
             else:
