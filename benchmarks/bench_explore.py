@@ -274,7 +274,7 @@ def server_side(run_dir: Path, sweep_dir: Path, repeat: int) -> list[Row]:
         server.time(
             f"{label}: move a parameter filter",
             [_release(first, r) for r in ranges],
-            3,
+            2,
         )
     )
     limit = server.app.select(pn.widgets.FloatSlider)[0]
