@@ -132,13 +132,13 @@ class Server:
 
     def images(self) -> list[str]:
         """What the page shows of each figure: the encoded image of each Matplotlib pane, and
-        the title, filter and colours of the Bokeh figure drawn by the browser."""
+        the title, data and filters of each Bokeh figure drawn by the browser."""
         panes = self.app.select(pn.pane.Matplotlib)
         shown = [pane._models[self.root.ref["id"]][0].text for pane in panes]
-        parallel = self.root.select_one({"name": "parallel"})
-        if parallel is not None:
-            view = ex_views(parallel)
-            shown.append(view)
+        for name in ("parallel", "satisficing", "regret"):
+            figure = self.root.select_one({"name": name})
+            if figure is not None:
+                shown.append(ex_views(figure))
         return shown
 
     def widget(self, kind: type, name: str) -> Any:
@@ -167,12 +167,15 @@ class Server:
 
 
 def ex_views(figure: Any) -> str:
-    """The Bokeh figure's title, the states shown in colour and their colours."""
+    """A Bokeh figure's title, filters and data."""
     from bokeh.models import BooleanFilter, ColumnDataSource
 
     booleans = [f.booleans for f in figure.select({"type": BooleanFilter})]
-    colours = [s.data.get("color") for s in figure.select({"type": ColumnDataSource})]
-    return repr((figure.title.text, booleans, colours))
+    data = [
+        {k: v for k, v in s.data.items() if k not in ("xs", "ys")}
+        for s in figure.select({"type": ColumnDataSource})
+    ]
+    return repr((figure.title.text, booleans, data))
 
 
 def _set(widget: Any, value: Any) -> Callable[[], None]:
@@ -321,7 +324,7 @@ def browser_side(run_dir: Path, sweep_dir: Path, repeat: int) -> list[Row]:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 started = time.perf_counter()
                 page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)
-                page.locator("img").first.wait_for(timeout=300_000)
+                page.wait_for_function(f"() => ({PRINTS})().length > 0", timeout=300_000)
                 rows.append(
                     Row(f"{kind}: load the page", time.perf_counter() - started, [], [], _load())
                 )
@@ -351,7 +354,7 @@ def browser_side(run_dir: Path, sweep_dir: Path, repeat: int) -> list[Row]:
                             "sweep: move a parameter filter (a key on its handle)",
                             [(lambda h=upper: h.press("ArrowLeft")) for _ in range(count)],
                             server.pid,
-                            changed=2,  # satisficing and regret
+                            changed=3,  # parallel coordinates, satisficing and regret
                         )
                     )
                     handle = page.locator(".noUi-handle").last  # the last threshold slider
@@ -374,31 +377,40 @@ def browser_side(run_dir: Path, sweep_dir: Path, repeat: int) -> list[Row]:
     return rows
 
 
-IMAGE_PRINTS = "els => els.map(e => e.src.length + ':' + e.src.slice(-120))"
-"""A print of each image on the page (its data URL's length and end), not the whole URL:
-polling whole URLs moved hundreds of kilobytes through the browser's debugging protocol."""
+PRINTS = """() => {
+    const found = [];
+    const walk = root => {
+        for (const el of root.querySelectorAll("*")) {
+            if (el.tagName === "IMG") found.push(el);
+            if (el.shadowRoot) walk(el.shadowRoot);
+        }
+    };
+    walk(document);
+    const prints = found.map(e => e.src.length + ":" + e.src.slice(-120));
+    for (const doc of window.Bokeh ? window.Bokeh.documents : []) {
+        for (const name of ["parallel", "satisficing", "regret"]) {
+            const model = doc.get_model_by_name(name);
+            if (model) prints.push(name + ":" + model.title.text);
+        }
+    }
+    return prints;
+}"""
+"""What the page shows of each figure: each image's data URL's length and end (Panel's
+images are in shadow roots; polling whole URLs moved hundreds of kilobytes through the
+browser's debugging protocol), and the Bokeh figures' titles, which name what they show."""
 
 
 def _browser_images(page: Any) -> list[str]:
-    return page.locator("img").evaluate_all(IMAGE_PRINTS)  # type: ignore[no-any-return]
+    return page.evaluate(PRINTS)  # type: ignore[no-any-return]
 
 
 CHANGED = f"""([before, changed]) => {{
-    const found = [];
-    const walk = root => {{
-        for (const el of root.querySelectorAll("*")) {{
-            if (el.tagName === "IMG") found.push(el);
-            if (el.shadowRoot) walk(el.shadowRoot);
-        }}
-    }};
-    walk(document);
-    const now = ({IMAGE_PRINTS})(found);
-    if (now.length !== before.length) throw new Error("images found: " + now.length);
+    const now = ({PRINTS})();
+    if (now.length !== before.length) throw new Error("figures found: " + now.length);
     return now.filter((print, at) => print !== before[at]).length >= changed;
 }}"""
-"""Whether ``changed`` images differ from ``before`` (Panel's images are in shadow roots); checked
-in the page at each animation frame (polling from Python took CPU from the browser it
-measured)."""
+"""Whether ``changed`` figures differ from ``before``; checked in the page at each animation
+frame (polling from Python took CPU from the browser it measured)."""
 
 
 def _cpu(pid: int) -> float:
