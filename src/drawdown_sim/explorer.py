@@ -340,7 +340,7 @@ class SweepTables:
         self.options = list(options)
         self.states, row = np.unique(frame["state"].to_numpy(), return_inverse=True)
         self._row = row
-        self._column = pd.Index(self.options).get_indexer(frame["option"]).astype(np.intp)
+        self._column = pd.Index(self.options).get_indexer(pd.Index(frame["option"]))
         first = np.zeros(len(self.states), dtype=np.intp)
         first[row[::-1]] = np.arange(len(row))[::-1]  # each state's first row
         self.values = (
@@ -425,6 +425,15 @@ def _short(parameter: str) -> str:
     return ".".join(parameter.split(".")[-2:])
 
 
+def _bokeh(*names: str) -> list[Any]:
+    """Bokeh's models and ``figure`` by name, untyped: Bokeh's stubs do not know the
+    arguments its figures take (``tools``, ranges as tuples, tickers as lists)."""
+    import bokeh.models
+    import bokeh.plotting
+
+    return [getattr(bokeh.plotting if n == "figure" else bokeh.models, n) for n in names]
+
+
 class ParallelView:
     """Parallel coordinates of a sweep's states (each parameter scaled to its range) as a
     Bokeh figure, made once per page: every state in grey, and over them the states in the
@@ -437,9 +446,11 @@ class ParallelView:
     """
 
     def __init__(self, tables: SweepTables) -> None:
-        from bokeh.models import BooleanFilter, CDSView, ColumnDataSource, Legend
-        from bokeh.plotting import figure
         from matplotlib.colors import to_hex
+
+        BooleanFilter, CDSView, ColumnDataSource, Legend, figure = _bokeh(
+            "BooleanFilter", "CDSView", "ColumnDataSource", "Legend", "figure"
+        )
 
         self.tables = tables
         options, parameters = tables.options, tables.parameters
@@ -518,9 +529,9 @@ class BarsView:
     about 0.1 s of the server's CPU."""
 
     def __init__(self, name: str, options: Sequence[str], marks: str | None = None) -> None:
-        from bokeh.models import ColumnDataSource, Range1d
-        from bokeh.plotting import figure
         from matplotlib.colors import to_hex
+
+        ColumnDataSource, Range1d, figure = _bokeh("ColumnDataSource", "Range1d", "figure")
 
         self.options = list(options)
         self.source = ColumnDataSource(
