@@ -10,12 +10,14 @@ timed from the widget's change to the updated figure, as the user waits for it:
   drawn and encoded every figure bound to it into the document's models (checked to have
   changed). The websocket and the browser are not included;
 - in the browser (``--browser``, needs Playwright and Chromium): the server is started as a
-  user starts it, headless Chromium loads the page, a select or slider is moved, and the
-  time runs until the page's image has changed.
+  user starts it, headless Chromium loads the page, a select or a slider (a key on its
+  handle) is moved, and the time runs until the page's figures have changed (an image's
+  data, a Bokeh figure's title), waited for in the page at each animation frame. The CPU
+  column is then the served process's.
 
 For each kind of interaction it prints the first one (cold: columns read from disk), then
-the median and the maximum over ``--repeat`` more with other values, the median CPU time of
-the process (server side), and the load average before and after.
+the median and the maximum over ``--repeat`` more with other values, the median CPU time,
+and the load average before and after.
 
     .venv/bin/python benchmarks/bench_explore.py [--data DIR] [--repeat 6] [--browser]
 
