@@ -1,4 +1,4 @@
-"""The explorer's time per interaction on a sweep of 1,000 states x 5 options and a run of
+"""The explorer's time per interaction on a sweep of 1,000 states x 6 options and a run of
 100,000 replications.
 
 Goal: every interaction answers within a second on a 2-core machine. An interaction is
