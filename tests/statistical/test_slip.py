@@ -143,6 +143,12 @@ def test_a_reversal_keeps_a_residual_presence():
     assert 0 < reversed_.sum() < reversed_.size
     assert (residual[reversed_] > 0).all()
     assert (residual[~reversed_] == 0).all()
+    # A reversed plan never completes: the last movement on the road is not the drawdown done.
+    completion = outcome(reps, "completion_day")
+    assert np.isnan(completion[reversed_]).all()
+    assert np.isnan(outcome(reps, "slip_days")[reversed_]).all()
+    assert not outcome(reps, "drawdown_complete")[reversed_].astype(bool).any()
+    assert not np.isnan(completion[~reversed_]).any()
     # Cut it: nobody stays.
     cut = scenario(
         "full_exit",

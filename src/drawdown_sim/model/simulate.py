@@ -60,10 +60,14 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
         "float",
         "",
         "days from window start",
-        "Day the last movement arrived; null if unfinished at the end of the horizon",
+        "Day the last movement arrived; null if the plan was reversed or is unfinished at "
+        "the end of the horizon",
     ),
     "completion_censored": OutcomeSpec(
-        "bool", "lower", "", "Drawdown unfinished at the end of the horizon (censored)"
+        "bool",
+        "lower",
+        "",
+        "No completion seen by the end of the horizon: still under way (censored) or reversed",
     ),
     "completed_on_time": OutcomeSpec(
         "bool",
@@ -75,7 +79,8 @@ _WINDOW_SPECS: dict[str, OutcomeSpec] = {
         "float",
         "lower",
         "days",
-        "Completion minus the last phase's planned end; null if censored, 0 with no plan",
+        "Completion minus the last phase's planned end; null if censored or reversed, 0 with "
+        "no plan",
     ),
     "accelerated": OutcomeSpec(
         "bool",
@@ -284,7 +289,9 @@ def _outcomes(world: World) -> dict[str, Any]:
     log = world.log
     window = world.window_days
     forces = world.forces
-    completion = forces.completion_day
+    # A reversal abandons the plan as agreed: its last movement arriving is not the drawdown
+    # completing, so a reversed plan never completes (a negative "slip" would reward it).
+    completion = None if forces.reversed else forces.completion_day
     trajectories = log.trajectories
     decided = {c.kind for c in log.changes if c.time < window}
     slip = forces.slip_days()
@@ -298,7 +305,7 @@ def _outcomes(world: World) -> dict[str, Any]:
         completion_censored=completion is None,
         completed_on_time=not forces.has_plan
         or (completion is not None and completion <= planned_end + 1e-9),
-        slip_days=slip,
+        slip_days=None if forces.reversed else slip,
         accelerated="accelerated" in decided,
         option_cancelled="option_cancelled" in decided,
         plan_extended="extended" in decided,
