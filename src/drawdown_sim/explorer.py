@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import socket
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +144,9 @@ def distribution_figure(columns: Columns, option: str, outcome: str, period: str
         else 60
     )
     fig.subplots_adjust(right=0.97)
-    ax.hist(values, bins=bins, color=option_color(0), alpha=0.75)
+    # One filled outline, not a patch per bar (ax.hist): a sixth of the drawing's time.
+    counts, edges = np.histogram(values, bins=bins)
+    ax.stairs(counts, edges, fill=True, color=option_color(0), alpha=0.75)
     mean, p90 = float(values.mean()), float(np.quantile(values, 0.9, method="inverted_cdf"))
     ax.axvline(mean, color="k", ls=":", lw=1.2, label=f"mean {mean:,.2f}")
     ax.axvline(p90, color="C3", ls="--", lw=1.2, label=f"90th percentile {p90:,.2f}")
@@ -180,7 +183,9 @@ def story_figure(results: Results, replication: int) -> Figure:
     """One traced replication's story (the static figure's :func:`plot_trace`)."""
     from .plots.run_plots import plot_trace
 
-    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    # Fixed margins (room for the level labels on the right and the legend below), not
+    # constrained layout: that measured every text on each draw, a third of the time.
+    fig = _figure((9, 4.5), left=0.09, right=0.87, bottom=0.25, top=0.92)
     plot_trace(results, replication, ax=fig.subplots())
     return fig
 
@@ -313,68 +318,106 @@ def exceedance_figure(columns: Columns, options: Sequence[str], outcome: str) ->
 # --- a sweep ----------------------------------------------------------------------------------
 
 
-def filtered_states(frame: pd.DataFrame, ranges: dict[str, tuple[float, float]]) -> np.ndarray:
-    """The states whose every parameter lies in its range (inclusive)."""
-    by_state = frame.drop_duplicates("state").set_index("state")
-    keep = np.ones(len(by_state), dtype=bool)
-    for parameter, (low, high) in ranges.items():
-        values = by_state[parameter].to_numpy(dtype=float)
-        keep &= (values >= low - 1e-12) & (values <= high + 1e-12)
-    return by_state.index.to_numpy()[keep]
+class SweepTables:
+    """A sweep's numbers as numpy arrays, made once when the app opens: each state's
+    parameters (raw and scaled to their range), and per judged column a states x options
+    table of state means with each state's best option (made on first use, then kept).
+    An interaction then filters, counts and ranks arrays: no pivot, no pandas.
 
+    Attributes:
+        states: the state ids, sorted (n_states).
+        parameters: the uncertain parameters' names.
+        options: the options, in the study's order (colour ``C{i}``).
+        values: parameters by state (n_states x n_parameters), in the parameters' units.
+        scaled: the same scaled to each parameter's range (0-1; 0 where the range is empty).
+    """
 
-def _pivot(frame: pd.DataFrame, outcome: str, options: Sequence[str]) -> pd.DataFrame:
-    """States x options table of an outcome's state means."""
-    return frame.pivot(index="state", columns="option", values=outcome)[list(options)]
-
-
-def best_option(frame: pd.DataFrame, outcome: str, options: Sequence[str]) -> pd.Series:
-    """Per state, the option with the best mean of ``outcome`` (lowest unless higher is
-    better)."""
-    table = _pivot(frame, outcome, options)
-    chosen = table.idxmax(axis=1) if direction(outcome) == "higher" else table.idxmin(axis=1)
-    return chosen
-
-
-def regret(
-    frame: pd.DataFrame, outcome: str, options: Sequence[str], states: np.ndarray
-) -> pd.DataFrame:
-    """Per option over ``states``: mean and 90th percentile of regret (how far its mean is
-    from the best option's in each state, in the outcome's unit)."""
-    table = _pivot(frame, outcome, options).loc[states]
-    higher = direction(outcome) == "higher"
-    best = table.max(axis=1) if higher else table.min(axis=1)
-    gaps = (
-        (best.to_numpy()[:, None] - table.to_numpy())
-        if higher
-        else (table.to_numpy() - best.to_numpy()[:, None])
-    )
-    rows = []
-    for at, option in enumerate(options):
-        column = gaps[:, at][np.isfinite(gaps[:, at])]
-        rows.append(
-            {
-                "option": option,
-                "regret_mean": float(column.mean()) if column.size else math.nan,
-                "regret_p90": float(np.quantile(column, 0.9)) if column.size else math.nan,
-            }
+    def __init__(
+        self, frame: pd.DataFrame, parameters: Sequence[str], options: Sequence[str]
+    ) -> None:
+        self.frame = frame
+        self.parameters = list(parameters)
+        self.options = list(options)
+        self.states, row = np.unique(frame["state"].to_numpy(), return_inverse=True)
+        self._row = row
+        self._column = pd.Index(self.options).get_indexer(pd.Index(frame["option"]))
+        first = np.zeros(len(self.states), dtype=np.intp)
+        first[row[::-1]] = np.arange(len(row))[::-1]  # each state's first row
+        self.values = (
+            frame[self.parameters]
+            .to_numpy(dtype=float)[first]
+            .reshape(len(self.states), len(self.parameters))
         )
-    return pd.DataFrame(rows)
+        low, high = self.values.min(axis=0), self.values.max(axis=0)
+        span = np.where(high > low, high - low, 1.0)
+        self.scaled = (self.values - low) / span
+        self._tables: dict[str, np.ndarray] = {}
+        self._best: dict[str, np.ndarray] = {}
 
+    def table(self, outcome: str) -> np.ndarray:
+        """States x options state means of ``outcome`` (NaN where a state lacks it)."""
+        if outcome not in self._tables:
+            table = np.full((len(self.states), len(self.options)), np.nan)
+            known = self._column >= 0
+            table[self._row[known], self._column[known]] = self.frame[outcome].to_numpy(
+                dtype=float, na_value=np.nan
+            )[known]
+            table.flags.writeable = False
+            self._tables[outcome] = table
+        return self._tables[outcome]
 
-def satisficing(
-    frame: pd.DataFrame,
-    options: Sequence[str],
-    states: np.ndarray,
-    thresholds: dict[str, tuple[str, float]],
-) -> pd.Series:
-    """Per option: the share of ``states`` in which every threshold (outcome -> (``max`` or
-    ``min``, bound)) holds."""
-    met = pd.DataFrame(True, index=states, columns=list(options))
-    for outcome, (kind, bound) in thresholds.items():
-        table = _pivot(frame, outcome, options).loc[states]
-        met &= (table <= bound) if kind == "max" else (table >= bound)
-    return met.mean(axis=0) if len(states) else pd.Series(math.nan, index=list(options))
+    def best(self, outcome: str) -> np.ndarray:
+        """Per state, the index of the option with the best mean of ``outcome`` (lowest
+        unless higher is better); -1 where no option has a value."""
+        if outcome not in self._best:
+            table = self.table(outcome)
+            sign = -1.0 if direction(outcome) == "higher" else 1.0
+            signed = np.where(np.isnan(table), np.inf, sign * table)
+            best = np.argmin(signed, axis=1)
+            best[np.isnan(table).all(axis=1)] = -1
+            self._best[outcome] = best
+        return self._best[outcome]
+
+    def mask(self, ranges: dict[str, tuple[float, float]]) -> np.ndarray:
+        """Which states have every parameter in its range (inclusive)."""
+        keep = np.ones(len(self.states), dtype=bool)
+        for parameter, (low, high) in ranges.items():
+            values = self.values[:, self.parameters.index(parameter)]
+            keep &= (values >= low - 1e-12) & (values <= high + 1e-12)
+        return keep
+
+    def satisficing(self, mask: np.ndarray, thresholds: dict[str, tuple[str, float]]) -> np.ndarray:
+        """Per option: the share of the states in ``mask`` in which every threshold (outcome
+        -> (``max`` or ``min``, bound)) holds (a missing value does not); NaN without
+        states."""
+        met = np.ones((int(mask.sum()), len(self.options)), dtype=bool)
+        for outcome, (kind, bound) in thresholds.items():
+            table = self.table(outcome)[mask]
+            met &= (table <= bound) if kind == "max" else (table >= bound)
+        if not len(met):
+            return np.full(len(self.options), np.nan)
+        return np.asarray(met.mean(axis=0), dtype=float)
+
+    def regret(self, outcome: str, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per option over the states in ``mask``: the mean and the 90th percentile of
+        regret, how far its mean is from the best option's in each state (in the outcome's
+        unit; missing values left out)."""
+        table = self.table(outcome)[mask]
+        higher = direction(outcome) == "higher"
+        missing = np.isnan(table)
+        if higher:
+            gaps = np.where(missing, -np.inf, table).max(axis=1)[:, None] - table
+        else:
+            gaps = table - np.where(missing, np.inf, table).min(axis=1)[:, None]
+        gaps[missing] = np.nan
+        counts = (~missing).sum(axis=0)
+        mean = np.where(counts > 0, np.where(missing, 0.0, gaps).sum(axis=0), np.nan) / np.maximum(
+            counts, 1
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an option without values: NaN
+            p90 = np.nanquantile(gaps, 0.9, axis=0) if len(gaps) else np.full(len(counts), np.nan)
+        return mean, p90
 
 
 def _short(parameter: str) -> str:
@@ -382,94 +425,171 @@ def _short(parameter: str) -> str:
     return ".".join(parameter.split(".")[-2:])
 
 
-def parallel_figure(
-    frame: pd.DataFrame,
-    parameters: Sequence[str],
-    options: Sequence[str],
-    outcome: str,
-    states: np.ndarray,
-) -> Figure:
-    """Parallel coordinates of the states (each parameter scaled to its range), the states
-    in the filter coloured by their best option, the others grey."""
-    fig = _figure((8.5, 5.2), bottom=0.3, right=0.8)
-    ax = fig.subplots()
-    by_state = frame.drop_duplicates("state").set_index("state")[list(parameters)].astype(float)
-    low, high = by_state.min(), by_state.max()
-    scaled = (by_state - low) / (high - low).replace(0, 1)
-    best = best_option(frame, outcome, options)
-    inside = np.isin(scaled.index.to_numpy(), states)
-    xs = np.arange(len(parameters))
-    # One line collection each for the states outside (grey) and inside the filter: a
-    # thousand states draw as two artists, not a thousand.
-    from matplotlib.collections import LineCollection
+def _bokeh(*names: str) -> list[Any]:
+    """Bokeh's models and ``figure`` by name, untyped: Bokeh's stubs do not know the
+    arguments its figures take (``tools``, ranges as tuples, tickers as lists)."""
+    import bokeh.models
+    import bokeh.plotting
 
-    outside = scaled[~inside].to_numpy()
-    ax.add_collection(
-        LineCollection([np.column_stack([xs, row]) for row in outside], colors="0.85", lw=0.6)
-    )
-    kept = scaled[inside]
-    colors = [option_color(list(options).index(best.loc[state])) for state in kept.index]
-    ax.add_collection(
-        LineCollection(
-            [np.column_stack([xs, row]) for row in kept.to_numpy()],
-            colors=colors,
-            lw=0.9,
-            alpha=0.8,
+    return [getattr(bokeh.plotting if n == "figure" else bokeh.models, n) for n in names]
+
+
+class ParallelView:
+    """Parallel coordinates of a sweep's states (each parameter scaled to its range) as a
+    Bokeh figure, made once per page: every state in grey, and over them the states in the
+    filter coloured by their best option.
+
+    Drawn by the browser, not the server: an interaction sends the filter (one flag per
+    state) and, when the outcome changes, one colour per state. Drawing the 1,000 x 30
+    segments of the advisory_options sweep into a PNG took the server 0.5-0.6 s of CPU per
+    interaction (matplotlib's Agg), nine tenths of the interaction (benchmarks/README.md).
+    """
+
+    def __init__(self, tables: SweepTables) -> None:
+        from matplotlib.colors import to_hex
+
+        BooleanFilter, CDSView, ColumnDataSource, Legend, figure = _bokeh(
+            "BooleanFilter", "CDSView", "ColumnDataSource", "Legend", "figure"
         )
-    )
-    ax.set_xlim(-0.3, len(parameters) - 0.7)
-    ax.set_ylim(-0.03, 1.03)
-    for i, option in enumerate(options):
-        ax.plot([], [], color=option_color(i), label=f"best: {option}")
-    ax.set_xticks(xs, [_short(p) for p in parameters], fontsize=7, rotation=60, ha="right")
-    ax.set_ylabel("parameter, scaled to its range (0-1)")
-    ax.set_title(
-        f"States ({int(inside.sum())} of {len(scaled)} in the filter), coloured by the best "
-        f"option for {outcome.replace('_', ' ')}",
-        fontsize=9,
-    )
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig
+
+        self.tables = tables
+        options, parameters = tables.options, tables.parameters
+        count = len(parameters)
+        self.palette = np.array(
+            [to_hex(option_color(i)) for i in range(len(options))] + ["#808080"]
+        )  # the options' colours, then the colour of a state without values
+        xs = list(range(count))
+        self.source = ColumnDataSource(
+            {
+                "xs": [xs] * len(tables.states),
+                "ys": tables.scaled.tolist(),
+                "color": [self.palette[-1]] * len(tables.states),
+            }
+        )
+        self.filter = BooleanFilter(booleans=[True] * len(tables.states))
+        fig = figure(
+            name="parallel",
+            height=480,
+            sizing_mode="stretch_width",
+            max_width=900,
+            x_range=(-0.3, count - 0.7),
+            y_range=(-0.03, 1.03),
+            tools="",
+            toolbar_location=None,
+            min_border_left=100,
+        )
+        fig.multi_line("xs", "ys", source=self.source, line_color="#d9d9d9", line_width=0.6)
+        fig.multi_line(
+            "xs",
+            "ys",
+            source=self.source,
+            view=CDSView(filter=self.filter),
+            line_color="color",
+            line_width=0.9,
+            line_alpha=0.8,
+        )
+        keys = [
+            (  # (a swatch's line lies outside the axes: a line without data shows none)
+                f"best: {option}",
+                [fig.line([-9, -8], [-9, -9], line_color=self.palette[i], line_width=2)],
+            )
+            for i, option in enumerate(options)
+        ]
+        fig.add_layout(Legend(items=keys, label_text_font_size="8pt"), "right")
+        fig.xaxis.ticker = xs
+        fig.xaxis.major_label_overrides = {i: _short(p) for i, p in enumerate(parameters)}
+        fig.xaxis.major_label_orientation = math.pi / 3
+        fig.xaxis.major_label_text_font_size = "7pt"
+        fig.xgrid.ticker = xs
+        fig.ygrid.grid_line_color = None
+        fig.yaxis.axis_label = "parameter, scaled to its range (0-1)"
+        fig.title.text_font_size = "9pt"
+        self.figure = fig
+        self._outcome: str | None = None
+
+    def update(self, outcome: str, mask: np.ndarray) -> None:
+        """Show the states in ``mask`` coloured by their best option for ``outcome``; only
+        what changed is set (and so sent)."""
+        if outcome != self._outcome:
+            self.source.data["color"] = self.palette[self.tables.best(outcome)].tolist()
+            self._outcome = outcome
+        flags = mask.tolist()
+        if flags != list(self.filter.booleans or []):
+            self.filter.booleans = flags
+        self.figure.title.text = (
+            f"States ({int(mask.sum())} of {len(mask)} in the filter), coloured by the best "
+            f"option for {outcome.replace('_', ' ')}"
+        )
 
 
-def robustness_figure(
-    frame: pd.DataFrame,
-    options: Sequence[str],
-    outcome: str,
-    states: np.ndarray,
-    thresholds: dict[str, tuple[str, float]],
-) -> Figure:
-    """Satisficing (share of the filtered states meeting every threshold) and regret (mean
-    and 90th percentile) of each option, over the filtered states."""
-    fig = _figure(left=0.17, right=0.97, top=0.82, wspace=0.2)
-    left, right = fig.subplots(1, 2)
-    colors = [option_color(i) for i in range(len(options))]
-    shares = satisficing(frame, options, states, thresholds)
-    left.barh(range(len(options)), shares.to_numpy(), color=colors)
-    left.set_yticks(range(len(options)), list(options), fontsize=8)
-    left.set_xlim(0, 1)
-    left.set_xticks([0, 0.25, 0.5, 0.75, 1])
-    left.set_xlabel("share of states meeting every threshold")
-    bounds = ", ".join(
+class BarsView:
+    """One horizontal bar per option in its colour, as a Bokeh figure made once per page
+    (satisficing, or regret with its 90th percentile marked): an interaction sends the bars'
+    lengths and the titles, and the browser draws them. Matplotlib drew each into a PNG in
+    about 0.1 s of the server's CPU."""
+
+    def __init__(self, name: str, options: Sequence[str], marks: str | None = None) -> None:
+        from matplotlib.colors import to_hex
+
+        ColumnDataSource, Range1d, figure = _bokeh("ColumnDataSource", "Range1d", "figure")
+
+        self.options = list(options)
+        self.source = ColumnDataSource(
+            {
+                "option": self.options,
+                "value": [0.0] * len(self.options),
+                "mark": [0.0] * len(self.options),
+                "color": [to_hex(option_color(i)) for i in range(len(self.options))],
+            }
+        )
+        fig = figure(
+            name=name,
+            y_range=list(reversed(self.options)),
+            width=400,
+            height=300,
+            tools="",
+            toolbar_location=None,
+        )
+        fig.hbar(y="option", right="value", height=0.7, color="color", source=self.source)
+        if marks is not None:
+            fig.scatter(
+                x="mark",
+                y="option",
+                marker="dash",
+                angle=math.pi / 2,
+                size=22,
+                line_width=2,
+                color="black",
+                source=self.source,
+                legend_label=marks,
+            )
+            legend = fig.legend[0]
+            legend.label_text_font_size = "7pt"
+            legend.orientation = "horizontal"
+            fig.add_layout(legend, "below")  # (never over a bar)
+        else:
+            fig.x_range = Range1d(0, 1)
+        fig.ygrid.grid_line_color = None
+        fig.title.text_font_size = "8pt"
+        fig.xaxis.axis_label_text_font_size = "8pt"
+        fig.xaxis.axis_label_text_font_style = "normal"
+        self.figure = fig
+
+    def update(self, values: np.ndarray, title: str, label: str, marks: Any = None) -> None:
+        """Show ``values`` (NaN: no bar) with ``title`` and the x axis ``label``."""
+        data = {"value": np.nan_to_num(values, nan=0.0).tolist()}
+        if marks is not None:
+            data["mark"] = np.nan_to_num(marks, nan=0.0).tolist()
+        self.source.data.update(data)
+        self.figure.title.text = title
+        self.figure.xaxis.axis_label = label
+
+
+def _bounds_text(thresholds: dict[str, tuple[str, float]]) -> str:
+    """The thresholds, one a line: ``killed_both <= 2``."""
+    return "\n".join(
         f"{o} {'<=' if k == 'max' else '>='} {b:g}" for o, (k, b) in thresholds.items()
     )
-    left.set_title(f"Satisficing\n{bounds or 'no thresholds'}", fontsize=8)
-    table = regret(frame, outcome, options, states)
-    right.barh(range(len(options)), table["regret_mean"], color=colors)
-    right.scatter(
-        table["regret_p90"],
-        range(len(options)),
-        marker="|",
-        s=200,
-        color="k",
-        label="90th percentile",
-        zorder=3,
-    )
-    right.set_yticks(range(len(options)), [""] * len(options))
-    right.set_xlabel(f"regret in {outcome_label(outcome)}")
-    right.set_title(f"Regret over {len(states)} states\n(bar: mean)", fontsize=8)
-    right.legend(fontsize=7)
-    return fig
 
 
 # --- opening a directory ------------------------------------------------------------------------
@@ -496,19 +616,17 @@ def _panel() -> Any:
 
 
 def _figure_pane(pn: Any, draw: Callable[..., Figure], *widgets: Any) -> Any:
-    """A pane showing ``draw(*values)``, redrawn when a widget changes."""
-
-    def render(*values: Any) -> Any:
-        return pn.pane.Matplotlib(
-            draw(*values),
-            dpi=90,
-            tight=False,
-            format="png",
-            sizing_mode="stretch_width",
-            max_width=900,
-        )
-
-    return pn.bind(render, *widgets)
+    """One pane showing ``draw(*values)``, redrawn in place when a widget changes: only the
+    new image goes to the browser, not a new pane. A slider's ``param.value_throttled`` among
+    ``widgets`` redraws once it is let go, not at every step of a drag."""
+    return pn.pane.Matplotlib(
+        pn.bind(draw, *widgets),
+        dpi=90,
+        tight=False,
+        format="png",
+        sizing_mode="stretch_width",
+        max_width=900,
+    )
 
 
 def run_app(results: Results) -> Any:
@@ -554,11 +672,10 @@ def run_app(results: Results) -> Any:
                 pn.Column(
                     which,
                     _figure_pane(pn, lambda r: story_figure(results, r), which),
-                    pn.bind(
-                        lambda r: pn.pane.DataFrame(
-                            story_events(results, r), index=False, max_height=300
-                        ),
-                        which,
+                    pn.pane.DataFrame(
+                        pn.bind(lambda r: story_events(results, r), which),
+                        index=False,
+                        max_height=300,
                     ),
                 ),
             )
@@ -624,6 +741,7 @@ def sweep_app(sweep: Sweep) -> Any:
     options = sweep.options
     parameters = list(sweep.parameters)
     judged = list(sweep.study.outcomes)
+    tables = SweepTables(frame, parameters, options)
     outcome = pn.widgets.Select(name="Outcome", options=judged, value=judged[0])
     sliders = []
     for parameter in parameters:
@@ -655,19 +773,49 @@ def sweep_app(sweep: Sweep) -> Any:
             )
         )
 
-    def states(*ranges: tuple[float, float]) -> np.ndarray:
-        return filtered_states(frame, dict(zip(parameters, ranges, strict=True)))
+    def mask(*ranges: tuple[float, float]) -> np.ndarray:
+        return tables.mask(dict(zip(parameters, ranges, strict=True)))
 
-    def parallel(o: str, *ranges: tuple[float, float]) -> Figure:
-        return parallel_figure(frame, parameters, options, o, states(*ranges))
+    parallel = ParallelView(tables)
 
-    def robust(o: str, *values: Any) -> Figure:
+    def show(o: str, *ranges: tuple[float, float]) -> None:
+        parallel.update(o, mask(*ranges))
+
+    satisficing = BarsView("satisficing", options)
+    regret = BarsView("regret", options, marks="90th percentile")
+
+    def satisfied(*values: Any) -> None:
         ranges, bounds = values[: len(parameters)], values[len(parameters) :]
         thresholds = {
             name: (kind, float(b)) for (name, kind, _), b in zip(limits, bounds, strict=True)
         }
-        return robustness_figure(frame, options, o, states(*ranges), thresholds)
+        inside = mask(*ranges)
+        satisficing.update(
+            tables.satisficing(inside, thresholds),
+            f"Satisficing over {int(inside.sum())} states\n"
+            f"{_bounds_text(thresholds) or 'no thresholds'}",
+            "share of states meeting every threshold",
+        )
 
+    def regretted(o: str, *ranges: tuple[float, float]) -> None:
+        inside = mask(*ranges)
+        mean, p90 = tables.regret(o, inside)
+        regret.update(
+            mean,
+            f"Regret in {o.replace('_', ' ')} over {int(inside.sum())} states\n(bar: mean)",
+            f"regret in {outcome_label(o)}",
+            p90,
+        )
+
+    filters = [s.param.value_throttled for s in sliders]
+    bounds = [s.param.value_throttled for _, _, s in limits]
+    ranges = [s.value for s in sliders]
+    show(outcome.value, *ranges)
+    satisfied(*ranges, *[s.value for _, _, s in limits])
+    regretted(outcome.value, *ranges)
+    pn.bind(show, outcome, *filters, watch=True)
+    pn.bind(satisfied, *filters, *bounds, watch=True)
+    pn.bind(regretted, outcome, *filters, watch=True)
     return pn.Column(
         f"## Sweep {sweep.study.name}",
         pn.pane.Str(repr(sweep)),
@@ -681,8 +829,8 @@ def sweep_app(sweep: Sweep) -> Any:
                 width=300,
             ),
             pn.Column(
-                _figure_pane(pn, parallel, outcome, *sliders),
-                _figure_pane(pn, robust, outcome, *sliders, *[s for _, _, s in limits]),
+                pn.pane.Bokeh(parallel.figure, sizing_mode="stretch_width", max_width=900),
+                pn.Row(pn.pane.Bokeh(satisficing.figure), pn.pane.Bokeh(regret.figure)),
             ),
         ),
     )

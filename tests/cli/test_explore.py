@@ -84,8 +84,29 @@ def _serve(directory: Path, port: int) -> Iterator[subprocess.Popen[str]]:
         assert "explorer stopped" in rest and "Traceback" not in rest
 
 
-def _images(page) -> list[str]:
-    return page.locator("img").evaluate_all("els => els.map(e => e.src)")
+SHOWN = """() => {
+    const found = [];
+    const walk = root => {
+        for (const el of root.querySelectorAll("*")) {
+            if (el.tagName === "IMG") found.push(el.src.length + ":" + el.src.slice(-120));
+            if (el.shadowRoot) walk(el.shadowRoot);
+        }
+    };
+    walk(document);
+    for (const doc of window.Bokeh ? window.Bokeh.documents : []) {
+        for (const name of ["parallel", "satisficing", "regret"]) {
+            const model = doc.get_model_by_name(name);
+            if (model) found.push(name + ": " + model.title.text);
+        }
+    }
+    return found;
+}"""
+"""What the page shows of each figure: an image's data URL's length and end (Panel's images
+are in shadow roots), a Bokeh figure's title (which names what it shows)."""
+
+
+def _shown(page) -> list[str]:
+    return page.evaluate(SHOWN)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
@@ -104,16 +125,25 @@ def test_moving_a_widget_changes_the_figure(directories, kind: str, choice: str)
             page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
             select = page.locator("select").first  # (Playwright's selectors pierce shadow DOM)
             select.wait_for(timeout=120_000)
-            page.locator("img").first.wait_for(timeout=120_000)
-            deadline = time.monotonic() + 120
-            before = _images(page)
-            assert before, "no figure on the page"
+            page.wait_for_function(f"() => ({SHOWN})().length > 0", timeout=120_000)
+            before = _shown(page)
             select.select_option(choice)
+            deadline = time.monotonic() + 120
             after = before
             while after == before and time.monotonic() < deadline:
-                time.sleep(0.5)
-                after = _images(page)
+                time.sleep(0.2)
+                after = _shown(page)
             assert after != before, "the figure did not change"
+            if kind == "sweep":  # Bokeh figures, drawn in the browser
+                deadline = time.monotonic() + 60
+                while len(set(after) - set(before)) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    after = _shown(page)
+                changed = set(after) - set(before)
+                assert any(
+                    "parallel: " in c and "best option for wounded both" in c for c in changed
+                ), changed
+                assert any("regret: Regret in wounded both" in c for c in changed), changed
             browser.close()
     finally:
         next(server, None)
