@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from .bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES
+from .scenario.bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES
 
 if TYPE_CHECKING:
     from .scenario import Scenario, ScenarioError
@@ -95,19 +95,19 @@ JsonOption = Annotated[
 def _quiet_for_json(as_json: bool) -> None:
     """With --json, stdout carries only the JSON document (and without it, everything: the
     console is shared by every command run in one process, as in tests or notebooks)."""
-    from .console import console
+    from .present.console import console
 
     console.quiet = as_json
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
-    from .jsonable import records
+    from .common.jsonable import records
 
     return records(frame)
 
 
 def _emit(document: dict[str, Any]) -> None:
-    from .jsonable import dumps
+    from .common.jsonable import dumps
 
     sys.stdout.write(dumps(document) + "\n")
 
@@ -135,8 +135,8 @@ def _formats(choice: PlotFormat) -> None:
 
 def _drawn(draw: Callable[[], list[Path]]) -> list[Path]:
     """The files ``draw()`` writes, in the command's ``--format``, a spinner saying so."""
-    from .console import drawing
-    from .plots._common import set_formats
+    from .present.console import drawing
+    from .present.plots._common import set_formats
 
     with drawing("drawing the plots"):
         set_formats(_PLOT_FORMAT[0].value)
@@ -165,7 +165,7 @@ def _root(
 def say(message: object) -> None:
     """One message to stderr, each line with its control characters escaped and cut when long
     (a scenario's key or a CSV's header may hold a terminal escape sequence)."""
-    from .text import clean_lines
+    from .common.text import clean_lines
 
     typer.echo(clean_lines(str(message)), err=True)
 
@@ -235,7 +235,7 @@ def resumable(extra: str = "") -> Iterator[None]:
     ``--resume`` instead of ``--force``)."""
     words = [shlex.quote(a) for a in sys.argv[1:] if a not in ("--force", "--resume")]
     command = " ".join(["drawdown-sim", *words]) + extra
-    from .bounds import RunStopped
+    from .scenario.bounds import RunStopped
     from .runner.engines import EngineError
     from .runner.manifest import ManifestError
     from .runner.store import RunRefused
@@ -258,13 +258,13 @@ def resumable(extra: str = "") -> Iterator[None]:
 
 def resolve(path: Path, kind: str = "scenario") -> Path:
     """A path, or the shipped scenario (study) of that name when no such file exists."""
-    from .shipped import resolve as shipped
+    from .scenario.shipped import resolve as shipped
 
     return shipped(path, kind)
 
 
 def reference_file(path: Path) -> Path:
-    from .shipped import reference_file as shipped
+    from .scenario.shipped import reference_file as shipped
 
     return shipped(path)
 
@@ -321,7 +321,7 @@ def validate(
     """Check scenario and study files; print a summary of each valid one. Exit 2 if any is
     invalid."""
     from .scenario import ScenarioError, load_scenario
-    from .study import load_study
+    from .scenario.study import load_study
 
     failed = False
     checked: list[dict[str, Any]] = []
@@ -332,8 +332,8 @@ def validate(
         try:
             if _looks_like_study(target):
                 study, options = load_study(target)
-                from .bounds import study_states
-                from .study import design_parameters
+                from .scenario.bounds import study_states
+                from .scenario.study import design_parameters
 
                 run_states = study_states(study, len(design_parameters(options[0])))
                 summary = (
@@ -354,7 +354,7 @@ def validate(
             continue
         checked.append({"file": str(path), "ok": True, "summary": summary})
         if not as_json:
-            from .text import clean
+            from .common.text import clean
 
             typer.echo(clean(f"ok  {path}: {summary}", None))
     if as_json:
@@ -444,9 +444,9 @@ def run_command(
     _formats(plot_format)
     _quiet_for_json(as_json)
     scenario = load_or_exit(scenario_file, set_)
-    from .console import progress_reporter
+    from .present.console import progress_reporter
     from .runner.engines import make_engine
-    from .runner.run import default_out, run
+    from .analysis.run import default_out, run
 
     with resumable():
         target = out if out is not None else default_out(scenario)
@@ -494,10 +494,10 @@ def run_command(
 def _draw(kind: str, *args: Any) -> None:
     """Plots then report.html; a failure to draw never changes the run's status or hides
     its summary: it is reported in one line."""
-    from .console import console
+    from .present.console import console
 
     try:
-        from . import loading
+        from .analysis import loading
 
         plots = _drawn(lambda: loading.plot_all(args[0].path))
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
@@ -511,23 +511,23 @@ def _draw(kind: str, *args: Any) -> None:
 def _write_report(kind: str, *args: Any) -> None:
     """Write report.html; a failure to draw never changes the run's status or hides its
     summary: it is reported in one line."""
-    from .console import drawing
+    from .present.console import drawing
 
     try:
-        from . import report
+        from .present import report
 
         with drawing("writing the report"):
             path = getattr(report, f"{kind}_report")(*args)
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         say(f"warning: the report could not be written: {type(error).__name__}: {error}")
         return
-    from .console import console
+    from .present.console import console
 
     console.print(f"report: {path}", highlight=False)
 
 
 def _print_run_summary(results: Any) -> None:
-    from .console import completion_table, console, summary_table
+    from .present.console import completion_table, console, summary_table
 
     console.print(summary_table(results.summary(), f"{results.label}"))
     if results.scenario.planned_end_day is not None:
@@ -536,7 +536,7 @@ def _print_run_summary(results: Any) -> None:
 
 def _report_run(results: Any) -> bool:
     """Print the summary, where the results are and any failures; whether any failed."""
-    from .console import console
+    from .present.console import console
 
     manifest = results.manifest
     if results.replications > 0:
@@ -634,8 +634,8 @@ def compare_command(
         )
     if reference is not None and reference not in names:
         fail_input(f"--reference: {reference!r} is not one of {', '.join(names)}")
-    from .comparison import compare
-    from .console import console, option_progress
+    from .analysis.comparison import compare
+    from .present.console import console, option_progress
     from .runner.engines import make_engine
 
     with (
@@ -668,7 +668,7 @@ def compare_command(
     if not no_plots:
         _draw("compare", comparison)
     if as_json:
-        from .comparison import completion_frame
+        from .analysis.comparison import completion_frame
 
         _emit(
             {
@@ -685,7 +685,7 @@ def compare_command(
 
 
 def _print_comparison(comparison: Any) -> None:
-    from .console import comparison_table, completion_table, console
+    from .present.console import comparison_table, completion_table, console
 
     console.print(comparison_table(comparison))
     console.print(
@@ -700,7 +700,7 @@ def _study_or_exit(path: Path, states: int | None, reps: int | None) -> tuple[An
     """A study (a file or a shipped name) and its options, with --states and --reps applied;
     its problems reported and exit 2."""
     from .scenario import ScenarioError
-    from .study import load_study, with_counts
+    from .scenario.study import load_study, with_counts
 
     try:
         study, options = load_study(resolve(path, "study"))
@@ -734,9 +734,9 @@ def sweep_command(
     _quiet_for_json(as_json)
 
     study, options = _study_or_exit(study_file, states, reps)
-    from .console import console, progress_reporter, sweep_tables
+    from .present.console import console, progress_reporter, sweep_tables
     from .runner.engines import make_engine
-    from .sweeps import sweep
+    from .analysis.sweeps import sweep
 
     with (
         resumable(),
@@ -834,7 +834,7 @@ def discover_command(
         fail_input(
             f"--option: {chosen_option[:40]!r} is not one of {', '.join(o.name for o in options)}"
         )
-    from .discovery import ConditionError, evaluate_condition
+    from .analysis.discovery import ConditionError, evaluate_condition
 
     try:  # a bad condition is refused before anything runs
         import pandas as pd
@@ -844,9 +844,9 @@ def discover_command(
         evaluate_condition(where, pd.DataFrame({name: [0.0] for name in OUTCOMES}))
     except ConditionError as error:
         fail_input(f"--where: {error}")
-    from .console import console, progress_reporter
+    from .present.console import console, progress_reporter
     from .runner.engines import make_engine
-    from .sweeps import sweep
+    from .analysis.sweeps import sweep
 
     with (
         resumable(),
@@ -862,7 +862,7 @@ def discover_command(
             force=force,
             progress=progress,
         )
-    from .discovery import discover_frame
+    from .analysis.discovery import discover_frame
 
     try:
         found = discover_frame(result.frame, result.parameters, where, chosen_option, threshold)
@@ -894,7 +894,7 @@ def discover_command(
         console.print(table)
         console.print(f"saved: {result.path / 'discovery.json'}", highlight=False)
     if not no_plots:
-        from .plots.discovery_plots import write_discovery_plots
+        from .present.plots.discovery_plots import write_discovery_plots
 
         folder = result.path / "plots"
         try:
@@ -925,7 +925,7 @@ def explore_command(
         fail_input(f"{directory}: not a results directory")
     import pyarrow as pa
 
-    from .explorer import PANEL_MISSING, serve
+    from .present.explorer import PANEL_MISSING, serve
     from .runner.manifest import ManifestError
 
     def announce(address: str) -> None:
@@ -964,7 +964,7 @@ def report_command(
     """Summarise a results directory and write a self-contained HTML report of it. The
     report goes to a new file or replaces a report drawdown-sim wrote; nothing else."""
     _formats(plot_format)
-    from . import report
+    from .present import report
 
     if not directory.is_dir():
         fail_input(f"{directory}: not a results directory")
@@ -974,9 +974,9 @@ def report_command(
         check_single_file(output or directory / "report.html", report.REPORT_MARKS, "report")
     import pyarrow as pa
 
-    from .comparison import Comparison
-    from .loading import load
-    from .results import Results
+    from .analysis.comparison import Comparison
+    from .analysis.loading import load
+    from .analysis.results import Results
     from .runner.manifest import ManifestError
 
     unreadable = (
@@ -990,7 +990,7 @@ def report_command(
         elif isinstance(result, Results):
             _report_run(result)
         else:
-            from .console import console, sweep_tables
+            from .present.console import console, sweep_tables
 
             for table in sweep_tables(result):
                 console.print(table)
@@ -998,10 +998,10 @@ def report_command(
         fail_input(str(error))
     except (OSError, ValueError, KeyError, pa.ArrowException) as error:
         fail_input(unreadable % type(error).__name__)
-    from .console import drawing
+    from .present.console import drawing
 
     if not no_plots:
-        from .loading import plot_all
+        from .analysis.loading import plot_all
 
         try:
             _drawn(lambda: plot_all(directory))
@@ -1015,7 +1015,7 @@ def report_command(
                 elif isinstance(result, Results):
                     path = report.run_report(result, output)
                 else:
-                    from .sweeps import load_sweep
+                    from .analysis.sweeps import load_sweep
 
                     path = report.sweep_report(result, load_sweep(directory)[1], output)
         except (ValueError, KeyError, pa.ArrowException) as error:
@@ -1036,7 +1036,7 @@ def init_command(
 ) -> None:
     """Copy the shipped scenarios, studies, JSON schemas and notebooks into a working folder
     (the scenarios' $schema lines point at DIR/schema/)."""
-    from .shipped import init
+    from .scenario.shipped import init
 
     try:
         written = init(directory, force)
@@ -1063,7 +1063,7 @@ def calibrate_command(
     """Compare a scenario's implied attack rates and casualties with the public reference."""
     scenario = load_or_exit(scenario_file, set_)
     if as_json:
-        from .calibration import checks as calibration_checks
+        from .calibration.checks import checks as calibration_checks
 
         _emit(
             {
@@ -1086,8 +1086,8 @@ def calibrate_command(
         return
     from rich.table import Table
 
-    from .calibration import checks
-    from .console import console
+    from .calibration.checks import checks
+    from .present.console import console
 
     table = Table(
         title=f"Calibration of {scenario.name} against the reference data", title_justify="left"
@@ -1128,7 +1128,7 @@ def _date_option(value: str | None, option: str) -> Any:
 @app.command("isis-fit")
 def isis_fit_command() -> None:
     """Fit the ISIS trend and capacity effect to the shipped 2018-2023 tallies (JSON)."""
-    from .isis_fit import summary
+    from .calibration.isis_fit import summary
 
     _emit(summary())
 
@@ -1171,8 +1171,8 @@ def fit_command(
     day, branching ratio, mean trigger delay in days), with the likelihood-ratio test against
     a Poisson process. Running totals are fitted by the exact likelihood of the counts
     between reports."""
-    from .fitting import FitError, fit_daily_events, fit_event_times, fit_tallies
-    from .observed import ObservedDataError, printable, read_event_log, read_tallies
+    from .calibration.fitting import FitError, fit_daily_events, fit_event_times, fit_tallies
+    from .calibration.observed import ObservedDataError, printable, read_event_log, read_tallies
 
     first, last = _date_option(start, "--start"), _date_option(end, "--end")
     try:
@@ -1207,7 +1207,7 @@ def fit_command(
         return
     from rich.table import Table
 
-    from .console import console, number
+    from .present.console import console, number
 
     console.print(
         f"Hawkes fit of {events_file.name}: {result.events} events over "
@@ -1321,15 +1321,15 @@ def backtest_command(
     if scenario_file is None or observed_file is None:
         fail_input("backtest needs SCENARIO and OBSERVED (or --score)")
     scenario = load_or_exit(scenario_file, set_)
-    from .backtest import backtest, read_observations, to_csv
-    from .observed import ObservedDataError
+    from .calibration.backtest import backtest, read_observations, to_csv
+    from .calibration.observed import ObservedDataError
 
     try:
         observations = read_observations(reference_file(observed_file), scenario)
     except ObservedDataError as error:
         fail_input(str(error))
     from .runner.outputs import prepare_folder
-    from .runner.run import RESULTS
+    from .analysis.run import RESULTS
 
     target = out if out is not None else RESULTS / "backtest" / scenario.name
     with writing():  # checked before the replications run
@@ -1347,8 +1347,8 @@ def backtest_command(
         "table": str(target / "backtest.csv"),
         "plot": str(target / "backtest.png"),
     }
-    from .plots._common import save
-    from .plots.backtest_plots import plot_backtest
+    from .present.plots._common import save
+    from .present.plots.backtest_plots import plot_backtest
     from .runner.store import atomic_write_bytes, atomic_write_json
 
     with writing():
@@ -1362,7 +1362,7 @@ def backtest_command(
         return
     from rich.table import Table
 
-    from .console import console
+    from .present.console import console
 
     table = Table(
         title=f"Backtest of {scenario.name} ({reps:,} replications): cumulative attacks in Iraq",
@@ -1420,7 +1420,7 @@ def estimate_command(
     model run on each episode of the pre-window record (2019-10-01 to 2024-08-31), the
     baseline's swept ranges as priors. Resumes an interrupted run in --out."""
     _quiet_for_json(as_json)
-    from .record import load_record, shipped_record
+    from .calibration.record import load_record, shipped_record
     from .scenario import ScenarioError
 
     if engine not in ("local", "dask"):
@@ -1434,8 +1434,8 @@ def estimate_command(
         import pyabc  # noqa: F401
     except ImportError:
         fail_input("estimate needs pyabc: pip install 'drawdown-sim[estimate]'")
-    from .console import console, progress_reporter
-    from .estimate import EstimateRefused, estimate, width_table
+    from .present.console import console, progress_reporter
+    from .calibration.estimate import EstimateRefused, estimate, width_table
 
     try:
         with resumable(), progress_reporter("estimate (simulations)") as progress:
@@ -1489,8 +1489,8 @@ def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
     """``backtest --score``: leave one episode out, print scores and skills."""
     import numpy as np
 
-    from .observed import ObservedDataError
-    from .scoring import HORIZONS, pooled_skills, score_all
+    from .calibration.observed import ObservedDataError
+    from .calibration.scoring import HORIZONS, pooled_skills, score_all
 
     try:
         results = score_all(reps=reps, seed=seed)
@@ -1511,7 +1511,7 @@ def _score_episodes(reps: int, seed: int, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    from .console import console
+    from .present.console import console
 
     def interval(skill: dict[str, float | None]) -> str:
         value, low, high = skill["skill"], skill["low"], skill["high"]

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim.cli import app
-from drawdown_sim.discovery import (
+from drawdown_sim.analysis.discovery import (
     BoxCounts,
     ConditionError,
     Discovery,
@@ -158,7 +158,7 @@ def test_the_findings_say_how_far_the_box_holds(
 
 
 def test_the_reported_step_covers_most_then_is_densest_then_earliest():
-    from drawdown_sim.discovery import choose_step
+    from drawdown_sim.analysis.discovery import choose_step
 
     trajectory = pd.DataFrame(
         {

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from drawdown_sim.estimate import (  # noqa: E402
+from drawdown_sim.calibration.estimate import (  # noqa: E402
     PARAMETERS,
     PRIORS,
     EstimateRefused,
@@ -23,7 +23,7 @@ from drawdown_sim.estimate import (  # noqa: E402
     synthetic,
     weighted_quantiles,
 )
-from drawdown_sim.record import Record, load_record, shipped_record  # noqa: E402
+from drawdown_sim.calibration.record import Record, load_record, shipped_record  # noqa: E402
 from drawdown_sim.scenario import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

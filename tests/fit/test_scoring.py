@@ -12,7 +12,7 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from drawdown_sim.cli import app
-from drawdown_sim.scoring import (
+from drawdown_sim.calibration.scoring import (
     EPISODES,
     HORIZONS,
     blocks,

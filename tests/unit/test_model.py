@@ -11,7 +11,7 @@ from drawdown_sim import simulate
 from drawdown_sim.model import simulate_seed
 from drawdown_sim.model.damage import Damage
 from drawdown_sim.model.forces import _loads, _spread
-from drawdown_sim.model.series import SERIES, daily_series
+from drawdown_sim.series.daily import SERIES, daily_series
 from drawdown_sim.model.streams import replication_seeds
 from tests.helpers import REDUCTION, replicate, scenario
 

@@ -35,8 +35,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..jsonable import dumps
-from .bands import Bands
+from ..common.jsonable import dumps
+from ..series.bands import Bands
 from .chunks import ChunkIdentity
 from .files import read_regular
 from .outputs import Inventory, OutputRefused, OutputUnwritable, can_write, survey
@@ -513,7 +513,7 @@ class RunDirectory:
 
 
 def _shown(path: Path) -> str:
-    from ..text import clean
+    from ..common.text import clean
 
     return clean(str(path), 120)
 

@@ -218,7 +218,7 @@ class Scenario(Section):
         the derivation (with retaliation on, the model's rate is higher by what strikes
         provoke).
         """
-        from ..hawkes import expected_count
+        from ..common.hawkes import expected_count
 
         m = self.militia
         regime = m.campaign if posture == "campaign" else m.restraint
@@ -241,7 +241,7 @@ class Scenario(Section):
         text = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(text.encode())
         if self.posterior is not None:  # the draws, not only their file's name
-            from ..posterior import file_digest
+            from .posterior import file_digest
 
             digest.update(file_digest(self.posterior))
         return digest.hexdigest()
@@ -467,7 +467,7 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             )
 
     if not problems:  # bounds are only worth checking on an otherwise valid scenario
-        from ..bounds import movement_problem
+        from .bounds import movement_problem
 
         too_many = movement_problem(s)
         if too_many is not None:
@@ -586,13 +586,13 @@ def _uncertainty_problems(s: Scenario) -> list[Problem]:
                 )
             )
     if s.posterior is not None:
-        from ..posterior import problems as posterior_problems
+        from .posterior import problems as posterior_problems
 
         found = posterior_problems(s.posterior)
         for message in found:
             problems.append(Problem(("uncertainties", POSTERIOR_KEY), message))
         if not found:
-            from ..posterior import load
+            from .posterior import load
 
             for key in load(s.posterior)[0]:
                 try:
