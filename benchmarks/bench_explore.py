@@ -33,8 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-from drawdown_sim.present import explorer as ex
 from drawdown_sim import load, load_scenario, run, sweep
+from drawdown_sim.present import explorer as ex
 from drawdown_sim.runner.manifest import read_manifest, write_manifest
 from drawdown_sim.scenario.study import load_study
 

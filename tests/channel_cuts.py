@@ -495,7 +495,7 @@ CUTS = [
     ),
     (
         "bootstrap bins: numpy's default of 10",
-        "comparison.py",
+        "analysis/comparison.py",
         "counts, edges = np.histogram(d, bins=BOOTSTRAP_BINS, range=(low, high))",
         "counts, edges = np.histogram(d, range=(low, high))",
         "binned_bootstrap",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .common.version import __version__
 
 _EXPORTS = {
     "load_scenario": "drawdown_sim.scenario",
@@ -34,7 +34,7 @@ _EXPORTS = {
     "Sweep": "drawdown_sim.analysis.sweeps",
     "load_study": "drawdown_sim.scenario.study",
     "load": "drawdown_sim.analysis.loading",
-    "plot_all": "drawdown_sim.analysis.loading",
+    "plot_all": "drawdown_sim.present.plots",
     "RunRefused": "drawdown_sim.runner.store",
     "ManifestError": "drawdown_sim.runner.manifest",
     "Study": "drawdown_sim.scenario.study",
@@ -66,16 +66,17 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .analysis.comparison import Comparison, compare
-    from .present.explorer import explore
-    from .analysis.loading import load, plot_all
-    from .model import OUTCOMES, Replication, simulate
+    from .analysis.loading import load
     from .analysis.results import Results
-    from .runner.manifest import ManifestError
     from .analysis.run import run
+    from .analysis.sweeps import Sweep, sweep
+    from .model import OUTCOMES, Replication, simulate
+    from .present.explorer import explore
+    from .present.plots import plot_all
+    from .runner.manifest import ManifestError
     from .runner.store import RunRefused
     from .scenario import Scenario, ScenarioError, load_scenario
     from .scenario.study import Study, load_study
-    from .analysis.sweeps import Sweep, sweep
 
 
 def __dir__() -> list[str]:

@@ -235,10 +235,10 @@ def resumable(extra: str = "") -> Iterator[None]:
     ``--resume`` instead of ``--force``)."""
     words = [shlex.quote(a) for a in sys.argv[1:] if a not in ("--force", "--resume")]
     command = " ".join(["drawdown-sim", *words]) + extra
-    from .scenario.bounds import RunStopped
     from .runner.engines import EngineError
     from .runner.manifest import ManifestError
     from .runner.store import RunRefused
+    from .scenario.bounds import RunStopped
 
     _OneLine.install()
     try:
@@ -444,9 +444,9 @@ def run_command(
     _formats(plot_format)
     _quiet_for_json(as_json)
     scenario = load_or_exit(scenario_file, set_)
+    from .analysis.run import default_out, run
     from .present.console import progress_reporter
     from .runner.engines import make_engine
-    from .analysis.run import default_out, run
 
     with resumable():
         target = out if out is not None else default_out(scenario)
@@ -497,9 +497,9 @@ def _draw(kind: str, *args: Any) -> None:
     from .present.console import console
 
     try:
-        from .analysis import loading
+        from .present.plots import plot_all
 
-        plots = _drawn(lambda: loading.plot_all(args[0].path))
+        plots = _drawn(lambda: plot_all(args[0].path))
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         say(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
     else:
@@ -734,9 +734,9 @@ def sweep_command(
     _quiet_for_json(as_json)
 
     study, options = _study_or_exit(study_file, states, reps)
+    from .analysis.sweeps import sweep
     from .present.console import console, progress_reporter, sweep_tables
     from .runner.engines import make_engine
-    from .analysis.sweeps import sweep
 
     with (
         resumable(),
@@ -844,9 +844,9 @@ def discover_command(
         evaluate_condition(where, pd.DataFrame({name: [0.0] for name in OUTCOMES}))
     except ConditionError as error:
         fail_input(f"--where: {error}")
+    from .analysis.sweeps import sweep
     from .present.console import console, progress_reporter
     from .runner.engines import make_engine
-    from .analysis.sweeps import sweep
 
     with (
         resumable(),
@@ -1001,7 +1001,7 @@ def report_command(
     from .present.console import drawing
 
     if not no_plots:
-        from .analysis.loading import plot_all
+        from .present.plots import plot_all
 
         try:
             _drawn(lambda: plot_all(directory))
@@ -1207,7 +1207,8 @@ def fit_command(
         return
     from rich.table import Table
 
-    from .present.console import console, number
+    from .common.numbers import number
+    from .present.console import console
 
     console.print(
         f"Hawkes fit of {events_file.name}: {result.events} events over "
@@ -1328,8 +1329,8 @@ def backtest_command(
         observations = read_observations(reference_file(observed_file), scenario)
     except ObservedDataError as error:
         fail_input(str(error))
-    from .runner.outputs import prepare_folder
     from .analysis.run import RESULTS
+    from .runner.outputs import prepare_folder
 
     target = out if out is not None else RESULTS / "backtest" / scenario.name
     with writing():  # checked before the replications run
@@ -1349,7 +1350,8 @@ def backtest_command(
     }
     from .present.plots._common import save
     from .present.plots.backtest_plots import plot_backtest
-    from .runner.store import atomic_write_bytes, atomic_write_json
+    from .runner.files import atomic_write_bytes
+    from .runner.store import atomic_write_json
 
     with writing():
         folder.remove_ours()
@@ -1434,8 +1436,8 @@ def estimate_command(
         import pyabc  # noqa: F401
     except ImportError:
         fail_input("estimate needs pyabc: pip install 'drawdown-sim[estimate]'")
-    from .present.console import console, progress_reporter
     from .calibration.estimate import EstimateRefused, estimate, width_table
+    from .present.console import console, progress_reporter
 
     try:
         with resumable(), progress_reporter("estimate (simulations)") as progress:
@@ -1450,6 +1452,9 @@ def estimate_command(
                 workers=workers,
                 progress=progress,
             )
+            from .present.plots.estimate_plots import write_estimate_plots
+
+            write_estimate_plots(result)
     except EstimateRefused as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(EXIT_REFUSED) from None

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.scenario import bounds
 from drawdown_sim.cli import app
+from drawdown_sim.scenario import bounds
 from tests.conftest import ROOT, SCENARIOS
 from tests.helpers import RUNAWAY, cli, scenario
 
@@ -138,8 +138,8 @@ def test_a_state_costs_bounded_memory_and_time():
 
     import scipy.stats  # noqa: F401 - imported by the sampler: not a state's cost
 
-    from drawdown_sim.scenario.study import load_study
     from drawdown_sim.analysis.sweeps import plan_states
+    from drawdown_sim.scenario.study import load_study
 
     study, options = load_study(STUDY)
     study = study.model_copy(update={"states": 1_000})
@@ -334,8 +334,8 @@ def test_sobol_shares_above_one_are_not_shown_as_estimates():
 def test_a_sobol_sweep_says_how_many_states_it_ran(tmp_path: Path):
     import pandas as pd
 
-    from drawdown_sim.scenario.study import Study
     from drawdown_sim.analysis.sweeps import Sweep
+    from drawdown_sim.scenario.study import Study
 
     study = Study.model_validate(
         {"name": "s", "options": ["a", "b"], "outcomes": ["killed"], "states": 4,

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim import compare, plot_all
+from drawdown_sim.analysis.sweeps import Sweep, regret_table, sweep
 from drawdown_sim.cli import app
 from drawdown_sim.scenario.study import Study, load_study
-from drawdown_sim.analysis.sweeps import Sweep, regret_table, sweep
 from tests.conftest import ROOT
 from tests.helpers import kill_when, scenario
 

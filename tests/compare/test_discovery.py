@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.cli import app
 from drawdown_sim.analysis.discovery import (
     BoxCounts,
     ConditionError,
@@ -22,6 +21,7 @@ from drawdown_sim.analysis.discovery import (
     evaluate_condition,
     inside,
 )
+from drawdown_sim.cli import app
 from tests.conftest import ROOT
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drawdown_sim.scenario.study import Study, unit_sample
 from drawdown_sim.analysis.sweeps import sensitivity_table
+from drawdown_sim.scenario.study import Study, unit_sample
 from tests.helpers import scenario
 
 PARAMETERS = ["militia.branching_ratio", "militia.trigger_days", "isis.sensitivity"]

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from drawdown_sim.scenario.study import Study
 from drawdown_sim.analysis.sweeps import (
     RESAMPLES,
     Sweep,
@@ -17,6 +16,7 @@ from drawdown_sim.analysis.sweeps import (
     satisficing_gap,
     satisficing_table,
 )
+from drawdown_sim.scenario.study import Study
 
 STUDY = Study(
     name="s",

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim.cli import app
-from drawdown_sim.scenario.posterior import for_replication, posterior_file
 from drawdown_sim.scenario import ScenarioError, load_scenario
+from drawdown_sim.scenario.posterior import for_replication, posterior_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.cli import app
 from drawdown_sim.calibration.fitting import (
     FitError,
     fit_daily_events,
@@ -18,6 +17,7 @@ from drawdown_sim.calibration.fitting import (
     fit_tallies,
     rescaled_gaps,
 )
+from drawdown_sim.cli import app
 from drawdown_sim.common.hawkes import log_likelihood
 from drawdown_sim.model import simulate
 from tests.conftest import ROOT

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.cli import app
 from drawdown_sim.calibration.observed import MAX_ROWS, MAX_TOTAL, printable
+from drawdown_sim.cli import app
 from tests.conftest import SCENARIOS
 
 TALLY = "date,total\n2024-01-01,0\n2024-01-09,{}\n2024-01-20,30\n"

@@ -11,7 +11,6 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from drawdown_sim.cli import app
 from drawdown_sim.calibration.scoring import (
     EPISODES,
     HORIZONS,
@@ -21,6 +20,7 @@ from drawdown_sim.calibration.scoring import (
     read_record,
     score_episode,
 )
+from drawdown_sim.cli import app
 
 RESTRAINT = next(e for e in EPISODES if e.name == "2024 restraint")
 ONSET = next(e for e in EPISODES if e.name == "2023 onset")

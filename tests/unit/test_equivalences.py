@@ -331,8 +331,8 @@ def test_kernel_integral_on_the_daily_grid_is_the_direct_sum(events, decay):
 
 
 def test_band_cells_counted_densely_are_the_sorted_cells():
-    from drawdown_sim.series.daily import SERIES
     from drawdown_sim.series.bands import chunk_delta, series_bins
+    from drawdown_sim.series.daily import SERIES
 
     rng = np.random.default_rng(4)
     daily = rng.gamma(0.5, 3.0, size=(30, len(SERIES), 50))
@@ -516,8 +516,8 @@ def _assert_same_delta(got, expected):
 def test_step_series_as_runs_give_the_cells_and_sums_of_the_series_day_by_day(name, overrides):
     """A chunk counts its step series (personnel, escalation, posture) run by run: the same
     cells, counts and sums, bit for bit, as the same series day by day."""
-    from drawdown_sim.series.daily import SeriesBatch
     from drawdown_sim.series.bands import chunk_delta, series_bins, series_delta
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario(name, *overrides)
     batch = SeriesBatch(s)
@@ -545,8 +545,8 @@ def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
     """Points at an instant, at noon, after the horizon, before day 0's noon, none at all, and
     personnel above the integer bins: the runs count each day of each replication once, in
     the bin of the value the series has that day."""
-    from drawdown_sim.series.daily import SeriesBatch
     from drawdown_sim.series.bands import chunk_delta, series_bins, series_delta
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario("baseline")
     batch = SeriesBatch(s)
@@ -576,9 +576,9 @@ def _second_point_late(points: list) -> None:
 def test_step_series_that_are_not_whole_numbers_or_out_of_order_are_counted_day_by_day():
     """Runs are summed exactly only for whole numbers, and hold only for points in time
     order: otherwise ``runs`` refuses, and a chunk counts that batch day by day."""
-    from drawdown_sim.series.daily import SeriesBatch
-    from drawdown_sim.series.bands import chunk_delta, series_bins
     from drawdown_sim.runner.chunks import ChunkIdentity, ChunkTask, _chunk_bands
+    from drawdown_sim.series.bands import chunk_delta, series_bins
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario("baseline")
     bins = series_bins(s.initial_personnel)
@@ -646,8 +646,8 @@ def test_events_recorded_out_of_order_give_the_series_of_the_same_events_in_orde
 
 
 def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_ones(tmp_path):
-    from drawdown_sim.series.daily import daily_series_batch
     from drawdown_sim.series.bands import Bands
+    from drawdown_sim.series.daily import daily_series_batch
 
     s = scenario("baseline")
     seeds = replication_seeds(5, 0, 60)

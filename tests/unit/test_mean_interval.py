@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drawdown_sim.model import OUTCOMES
 from drawdown_sim.analysis.results import summarize as summarize_all
+from drawdown_sim.model import OUTCOMES
 
 Z = stats.norm.ppf(0.975)
 

@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from .completion import Estimate, proportion
+from ..common.text import clean
 from ..model import OUTCOMES, direction
-from .results import CENSORED_OUTCOMES, Results
 from ..runner.engines import Engine, engine_in_use
-from ..runner.files import read_csv
+from ..runner.files import atomic_write_bytes, read_csv
 from ..runner.manifest import (
     CompareManifest,
     ManifestError,
@@ -32,10 +31,11 @@ from ..runner.manifest import (
 )
 from ..runner.outputs import prepare_folder
 from ..runner.protocol import Job, RunSpec, stream
-from .run import begin_run, complete_run
-from ..runner.store import RunDirectory, RunRefused, atomic_write_bytes, atomic_write_json
+from ..runner.store import RunDirectory, RunRefused, atomic_write_json
 from ..scenario import Scenario
-from ..common.text import clean
+from .completion import Estimate, proportion
+from .results import CENSORED_OUTCOMES, Results
+from .run import begin_run, complete_run
 
 KEY_OUTCOMES = (
     "attacks",
@@ -251,7 +251,7 @@ def _option_rows(
         )
         index = (own_at, ref_at)
     del own_ids, ref_ids
-    from .decision import not_applicable
+    from ..scenario.outcomes import not_applicable
 
     own_missing = not_applicable(result.scenario)
     ref_missing = not_applicable(ref.scenario)

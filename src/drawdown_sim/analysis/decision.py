@@ -208,7 +208,7 @@ FLIP_COLUMNS = [
 
 
 def _number(value: float) -> str:
-    from ..present.console import number
+    from ..common.numbers import number
 
     return number(value)
 
@@ -221,7 +221,8 @@ def box_words(limits: pd.DataFrame, clear_only: bool = False) -> str:
     """'sites.2.attack_propensity is above 0.45 and isis.sensitivity is below 1.2'.
 
     ``clear_only``: only the restrictions whose quasi-p-value is below
-    :data:`~drawdown_sim.analysis.discovery.QUASI_P_CLEAR`, at most :data:`MAX_BOX_WORDS` of them, the
+    :data:`~drawdown_sim.analysis.discovery.QUASI_P_CLEAR`,
+    at most :data:`MAX_BOX_WORDS` of them, the
     clearest first (``limits`` comes sorted so from the discovery)."""
     from .discovery import QUASI_P_CLEAR
 
@@ -436,27 +437,3 @@ def value_of_information(
             "decisive",
         ],
     )
-
-
-PLAN_OUTCOMES = (
-    "drawdown_complete",
-    "completion_day",
-    "completion_censored",
-    "completed_on_time",
-    "slip_days",
-    "accelerated",
-)
-"""Outcomes of carrying out a plan: they mean nothing for a scenario without one."""
-
-
-def not_applicable(scenario: Any) -> set[str]:
-    """The outcome columns that mean nothing for ``scenario``, null and shown as "n/a": the
-    completion outcomes without a plan, and every follow-on column without a follow-on."""
-    from ..model import OUTCOMES
-
-    missing: set[str] = set()
-    if scenario.planned_end_day is None:
-        missing |= {n for n in OUTCOMES if n.removesuffix("_follow_on") in PLAN_OUTCOMES}
-    if scenario.follow_on is None:
-        missing |= {n for n in OUTCOMES if n.endswith("_follow_on")}
-    return missing

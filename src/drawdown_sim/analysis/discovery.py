@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .completion import wilson
 from ..common.jsonable import records
 from ..model import OUTCOMES
+from .completion import wilson
 
 _ARITHMETIC = {
     ast.Add: operator.add,

@@ -1,7 +1,8 @@
 """Short text and HTML summaries of results objects, for the console and notebooks.
 
 ``repr(results)`` is one line that says what a :class:`~drawdown_sim.analysis.results.Results`,
-:class:`~drawdown_sim.analysis.comparison.Comparison` or :class:`~drawdown_sim.analysis.sweeps.Sweep` holds
+:class:`~drawdown_sim.analysis.comparison.Comparison` or
+:class:`~drawdown_sim.analysis.sweeps.Sweep` holds
 (read from its manifest: nothing else is read). ``_repr_html_`` (what Jupyter shows) adds
 the key table: a run's summary, a comparison's paired differences, a sweep's regret and
 satisficing.

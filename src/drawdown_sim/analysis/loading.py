@@ -1,4 +1,4 @@
-"""Open any finished results directory by its manifest's kind, and draw its plots."""
+"""Open any finished results directory by its manifest's kind."""
 
 from __future__ import annotations
 
@@ -32,26 +32,3 @@ def load(path: str | Path) -> Results | Comparison | Sweep:
     from .results import Results
 
     return Results.load(path)
-
-
-def plot_all(path: str | Path) -> list[Path]:
-    """Draw every plot of the finished results in ``path`` into ``path/plots/``; the files
-    written. The computation never draws: this is how a script or notebook gets the plots
-    the command line makes."""
-    from .comparison import Comparison
-    from .results import Results
-
-    result = load(path)
-    if isinstance(result, Results):
-        if result.replications == 0:
-            return []  # every replication failed: nothing to draw
-        from ..present.plots import write_run_plots
-
-        return list(write_run_plots(result))
-    if isinstance(result, Comparison):
-        from ..present.plots.compare_plots import write_compare_plots
-
-        return list(write_compare_plots(result))
-    from ..present.plots.sweep_plots import write_sweep_plots
-
-    return list(write_sweep_plots(result))

@@ -12,6 +12,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..model import OUTCOME_SPECS, OUTCOMES
+from ..runner.manifest import ManifestError, RunManifest, read_manifest, write_manifest
+from ..runner.store import atomic_write_table
+from ..scenario import Scenario
 from .completion import (
     Z95,
     CompletionSummary,
@@ -21,10 +25,6 @@ from .completion import (
     summarize_completion,
     wilson,
 )
-from ..model import OUTCOME_SPECS, OUTCOMES
-from ..runner.manifest import ManifestError, RunManifest, read_manifest, write_manifest
-from ..runner.store import atomic_write_table
-from ..scenario import Scenario
 
 
 class SeriesFrame(pd.DataFrame):

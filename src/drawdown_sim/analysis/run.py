@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..scenario import Scenario
-from ..series.bands import Bands
 from ..runner.engines import Engine, engine_in_use
 from ..runner.manifest import Failure, RunManifest, Timings, environment, write_manifest
 from ..runner.protocol import (
@@ -28,6 +26,8 @@ from ..runner.protocol import (
 )
 from ..runner.provenance import provenance
 from ..runner.store import RunDirectory, RunRefused
+from ..scenario import Scenario
+from ..series.bands import Bands
 
 if TYPE_CHECKING:
     from .results import Results
@@ -118,8 +118,8 @@ def run_in_memory(
     progress: Progress | None = None,
 ) -> Results:
     """:func:`run` without a directory: the same chunks and rows, held in memory."""
-    from .results import Results
     from ..runner.tables import EVENT_SCHEMA, OUTCOME_SCHEMA, event_table
+    from .results import Results
 
     started = datetime.now(UTC)
     clock = time.perf_counter()

@@ -23,13 +23,10 @@ import pandas as pd
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
-from .completion import wilson
-from .decision import not_applicable
 from ..model import OUTCOME_SPECS, OUTCOMES
 from ..runner.chunks import ChunkTask
 from ..runner.engines import Engine, engine_in_use
-from ..runner.files import read_csv, read_parquet
+from ..runner.files import atomic_write_bytes, read_csv, read_parquet
 from ..runner.manifest import (
     Failure,
     ManifestError,
@@ -39,10 +36,13 @@ from ..runner.manifest import (
     write_manifest,
 )
 from ..runner.protocol import RunSpec, finish, prepare, stream, verified_chunks
-from .run import results_dir
-from ..runner.store import RunDirectory, atomic_write_bytes, atomic_write_table
+from ..runner.store import RunDirectory, atomic_write_table
 from ..scenario import Scenario
+from ..scenario.outcomes import not_applicable
 from ..scenario.study import BOTH_SUFFIX, Study, state_values
+from .comparison import BOOTSTRAP_RESAMPLES, _bootstrap_mean_intervals
+from .completion import wilson
+from .run import results_dir
 
 SweepProgress = Callable[[int, int], None]
 
@@ -219,7 +219,8 @@ def _parameters_by_state(frame: pd.DataFrame, parameters: list[str]) -> pd.DataF
 
 
 def decide(result: Sweep) -> None:
-    """Fill in the sweep's decision tables (see :mod:`drawdown_sim.analysis.decision`): the Pareto set
+    """Fill in the sweep's decision tables (see :mod:`drawdown_sim.analysis.decision`): the
+    Pareto set
     over the study's judged columns, the weighted score and regret (with weights), what flips
     the ranking, and the value of information."""
     from . import decision
@@ -563,7 +564,8 @@ def plan_states(
     study: Study, options: list[Scenario]
 ) -> tuple[list[dict[str, Any]], list[tuple[int, int]], list[StateSpec]]:
     """A sweep's states (parameter values), its cells (state, option) and their runs, in
-    the order they are computed. Memory: :data:`~drawdown_sim.scenario.bounds.STATE_BYTES` per cell."""
+    the order they are computed. Memory:
+    :data:`~drawdown_sim.scenario.bounds.STATE_BYTES` per cell."""
     states = state_values(study, options[0])
     digests = [option.digest for option in options]
     cells = [(s, o) for s in range(len(states)) for o in range(len(options))]
@@ -608,7 +610,7 @@ def sweep(
         RunRefused: ``out`` holds another study's results or an interrupted sweep (without
             ``resume`` or ``force``), or another process is writing to it.
     """
-    from ..scenario.bounds import check_study
+    from ..scenario.study import check_study
 
     check_study(study, options)  # before any folder is touched
     directory = RunDirectory(

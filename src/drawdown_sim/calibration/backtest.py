@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ..model import replication_seeds, simulate_seed
-from .observed import ObservedDataError, parse_count, parse_day, read_rows
 from ..scenario import Scenario
+from .observed import ObservedDataError, parse_count, parse_day, read_rows
 
 ATTACK_KINDS = ("attack", "attack_with_casualties")
 

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..analysis.completion import Z95
-from .fitting import HawkesFit, fit_tallies
 from ..scenario import Scenario
+from .fitting import HawkesFit, fit_tallies
 
 RESTRAINT_ATTACKS, RESTRAINT_DAYS = 2, 163
 """Reference README: in Iraq only 2 attacks from 2024-02-04 to 2024-07-16."""

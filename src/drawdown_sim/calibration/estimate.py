@@ -1,6 +1,7 @@
 """A posterior over the posture regime and the attack process, by ABC-SMC on the record.
 
-The model itself is run on each episode of the pre-window record (:mod:`drawdown_sim.calibration.record`):
+The model itself is run on each episode of the pre-window record
+(:mod:`drawdown_sim.calibration.record`):
 each episode becomes a scenario (its dates, the posture and escalation level at its start,
 its dated shocks, US strikes and declared postures as inputs, drawdown, politics and ISIS
 off, no random shocks), simulated once per particle. The summary statistics are the militia
@@ -35,16 +36,16 @@ import math
 import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .record import Episode, Record
 from ..scenario import Scenario
 from ..scenario.schema import set_dotted
+from .record import Episode, Record
 
 PriorSpec = tuple[str, tuple[float, ...]]
 """("uniform", (low, high)) or ("triangular", (low, mode, high))."""
@@ -298,6 +299,9 @@ class Estimate:
     draws: pd.DataFrame  # one column per parameter, and "weight"
     diagnostics: dict[str, Any]
     files: list[Path]
+    episodes: list[Episode] = field(default_factory=list)
+    predictive: np.ndarray | None = None  # posterior predictive tallies: draws x tallies
+    out: Path | None = None  # the folder written; its predictive plots are drawn by present
 
 
 @contextmanager
@@ -530,7 +534,6 @@ def estimate(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     predictive_draws: int | None = None,
-    plots: bool = True,
     priors: dict[str, PriorSpec] | None = None,
 ) -> Estimate:
     """Estimate the posterior on ``record`` and write it to ``out`` (see the module doc)."""
@@ -572,11 +575,8 @@ def estimate(
     draws.to_parquet(out / "posterior.parquet", index=False)
     (out / "diagnostics.json").write_text(json.dumps(diagnostics, indent=2) + "\n")
     files = [out / "posterior.parquet", out / "diagnostics.json"]
-    if plots:
-        from ..present.plots.estimate_plots import predictive_plots
-
-        files += predictive_plots(simulator.episodes, sims, out, PREDICTIVE_PREFIX)
-    return Estimate(draws, diagnostics, files)
+    # The predictive plots are presentation's to draw (present.plots.estimate_plots).
+    return Estimate(draws, diagnostics, files, list(simulator.episodes), sims, out)
 
 
 def width_table(diagnostics: dict[str, Any]) -> list[dict[str, Any]]:

@@ -45,8 +45,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .backtest import read_observations, simulate_paths
 from ..scenario import Scenario
+from .backtest import read_observations, simulate_paths
 
 BLOCK_DAYS = 30
 """Length of a scored block of counts (days); tallies use the first report at least this far on."""

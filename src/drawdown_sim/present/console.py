@@ -21,13 +21,14 @@ from rich.progress import (
 from rich.table import Table
 
 from ..analysis.completion import CompletionSummary, Estimate
+from ..common.numbers import number, signed
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..analysis.comparison import Comparison
-    from ..runner.protocol import Progress as ProgressFn
     from ..analysis.sweeps import Sweep
+    from ..runner.protocol import Progress as ProgressFn
 
 # Outside a terminal (logs, CI, pipes) rich would wrap tables at 80 columns.
 # Piped output is not wrapped to a terminal: tables keep one line per row.
@@ -96,26 +97,6 @@ def drawing(what: str) -> Iterator[None]:
             yield
         return
     yield
-
-
-def number(value: float, digits: int = 3) -> str:
-    """A number for people: thousands separators, no exponent, ``-`` for missing."""
-    if value != value:  # NaN
-        return "-"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:,.{max(digits - 2, 1)}f}"
-    return f"{value:.{digits}g}"
-
-
-def signed(value: float) -> str:
-    """:func:`number` with an explicit sign (differences)."""
-    text = number(value)
-    return text if text.startswith("-") or text == "0" else f"+{text}"
 
 
 def summary_table(summary: pd.DataFrame, title: str) -> Table:

@@ -18,15 +18,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..scenario.bounds import MAX_TRACED_CHUNK_EVENTS, RunawayRun, TraceTooLarge
 from ..model import simulate_seed
 from ..model.events import event_rows
-from ..series.daily import SeriesBatch
 from ..model.streams import replication_seeds
 from ..model.world import RunawayReplication
-from ..scenario.posterior import for_replication
 from ..scenario import Scenario
+from ..scenario.bounds import MAX_TRACED_CHUNK_EVENTS, RunawayRun, TraceTooLarge
+from ..scenario.posterior import for_replication
 from ..series.bands import BandsDelta, chunk_delta, series_bins, series_delta
+from ..series.daily import SeriesBatch
 from .tables import OUTCOME_SCHEMA, failures_digest, outcome_table, stamped_file, table_digest
 
 

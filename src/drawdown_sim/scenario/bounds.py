@@ -165,8 +165,9 @@ def study_states(study: Study, parameters: int) -> int:
     return study.states
 
 
-def check_study(study: Study, options: list[Scenario]) -> None:
-    """A study's counts, seed and memory, before its sweep starts.
+def check_study(study: Study, options: list[Scenario], parameters: int) -> None:
+    """A study's counts, seed and memory, before its sweep starts; ``parameters``: how many
+    uncertain parameters its design varies (``study.design_parameters`` of the first option).
 
     Raises:
         LimitExceeded: one line saying what is past which limit.
@@ -179,9 +180,6 @@ def check_study(study: Study, options: list[Scenario]) -> None:
             f"{study.name}: states: method sobol needs a power of 2 (the Sobol base sample N), "
             f"got {study.states:,}"
         )
-    from .study import design_parameters
-
-    parameters = len(design_parameters(options[0])) if options else 0
     states = study_states(study, parameters)
     how = (
         f"{study.states:,} x ({parameters} parameters + 2) = {states:,} states"

@@ -106,14 +106,13 @@ def _variant(scenario: Scenario, index: int) -> Scenario:
             _VARIANTS.clear()
         data = scenario.to_data()
         data["uncertainties"] = {}  # one point: no ranges to check again
-        from .schema import Scenario as Model
-        from .schema import set_dotted
+        from .keys import set_dotted
 
         fixed = pinned(scenario)
         for dotted, value in values(scenario.posterior or "", index).items():
             if dotted not in fixed:
                 set_dotted(data, dotted, value)
-        cached = _VARIANTS[key] = (scenario, Model.model_validate(data))
+        cached = _VARIANTS[key] = (scenario, type(scenario).model_validate(data))
     return cached[1]
 
 
@@ -128,7 +127,7 @@ def for_replication(scenario: Scenario, replication: int) -> Scenario:
 def pinned(scenario: Scenario) -> set[str]:
     """The keys the posterior does not draw in ``scenario`` (``uncertainties: {KEY: fixed}``,
     as ``--set KEY=VALUE`` of a posterior key writes): the scenario's own value holds."""
-    from .schema import FIXED, POSTERIOR_KEY
+    from .keys import FIXED, POSTERIOR_KEY
 
     return {k for k, v in scenario.uncertainties.items() if k != POSTERIOR_KEY and v == FIXED}
 

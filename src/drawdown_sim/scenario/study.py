@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES, LimitExceeded, check_study
-from ..model import OUTCOMES, direction
-from . import Located, Scenario, ScenarioError, load_scenario
+from . import Located, Scenario, ScenarioError, bounds, load_scenario
+from .bounds import MAX_REPLICATIONS, MAX_SEED, MAX_STATES, LimitExceeded
 from .loader import load_document
+from .outcomes import OUTCOMES, direction
 from .schema import get_dotted
 
 BOTH_SUFFIX = "_both"
@@ -354,6 +354,12 @@ def unit_sample(study: Study, keys: list[str]) -> Any:
 
     sampler = qmc.LatinHypercube(d=len(keys), rng=np.random.default_rng(study.seed))
     return sampler.random(study.states)
+
+
+def check_study(study: Study, options: list[Scenario]) -> None:
+    """:func:`bounds.check_study` with the study's design parameters counted (raises
+    :class:`~drawdown_sim.scenario.bounds.LimitExceeded`)."""
+    bounds.check_study(study, options, len(design_parameters(options[0])) if options else 0)
 
 
 def design_parameters(scenario: Scenario) -> list[str]:

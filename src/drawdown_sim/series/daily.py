@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..scenario import Scenario
 from ..model.simulate import Replication
+from ..scenario import Scenario
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -209,9 +209,9 @@ def _background_integral(points: _Points, at: FloatArray) -> FloatArray:
 def _kernel_integrals(
     points: _Points, grid_points: int, weight: FloatArray, decay: FloatArray
 ) -> FloatArray:
-    """:func:`drawdown_sim.common.hawkes.kernel_integral_grid` of each replication's events (``weight``
-    and ``decay`` per replication): one pass over all events, the recurrence restarting at
-    each replication's first."""
+    """:func:`drawdown_sim.common.hawkes.kernel_integral_grid` of each replication's events
+    (``weight`` and ``decay`` per replication): one pass over all events, the recurrence
+    restarting at each replication's first."""
     grid = np.arange(grid_points, dtype=float)
     events = points.times_between(0.0, grid_points - 1)
     times = events.table

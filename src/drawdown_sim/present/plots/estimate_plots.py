@@ -12,7 +12,20 @@ import numpy as np
 from ._common import date_axis
 
 if TYPE_CHECKING:
+    from ...calibration.estimate import Estimate
     from ...calibration.record import Episode
+
+
+def write_estimate_plots(result: Estimate) -> list[Path]:
+    """The posterior predictive plots of a finished estimate, in its folder; the files
+    written (also added to ``result.files``)."""
+    from ...calibration.estimate import PREDICTIVE_PREFIX
+
+    if result.predictive is None or result.out is None:
+        return []
+    files = predictive_plots(result.episodes, result.predictive, result.out, PREDICTIVE_PREFIX)
+    result.files += files
+    return files
 
 
 def predictive_plots(

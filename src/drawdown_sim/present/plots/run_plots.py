@@ -10,8 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ...series.daily import UNITS
 from ...analysis.results import Results
+from ...series.daily import UNITS
 from ._common import date_axis, day_dates, mark_plan, mark_window_end, new_axes, save
 from .completion_plots import plot_completion
 
@@ -100,7 +100,7 @@ def plot_distribution(results: Results, outcome: str = "attacks", ax: Axes | Non
     """Histogram of an outcome across replications with its empirical CDF."""
     ax = new_axes(ax, (5.0, 3.6))
     title, unit = DISTRIBUTIONS.get(outcome, (outcome, outcome))
-    from ...analysis.decision import not_applicable
+    from ...scenario.outcomes import not_applicable
 
     if outcome in not_applicable(results.scenario):
         ax.text(

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from ...analysis.comparison import Comparison
     from ...analysis.completion import CompletionSummary, Estimate
     from ...analysis.results import Results
-    from ...scenario import Scenario
     from ...analysis.sweeps import Gap, Sweep
+    from ...scenario import Scenario
 
 LABELS = {
     "attacks": "militia attacks",
@@ -78,7 +78,7 @@ def label(outcome: str) -> str:
 
 
 def number(value: Any) -> str:
-    from ..console import number as fmt
+    from ...common.numbers import number as fmt
 
     try:
         return fmt(float(value))
@@ -87,7 +87,7 @@ def number(value: Any) -> str:
 
 
 def signed(value: Any) -> str:
-    from ..console import signed as fmt
+    from ...common.numbers import signed as fmt
 
     return fmt(float(value))
 
