@@ -70,10 +70,22 @@ class Comparison:
     table: pd.DataFrame
     reference: str
     path: Path | None = None
+    manifest: CompareManifest | None = None
 
     @property
     def options(self) -> list[str]:
         return list(self.results)
+
+    def summary(self) -> pd.DataFrame:
+        """The paired comparison: per option and outcome, the mean difference from the
+        reference with its 95% interval (``comparison.csv``)."""
+        return self.table
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The comparison table and each option's outcomes, by name."""
+        return {"comparison": self.table} | {
+            f"outcomes/{name}": result.outcomes for name, result in self.results.items()
+        }
 
     def __repr__(self) -> str:
         from .display import comparison_repr
@@ -105,7 +117,7 @@ class Comparison:
                     "compare with --force"
                 )
         table = read_csv(root / "comparison.csv")
-        return cls(results, table, manifest.reference, root)
+        return cls(results, table, manifest.reference, root, manifest)
 
 
 BOOTSTRAP_BINS = 4096
@@ -564,22 +576,20 @@ def compare(
     table, completion = tables.tables()
     atomic_write_bytes(root / "completion.csv", completion.to_csv(index=False).encode())
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())
-    write_manifest(
-        root,
-        CompareManifest(
-            run_config=config,
-            options=names,
-            reference=reference,
-            seed=seed,
-            replications=reps,
-            scenario_hashes={s.name: s.digest for s in scenarios},
-            environment=environment(),
-        ),
+    manifest = CompareManifest(
+        run_config=config,
+        options=names,
+        reference=reference,
+        seed=seed,
+        replications=reps,
+        scenario_hashes={s.name: s.digest for s in scenarios},
+        environment=environment(),
     )
+    write_manifest(root, manifest)
     (root_dir.partial / "compare.json").unlink(missing_ok=True)
     with suppress(OSError):
         root_dir.partial.rmdir()
-    return Comparison(results, table, reference, root)
+    return Comparison(results, table, reference, root, manifest)
 
 
 def _check_same_comparison(root_dir: RunDirectory, config: dict[str, Any], force: bool) -> None:

@@ -227,6 +227,11 @@ class Results:
             horizon_days=scenario.horizon_days,
         )
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's tables, by name: outcomes, daily series and (traced runs) events."""
+        named = {"outcomes": self.outcomes, "series": self.series, "events": self.events}
+        return {name: table for name, table in named.items() if table is not None}
+
     def completion(self) -> CompletionSummary:
         """P(complete by the planned end / the window end), Kaplan-Meier medians, the curve."""
         scenario = self.scenario

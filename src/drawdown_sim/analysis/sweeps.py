@@ -77,6 +77,27 @@ class Sweep:
         """
         return load_sweep(path)[0]
 
+    def summary(self) -> pd.DataFrame:
+        """Per option and judged outcome: mean, regret and the share of states where it is
+        best, each with its 95% interval over the states (the regret table)."""
+        return self.regret
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the sweep, by name: the states' outcomes, regret, satisficing,
+        sensitivity and the decision tables that were computed."""
+        named = {
+            "states": self.frame,
+            "regret": self.regret,
+            "satisficing": self.satisficing,
+            "sensitivity": self.sensitivity,
+            "pareto": self.pareto,
+            "weighted": self.weighted,
+            "flips": self.flips,
+            "value_of_information": self.value_of_information,
+            "differences": self.differences,
+        }
+        return {name: table for name, table in named.items() if table is not None}
+
     @property
     def options(self) -> list[str]:
         return list(dict.fromkeys(self.frame["option"]))

@@ -136,23 +136,17 @@ class PlotFormat(StrEnum):
 FormatOption = Annotated[PlotFormat, typer.Option("--format", help="Plot files: png, svg or both.")]
 
 
-_PLOT_FORMAT = [PlotFormat.png]
-"""The command's ``--format``, applied when drawing begins (:func:`_drawn`)."""
-
-
-def _formats(choice: PlotFormat) -> None:
-    """Note the command's ``--format``. Applying it means importing matplotlib, about a
-    second, which would delay every run before it starts, and ``--no-plots`` needs none."""
-    _PLOT_FORMAT[0] = choice
+def plot_formats(choice: PlotFormat) -> tuple[str, ...]:
+    """The file formats of the command's ``--format``, handed down to the plot writers (no
+    matplotlib import here: it takes about a second and ``--no-plots`` needs none)."""
+    return ("png", "svg") if choice is PlotFormat.both else (choice.value,)
 
 
 def _drawn(draw: Callable[[], list[Path]]) -> list[Path]:
-    """The files ``draw()`` writes, in the command's ``--format``, a spinner saying so."""
+    """The files ``draw()`` writes, a spinner saying so."""
     from ..present.console import drawing
-    from ..present.plots._common import set_formats
 
     with drawing("drawing the plots"):
-        set_formats(_PLOT_FORMAT[0].value)
         return draw()
 
 

@@ -15,33 +15,34 @@ if TYPE_CHECKING:
 from ._common import _drawn, fail_input, resolve, say
 
 
-def _draw(kind: str, *args: Any) -> None:
-    """Plots then report.html; a failure to draw never changes the run's status or hides
-    its summary: it is reported in one line."""
+def _draw(result: Any, formats: tuple[str, ...], options: Any = None) -> None:
+    """Plots then report.html of the result the command holds (nothing is read again); a
+    failure to draw never changes the run's status or hides its summary: it is reported in
+    one line."""
     from ..present.console import console
 
     try:
-        from ..present.plots import plot_all
+        from ..present.plots import write_plots
 
-        plots = _drawn(lambda: plot_all(args[0].path))
+        plots = _drawn(lambda: write_plots(result, formats))
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         say(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
     else:
         if plots:
             console.print("plots:   " + ", ".join(str(p) for p in plots), highlight=False)
-    _write_report(kind, *args)
+    _write_report(result, options)
 
 
-def _write_report(kind: str, *args: Any) -> None:
+def _write_report(result: Any, options: Any = None) -> None:
     """Write report.html; a failure to draw never changes the run's status or hides its
     summary: it is reported in one line."""
     from ..present.console import drawing
 
     try:
-        from ..present import report
+        from ..present.report import write_report
 
         with drawing("writing the report"):
-            path = getattr(report, f"{kind}_report")(*args)
+            path = write_report(result, options=options)
     except Exception as error:  # noqa: BLE001 - the results are complete whatever happens here
         say(f"warning: the report could not be written: {type(error).__name__}: {error}")
         return

@@ -20,10 +20,10 @@ from ._common import (
     SchedulerOption,
     WorkersOption,
     _emit,
-    _formats,
     _quiet_for_json,
     _records,
     fail_input,
+    plot_formats,
     resolve,
     resumable,
     say,
@@ -75,7 +75,7 @@ def compare_command(
 ) -> None:
     """Run options (files, or names of shipped scenarios) with common random numbers and
     compare them pairwise."""
-    _formats(plot_format)
+    formats = plot_formats(plot_format)
     _quiet_for_json(as_json)
     from ..scenario import ScenarioError, load_scenario
 
@@ -135,7 +135,7 @@ def compare_command(
             f"{name}: {count} replication(s) failed; see {out / name}/manifest.json", err=True
         )
     if not no_plots:
-        _draw("compare", comparison)
+        _draw(comparison, formats)
     if as_json:
         from ..analysis.comparison import completion_frame
 

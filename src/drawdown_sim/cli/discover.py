@@ -21,9 +21,9 @@ from ._common import (
     WorkersOption,
     _drawn,
     _emit,
-    _formats,
     _quiet_for_json,
     fail_input,
+    plot_formats,
     resumable,
     writing,
 )
@@ -66,7 +66,7 @@ def discover_command(
 ) -> None:
     """Scenario discovery: run (or reuse) a study's sweep and find, with PRIM, the ranges of
     the uncertain parameters in which a condition on the outcomes holds."""
-    _formats(plot_format)
+    formats = plot_formats(plot_format)
     _quiet_for_json(as_json)
 
     study, options = _study_or_exit(study_file, states, reps)
@@ -139,9 +139,9 @@ def discover_command(
 
         folder = result.path / "plots"
         try:
-            plots = _drawn(lambda: write_discovery_plots(result.frame, found, folder))
+            plots = _drawn(lambda: write_discovery_plots(result.frame, found, folder, formats))
         except Exception as error:  # noqa: BLE001 - the discovery is saved whatever happens
             typer.echo(f"warning: the plots could not be drawn: {type(error).__name__}", err=True)
         else:
             console.print("plots:   " + ", ".join(str(p) for p in plots), highlight=False)
-        _write_report("sweep", result, options)
+        _write_report(result, options)

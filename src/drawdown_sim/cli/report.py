@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import FormatOption, PlotFormat, _drawn, _formats, fail_input, say, writing
+from ._common import FormatOption, PlotFormat, _drawn, fail_input, plot_formats, say, writing
 from ._results import _print_comparison, _report_run
 
 
@@ -24,7 +24,7 @@ def report_command(
 ) -> None:
     """Summarise a results directory and write a self-contained HTML report of it. The
     report goes to a new file or replaces a report drawdown-sim wrote; nothing else."""
-    _formats(plot_format)
+    formats = plot_formats(plot_format)
     from ..present import report
 
     if not directory.is_dir():
@@ -62,23 +62,16 @@ def report_command(
     from ..present.console import drawing
 
     if not no_plots:
-        from ..present.plots import plot_all
+        from ..present.plots import write_plots
 
         try:
-            _drawn(lambda: plot_all(directory))
+            _drawn(lambda: write_plots(result, formats))
         except Exception as error:  # noqa: BLE001 - the report is still worth writing
             say(f"warning: the plots could not be drawn: {type(error).__name__}: {error}")
     with writing():
         try:
             with drawing("writing the report"):
-                if isinstance(result, Comparison):
-                    path = report.compare_report(result, output)
-                elif isinstance(result, Results):
-                    path = report.run_report(result, output)
-                else:
-                    from ..analysis.sweeps import load_sweep
-
-                    path = report.sweep_report(result, load_sweep(directory)[1], output)
+                path = report.write_report(result, output)
         except (ValueError, KeyError, pa.ArrowException) as error:
             from ..runner.outputs import OutputRefused
 

@@ -21,10 +21,10 @@ from ._common import (
     SchedulerOption,
     WorkersOption,
     _emit,
-    _formats,
     _quiet_for_json,
     _records,
     load_or_exit,
+    plot_formats,
     resumable,
 )
 from ._results import _draw, _report_run
@@ -69,7 +69,7 @@ def run_command(
 ) -> None:
     """Replicate a scenario (a file, or the name of a shipped one); write manifest,
     outcomes, daily series, plots and report."""
-    _formats(plot_format)
+    formats = plot_formats(plot_format)
     _quiet_for_json(as_json)
     scenario = load_or_exit(scenario_file, set_)
     from ..analysis.run import default_out, run
@@ -98,7 +98,7 @@ def run_command(
     # Failures and the summary come first: drawing can fail, and must not hide them.
     failed = _report_run(results)
     if not no_plots and results.replications > 0:
-        _draw("run", results)
+        _draw(results, formats)
     if as_json:
         manifest = results.manifest
         _emit(

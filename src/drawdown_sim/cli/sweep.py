@@ -21,9 +21,9 @@ from ._common import (
     StudyRepsOption,
     WorkersOption,
     _emit,
-    _formats,
     _quiet_for_json,
     _records,
+    plot_formats,
     resumable,
 )
 from ._results import _draw, _study_or_exit
@@ -49,7 +49,7 @@ def sweep_command(
 ) -> None:
     """Run every option of a study in Latin-hypercube states of the world; report regret and
     satisficing fractions."""
-    _formats(plot_format)
+    formats = plot_formats(plot_format)
     _quiet_for_json(as_json)
 
     study, options = _study_or_exit(study_file, states, reps)
@@ -84,7 +84,7 @@ def sweep_command(
     if failed:
         typer.echo(f"{failed} replication(s) failed; see {result.path}/manifest.json", err=True)
     if not no_plots:
-        _draw("sweep", result, options)
+        _draw(result, formats, options)
     if as_json:
         _emit(
             {

@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ..analysis.completion import CompletionSummary, Estimate
-from ..common.numbers import number, signed
+from ..common.numbers import difference, estimate, number, share, with_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,14 +135,8 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
     return table
 
 
-def _estimate(e: Estimate, percent: bool = False, unit: str = "") -> str:
-    if not e.reached:
-        return "not reached"
-    if percent:
-        return f"{e.value:.0%} [{e.low:.0%}, {e.high:.0%}]"
-    low = "?" if e.low != e.low else number(e.low)
-    high = "beyond horizon" if e.high != e.high else number(e.high)
-    return f"{number(e.value)}{unit} [{low}, {high}]"
+def _estimate(e: Estimate, percent: bool = False) -> str:
+    return estimate(e.value, e.low, e.high, reached=e.reached, percent=percent)
 
 
 def completion_table(summaries: dict[str, CompletionSummary], title: str) -> Table:
@@ -189,14 +183,9 @@ def option_progress(options: list[str]) -> Iterator[Callable[[str, int, int], No
 
 
 def _share(row: Any, name: str) -> str:
-    """'62% (59-65)': a share of replications with its 95% Wilson interval."""
-    value = row[name]
-    if value != value:
-        return "-"
-    low, high = row.get(f"{name}_lo", float("nan")), row.get(f"{name}_hi", float("nan"))
-    if low != low:
-        return f"{value:.0%}"
-    return f"{value:.0%} ({low * 100:.0f}-{high * 100:.0f})"
+    """'62% [59, 65]': a share of replications with its 95% Wilson interval."""
+    nan = float("nan")
+    return share(row[name], row.get(f"{name}_lo", nan), row.get(f"{name}_hi", nan))
 
 
 def comparison_table(comparison: Comparison) -> Table:
@@ -232,10 +221,7 @@ def comparison_table(comparison: Comparison) -> Table:
             elif pd.isna(row["diff_mean"]):
                 diff = "censored: see completion" if censored else "-"
             else:
-                diff = (
-                    f"{signed(row['diff_mean'])} "
-                    f"[{signed(row['diff_lo'])}, {signed(row['diff_hi'])}]"
-                )
+                diff = difference(row["diff_mean"], row["diff_lo"], row["diff_hi"])
             shares = (
                 ""
                 if is_ref or pd.isna(row["p_tie"])
@@ -253,8 +239,7 @@ def comparison_table(comparison: Comparison) -> Table:
                 else f"{row['variance_reduction']:.1f}x"
             )
             mean = "censored" if censored and pd.isna(row["mean"]) else number(row["mean"])
-            if not pd.isna(row.get("mean_lo", float("nan"))):
-                mean += f" [{number(row['mean_lo'])}, {number(row['mean_hi'])}]"
+            mean = with_interval(mean, row.get("mean_lo", math.nan), row.get("mean_hi", math.nan))
             high = "not reached" if pd.isna(row["q95"]) else number(row["q95"])
             table.add_row(
                 outcome,
@@ -286,21 +271,18 @@ def sweep_tables(result: Sweep) -> list[Table]:
     ):
         regret.add_column(column, justify="left" if column in ("outcome", "option") else "right")
 
-    def interval(row: Any, name: str, fmt: str = ".3g", scale: float = 1.0) -> str:
-        low, high = row.get(f"{name}_lo", float("nan")), row.get(f"{name}_hi", float("nan"))
-        if low != low:  # no interval from one state
-            return ""
-        return f" ({low * scale:{fmt}} to {high * scale:{fmt}})"
+    def bounds(row: Any, name: str) -> tuple[float, float]:
+        return row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan)
 
     for outcome, rows in result.regret.groupby("outcome", sort=False):
         for _, row in rows.iterrows():
             regret.add_row(
                 str(outcome),
                 str(row["option"]),
-                f"{row['mean']:.3g}" + interval(row, "mean"),
-                f"{row['regret_mean']:.3g}" + interval(row, "regret"),
-                f"{row['regret_p90']:.3g}",
-                f"{row['best_in_states']:.0%}" + interval(row, "best_in", ".0f", 100),
+                with_interval(number(row["mean"]), *bounds(row, "mean")),
+                with_interval(number(row["regret_mean"]), *bounds(row, "regret")),
+                number(row["regret_p90"]),
+                share(row["best_in_states"], *bounds(row, "best_in")),
             )
         regret.add_section()
     satisficing = Table(
@@ -311,8 +293,7 @@ def sweep_tables(result: Sweep) -> list[Table]:
     for _, row in result.satisficing.iterrows():
         satisficing.add_row(
             str(row["option"]),
-            f"{row['satisficing_fraction']:.0%} "
-            f"({row['satisficing_lo']:.0%} to {row['satisficing_hi']:.0%})",
+            share(row["satisficing_fraction"], row["satisficing_lo"], row["satisficing_hi"]),
         )
     method = result.sensitivity.attrs.get("method", "RBD-FAST first-order")
     sensitivity = Table(

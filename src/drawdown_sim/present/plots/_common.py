@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,18 +88,13 @@ def date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-FORMATS: list[str] = ["png"]
-"""File formats plots are written in (``--format``): png, svg, or both."""
+PNG: tuple[str, ...] = ("png",)
+"""The default file formats of a figure."""
 
 
-def set_formats(choice: str) -> None:
-    """``png``, ``svg`` or ``both``."""
-    FORMATS[:] = {"png": ["png"], "svg": ["svg"], "both": ["png", "svg"]}[choice]
-
-
-def save(fig: Figure, path: Path, *, record: bool = True) -> Path:
-    """Save in every format of :data:`FORMATS` (``path`` names the PNG), atomically
-    (temporary name, then rename), and close the figure. Returns the first file written.
+def save(fig: Figure, path: Path, *, formats: Sequence[str] = PNG, record: bool = True) -> Path:
+    """Save in every one of ``formats`` (``path`` names the PNG), atomically (temporary
+    name, then rename), and close the figure. Returns the first file written.
 
     ``record``: note each figure in its folder's ``index.json`` before it is written (the
     figures of ``plots/``, which the tool may later remove only because they are listed
@@ -111,7 +107,7 @@ def save(fig: Figure, path: Path, *, record: bool = True) -> Path:
         folder = plots_folder(path.parent.parent) if path.parent.name == "plots" else path.parent
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for fmt in FORMATS:
+        for fmt in formats:
             target = path.with_suffix(f".{fmt}")
             if record:
                 record_plot(target)

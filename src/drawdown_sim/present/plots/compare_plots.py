@@ -3,6 +3,7 @@ and overlaid fan charts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...series.daily import UNITS
-from ._common import date_axis, mark_plan, new_axes, save
+from ._common import PNG, date_axis, mark_plan, new_axes, save
 from .completion_plots import plot_completion
 
 if TYPE_CHECKING:
@@ -278,19 +279,20 @@ def _grid(comparison: Comparison, draw: str) -> Figure:
     return fig
 
 
-def write_compare_plots(comparison: Comparison) -> list[Path]:
+def write_compare_plots(comparison: Comparison, formats: Sequence[str] = PNG) -> list[Path]:
+    """Every plot of a comparison into ``<comparison>/plots/``, in each of ``formats``."""
     assert comparison.path is not None
     folder = comparison.path / "plots"
     written = [
-        save(_grid(comparison, "box"), folder / "distributions.png"),
-        save(_grid(comparison, "forest"), folder / "differences.png"),
+        save(_grid(comparison, "box"), folder / "distributions.png", formats=formats),
+        save(_grid(comparison, "forest"), folder / "differences.png", formats=formats),
     ]
     ax = plot_tradeoff(comparison)
-    written.append(save(ax.figure, folder / "tradeoff.png"))  # type: ignore[arg-type]
+    written.append(save(ax.figure, folder / "tradeoff.png", formats=formats))  # type: ignore[arg-type]
     fig, axes = plt.subplots(2, 1, figsize=(10, 8), layout="constrained")
     plot_overlaid_fans(comparison, "personnel", ax=axes[0])
     plot_overlaid_fans(comparison, "attack_intensity", ax=axes[1])
-    written.append(save(fig, folder / "fans.png"))
+    written.append(save(fig, folder / "fans.png", formats=formats))
     ax = plot_completion(comparison.results)
-    written.append(save(ax.figure, folder / "completion.png"))  # type: ignore[arg-type]
+    written.append(save(ax.figure, folder / "completion.png", formats=formats))  # type: ignore[arg-type]
     return written

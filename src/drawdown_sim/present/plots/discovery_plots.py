@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from ...analysis.discovery import Discovery, evaluate_condition
-from ._common import new_axes, save
+from ._common import PNG, new_axes, save
 
 
 def plot_peeling(discovery: Discovery, ax: Axes | None = None) -> Axes:
@@ -94,13 +95,15 @@ def plot_box(frame: pd.DataFrame, discovery: Discovery, ax: Axes | None = None) 
     return ax
 
 
-def write_discovery_plots(frame: pd.DataFrame, discovery: Discovery, folder: Path) -> list[Path]:
-    """``discovery_peeling`` and ``discovery_box`` in ``folder``."""
+def write_discovery_plots(
+    frame: pd.DataFrame, discovery: Discovery, folder: Path, formats: Sequence[str] = PNG
+) -> list[Path]:
+    """``discovery_peeling`` and ``discovery_box`` in ``folder``, in each of ``formats``."""
     written = []
     for name, draw in (
         ("discovery_peeling", lambda: plot_peeling(discovery)),
         ("discovery_box", lambda: plot_box(frame, discovery)),
     ):
         ax = draw()
-        written.append(save(ax.figure, folder / f"{name}.png"))  # type: ignore[arg-type]
+        written.append(save(ax.figure, folder / f"{name}.png", formats=formats))  # type: ignore[arg-type]
     return written

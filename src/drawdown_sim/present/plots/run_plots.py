@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -12,7 +13,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ...analysis.results import Results
 from ...series.daily import UNITS
-from ._common import date_axis, day_dates, mark_plan, mark_window_end, new_axes, save
+from ._common import PNG, date_axis, day_dates, mark_plan, mark_window_end, new_axes, save
 from .completion_plots import plot_completion
 
 FAN_SERIES = ("personnel", "attack_intensity", "political_pressure")
@@ -232,21 +233,21 @@ def plot_trace(results: Results, replication: int | None = None, ax: Axes | None
     return ax
 
 
-def write_run_plots(results: Results) -> list[Path]:
-    """Every plot of a run into ``<results>/plots/``."""
+def write_run_plots(results: Results, formats: Sequence[str] = PNG) -> list[Path]:
+    """Every plot of a run into ``<results>/plots/``, in each of ``formats``."""
     assert results.path is not None
     folder = results.path / "plots"
     written = []
     for series in FAN_SERIES:
         ax = plot_fan(results, series)
-        written.append(save(ax.figure, folder / f"fan_{series}.png"))  # type: ignore[arg-type]
+        written.append(save(ax.figure, folder / f"fan_{series}.png", formats=formats))  # type: ignore[arg-type]
     ax = plot_escalation(results)
-    written.append(save(ax.figure, folder / "escalation.png"))  # type: ignore[arg-type]
+    written.append(save(ax.figure, folder / "escalation.png", formats=formats))  # type: ignore[arg-type]
     if results.scenario.planned_end_day is not None:
         ax = plot_completion({results.name: results})
-        written.append(save(ax.figure, folder / "completion.png"))  # type: ignore[arg-type]
-    written.append(save(plot_distributions(results), folder / "distributions.png"))
+        written.append(save(ax.figure, folder / "completion.png", formats=formats))  # type: ignore[arg-type]
+    written.append(save(plot_distributions(results), folder / "distributions.png", formats=formats))
     if results.events is not None and not results.events.empty:
         ax = plot_trace(results)
-        written.append(save(ax.figure, folder / "trace.png"))  # type: ignore[arg-type]
+        written.append(save(ax.figure, folder / "trace.png", formats=formats))  # type: ignore[arg-type]
     return written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._common import new_axes, save
+from ._common import PNG, new_axes, save
 from .compare_plots import option_colour, option_marker
 
 if TYPE_CHECKING:
@@ -249,24 +250,25 @@ def plot_sweep_tradeoff(result: Sweep, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def write_sweep_plots(result: Sweep) -> list[Path]:
+def write_sweep_plots(result: Sweep, formats: Sequence[str] = PNG) -> list[Path]:
+    """Every plot of a sweep into ``<sweep>/plots/``, in each of ``formats``."""
     assert result.path is not None
     folder = result.path / "plots"
     written = []
     ax = plot_regret(result)
-    written.append(save(ax.figure, folder / "regret.png"))  # type: ignore[arg-type]
+    written.append(save(ax.figure, folder / "regret.png", formats=formats))  # type: ignore[arg-type]
     ax = plot_satisficing(result)
-    written.append(save(ax.figure, folder / "satisficing.png"))  # type: ignore[arg-type]
+    written.append(save(ax.figure, folder / "satisficing.png", formats=formats))  # type: ignore[arg-type]
     n = len(result.study.outcomes)
     fig, axes = plt.subplots(1, n, figsize=(5 * n, 5), layout="constrained", squeeze=False)
     for ax, outcome in zip(axes[0], result.study.outcomes, strict=True):
         plot_outcome_vs_parameter(result, outcome, ax=ax, legend=False)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
-    written.append(save(fig, folder / "outcome_vs_parameter.png"))
+    written.append(save(fig, folder / "outcome_vs_parameter.png", formats=formats))
     ax = plot_sweep_tradeoff(result)
-    written.append(save(ax.figure, folder / "tradeoff.png"))  # type: ignore[arg-type]
+    written.append(save(ax.figure, folder / "tradeoff.png", formats=formats))  # type: ignore[arg-type]
     if result.value_of_information is not None and len(result.value_of_information):
         ax = plot_value_of_information(result)
-        written.append(save(ax.figure, folder / "value_of_information.png"))  # type: ignore[arg-type]
+        written.append(save(ax.figure, folder / "value_of_information.png", formats=formats))  # type: ignore[arg-type]
     return written

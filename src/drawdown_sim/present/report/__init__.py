@@ -12,6 +12,7 @@ import io
 import shlex
 import sys
 from datetime import UTC, datetime
+from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -242,3 +243,38 @@ def _discovery(result: Sweep) -> tuple[Any, dict[str, Any]] | None:
 
     payload = json.loads(read_regular(result.path / "discovery.json", TABLE_BYTES))
     return discovery_from_dict(payload), payload
+
+
+@singledispatch
+def write_report(result: object, target: Path | None = None, options: Any = None) -> Path:
+    """``report.html`` of a finished run, comparison or sweep (default: in its results
+    directory), chosen by the result's type; a sweep's ``options`` (its option scenarios)
+    are read from its folder when not given."""
+    raise TypeError(f"no report for a {type(result).__name__}")
+
+
+def _register() -> None:
+    """The report of each result type (registered by function: the result classes are
+    only names for the type checker at this module's top)."""
+    from ...analysis.comparison import Comparison
+    from ...analysis.results import Results
+    from ...analysis.sweeps import Sweep, load_sweep
+
+    def run(result: Results, target: Path | None = None, options: Any = None) -> Path:
+        return run_report(result, target)
+
+    def compare(result: Comparison, target: Path | None = None, options: Any = None) -> Path:
+        return compare_report(result, target)
+
+    def sweep(result: Sweep, target: Path | None = None, options: Any = None) -> Path:
+        if options is None:
+            assert result.path is not None
+            options = load_sweep(result.path)[1]
+        return sweep_report(result, options, target)
+
+    write_report.register(Results, run)
+    write_report.register(Comparison, compare)
+    write_report.register(Sweep, sweep)
+
+
+_register()

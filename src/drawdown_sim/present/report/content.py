@@ -93,7 +93,9 @@ def signed(value: Any) -> str:
 
 
 def _percent(value: float) -> str:
-    return "-" if value != value else f"{value:.0%}"
+    from ...common.numbers import percent
+
+    return percent(value)
 
 
 # --- assumptions ----------------------------------------------------------------------------
@@ -195,12 +197,9 @@ def _table(
 
 
 def _estimate(e: Estimate, percent: bool = False) -> str:
-    if not e.reached:
-        return "not reached"
-    if percent:
-        return f"{e.value:.0%} [{e.low:.0%}, {e.high:.0%}]"
-    high = "beyond the horizon" if e.high != e.high else number(e.high)
-    return f"{number(e.value)} [{number(e.low)}, {high}]"
+    from ...common.numbers import estimate
+
+    return estimate(e.value, e.low, e.high, reached=e.reached, percent=percent)
 
 
 def _completion_rows(runs: dict[str, Any]) -> list[list[str]]:
@@ -310,21 +309,24 @@ def run_tables(results: Results) -> list[dict[str, Any]]:
 
 def _with_bracket(text: str, row: pd.Series, name: str, show: Callable[[Any], str]) -> str:
     """``text`` followed by the 95% interval ``name_lo``, ``name_hi`` in brackets, if any."""
-    low, high = row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan)
-    if low != low:
-        return text
-    return f"{text} [{show(low)}, {show(high)}]"
+    from ...common.numbers import with_interval
+
+    return with_interval(
+        text, row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan), show
+    )
 
 
 def _share(row: pd.Series, name: str) -> str:
     """'62% [59, 65]': a share with its 95% Wilson interval, in percent."""
-    if row[name] != row[name]:
-        return "-"
-    return _with_bracket(_percent(row[name]), row, name, lambda v: f"{v * 100:.0f}")
+    from ...common.numbers import share
+
+    return share(row[name], row.get(f"{name}_lo", math.nan), row.get(f"{name}_hi", math.nan))
 
 
 def _difference(row: pd.Series) -> str:
-    return f"{signed(row['diff_mean'])} [{signed(row['diff_lo'])}, {signed(row['diff_hi'])}]"
+    from ...common.numbers import difference
+
+    return difference(row["diff_mean"], row["diff_lo"], row["diff_hi"])
 
 
 def _mean(row: pd.Series, censored: float) -> str:
@@ -434,7 +436,7 @@ def sweep_tables(result: Sweep) -> list[dict[str, Any]]:
             number(r["regret_mean"]),
             f"{number(r['regret_lo'])} to {number(r['regret_hi'])}",
             number(r["regret_p90"]),
-            _with_bracket(_percent(r["best_in_states"]), r, "best_in", lambda v: f"{v * 100:.0f}"),
+            _share(r.rename({"best_in_states": "best_in"}), "best_in"),
         ]
         for _, r in result.regret.iterrows()
     ]
@@ -540,7 +542,7 @@ def decision_tables(result: Sweep) -> list[dict[str, Any]]:
                 _with_bracket(number(r["score"]), r, "score", number),
                 _with_bracket(number(r["regret"]), r, "regret", number),
                 number(r["regret_p90"]),
-                _with_bracket(_percent(r["best_in"]), r, "best_in", lambda v: f"{v * 100:.0f}"),
+                _share(r, "best_in"),
             ]
             for _, r in result.weighted.iterrows()
         ]
