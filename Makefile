@@ -48,8 +48,8 @@ MUTATE ?= drawdown_sim.model.politics drawdown_sim.model.escalation \
 	drawdown_sim.model.retaliation drawdown_sim.model.damage drawdown_sim.model.isis \
 	drawdown_sim.model.forces drawdown_sim.model.militia drawdown_sim.model.world \
 	drawdown_sim.model.simulate drawdown_sim.model.streams drawdown_sim.model.scan \
-	drawdown_sim.model.series drawdown_sim.model.events \
-	drawdown_sim.comparison.x__bootstrap_mean_interval__mutmut_
+	drawdown_sim.series.daily drawdown_sim.model.events \
+	drawdown_sim.analysis.comparison.x__bootstrap_mean_interval__mutmut_
 MUTMUT_CHILDREN ?= 1
 
 mutation: $(STAMP)

@@ -52,10 +52,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from bokeh.document import Document
 
-from drawdown_sim import explorer as ex
 from drawdown_sim import load, load_scenario, run, sweep
+from drawdown_sim.present import explorer as ex
 from drawdown_sim.runner.manifest import read_manifest, write_manifest
-from drawdown_sim.study import load_study
+from drawdown_sim.scenario.study import load_study
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ROWS = 100_000

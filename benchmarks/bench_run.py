@@ -42,7 +42,7 @@ import numpy as np, pandas as pd
 import pyarrow as pa
 from drawdown_sim import load_scenario
 from drawdown_sim.model import OUTCOME_SPECS
-from drawdown_sim.results import Results
+from drawdown_sim.analysis.results import Results
 from drawdown_sim.runner.manifest import RunManifest, Timings, environment, write_manifest
 from drawdown_sim.runner.protocol import RunSpec
 from drawdown_sim.runner.store import RunDirectory

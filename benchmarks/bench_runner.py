@@ -28,10 +28,10 @@ from pathlib import Path
 
 from drawdown_sim import compare, run
 from drawdown_sim.model import replication_seeds, simulate_seed
-from drawdown_sim.model.series import SeriesBatch
-from drawdown_sim.runner.bands import series_bins, series_delta
 from drawdown_sim.runner.engines import WORKER_CONFIG, DaskEngine, LocalEngine
 from drawdown_sim.scenario import Scenario, load_scenario
+from drawdown_sim.series.bands import series_bins, series_delta
+from drawdown_sim.series.daily import SeriesBatch
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ["status_quo", "full_exit", "kurdistan_hub", "advisory_500", "accelerated"]

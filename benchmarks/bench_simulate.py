@@ -29,8 +29,8 @@ from pathlib import Path
 import simpy
 
 from drawdown_sim.model import replication_seeds, simulate_seed
-from drawdown_sim.model.series import daily_series
 from drawdown_sim.scenario import Scenario, load_scenario
+from drawdown_sim.series.daily import daily_series
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_EVENTS = 50_000

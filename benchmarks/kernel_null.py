@@ -16,8 +16,8 @@ import sys
 
 import numpy as np
 
-from drawdown_sim.fitting import fit_interval_counts
-from drawdown_sim.hawkes import expected_count, simulate_cluster
+from drawdown_sim.calibration.fitting import fit_interval_counts
+from drawdown_sim.common.hawkes import expected_count, simulate_cluster
 
 DAYS = np.array([0, 13, 28, 31, 37, 51, 65, 79, 95, 102, 110], dtype=float)
 TOTALS = np.array([0, 23, 55, 61, 73, 78, 102, 120, 140, 160, 170])

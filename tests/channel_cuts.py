@@ -495,7 +495,7 @@ CUTS = [
     ),
     (
         "bootstrap bins: numpy's default of 10",
-        "comparison.py",
+        "analysis/comparison.py",
         "counts, edges = np.histogram(d, bins=BOOTSTRAP_BINS, range=(low, high))",
         "counts, edges = np.histogram(d, range=(low, high))",
         "binned_bootstrap",
@@ -531,7 +531,7 @@ def main(words: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     import pytest
 
-    import drawdown_sim.comparison  # noqa: F401
+    import drawdown_sim.analysis.comparison  # noqa: F401
     import drawdown_sim.model.simulate  # noqa: F401
 
     missed = 0

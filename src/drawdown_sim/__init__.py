@@ -17,7 +17,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .common.version import __version__
 
 _EXPORTS = {
     "load_scenario": "drawdown_sim.scenario",
@@ -26,19 +26,19 @@ _EXPORTS = {
     "simulate": "drawdown_sim.model",
     "Replication": "drawdown_sim.model",
     "OUTCOMES": "drawdown_sim.model",
-    "run": "drawdown_sim.runner.run",
-    "Results": "drawdown_sim.results",
-    "compare": "drawdown_sim.comparison",
-    "Comparison": "drawdown_sim.comparison",
-    "sweep": "drawdown_sim.sweeps",
-    "Sweep": "drawdown_sim.sweeps",
-    "load_study": "drawdown_sim.study",
-    "load": "drawdown_sim.loading",
-    "plot_all": "drawdown_sim.loading",
+    "run": "drawdown_sim.analysis.run",
+    "Results": "drawdown_sim.analysis.results",
+    "compare": "drawdown_sim.analysis.comparison",
+    "Comparison": "drawdown_sim.analysis.comparison",
+    "sweep": "drawdown_sim.analysis.sweeps",
+    "Sweep": "drawdown_sim.analysis.sweeps",
+    "load_study": "drawdown_sim.scenario.study",
+    "load": "drawdown_sim.analysis.loading",
+    "plot_all": "drawdown_sim.present.plots",
     "RunRefused": "drawdown_sim.runner.store",
     "ManifestError": "drawdown_sim.runner.manifest",
-    "Study": "drawdown_sim.study",
-    "explore": "drawdown_sim.explorer",
+    "Study": "drawdown_sim.scenario.study",
+    "explore": "drawdown_sim.present.explorer",
 }
 
 __all__ = [
@@ -65,17 +65,18 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .comparison import Comparison, compare
-    from .explorer import explore
-    from .loading import load, plot_all
+    from .analysis.comparison import Comparison, compare
+    from .analysis.loading import load
+    from .analysis.results import Results
+    from .analysis.run import run
+    from .analysis.sweeps import Sweep, sweep
     from .model import OUTCOMES, Replication, simulate
-    from .results import Results
+    from .present.explorer import explore
+    from .present.plots import plot_all
     from .runner.manifest import ManifestError
-    from .runner.run import run
     from .runner.store import RunRefused
     from .scenario import Scenario, ScenarioError, load_scenario
-    from .study import Study, load_study
-    from .sweeps import Sweep, sweep
+    from .scenario.study import Study, load_study
 
 
 def __dir__() -> list[str]:

@@ -39,10 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from .jsonable import plain
+from .common.jsonable import plain
 from .model import OUTCOMES, direction, replication_seeds, simulate_seed
 from .scenario import Scenario, load_scenario
-from .shipped import resolve
+from .scenario.shipped import resolve
 
 TAIL_OUTCOMES = {
     "p_any_killed": "Share of replications with at least one coalition death (0-1; lower "

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim import bounds
 from drawdown_sim.cli import app
+from drawdown_sim.scenario import bounds
 from tests.conftest import ROOT, SCENARIOS
 from tests.helpers import RUNAWAY, cli, scenario
 
@@ -108,7 +108,7 @@ def test_states_from_the_command_line_are_checked_like_the_file(tmp_path: Path):
 
 def test_the_python_api_checks_before_it_writes(tmp_path: Path):
     from drawdown_sim import compare, run, sweep
-    from drawdown_sim.study import load_study
+    from drawdown_sim.scenario.study import load_study
 
     s = scenario("baseline")
     for call in (
@@ -138,8 +138,8 @@ def test_a_state_costs_bounded_memory_and_time():
 
     import scipy.stats  # noqa: F401 - imported by the sampler: not a state's cost
 
-    from drawdown_sim.study import load_study
-    from drawdown_sim.sweeps import plan_states
+    from drawdown_sim.analysis.sweeps import plan_states
+    from drawdown_sim.scenario.study import load_study
 
     study, options = load_study(STUDY)
     study = study.model_copy(update={"states": 1_000})
@@ -324,7 +324,7 @@ def test_progress_moves_within_a_chunk(monkeypatch, tmp_path: Path, workers: int
 
 
 def test_sobol_shares_above_one_are_not_shown_as_estimates():
-    from drawdown_sim.sweeps import _share
+    from drawdown_sim.analysis.sweeps import _share
 
     index, conf = _share(np.array([0.3, 1.2, np.nan, 0.5]), np.array([0.1, 0.4, 0.1, np.nan]))
     assert index[0] == 0.3 and conf[0] == 0.1
@@ -334,8 +334,8 @@ def test_sobol_shares_above_one_are_not_shown_as_estimates():
 def test_a_sobol_sweep_says_how_many_states_it_ran(tmp_path: Path):
     import pandas as pd
 
-    from drawdown_sim.study import Study
-    from drawdown_sim.sweeps import Sweep
+    from drawdown_sim.analysis.sweeps import Sweep
+    from drawdown_sim.scenario.study import Study
 
     study = Study.model_validate(
         {"name": "s", "options": ["a", "b"], "outcomes": ["killed"], "states": 4,
@@ -347,7 +347,7 @@ def test_a_sobol_sweep_says_how_many_states_it_ran(tmp_path: Path):
     assert result.states_text == "20 states (Sobol base sample N = 4 x (3 parameters + 2))"
     path = _study(tmp_path, "states: 4\nmethod: sobol\n")
     validated = _invoke("validate", str(path))
-    from drawdown_sim.study import design_parameters, load_study
+    from drawdown_sim.scenario.study import design_parameters, load_study
 
     study, options = load_study(path)
     drawn = len(design_parameters(options[0]))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from drawdown_sim import console as console_module
+from drawdown_sim.present import console as console_module
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "baseline.yaml"

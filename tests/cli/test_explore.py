@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from drawdown_sim import compare, run, sweep
-from drawdown_sim.explorer import free_port
-from drawdown_sim.study import load_study
+from drawdown_sim.present.explorer import free_port
+from drawdown_sim.scenario.study import load_study
 from tests.helpers import cli, scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -122,8 +122,8 @@ def test_report_never_blocks_on_or_reads_whole_a_manifest_that_is_no_file(
 
 def test_report_handles_every_kind(tmp_path: Path):
     from drawdown_sim import compare, load, load_study, sweep
-    from drawdown_sim.comparison import Comparison
-    from drawdown_sim.sweeps import Sweep
+    from drawdown_sim.analysis.comparison import Comparison
+    from drawdown_sim.analysis.sweeps import Sweep
 
     options = [scenario("status_quo"), scenario("full_exit")]
     compare(options, reps=40, seed=1, workers=1, out=tmp_path / "c")
@@ -157,8 +157,8 @@ def test_the_forest_plot_draws_an_interval_that_does_not_contain_the_mean():
     # negative values"; the interval is now drawn from its ends.
     import matplotlib.pyplot as plt
 
-    from drawdown_sim.comparison import Comparison
-    from drawdown_sim.plots.compare_plots import plot_forest
+    from drawdown_sim.analysis.comparison import Comparison
+    from drawdown_sim.present.plots.compare_plots import plot_forest
 
     table = pd.DataFrame(
         {

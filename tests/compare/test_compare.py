@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim import compare, plot_all
+from drawdown_sim.analysis.sweeps import Sweep, regret_table, sweep
 from drawdown_sim.cli import app
-from drawdown_sim.study import Study, load_study
-from drawdown_sim.sweeps import Sweep, regret_table, sweep
+from drawdown_sim.scenario.study import Study, load_study
 from tests.conftest import ROOT
 from tests.helpers import kill_when, scenario
 
@@ -48,7 +48,7 @@ def test_common_random_numbers_reduce_variance_for_the_shipped_options(tmp_path:
     # the window the options differ little, and reversals keep some of full_exit's people).
     assert t.loc[("full_exit", "isis_attacks_follow_on"), "diff_mean"] > 0
     # Each share of pairs carries its Wilson interval over the pairs, and so does each mean.
-    from drawdown_sim.completion import proportion
+    from drawdown_sim.analysis.completion import proportion
 
     for (option, outcome), row in t.iterrows():
         for name in ("p_better", "p_worse", "p_tie"):
@@ -70,7 +70,8 @@ def test_compare_runs_every_option_in_one_stream_and_each_equals_its_own_run(
     # All options' chunks go to one engine as one stream (an engine with room for them all
     # is handed all six at once), and each option is finished as soon as its own chunks are
     # in, before the next option's results are taken.
-    from drawdown_sim import comparison, run
+    from drawdown_sim import run
+    from drawdown_sim.analysis import comparison
     from drawdown_sim.runner import protocol
 
     events: list[str] = []
@@ -135,7 +136,7 @@ def test_options_tabulated_as_they_finish_give_the_tables_of_all_at_the_end(tmp_
     # Options may finish in any order (a resumed compare finishes the complete ones first)
     # and the reference need not be first: rows wait for the reference and go in the
     # options' order, with the bootstrap draws of tabulating them all at the end.
-    from drawdown_sim.comparison import _Tables, comparison_table, completion_frame
+    from drawdown_sim.analysis.comparison import _Tables, comparison_table, completion_frame
 
     options = [scenario(name) for name in ("status_quo", "full_exit", "advisory_500")]
     results = compare(options, reps=60, seed=5, workers=1, out=tmp_path).results
@@ -207,9 +208,9 @@ def test_compare_cli_writes_every_option_table_and_plots(tmp_path: Path):
 def _every_mean_and_share_has_its_interval(out: Path) -> None:
     """The terminal table and the report's give each option's mean, and each share of
     paired replications, with the 95% interval that comparison.csv holds."""
-    from drawdown_sim.comparison import Comparison
-    from drawdown_sim.console import comparison_table
-    from drawdown_sim.report.content import compare_tables, number
+    from drawdown_sim.analysis.comparison import Comparison
+    from drawdown_sim.present.console import comparison_table
+    from drawdown_sim.present.report.content import compare_tables, number
 
     comparison = Comparison.load(out)
     t = comparison.table.set_index(["outcome", "option"])
@@ -399,7 +400,7 @@ def test_sweep_resumes_after_sigkill_to_identical_results(tmp_path: Path):
 
 
 def test_sensitivity_ranks_the_parameter_that_drives_the_outcome():
-    from drawdown_sim.sweeps import sensitivity_table
+    from drawdown_sim.analysis.sweeps import sensitivity_table
 
     study, options = load_study(ROOT / "studies" / "advisory_options.yaml")
     study = study.model_copy(update={"states": 64, "outcomes": ["killed"]})
@@ -422,8 +423,8 @@ def test_each_paired_figure_is_that_of_the_outcomes_pairs(
     # difference, the shares of pairs better, worse and tied (by the outcome's direction),
     # and the variance reduction. Outcomes are summarised together, as rows of one array, up
     # to JOINT_PAIRS pairs, and one at a time above it (10: every outcome here).
-    from drawdown_sim import comparison
-    from drawdown_sim.completion import proportion
+    from drawdown_sim.analysis import comparison
+    from drawdown_sim.analysis.completion import proportion
 
     monkeypatch.setattr(comparison, "JOINT_PAIRS", joint_pairs)
     options = [scenario(name) for name in ("kurdistan_hub", "full_exit", "advisory_500")]

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim import decision
+from drawdown_sim.analysis import decision
 from drawdown_sim.cli import app
 from drawdown_sim.scenario import Scenario, load_scenario
-from drawdown_sim.study import Study
+from drawdown_sim.scenario.study import Study
 from tests.conftest import SCENARIOS
 
 OPTIONS = SCENARIOS / "options"
@@ -100,7 +100,7 @@ def _corner_option(name: str) -> Scenario:
 def test_flip_analysis_names_the_parameter_that_reverses_kurdistan_hub_and_advisory_500(
     tmp_path: Path,
 ):
-    from drawdown_sim.sweeps import sweep
+    from drawdown_sim.analysis.sweeps import sweep
 
     options = [_corner_option("kurdistan_hub"), _corner_option("advisory_500")]
     study = Study(

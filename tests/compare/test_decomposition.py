@@ -1,5 +1,5 @@
 """Why the options differ: the attack difference split into campaign, exposure and intensity
-(drawdown_sim.decomposition)."""
+(drawdown_sim.analysis.decomposition)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drawdown_sim.decomposition import (
+from drawdown_sim.analysis.decomposition import (
     COLUMNS,
     FACTORS,
     GROUPS,

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.cli import app
-from drawdown_sim.discovery import (
+from drawdown_sim.analysis.discovery import (
     BoxCounts,
     ConditionError,
     Discovery,
@@ -22,6 +21,7 @@ from drawdown_sim.discovery import (
     evaluate_condition,
     inside,
 )
+from drawdown_sim.cli import app
 from tests.conftest import ROOT
 
 
@@ -158,7 +158,7 @@ def test_the_findings_say_how_far_the_box_holds(
 
 
 def test_the_reported_step_covers_most_then_is_densest_then_earliest():
-    from drawdown_sim.discovery import choose_step
+    from drawdown_sim.analysis.discovery import choose_step
 
     trajectory = pd.DataFrame(
         {

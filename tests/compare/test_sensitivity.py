@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drawdown_sim.study import Study, unit_sample
-from drawdown_sim.sweeps import sensitivity_table
+from drawdown_sim.analysis.sweeps import sensitivity_table
+from drawdown_sim.scenario.study import Study, unit_sample
 from tests.helpers import scenario
 
 PARAMETERS = ["militia.branching_ratio", "militia.trigger_days", "isis.sensitivity"]
@@ -74,7 +74,7 @@ def _states(x: np.ndarray, z: np.ndarray, y: np.ndarray, options: int = 2) -> pd
 def test_rank_correlations_are_spearmans_over_state_means_with_fishers_interval():
     from scipy import stats
 
-    from drawdown_sim.sweeps import rank_correlations
+    from drawdown_sim.analysis.sweeps import rank_correlations
 
     rng = np.random.default_rng(3)
     x, z = rng.random(40), rng.random(40)
@@ -98,7 +98,7 @@ def test_rank_correlations_are_spearmans_over_state_means_with_fishers_interval(
 def test_the_sweep_plot_claims_no_ranking_that_its_intervals_do_not_support():
     from types import SimpleNamespace
 
-    from drawdown_sim.plots.sweep_plots import key_parameter
+    from drawdown_sim.present.plots.sweep_plots import key_parameter
 
     rng = np.random.default_rng(4)
     x, z = rng.random(40), rng.random(40)

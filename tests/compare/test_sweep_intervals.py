@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from drawdown_sim.study import Study
-from drawdown_sim.sweeps import (
+from drawdown_sim.analysis.sweeps import (
     RESAMPLES,
     Sweep,
     regret_gap,
@@ -17,6 +16,7 @@ from drawdown_sim.sweeps import (
     satisficing_gap,
     satisficing_table,
 )
+from drawdown_sim.scenario.study import Study
 
 STUDY = Study(
     name="s",
@@ -85,8 +85,8 @@ def test_mean_across_states_and_best_in_carry_their_intervals():
     assert table.loc["b", "best_in_lo"] == pytest.approx(expected.low, abs=1e-12)
     assert table.loc["b", "best_in_hi"] == pytest.approx(expected.high, abs=1e-12)
     # Shown with their intervals in the terminal's table and the report's.
-    from drawdown_sim.console import sweep_tables as console_tables
-    from drawdown_sim.report.content import sweep_tables as report_tables
+    from drawdown_sim.present.console import sweep_tables as console_tables
+    from drawdown_sim.present.report.content import sweep_tables as report_tables
 
     sweep = _sweep({"a": a, "b": b})
     console = console_tables(sweep)[0]
@@ -147,7 +147,7 @@ def _sweep(values: dict[str, np.ndarray]) -> Sweep:
 
 
 def test_the_answer_names_a_lowest_regret_only_as_far_as_its_interval_goes():
-    from drawdown_sim.report.content import sweep_answer
+    from drawdown_sim.present.report.content import sweep_answer
 
     rng = np.random.default_rng(5)
     a = rng.normal(3, 1, 30)
@@ -165,8 +165,8 @@ def test_the_answer_names_a_lowest_regret_only_as_far_as_its_interval_goes():
 
 
 def test_one_state_gives_no_interval_and_says_so():
-    from drawdown_sim.console import sweep_tables
-    from drawdown_sim.report.content import sweep_answer
+    from drawdown_sim.present.console import sweep_tables
+    from drawdown_sim.present.report.content import sweep_answer
 
     one = _sweep({"a": np.array([1.0]), "b": np.array([2.0])})
     assert np.isnan(one.regret["regret_lo"]).all()

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from drawdown_sim.estimate import (  # noqa: E402
+from drawdown_sim.calibration.estimate import (  # noqa: E402
     PARAMETERS,
     PRIORS,
     EstimateRefused,
@@ -26,7 +26,8 @@ from drawdown_sim.estimate import (  # noqa: E402
     synthetic,
     weighted_quantiles,
 )
-from drawdown_sim.record import Record, load_record, shipped_record  # noqa: E402
+from drawdown_sim.calibration.record import Record, load_record, shipped_record  # noqa: E402
+from drawdown_sim.present.plots.estimate_plots import write_estimate_plots  # noqa: E402
 from drawdown_sim.scenario import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,7 @@ def short_record() -> Record:
 def test_small_budget_end_to_end_and_resume(tmp_path: Path, base, short_record) -> None:
     out = tmp_path / "est"
     result = estimate(short_record, base, out, budget=20, predictive_draws=8)
+    write_estimate_plots(result)
     draws = pd.read_parquet(out / "posterior.parquet")
     assert list(draws.columns) == [*PARAMETERS, "weight"]
     assert draws["weight"].sum() == pytest.approx(1.0)
@@ -77,7 +79,7 @@ def test_folder_with_other_files_is_refused(tmp_path: Path, base, short_record) 
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     with pytest.raises(EstimateRefused, match="notes.txt"):
-        estimate(short_record, base, out, budget=20, predictive_draws=4, plots=False)
+        estimate(short_record, base, out, budget=20, predictive_draws=4)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim.cli import app
-from drawdown_sim.posterior import for_replication, posterior_file
 from drawdown_sim.scenario import ScenarioError, load_scenario
+from drawdown_sim.scenario.posterior import for_replication, posterior_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_replications_run_at_whole_draws_by_weight(tmp_path: Path) -> None:
 
 
 def test_sweep_states_are_whole_draws(tmp_path: Path) -> None:
-    from drawdown_sim.study import Study, state_values
+    from drawdown_sim.scenario.study import Study, state_values
 
     scenario = load_scenario(_scenario(tmp_path, _posterior(tmp_path, TWO_DRAWS)))
     study = Study.model_validate(
@@ -119,7 +119,7 @@ def test_a_set_key_the_posterior_draws_keeps_its_value():
     """``--set KEY=VALUE`` of a key the posterior draws is pinned: no draw replaces it (it
     used to be overwritten at every replication, silently)."""
     from drawdown_sim import load_scenario
-    from drawdown_sim.posterior import for_replication, load
+    from drawdown_sim.scenario.posterior import for_replication, load
 
     base = load_scenario("baseline")
     assert base.posterior is not None

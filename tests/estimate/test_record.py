@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drawdown_sim.record import CUTOFF, load_record, shipped_record
+from drawdown_sim.calibration.record import CUTOFF, load_record, shipped_record
 from drawdown_sim.scenario import ScenarioError
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.backtest import backtest, read_observations
+from drawdown_sim.calibration.backtest import backtest, read_observations
 from drawdown_sim.cli import app
 from tests.conftest import ROOT, SCENARIOS
 from tests.helpers import outcome, replicate, scenario

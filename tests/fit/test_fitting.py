@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.cli import app
-from drawdown_sim.fitting import (
+from drawdown_sim.calibration.fitting import (
     FitError,
     fit_daily_events,
     fit_event_times,
     fit_tallies,
     rescaled_gaps,
 )
-from drawdown_sim.hawkes import log_likelihood
+from drawdown_sim.cli import app
+from drawdown_sim.common.hawkes import log_likelihood
 from drawdown_sim.model import simulate
 from tests.conftest import ROOT
 from tests.helpers import REDUCTION, scenario
@@ -202,7 +202,7 @@ def test_a_standard_error_the_likelihood_cannot_give_is_said_so(tmp_path: Path):
 
 
 def test_every_json_document_is_strict_json():
-    from drawdown_sim.jsonable import dumps, strict
+    from drawdown_sim.common.jsonable import dumps, strict
 
     value = {"a": [1.0, float("nan"), (float("inf"), np.float64("-inf"))], "b": np.int64(3)}
     assert strict(value) == {"a": [1.0, None, [None, None]], "b": 3}

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drawdown_sim.fitting import IntervalCounts, fit_interval_counts
-from drawdown_sim.hawkes import expected_count, simulate_cluster
+from drawdown_sim.calibration.fitting import IntervalCounts, fit_interval_counts
+from drawdown_sim.common.hawkes import expected_count, simulate_cluster
 
 # The shipped tallies' reporting dates (days from 2023-10-17) and running totals to 2024-02-04.
 DAYS = np.array([0, 13, 28, 31, 37, 51, 65, 79, 95, 102, 110], dtype=float)

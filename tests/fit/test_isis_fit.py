@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from drawdown_sim import isis_fit
+from drawdown_sim.calibration import isis_fit
 from drawdown_sim.scenario import Scenario
 
 

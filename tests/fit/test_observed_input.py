@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from drawdown_sim.calibration.observed import MAX_ROWS, MAX_TOTAL, printable
 from drawdown_sim.cli import app
-from drawdown_sim.observed import MAX_ROWS, MAX_TOTAL, printable
 from tests.conftest import SCENARIOS
 
 TALLY = "date,total\n2024-01-01,0\n2024-01-09,{}\n2024-01-20,30\n"
@@ -102,7 +102,7 @@ def test_fit_refuses_bad_event_times(tmp_path: Path, text, fragment):
 
 
 def test_zoned_timestamps_are_read_in_utc(tmp_path: Path):
-    from drawdown_sim.observed import read_event_log
+    from drawdown_sim.calibration.observed import read_event_log
 
     path = tmp_path / "e.csv"
     path.write_text("time\n2024-01-01T23:00-02:00\n2024-01-02T06:00+00:00\n")

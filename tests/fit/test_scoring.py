@@ -19,17 +19,17 @@ from typer.testing import CliRunner
 
 pytest.importorskip("pyabc")
 
-from drawdown_sim.cli import app  # noqa: E402
-from drawdown_sim.posterior import SHIPPED  # noqa: E402
-from drawdown_sim.record import Count, Episode, Record, load_record, shipped_record  # noqa: E402
-from drawdown_sim.scenario import load_scenario  # noqa: E402
-from drawdown_sim.scoring import (  # noqa: E402
+from drawdown_sim.calibration.record import Count, Episode, Record, load_record, shipped_record  # noqa: E402
+from drawdown_sim.calibration.scoring import (  # noqa: E402
     HORIZONS,
     blocks,
     crps_counts,
     onset_outcomes,
     score_episode,
 )
+from drawdown_sim.cli import app  # noqa: E402
+from drawdown_sim.scenario import load_scenario  # noqa: E402
+from drawdown_sim.scenario.posterior import SHIPPED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -195,7 +195,7 @@ def test_score_refuses_a_scenario_argument():
 
 def test_forecast_runs_on_past_the_episode_for_a_later_horizon(two: Record, base):
     """The 2023 onset (121 days) is scored at 180 days: its runs go on to day 180."""
-    from drawdown_sim.scoring import forecast_paths
+    from drawdown_sim.calibration.scoring import forecast_paths
 
     onset = two.episodes[0]
     times, _ = forecast_paths(onset, base, _shipped_draws(), 10, 1, days=180)

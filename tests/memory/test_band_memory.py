@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drawdown_sim.runner.bands import _Histogram
+from drawdown_sim.series.bands import _Histogram
 
 
 def test_rows_are_cleared_when_their_bins_are_first_reached():
@@ -46,7 +46,7 @@ def test_rows_are_cleared_when_their_bins_are_first_reached():
 CHILD = """
 import gc, json
 import numpy as np
-from drawdown_sim.runner.bands import Bands
+from drawdown_sim.series.bands import Bands
 
 def resident():
     with open("/proc/self/statm") as statm:

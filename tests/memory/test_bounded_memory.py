@@ -56,8 +56,8 @@ def _write_outcomes(root: Path, seed: int) -> None:
 MEASURE = """
 import json, sys, tracemalloc
 import pyarrow as pa
-from drawdown_sim.results import Results
-from drawdown_sim.comparison import comparison_table
+from drawdown_sim.analysis.results import Results
+from drawdown_sim.analysis.comparison import comparison_table
 a, b, what = Results.load(sys.argv[1]), Results.load(sys.argv[2]), sys.argv[3]
 tracemalloc.start()
 if what == "summary":

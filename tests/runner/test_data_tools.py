@@ -15,7 +15,7 @@ import pytest
 
 from drawdown_sim import Results, compare, load_scenario, run, sweep
 from drawdown_sim.runner.provenance import PROVENANCE_KEY, read_provenance
-from drawdown_sim.study import Study
+from drawdown_sim.scenario.study import Study
 from tests.helpers import scenario
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from drawdown_sim import run
-from drawdown_sim.results import Results
+from drawdown_sim.analysis.results import Results
 from tests.helpers import scenario
 
 

@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from drawdown_sim import Results, run
+from drawdown_sim.analysis.run import RunRefused
 from drawdown_sim.cli import app
 from drawdown_sim.model import OUTCOMES
-from drawdown_sim.runner import bands as bands_module
-from drawdown_sim.runner.bands import Bands
-from drawdown_sim.runner.run import RunRefused
 from drawdown_sim.scenario import ScenarioError
+from drawdown_sim.series import bands as bands_module
+from drawdown_sim.series.bands import Bands
 from tests.conftest import ROOT, SHIPPED
 from tests.helpers import fail_replication, kill_when, scenario
 

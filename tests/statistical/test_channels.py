@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drawdown_sim.comparison import BOOTSTRAP_BINS, _bootstrap_mean_interval
+from drawdown_sim.analysis.comparison import BOOTSTRAP_BINS, _bootstrap_mean_interval
 from drawdown_sim.model.damage import Damage
 from drawdown_sim.model.isis import attack_times
 from drawdown_sim.model.records import Attack, Strike

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from drawdown_sim import hawkes
+from drawdown_sim.common import hawkes
 from tests.helpers import REDUCTION, replicate, scenario
 
 pytestmark = pytest.mark.statistical

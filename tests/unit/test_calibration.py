@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from drawdown_sim.calibration import campaign_kernel_fit, campaign_rate_in_iraq, checks
+from drawdown_sim.calibration.checks import campaign_kernel_fit, campaign_rate_in_iraq, checks
 from drawdown_sim.cli import app
-from drawdown_sim.hawkes import expected_count
+from drawdown_sim.common.hawkes import expected_count
 from tests.helpers import scenario
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drawdown_sim.comparison import (
+from drawdown_sim.analysis.comparison import (
     BOOTSTRAP_BINS,
     _bootstrap_mean_interval,
     _bootstrap_mean_intervals,
 )
-from drawdown_sim.completion import kaplan_meier, quantile, summarize_completion
+from drawdown_sim.analysis.completion import kaplan_meier, quantile, summarize_completion
 
 
 def _scipys(x: np.ndarray, censored_at: float) -> tuple[np.ndarray, ...]:
@@ -63,7 +63,7 @@ def test_summarising_a_run_does_not_import_scipy_stats():
 
     code = (
         "import sys, numpy as np\n"
-        "from drawdown_sim.completion import summarize_completion\n"
+        "from drawdown_sim.analysis.completion import summarize_completion\n"
         "x = np.r_[np.linspace(300, 420, 90), [np.nan] * 10]\n"
         "summarize_completion(x, 380.0, 365.0, 760.0)\n"
         "print('scipy.stats' in sys.modules)\n"
@@ -171,7 +171,7 @@ def test_joint_bootstrap_does_not_depend_on_the_blas_thread_count():
 def test_the_joint_bootstraps_blocks_of_resamples_do_not_change_its_intervals(monkeypatch):
     # The resamples are drawn in blocks that fit in a cache; each resample's draws are the
     # same whatever the block size, so the intervals are the same as from one block of all.
-    from drawdown_sim import comparison
+    from drawdown_sim.analysis import comparison
 
     d = np.random.default_rng(5).normal(0.0, 2.0, (400, 12))
     blocked = _bootstrap_mean_intervals(d, np.random.default_rng(6))
@@ -195,7 +195,7 @@ def test_a_constant_difference_has_a_degenerate_interval_in_the_joint_bootstrap_
 def test_a_share_has_the_wilson_score_interval(successes, trials):
     from scipy.stats import binomtest, norm
 
-    from drawdown_sim.completion import CONFIDENCE, proportion
+    from drawdown_sim.analysis.completion import CONFIDENCE, proportion
 
     got = proportion(successes, trials)
     scipy_ci = binomtest(successes, trials).proportion_ci(CONFIDENCE, method="wilson")
@@ -210,13 +210,13 @@ def test_a_share_has_the_wilson_score_interval(successes, trials):
     assert (got.low, got.high) == pytest.approx((centre - half, centre + half), abs=1e-12)
     assert got.value == share
     # The closed form the comparison table uses for its thousands of shares: scipy's.
-    from drawdown_sim.completion import wilson
+    from drawdown_sim.analysis.completion import wilson
 
     assert wilson(successes, trials) == pytest.approx((scipy_ci.low, scipy_ci.high), abs=1e-12)
 
 
 def test_a_share_of_no_trials_is_unknown():
-    from drawdown_sim.completion import proportion
+    from drawdown_sim.analysis.completion import proportion
 
     got = proportion(0, 0)
     assert np.isnan([got.value, got.low, got.high]).all()

@@ -321,7 +321,7 @@ def test_isis_rate_in_place_is_the_formula():
     decay=st.floats(0.01, 20.0),
 )
 def test_kernel_integral_on_the_daily_grid_is_the_direct_sum(events, decay):
-    from drawdown_sim.hawkes import kernel_integral, kernel_integral_grid
+    from drawdown_sim.common.hawkes import kernel_integral, kernel_integral_grid
 
     points = 60
     direct = kernel_integral(np.arange(points, dtype=float), events, 0.4, decay)
@@ -331,8 +331,8 @@ def test_kernel_integral_on_the_daily_grid_is_the_direct_sum(events, decay):
 
 
 def test_band_cells_counted_densely_are_the_sorted_cells():
-    from drawdown_sim.model.series import SERIES
-    from drawdown_sim.runner.bands import chunk_delta, series_bins
+    from drawdown_sim.series.bands import chunk_delta, series_bins
+    from drawdown_sim.series.daily import SERIES
 
     rng = np.random.default_rng(4)
     daily = rng.gamma(0.5, 3.0, size=(30, len(SERIES), 50))
@@ -381,8 +381,8 @@ def _segments_one(rows, at, rate=None):
 def reference_daily_series(replication, s) -> np.ndarray:
     """The daily series of one replication alone, as the model computed them before it
     computed a chunk's together (per replication, with the library's Hawkes functions)."""
-    from drawdown_sim import hawkes
-    from drawdown_sim.model.series import SERIES
+    from drawdown_sim.common import hawkes
+    from drawdown_sim.series.daily import SERIES
 
     days = s.horizon_days
     noon = np.arange(days) + 0.5
@@ -430,7 +430,7 @@ def reference_daily_series(replication, s) -> np.ndarray:
     ],
 )
 def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
-    from drawdown_sim.model.series import SeriesBatch, daily_series
+    from drawdown_sim.series.daily import SeriesBatch, daily_series
 
     s = scenario(name, *overrides)
     seeds = replication_seeds(11, 0, 40)
@@ -482,7 +482,7 @@ def test_a_chunks_series_are_each_replications_series_alone(name, overrides):
 def test_grid_positions_by_arithmetic_are_binary_search(times, size):
     """On grids of whole days from 0 or noon, positions are computed, not searched: the same
     as np.searchsorted for any time, next to grid points, tiny, huge or before the grid."""
-    from drawdown_sim.model.series import _positions
+    from drawdown_sim.series.daily import _positions
 
     times = np.array(times, dtype=float)
     for grid in (np.arange(size) + 0.5, np.arange(size, dtype=float), np.arange(size) + 0.3):
@@ -493,7 +493,7 @@ def test_grid_positions_by_arithmetic_are_binary_search(times, size):
 
 
 def _assert_same_delta(got, expected):
-    from drawdown_sim.model.series import SERIES
+    from drawdown_sim.series.daily import SERIES
 
     np.testing.assert_array_equal(got.sums, expected.sums)  # bit for bit
     assert got.count == expected.count
@@ -516,8 +516,8 @@ def _assert_same_delta(got, expected):
 def test_step_series_as_runs_give_the_cells_and_sums_of_the_series_day_by_day(name, overrides):
     """A chunk counts its step series (personnel, escalation, posture) run by run: the same
     cells, counts and sums, bit for bit, as the same series day by day."""
-    from drawdown_sim.model.series import SeriesBatch
-    from drawdown_sim.runner.bands import chunk_delta, series_bins, series_delta
+    from drawdown_sim.series.bands import chunk_delta, series_bins, series_delta
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario(name, *overrides)
     batch = SeriesBatch(s)
@@ -545,8 +545,8 @@ def test_runs_of_any_step_trajectory_count_as_its_days(trajectories):
     """Points at an instant, at noon, after the horizon, before day 0's noon, none at all, and
     personnel above the integer bins: the runs count each day of each replication once, in
     the bin of the value the series has that day."""
-    from drawdown_sim.model.series import SeriesBatch
-    from drawdown_sim.runner.bands import chunk_delta, series_bins, series_delta
+    from drawdown_sim.series.bands import chunk_delta, series_bins, series_delta
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario("baseline")
     batch = SeriesBatch(s)
@@ -576,9 +576,9 @@ def _second_point_late(points: list) -> None:
 def test_step_series_that_are_not_whole_numbers_or_out_of_order_are_counted_day_by_day():
     """Runs are summed exactly only for whole numbers, and hold only for points in time
     order: otherwise ``runs`` refuses, and a chunk counts that batch day by day."""
-    from drawdown_sim.model.series import SeriesBatch
-    from drawdown_sim.runner.bands import chunk_delta, series_bins
     from drawdown_sim.runner.chunks import ChunkIdentity, ChunkTask, _chunk_bands
+    from drawdown_sim.series.bands import chunk_delta, series_bins
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario("baseline")
     bins = series_bins(s.initial_personnel)
@@ -606,7 +606,7 @@ def test_a_trajectory_with_a_point_of_the_wrong_width_is_refused_and_nothing_of_
     """The batch keeps each kind's points in one flat run: a point of the wrong width would
     shift every later replication's points, so it is refused and the batch goes on as if the
     replication had never been added."""
-    from drawdown_sim.model.series import SeriesBatch
+    from drawdown_sim.series.daily import SeriesBatch
 
     s = scenario("baseline")
     replications = [simulate_seed(s, seed, i) for i, seed in enumerate(replication_seeds(3, 0, 5))]
@@ -632,7 +632,7 @@ def test_a_trajectory_with_a_point_of_the_wrong_width_is_refused_and_nothing_of_
 def test_events_recorded_out_of_order_give_the_series_of_the_same_events_in_order():
     """Events are recorded in time order, which the series skip sorting for; any that are
     not are sorted first, as before."""
-    from drawdown_sim.model.series import daily_series, daily_series_batch
+    from drawdown_sim.series.daily import daily_series, daily_series_batch
 
     s = scenario("baseline", "militia.campaign_hazard_per_day=0.2")  # many attacks, strikes
     replications = [simulate_seed(s, seed, i) for i, seed in enumerate(replication_seeds(4, 0, 3))]
@@ -646,8 +646,8 @@ def test_events_recorded_out_of_order_give_the_series_of_the_same_events_in_orde
 
 
 def test_bands_quantiles_and_checkpoint_cells_over_occupied_bins_are_the_full_ones(tmp_path):
-    from drawdown_sim.model.series import daily_series_batch
-    from drawdown_sim.runner.bands import Bands
+    from drawdown_sim.series.bands import Bands
+    from drawdown_sim.series.daily import daily_series_batch
 
     s = scenario("baseline")
     seeds = replication_seeds(5, 0, 60)
@@ -686,7 +686,7 @@ def test_first_reaching_is_each_columns_searchsorted(counts: list[list[int]], sh
     # Columns that never fall (running counts down the bins, flat runs included), thresholds
     # at, between, below and above their values: every threshold's first row reaching it is
     # numpy's own binary search of the column.
-    from drawdown_sim.runner.bands import first_reaching
+    from drawdown_sim.series.bands import first_reaching
 
     cumulative = np.cumsum(np.array(counts, dtype=np.int32).T, axis=0, dtype=np.int32)
     top = int(cumulative[-1].max())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drawdown_sim.explorer import SweepTables
+from drawdown_sim.present.explorer import SweepTables
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from drawdown_sim.analysis.results import summarize as summarize_all
 from drawdown_sim.model import OUTCOMES
-from drawdown_sim.results import summarize as summarize_all
 
 Z = stats.norm.ppf(0.975)
 
@@ -77,7 +77,7 @@ def test_the_intervals_cover_the_true_mean_at_their_level():
 
 def test_the_run_answer_gives_every_mean_and_share_its_interval(tmp_path):
     from drawdown_sim import run
-    from drawdown_sim.report.content import run_answer
+    from drawdown_sim.present.report.content import run_answer
     from tests.helpers import scenario
 
     results = run(scenario("baseline"), reps=40, workers=1, out=tmp_path / "r")
@@ -96,7 +96,7 @@ def test_complete_columns_summarised_together_are_each_summarised_alone(monkeypa
     # Complete columns go through one quantile, mean and variance call per quantile method,
     # in groups of at most SUMMARY_CELLS values (1: every column alone); the rest one by
     # one. Every figure is exactly the plain computation on that column alone.
-    from drawdown_sim import results
+    from drawdown_sim.analysis import results
     from drawdown_sim.model import OUTCOME_SPECS
 
     monkeypatch.setattr(results, "SUMMARY_CELLS", cells)

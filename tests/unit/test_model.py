@@ -11,8 +11,8 @@ from drawdown_sim import simulate
 from drawdown_sim.model import simulate_seed
 from drawdown_sim.model.damage import Damage
 from drawdown_sim.model.forces import _loads, _spread
-from drawdown_sim.model.series import SERIES, daily_series
 from drawdown_sim.model.streams import replication_seeds
+from drawdown_sim.series.daily import SERIES, daily_series
 from tests.helpers import REDUCTION, replicate, scenario
 
 

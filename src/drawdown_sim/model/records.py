@@ -67,7 +67,7 @@ class Trajectories:
     """Piecewise state, each a list of change points starting at time 0.
 
     Values hold from their time until the next entry. ``pressure`` and ``capacity`` are
-    exponential segments, evaluated by :mod:`drawdown_sim.model.series`.
+    exponential segments, evaluated by :mod:`drawdown_sim.series.daily`.
     """
 
     personnel: list[tuple[float, int]] = field(default_factory=list)

@@ -1,19 +1,5 @@
-"""Plots: thin functions ``plot_x(results, ..., ax=None) -> Axes`` and file writers."""
+"""Deprecated: moved to :mod:`drawdown_sim.present.plots`."""
 
-from .run_plots import (
-    plot_distribution,
-    plot_distributions,
-    plot_escalation,
-    plot_fan,
-    plot_trace,
-    write_run_plots,
-)
+from .._moved import moved
 
-__all__ = [
-    "plot_distribution",
-    "plot_distributions",
-    "plot_escalation",
-    "plot_fan",
-    "plot_trace",
-    "write_run_plots",
-]
+__getattr__, __dir__ = moved(__name__, "drawdown_sim.present.plots")

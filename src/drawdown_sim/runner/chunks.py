@@ -18,15 +18,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..bounds import MAX_TRACED_CHUNK_EVENTS, RunawayRun, TraceTooLarge
 from ..model import simulate_seed
 from ..model.events import event_rows
-from ..model.series import SeriesBatch
 from ..model.streams import replication_seeds
 from ..model.world import RunawayReplication
-from ..posterior import for_replication
 from ..scenario import Scenario
-from .bands import BandsDelta, chunk_delta, series_bins, series_delta
+from ..scenario.bounds import MAX_TRACED_CHUNK_EVENTS, RunawayRun, TraceTooLarge
+from ..scenario.posterior import for_replication
+from ..series.bands import BandsDelta, chunk_delta, series_bins, series_delta
+from ..series.daily import SeriesBatch
 from .tables import OUTCOME_SCHEMA, failures_digest, outcome_table, stamped_file, table_digest
 
 
@@ -191,7 +191,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     Raises:
         RunawayRun: most of the chunk ran away (:func:`_runaway_check`).
         TraceTooLarge: the traced replications logged more than
-            :data:`~drawdown_sim.bounds.MAX_TRACED_CHUNK_EVENTS` events.
+            :data:`~drawdown_sim.scenario.bounds.MAX_TRACED_CHUNK_EVENTS` events.
     """
     import time
 

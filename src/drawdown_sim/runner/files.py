@@ -1,5 +1,6 @@
 """Reading the files of a results directory, which may hold anything: a FIFO where a file
-belongs would block a plain ``open`` forever, and a huge file would be read whole."""
+belongs would block a plain ``open`` forever, and a huge file would be read whole; and
+writing one whole or not at all."""
 
 from __future__ import annotations
 
@@ -56,3 +57,19 @@ def read_parquet(path: Path, limit: int = TABLE_BYTES) -> Any:
     import pandas as pd
 
     return pd.read_parquet(io.BytesIO(read_regular(path, limit)))
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``path`` whole or not at all (a temporary file renamed over it); ``durable``:
+    on disk before the rename, so that it survives a crash of the machine too."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise

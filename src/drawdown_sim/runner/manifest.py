@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from .files import NotRegularFile, TooLarge, read_regular
+from .files import NotRegularFile, TooLarge, atomic_write_bytes, read_regular
 
 FORMAT_VERSION = 2
 """Version of the results layout this package writes and reads. 1 was the untyped manifest
@@ -175,8 +175,6 @@ def read_manifest(root: Path) -> RunManifest | CompareManifest | SweepManifest:
 
 def write_manifest(root: Path, manifest: RunManifest | CompareManifest | SweepManifest) -> None:
     """Write ``manifest.json`` atomically (call it last: it marks the results complete)."""
-    from .store import atomic_write_bytes
-
     atomic_write_bytes(root / MANIFEST, (manifest.model_dump_json(indent=2) + "\n").encode())
 
 

@@ -168,7 +168,7 @@ def _entries(folder: Path, limit: int = MAX_ENTRIES) -> list[str]:
 
 
 def _shown(path: Path | str) -> str:
-    from ..text import clean
+    from ..common.text import clean
 
     return clean(str(path), 120)
 

@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from ..scenario import Scenario
-from .bands import Bands
+from ..series.bands import Bands
 from .chunks import ChunkIdentity, ChunkResult, ChunkTask, run_chunk
 from .engines import Engine
 from .store import Chunk, ChunkInvalid, RunDirectory, RunRefused

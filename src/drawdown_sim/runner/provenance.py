@@ -43,7 +43,7 @@ def provenance(
     option: str | None = None,
 ) -> dict[bytes, bytes]:
     """The schema metadata of a file written by ``kind`` (``run`` or ``sweep``)."""
-    from .. import __version__
+    from ..common.version import __version__
 
     digest: str | list[str] = (
         scenario_digest if isinstance(scenario_digest, str) else list(scenario_digest)

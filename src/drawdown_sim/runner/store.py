@@ -35,10 +35,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..jsonable import dumps
-from .bands import Bands
+from ..common.jsonable import dumps
+from ..series.bands import Bands
 from .chunks import ChunkIdentity
-from .files import read_regular
+from .files import atomic_write_bytes, read_regular
 from .outputs import Inventory, OutputRefused, OutputUnwritable, can_write, survey
 from .provenance import labelled, labelled_schema, labelled_series
 from .tables import (
@@ -56,22 +56,6 @@ log = logging.getLogger("drawdown_sim")
 
 RunRefused = OutputRefused
 """The results directory holds something this run must not remove or replace (exit 3)."""
-
-
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``path`` whole or not at all (a temporary file renamed over it); ``durable``:
-    on disk before the rename, so that it survives a crash of the machine too."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
-        raise
 
 
 def atomic_write_json(path: Path, value: Any, *, durable: bool = True) -> None:
@@ -513,7 +497,7 @@ class RunDirectory:
 
 
 def _shown(path: Path) -> str:
-    from ..text import clean
+    from ..common.text import clean
 
     return clean(str(path), 120)
 

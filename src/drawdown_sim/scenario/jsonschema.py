@@ -63,7 +63,7 @@ def scenario_json_schema(partial: bool = False) -> dict[str, Any]:
 
 def study_json_schema() -> dict[str, Any]:
     """JSON Schema of a study file."""
-    from ..study import Study
+    from .study import Study
 
     schema = copy.deepcopy(Study.model_json_schema(by_alias=True, mode="validation"))
     schema["$schema"] = DRAFT

@@ -422,7 +422,7 @@ def load_document(path: str | Path) -> Document:
     Raises:
         ScenarioError: unreadable, too large, malformed or not a mapping.
     """
-    from ..shipped import resolve
+    from .shipped import resolve
 
     path = resolve(Path(path))
     origins: Origins = {}
@@ -462,7 +462,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     Raises:
         ScenarioError: every problem found, one per line as ``FILE:LINE: path: message``.
     """
-    from ..shipped import resolve
+    from .shipped import resolve
 
     path = resolve(Path(path))
     origins: Origins = {}
@@ -530,7 +530,7 @@ def _pin_overridden(scenario: Scenario, full: dict[str, Any], keys: list[str]) -
     override is written as ``uncertainties: {KEY: fixed}`` so that no draw replaces it."""
     if scenario.posterior is None:
         return
-    from ..posterior import load as load_posterior
+    from .posterior import load as load_posterior
     from .schema import FIXED, POSTERIOR_KEY
 
     try:

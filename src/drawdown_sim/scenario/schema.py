@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,13 +13,15 @@ from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from ._base import Section, about, name_key
 from .forces import Advisory, Drawdown, FollowOn, Site, Window
+from .keys import FIXED as FIXED
+from .keys import POSTERIOR_KEY as POSTERIOR_KEY
+from .keys import deep_merge as deep_merge
+from .keys import get_dotted as get_dotted
+from .keys import key_parts as key_parts
+from .keys import set_dotted as set_dotted
 from .threats import Escalation, Isis, Militia, Politics, Retaliation, Shocks
 
 Path = tuple[str | int, ...]
-POSTERIOR_KEY = "from_posterior"
-FIXED = "fixed"
-"""``uncertainties: {KEY: fixed}``: the scenario's own value of KEY, not the posterior's draw
-(what ``--set KEY=VALUE`` of a key the posterior draws writes)."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class Scenario(Section):
         the derivation (with retaliation on, the model's rate is higher by what strikes
         provoke).
         """
-        from ..hawkes import expected_count
+        from ..common.hawkes import expected_count
 
         m = self.militia
         regime = m.campaign if posture == "campaign" else m.restraint
@@ -254,7 +255,7 @@ class Scenario(Section):
         text = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(text.encode())
         if self.posterior is not None:  # the draws, not only their file's name
-            from ..posterior import file_digest
+            from .posterior import file_digest
 
             digest.update(file_digest(self.posterior))
         return digest.hexdigest()
@@ -265,85 +266,6 @@ class Scenario(Section):
         for key, value in values.items():
             set_dotted(data, key, value)
         return Scenario.model_validate(data)
-
-
-_KEY_PART = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
-
-
-def key_parts(key: str) -> list[str]:
-    """The parts of a dotted key. A list element is given by index (``sites.2``) or by its
-    name in brackets (``sites[Erbil]``, the part ``[Erbil]``), so that
-    ``sites[Erbil].attack_propensity`` and ``sites.2.attack_propensity`` name the same
-    field when Erbil is the third site."""
-    return [
-        f"[{m.group(1)}]" if m.group(1) is not None else m.group(2) for m in _KEY_PART.finditer(key)
-    ]
-
-
-def _index(part: str, key: str, node: list[Any] | None = None) -> int:
-    """A list position: ``part`` is an index, or ``[name]`` for the element of that name
-    (case and surrounding spaces ignored, as site names compare)."""
-    if part.startswith("[") and part.endswith("]") and node is not None:
-        wanted = part[1:-1].strip().casefold()
-        for at, element in enumerate(node):
-            name = element.get("name") if isinstance(element, dict) else None
-            if isinstance(name, str) and name.strip().casefold() == wanted:
-                return at
-        names = [e.get("name") for e in node if isinstance(e, dict)]
-        raise KeyError(f"{key}: no element named {part[1:-1]!r} (names: {names})")
-    if not part.isdigit():
-        raise KeyError(f"{key}: {part!r} is not a list index (0, 1, ...) or [name]")
-    return int(part)
-
-
-def set_dotted(data: dict[str, Any], key: str, value: Any, merge: bool = False) -> None:
-    """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``; numeric parts (0, 1, ...) index
-    lists. With ``merge``, a mapping value is merged into an existing mapping key by key (an
-    empty mapping ``{}`` replaces it, which clears it)."""
-    parts = key_parts(key)
-    node: Any = data
-    for part in parts[:-1]:
-        if isinstance(node, list):
-            node = node[_index(part, key, node)]
-        else:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict | list):
-                raise KeyError(f"{key}: {part!r} is not a section")
-    last = parts[-1]
-    if isinstance(node, list):
-        node[_index(last, key, node)] = value
-    elif merge and value and isinstance(value, dict) and isinstance(node.get(last), dict):
-        node[last] = deep_merge(node[last], value)
-    else:
-        node[last] = value
-
-
-def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` merged into ``base`` key by key (mappings merge, scalars and lists replace):
-    what ``extends`` and a mapping ``--set`` do."""
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def get_dotted(data: Any, key: str) -> Any:
-    """The value at dotted ``key``; raises KeyError when the path does not exist."""
-    node = data
-    for part in key_parts(key):
-        if isinstance(node, list):
-            at = _index(part, key, node) if part.startswith("[") else None
-            if at is None and (not part.isdigit() or int(part) >= len(node)):
-                raise KeyError(key)
-            node = node[int(part) if at is None else at]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            raise KeyError(key)
-    return node
 
 
 def _inside(window: Window, day: date) -> bool:
@@ -480,7 +402,7 @@ def cross_section_problems(s: Scenario) -> list[Problem]:
             )
 
     if not problems:  # bounds are only worth checking on an otherwise valid scenario
-        from ..bounds import movement_problem
+        from .bounds import movement_problem
 
         too_many = movement_problem(s)
         if too_many is not None:
@@ -599,13 +521,13 @@ def _uncertainty_problems(s: Scenario) -> list[Problem]:
                 )
             )
     if s.posterior is not None:
-        from ..posterior import problems as posterior_problems
+        from .posterior import problems as posterior_problems
 
         found = posterior_problems(s.posterior)
         for message in found:
             problems.append(Problem(("uncertainties", POSTERIOR_KEY), message))
         if not found:
-            from ..posterior import load
+            from .posterior import load
 
             for key in load(s.posterior)[0]:
                 try:

@@ -1,0 +1,2 @@
+"""What the numbers say: runs, summaries, paired comparisons, completion, sweeps, discovery and the
+decision tables."""

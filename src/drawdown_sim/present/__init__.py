@@ -1,0 +1,1 @@
+"""Console tables, figures, the HTML report and the explorer."""

@@ -1,0 +1,1 @@
+"""Daily series of one replication and their quantile bands, folded chunk by chunk."""
