@@ -226,8 +226,9 @@ def _every_mean_and_share_has_its_interval(out: Path) -> None:
         assert cells["mean [95% CI]"][i] == f"{number(row['mean'])} {interval}"
         if option != "full_exit" and row["p_better"] == row["p_better"]:
             shares = cells["better / worse / tie (95% CI)"][i]
-            assert f"({row['p_better_lo'] * 100:.0f}-{row['p_better_hi'] * 100:.0f})" in shares
-            assert shares.count("(") == 3
+            # the one form of a share (common/numbers.py), as in the report: "62% [59, 65]"
+            assert f"[{row['p_better_lo'] * 100:.0f}, {row['p_better_hi'] * 100:.0f}]" in shares
+            assert shares.count("[") == 3
         checked += 1
     assert checked >= 5
     means = [r[2] for r in report["rows"] if r[2] not in ("-", "censored")]

@@ -92,11 +92,15 @@ def test_mean_across_states_and_best_in_carry_their_intervals():
     console = console_tables(sweep)[0]
     cells = {column.header: list(column._cells) for column in console.columns}
     row_b = cells["option"].index("b")
-    assert cells["mean (95%)"][row_b].endswith(f"({low:.3g} to {high:.3g})")
-    share = f"({expected.low * 100:.0f} to {expected.high * 100:.0f})"
+    # One form in both (common/numbers.py): "value [low, high]", a share's bounds in percent.
+    from drawdown_sim.common.numbers import number
+
+    assert cells["mean (95%)"][row_b].endswith(f"[{number(low)}, {number(high)}]")
+    share = f"[{expected.low * 100:.0f}, {expected.high * 100:.0f}]"
     assert cells["best in (95%)"][row_b].endswith(share)
     report = report_tables(sweep)[0]["rows"]
-    assert report[row_b][6].endswith(f"[{expected.low * 100:.0f}, {expected.high * 100:.0f}]")
+    assert report[row_b][6].endswith(share)
+    assert report[row_b][6] == cells["best in (95%)"][row_b]
     assert report[row_b][2].count("[") == 1
 
 
