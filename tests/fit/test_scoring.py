@@ -202,3 +202,14 @@ def test_forecast_runs_on_past_the_episode_for_a_later_horizon(two: Record, base
     assert max(float(t.max(initial=0.0)) for t in times) > onset.days
     short, _ = forecast_paths(onset, base, _shipped_draws(), 10, 1)
     assert max(float(t.max(initial=0.0)) for t in short) < onset.days
+
+
+def test_score_command_prints_its_tables(tmp_path: Path):
+    """Without --json: a table per held-out episode and the pooled line."""
+    folder = _trimmed(tmp_path)
+    result = CliRunner().invoke(
+        app, ["backtest", "--score", "--record", str(folder), "--budget", "20", "--reps", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Held out: onset_2023" in result.stdout and "Held out: restraint_2024" in result.stdout
+    assert "Pooled skill" in result.stdout
