@@ -194,7 +194,7 @@ def _score_episodes(
         return
     from rich.table import Table
 
-    from .console import console
+    from ..present.console import console
 
     def interval(skill: dict[str, float | None]) -> str:
         value, low, high = skill["skill"], skill["low"], skill["high"]
