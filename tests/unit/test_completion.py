@@ -220,3 +220,20 @@ def test_a_share_of_no_trials_is_unknown():
 
     got = proportion(0, 0)
     assert np.isnan([got.value, got.low, got.high]).all()
+
+
+def test_without_a_plan_completion_is_not_applicable_in_the_tables():
+    """The status quo has no plan: its completion shows "n/a", never a completion on day 0
+    at 100%; an option with a plan keeps its numbers."""
+    from rich.console import Console
+
+    from drawdown_sim.present.console import completion_table
+
+    no_plan = summarize_completion(np.zeros(50), None, 365.0, 730.0)
+    plan = summarize_completion(np.full(50, 200.0), 180.0, 365.0, 730.0)
+    assert not no_plan.has_plan and plan.has_plan
+    out = Console(width=200, record=True)
+    out.print(completion_table({"status_quo": no_plan, "full_exit": plan}, "t"))
+    lines = {line.split()[1]: line for line in out.export_text().splitlines() if "_" in line}
+    assert lines["status_quo"].count("n/a") == 5
+    assert "n/a" not in lines["full_exit"] and "100%" in lines["full_exit"]

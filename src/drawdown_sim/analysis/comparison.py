@@ -7,6 +7,7 @@ the outcomes themselves. The table reports that gain as a variance reduction.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
@@ -478,12 +479,13 @@ def completion_frame(results: dict[str, Results]) -> pd.DataFrame:
 
 def _completion_row(option: str, result: Results) -> dict[str, Any]:
     c = result.completion()
-    row: dict[str, Any] = {"option": option, "runs": c.runs}
+    row: dict[str, Any] = {"option": option, "runs": c.runs, "applicable": c.has_plan}
     for name in ("by_planned_end", "by_window_end", "censored", "median_day", "median_slip"):
         estimate = getattr(c, name)
-        row[name] = estimate.value
-        row[f"{name}_lo"] = estimate.low
-        row[f"{name}_hi"] = estimate.high
+        # Without a plan completion means nothing: null ("n/a"), never a day-0 completion.
+        row[name] = estimate.value if c.has_plan else math.nan
+        row[f"{name}_lo"] = estimate.low if c.has_plan else math.nan
+        row[f"{name}_hi"] = estimate.high if c.has_plan else math.nan
     return row
 
 

@@ -61,6 +61,9 @@ class CompletionSummary:
     median_day: Estimate  # Kaplan-Meier median completion day (days from window start)
     median_slip: Estimate  # Kaplan-Meier median slip (days after the planned end)
     curve: Curve
+    has_plan: bool = True
+    """False for a scenario without a plan (the status quo): its completion means nothing,
+    and tables show "n/a" rather than a completion on day 0."""
 
 
 Z95 = 1.959963984540054
@@ -215,4 +218,5 @@ def summarize_completion(
         median_day=quantile(curve, 0.5),
         median_slip=quantile(slips, 0.5),
         curve=curve,
+        has_plan=planned_end is not None,
     )

@@ -152,6 +152,9 @@ def completion_table(summaries: dict[str, CompletionSummary], title: str) -> Tab
     ):
         table.add_column(column, justify="left" if column == "option" else "right")
     for name, c in summaries.items():
+        if not c.has_plan:  # no plan: completion means nothing for it
+            table.add_row(name, *["n/a"] * 5)
+            continue
         table.add_row(
             name,
             _estimate(c.by_planned_end, percent=True),

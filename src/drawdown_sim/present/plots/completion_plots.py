@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from ._common import date_axis, mark_window_end, new_axes
+from .compare_plots import option_colour
 
 if TYPE_CHECKING:
     from ...analysis.results import Results
@@ -19,7 +20,7 @@ def plot_completion(results: dict[str, Results], ax: Axes | None = None) -> Axes
     end (open circle) and the share still unfinished where the horizon censors it."""
     ax = new_axes(ax, (9.5, 4.5))
     scenario = None
-    for i, (name, result) in enumerate(results.items()):
+    for name, result in results.items():
         if result.scenario.planned_end_day is None:
             continue  # no plan (the status quo): nothing to complete
         scenario = result.scenario
@@ -34,7 +35,7 @@ def plot_completion(results: dict[str, Results], ax: Axes | None = None) -> Axes
         low = np.concatenate(([0.0], curve.low, [curve.low[-1]]))
         high = np.concatenate(([0.0], curve.high, [curve.high[-1]]))
         dates = [start + timedelta(days=float(d)) for d in days]
-        color = f"C{i}"
+        color = option_colour(name)  # the option keeps its colour in every figure
         ax.fill_between(dates, low, high, step="post", color=color, alpha=0.18, lw=0)
         unfinished = f", {completion.censored.value:.0%} unfinished" if curve.censored_share else ""
         ax.step(dates, cdf, where="post", color=color, lw=1.6, label=f"{name}{unfinished}")

@@ -208,7 +208,10 @@ def _completion_rows(runs: dict[str, Any]) -> list[list[str]]:
     rows = []
     for name, results in runs.items():
         c: CompletionSummary = results.completion()
-        dates = "no plan" if results.scenario.planned_end_day is None else completion_dates(results)
+        if not c.has_plan:  # completion means nothing without a plan
+            rows.append([name, *["n/a"] * 5, "no plan"])
+            continue
+        dates = completion_dates(results)
         rows.append(
             [
                 name,
