@@ -79,3 +79,20 @@ def test_an_empty_filter_gives_nan_not_an_error(frame: pd.DataFrame):
     assert np.isnan(tables.satisficing(none, {"killed": ("max", 4.0)})).all()
     mean, p90 = tables.regret("killed", none)
     assert np.isnan(mean).all() and np.isnan(p90).all()
+
+
+def test_a_run_offers_only_the_outcomes_its_file_holds(tmp_path):
+    """A run written before an outcome was added does not offer it (choosing it failed)."""
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from drawdown_sim.present.explorer import period_outcomes
+
+    pq.write_table(
+        pa.table({"replication": [0, 1], "killed": [0, 1], "wounded": [2, 3]}),
+        tmp_path / "outcomes.parquet",
+    )
+    run = SimpleNamespace(path=tmp_path, scenario=SimpleNamespace(follow_on=None))
+    assert period_outcomes(run) == {"window": ["killed", "wounded"]}  # type: ignore[arg-type]

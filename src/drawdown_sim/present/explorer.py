@@ -110,12 +110,20 @@ class Columns:
 
 def period_outcomes(results: Results) -> dict[str, list[str]]:
     """Outcomes to choose from, per period: ``window``, and ``follow_on`` when the run has
-    one (the ``*_follow_on`` columns, named by their window outcome)."""
-    window = [o for o in OUTCOMES if not o.endswith("_follow_on")]
+    one (the ``*_follow_on`` columns, named by their window outcome). Only the columns
+    ``outcomes.parquet`` holds (its schema, not its data, is read): a run written before an
+    outcome was added does not offer it."""
+    recorded = list(OUTCOMES)
+    if results.path is not None and (results.path / "outcomes.parquet").exists():
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(results.path / "outcomes.parquet").names)
+        recorded = [o for o in OUTCOMES if o in names]
+    window = [o for o in recorded if not o.endswith("_follow_on")]
     periods = {"window": window}
     if results.scenario.follow_on is not None:
         periods["follow_on"] = [
-            o.removesuffix("_follow_on") for o in OUTCOMES if o.endswith("_follow_on")
+            o.removesuffix("_follow_on") for o in recorded if o.endswith("_follow_on")
         ]
     return periods
 
