@@ -118,3 +118,36 @@ def save(fig: Figure, path: Path, *, formats: Sequence[str] = PNG, record: bool 
     finally:
         plt.close(fig)
     return written[0]
+
+
+OPTION_COLOURS = {
+    "status_quo": "#4d4d4d",
+    "status_quo_no_timetable": "#4d4d4d",
+    "status_quo_talks": "#9e9e9e",
+    "full_exit": "#d6604d",
+    "kurdistan_hub": "#4393c3",
+    "advisory_500": "#1b7837",
+    "accelerated": "#9970ab",
+    "baseline": "#e08214",
+    "announced": "#e08214",
+}
+"""Each shipped option's colour in every figure, whatever the order of the arguments."""
+_SPARE = ("#8c510a", "#01665e", "#c51b7d", "#35978f", "#b35806", "#542788", "#7f3b08")
+OPTION_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h", "<", ">")
+
+
+def option_colour(name: str) -> str:
+    """The option's colour: fixed for the shipped options, and for any other chosen from its
+    name alone (a stable hash), so it too keeps its colour whatever the argument order."""
+    if name in OPTION_COLOURS:
+        return OPTION_COLOURS[name]
+    import zlib
+
+    return _SPARE[zlib.crc32(name.encode()) % len(_SPARE)]
+
+
+def option_marker(name: str) -> str:
+    """The option's marker, chosen from its name alone (as its colour)."""
+    import zlib
+
+    return OPTION_MARKERS[zlib.crc32(name.encode()) % len(OPTION_MARKERS)]

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._common import date_axis, mark_window_end, new_axes
-from .compare_plots import option_colour
+from ._common import date_axis, mark_window_end, new_axes, option_colour
 
 if TYPE_CHECKING:
     from ...analysis.results import Results

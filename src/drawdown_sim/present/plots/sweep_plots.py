@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._common import PNG, new_axes, save
-from .compare_plots import option_colour, option_marker
+from ._common import PNG, new_axes, option_colour, option_marker, save
 
 if TYPE_CHECKING:
     from ...analysis.sweeps import Sweep
