@@ -103,3 +103,19 @@ def test_a_readier_militia_is_a_campaign_difference_not_an_exposure_one():
     assert table.at["total", "low"] > 0
     assert table.at["campaign", "low"] > 0
     assert table.at["exposure", "value"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_compare_decomposes_each_option_as_it_finishes_as_the_whole_table_would(tmp_path):
+    """compare decomposes each option while the workers run on (off the end of the run);
+    the rows are those of decomposition_table over the finished results, same seeds."""
+    import pandas as pd
+
+    from drawdown_sim.analysis.comparison import compare
+    from drawdown_sim.analysis.decomposition import decomposition_table
+
+    options = [scenario(n) for n in ("status_quo_no_timetable", "full_exit", "kurdistan_hub")]
+    result = compare(options, reps=40, seed=7, workers=1, out=tmp_path / "c")
+    assert result.decomposition is not None and len(result.decomposition) > 0
+    whole = decomposition_table(result.results, result.reference, seed=7)
+    pd.testing.assert_frame_equal(result.decomposition.reset_index(drop=True), whole)
+    assert set(whole["option"]) == {"full_exit", "kurdistan_hub"}

@@ -35,6 +35,7 @@ from ..runner.protocol import Job, RunSpec, stream
 from ..runner.store import RunDirectory, RunRefused, atomic_write_json
 from ..scenario import Scenario
 from .completion import Estimate, proportion
+from .decomposition import joined, option_decomposition
 from .results import CENSORED_OUTCOMES, Results
 from .run import begin_run, complete_run
 
@@ -451,6 +452,8 @@ class _Tables:
         self.rows: list[dict[str, Any]] = []
         self.completion: dict[str, dict[str, Any]] = {}
         self.tabulated = 0  # options whose rows are in, from the first
+        self.seed = seed
+        self.decomposed: list[pd.DataFrame] = []  # why each option differs, as tabulated
 
     def add(self, name: str, result: Results) -> None:
         self.finished[name] = result
@@ -463,6 +466,10 @@ class _Tables:
             self.rows.extend(
                 _option_rows(option, self.finished[option], ref, self.reference, self.rng)
             )
+            if option != self.reference:  # seeded as decomposition_table seeds it
+                self.decomposed += option_decomposition(
+                    option, self.finished[option], self.reference, ref, self.seed + self.tabulated
+                )
             self.tabulated += 1
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -583,9 +590,7 @@ def compare(
     table, completion = tables.tables()
     atomic_write_bytes(root / "completion.csv", completion.to_csv(index=False).encode())
     atomic_write_bytes(root / "comparison.csv", table.to_csv(index=False).encode())
-    from .decomposition import decomposition_table
-
-    decomposition = decomposition_table(results, reference, seed)
+    decomposition = joined(tables.decomposed)
     atomic_write_bytes(root / "decomposition.csv", decomposition.to_csv(index=False).encode())
     manifest = CompareManifest(
         run_config=config,

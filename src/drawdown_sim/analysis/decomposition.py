@@ -253,42 +253,65 @@ def periods(result: Results) -> list[tuple[str, str, float]]:
     return out
 
 
+COLUMNS_OUT = ["option", "reference", "period", "part", "label", "value", "low", "high", "pairs"]
+"""The columns of ``decomposition.csv``."""
+
+
+def option_decomposition(
+    option: str,
+    result: Results,
+    reference: str,
+    ref: Results,
+    seed: int,
+    resamples: int = RESAMPLES,
+) -> list[pd.DataFrame]:
+    """The rows of one option against ``reference``, one frame per period both have (none
+    for results from before the decomposition's outcomes existed)."""
+    if not (_has_columns(result) and _has_columns(ref)):
+        return []
+    own_ids, ref_ids = result.column("replication"), ref.column("replication")
+    _, own_at, ref_at = np.intersect1d(own_ids, ref_ids, return_indices=True)
+    ref_periods = {p for p, _, _ in periods(ref)}
+    frames = []
+    for period, suffix, days in periods(result):
+        if period not in ref_periods:
+            continue
+        own_cols, ref_cols = _columns(result, suffix, own_at), _columns(ref, suffix, ref_at)
+        keep = np.logical_and.reduce(
+            [np.isfinite(c) for c in (*own_cols.values(), *ref_cols.values())]
+        )
+        own_cols = {k: v[keep] for k, v in own_cols.items()}
+        ref_cols = {k: v[keep] for k, v in ref_cols.items()}
+        frame = decompose(own_cols, ref_cols, days, seed, resamples)
+        frame.insert(0, "period", period)
+        frame.insert(0, "reference", reference)
+        frame.insert(0, "option", option)
+        frame["pairs"] = int(keep.sum())
+        frames.append(frame)
+    return frames
+
+
+def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames of :func:`option_decomposition` as one table (empty, with its columns,
+    when there are none)."""
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS_OUT[:-1])
+    return pd.concat(frames, ignore_index=True)
+
+
 def decomposition_table(
     results: dict[str, Results], reference: str, seed: int = 0, resamples: int = RESAMPLES
 ) -> pd.DataFrame:
     """For each option against ``reference`` and each period both have: the difference in
     mean militia attacks and its parts (module docstring), with 95% intervals. Columns:
-    option, reference, period, part, label, value, low, high, pairs."""
+    option, reference, period, part, label, value, low, high, pairs. The option in place
+    ``number`` of ``results`` is resampled from ``seed + number``."""
     ref = results[reference]
     frames = []
     for number, (option, result) in enumerate(results.items()):
-        if option == reference:
-            continue
-        if not (_has_columns(result) and _has_columns(ref)):
-            continue  # results from before the decomposition's outcomes existed
-        own_ids, ref_ids = result.column("replication"), ref.column("replication")
-        _, own_at, ref_at = np.intersect1d(own_ids, ref_ids, return_indices=True)
-        ref_periods = {p for p, _, _ in periods(ref)}
-        for period, suffix, days in periods(result):
-            if period not in ref_periods:
-                continue
-            own_cols, ref_cols = _columns(result, suffix, own_at), _columns(ref, suffix, ref_at)
-            keep = np.logical_and.reduce(
-                [np.isfinite(c) for c in (*own_cols.values(), *ref_cols.values())]
-            )
-            own_cols = {k: v[keep] for k, v in own_cols.items()}
-            ref_cols = {k: v[keep] for k, v in ref_cols.items()}
-            frame = decompose(own_cols, ref_cols, days, seed + number, resamples)
-            frame.insert(0, "period", period)
-            frame.insert(0, "reference", reference)
-            frame.insert(0, "option", option)
-            frame["pairs"] = int(keep.sum())
-            frames.append(frame)
-    if not frames:
-        return pd.DataFrame(
-            columns=["option", "reference", "period", "part", "label", "value", "low", "high"]
-        )
-    return pd.concat(frames, ignore_index=True)
+        if option != reference:
+            frames += option_decomposition(option, result, reference, ref, seed + number, resamples)
+    return joined(frames)
 
 
 def wide(table: pd.DataFrame, parts: tuple[str, ...] = ("total", *GROUPS)) -> pd.DataFrame:
