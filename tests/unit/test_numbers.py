@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from drawdown_sim.analysis.completion import Estimate
-from drawdown_sim.common.numbers import difference, estimate, share, with_interval
+from drawdown_sim.common.numbers import difference, estimate, number, share, with_interval
 from drawdown_sim.present import console
 from drawdown_sim.present.report import content
 
@@ -58,3 +58,9 @@ def test_console_and_report_show_an_estimate_the_same_way(
     assert console._estimate(e, percent=percent) == text
     assert content._estimate(e, percent=percent) == text
     assert estimate(e.value, e.low, e.high, reached=e.reached, percent=percent) == text
+
+
+def test_a_small_number_reads_without_an_exponent() -> None:
+    assert number(-6.43e-05) == "-0.0000643"
+    assert number(0.757) == "0.757" and number(0.5) == "0.5" and number(0.0123456) == "0.0123"
+    assert "e" not in difference(-3.6, -7.2, -6.43e-05)

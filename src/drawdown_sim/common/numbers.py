@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from numpy import format_float_positional
+
 
 def number(value: float, digits: int = 3) -> str:
     """A number for people: thousands separators, no exponent, ``-`` for missing."""
@@ -18,7 +20,10 @@ def number(value: float, digits: int = 3) -> str:
         return f"{value:,.0f}"
     if magnitude >= 1:
         return f"{value:,.{max(digits - 2, 1)}f}"
-    return f"{value:.{digits}g}"
+    # ``digits`` significant digits in positional notation: ``.3g`` would write 6.43e-05.
+    return format_float_positional(
+        value, precision=digits, unique=False, fractional=False, trim="-"
+    )
 
 
 def signed(value: float) -> str:
