@@ -40,25 +40,31 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ema.py
 	$(BIN)/python benchmarks/bench_explore.py
 
-# Mutation testing of the model and the comparison's bootstrap against the fast channel tests
-# (docs/mutation.md); not part of `make test`. One module at a time on one child process (the
-# machine is shared); `make mutation MUTATE=drawdown_sim.model.politics` runs one. mutmut
-# remembers results in mutants/ and re-runs only what changed.
-MUTATE ?= drawdown_sim.model.politics drawdown_sim.model.escalation \
-	drawdown_sim.model.retaliation drawdown_sim.model.damage drawdown_sim.model.isis \
-	drawdown_sim.model.forces drawdown_sim.model.militia drawdown_sim.model.world \
-	drawdown_sim.model.simulate drawdown_sim.model.streams drawdown_sim.model.scan \
-	drawdown_sim.series.daily drawdown_sim.model.events \
-	drawdown_sim.analysis.comparison.x__bootstrap_mean_interval__mutmut_
-MUTMUT_CHILDREN ?= 1
+# Mutation testing of the model and the comparison's bootstrap against the fast tests of the
+# model (docs/mutation.md); not part of `make test`. One mutmut run over every module in MUTATE
+# on MUTMUT_CHILDREN child processes; `make mutation MUTATE=drawdown_sim.model.politics` runs
+# one module, and MUTATION_SAMPLE=N judges a random sample of N of MUTATE's mutants (seed
+# MUTATION_SEED), whose score estimates the whole's with its interval. mutmut remembers its
+# verdicts in mutants/ and re-runs only what changed.
+MUTATE ?= drawdown_sim.model drawdown_sim.analysis.comparison.x__bootstrap_mean_interval__mutmut_
+MUTMUT_CHILDREN ?= 2
+MUTATION_SAMPLE ?=
+MUTATION_SEED ?= 0
+MUTMUT_RUN = $(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN)
 
 mutation: $(STAMP)
-	@for module in $(MUTATE); do \
-		echo "== mutmut: $$module"; \
-		$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) "$$module*" > mutants.log 2>&1 \
-			|| { tail -n 40 mutants.log; exit 1; }; \
-	done
+	@echo "== mutmut: $(MUTATE) (log: mutants.log)"
+ifeq ($(MUTATION_SAMPLE),)
+	@$(MUTMUT_RUN) $(foreach module,$(MUTATE),"$(module)*") > mutants.log 2>&1 \
+		|| { tail -n 40 mutants.log; exit 1; }
+else
+	@test -d mutants || $(MUTMUT_RUN) "$(firstword $(MUTATE)).none*" > mutants.log 2>&1 || test -f mutants/mutmut-stats.json
+	@$(BIN)/python tests/mutation_score.py --sample $(MUTATION_SAMPLE) \
+		--seed $(MUTATION_SEED) $(MUTATE) > mutants.sample
+	@xargs -a mutants.sample -d '\n' $(MUTMUT_RUN) > mutants.log 2>&1 \
+		|| { tail -n 40 mutants.log; exit 1; }
+endif
 	@$(BIN)/python tests/mutation_score.py $(MUTATE)
 
 clean:
-	rm -rf $(VENV) results mutants mutants.log .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) results mutants mutants.log mutants.sample .pytest_cache .mypy_cache .ruff_cache

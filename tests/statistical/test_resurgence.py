@@ -155,3 +155,71 @@ def test_resurgence_needs_the_historical_level():
     a = outcome(replicate(with_level, 200, seed=5), "isis_resurgence_follow_on")
     b = outcome(replicate(without, 200, seed=5), "isis_resurgence_follow_on")
     assert b.mean() > a.mean() + 0.2, (a.mean(), b.mean())
+
+
+def _naus(k: int, psi: float, windows: float) -> float:
+    """Naus's approximation (Glaz, Naus & Wallenstein 2001, eq. 2.28) written out afresh
+    with scipy's Poisson pmf and cdf, which are 0 at negative counts."""
+    from scipy.stats import poisson
+
+    def p(j: int) -> float:
+        return float(poisson.pmf(j, psi))
+
+    def f(j: int) -> float:
+        return float(poisson.cdf(j, psi))
+
+    q2 = f(k - 1) ** 2 - (k - 1) * p(k) * p(k - 2) - (k - 1 - psi) * p(k) * f(k - 3)
+    a1 = 2 * p(k) * f(k - 1) * ((k - 1) * f(k - 2) - psi * f(k - 3))
+    a2 = (
+        0.5
+        * p(k) ** 2
+        * ((k - 1) * (k - 2) * f(k - 3) - 2 * (k - 2) * psi * f(k - 4) + psi**2 * f(k - 5))
+    )
+    a3 = sum(p(2 * k - r) * f(r - 1) ** 2 for r in range(1, k))
+    a4 = sum(p(2 * k - r) * p(r) * ((r - 1) * f(r - 2) - psi * f(r - 3)) for r in range(2, k))
+    q3 = f(k - 1) ** 3 - a1 + a2 + a3 - a4
+    return 1.0 - q2 * (q3 / q2) ** (windows - 2.0)
+
+
+@pytest.mark.parametrize("psi", [0.4, 1.5, 3.0, 9.0])
+@pytest.mark.parametrize("windows", [1.5, 2.0, 12.0, 395 / 30])
+def test_the_scan_tail_is_naus_formula(psi, windows):
+    # The code's transcription of eq. 2.28 against the same equation in scipy's terms, at
+    # every threshold that matters (tail between 1e-6 and 1), periods of one and a half
+    # windows to a window and a follow-on year.
+    for k in range(max(int(psi), 2), 4 * int(psi) + 8):
+        expected = _naus(k, psi, windows)
+        if expected < 1e-6:
+            break
+        assert scan_tail(k, psi, windows) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_a_period_of_one_window_is_the_poisson_tail_and_no_count_is_certain():
+    from scipy.stats import poisson
+
+    for k in range(1, 12):
+        assert scan_tail(k, 3.0, 1.0) == pytest.approx(float(poisson.sf(k - 1, 3.0)), abs=1e-12)
+        assert scan_tail(k, 3.0, 0.5) == pytest.approx(float(poisson.sf(k - 1, 1.5)), abs=1e-12)
+    assert scan_tail(0, 3.0, 12.0) == 1.0
+    assert scan_tail(-1, 3.0, 12.0) == 1.0
+
+
+def test_the_poisson_cdf_never_exceeds_one():
+    # Summing the pmf overshoots 1 by rounding (2.2e-16 at psi 1.30); the table is capped,
+    # so 1 - F is never negative.
+    from drawdown_sim.model.scan import _tables
+
+    overshoot = [psi for psi in np.linspace(0.1, 80, 400) if _tables(psi, 200)[1].max() > 1.0]
+    assert not overshoot
+    assert any(np.cumsum(_tables(psi, 200)[0]).max() > 1.0 for psi in np.linspace(0.1, 80, 400))
+
+
+def test_windows_are_half_open_inside_a_half_open_period():
+    # Windows [t, t + w) inside the period [start, end): an event at the start counts, one
+    # at the end or before the start does not, and one exactly w later opens a new window.
+    assert max_window_count(np.array([0.0, 1.0]), 0.0, 30.0, 10.0) == 2
+    assert max_window_count(np.array([29.0, 30.0]), 0.0, 30.0, 10.0) == 1
+    assert max_window_count(np.array([-5.0, -4.0, 1.0]), 0.0, 30.0, 10.0) == 1
+    assert max_window_count(np.array([5.0, 15.0]), 0.0, 30.0, 10.0) == 1
+    assert max_window_count(np.array([5.0, 14.999]), 0.0, 30.0, 10.0) == 2
+    assert max_window_count(np.array([]), 0.0, 30.0, 10.0) == 0

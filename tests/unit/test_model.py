@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -11,7 +12,9 @@ from drawdown_sim import simulate
 from drawdown_sim.model import simulate_seed
 from drawdown_sim.model.damage import Damage
 from drawdown_sim.model.forces import _loads, _spread
+from drawdown_sim.model.simulate import build_world
 from drawdown_sim.model.streams import replication_seeds
+from drawdown_sim.model.world import STALLED_STEPS, RunawayReplication
 from drawdown_sim.series.daily import SERIES, daily_series
 from tests.helpers import REDUCTION, replicate, scenario
 
@@ -184,3 +187,58 @@ def test_trajectories_are_points_of_their_width_in_time_order_from_day_zero(name
             assert points and all(len(point) == width for point in points), kind
             times = [point[0] for point in points]
             assert times[0] == 0.0 and times == sorted(times), kind
+
+
+RUNAWAY_MILITIA = ("militia.posture=campaign", "militia.switching=false")
+
+
+def test_a_replication_past_max_events_fails_with_the_reason():
+    s = scenario(
+        "baseline", "max_events=1000", *RUNAWAY_MILITIA, "militia.campaign.attack_rate=500"
+    )
+    with pytest.raises(RunawayReplication) as error:
+        simulate(s, seed=1)
+    assert re.fullmatch(
+        r"more than 1,000 attacks and strikes by day \d+\.\d \(max_events\): the attack "
+        r"process runs away; lower the attack rates, the branching ratio or the provocation, "
+        r"or raise max_events",
+        str(error.value),
+    )
+
+
+def test_max_events_allows_exactly_that_many_attacks_and_strikes():
+    s = scenario("baseline", *RUNAWAY_MILITIA, "militia.campaign.attack_rate=5")
+    free = simulate(s, seed=2)
+    events = len(free.log.attacks) + len(free.log.strikes)
+    assert events >= 1000  # the least max_events a scenario may set
+    capped = simulate(
+        scenario(
+            "baseline", *RUNAWAY_MILITIA, "militia.campaign.attack_rate=5", f"max_events={events}"
+        ),
+        seed=2,
+    )
+    assert capped.log == free.log
+    with pytest.raises(RunawayReplication, match=f"more than {events - 1:,} attacks"):
+        simulate(
+            scenario(
+                "baseline",
+                *RUNAWAY_MILITIA,
+                "militia.campaign.attack_rate=5",
+                f"max_events={events - 1}",
+            ),
+            seed=2,
+        )
+
+
+def test_a_clock_that_no_longer_advances_fails_after_stalled_steps():
+    # Candidates so close together that floating point cannot separate them from now: the
+    # replication fails after STALLED_STEPS of them in a row, not one sooner.
+    world = build_world(scenario("baseline"), replication_seeds(1, 0, 1)[0])
+    for _ in range(STALLED_STEPS):
+        world.militia._stall(5.0, 1e20)
+    with pytest.raises(RunawayReplication) as error:
+        world.militia._stall(5.0, 1e20)
+    assert str(error.value) == (
+        "simulated time no longer advances on day 5.0: the attack intensity (1e+20/day) is "
+        "too high to tell event times apart"
+    )

@@ -125,12 +125,12 @@ class World:
             self.runaway()
 
     def runaway(self) -> None:
-        if self.events > self.max_events:
-            raise RunawayReplication(
-                f"more than {self.max_events:,} attacks and strikes by day {self.now:.1f} "
-                "(max_events): the attack process runs away; lower the attack rates, the "
-                "branching ratio or the provocation, or raise max_events"
-            )
+        """Fail the replication: it has counted more than ``max_events``."""
+        raise RunawayReplication(
+            f"more than {self.max_events:,} attacks and strikes by day {self.now:.1f} "
+            "(max_events): the attack process runs away; lower the attack rates, the "
+            "branching ratio or the provocation, or raise max_events"
+        )
 
     @property
     def now(self) -> float:
