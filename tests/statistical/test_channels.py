@@ -229,6 +229,7 @@ def test_a_crisis_drift_above_the_threshold_accelerates_at_the_exact_crossing():
     assert change.time == pytest.approx(-math.log(1 - 60 / a) / k, rel=1e-9)
     (cancel,) = [c for c in r.log.changes if c.kind == "option_cancelled"]
     assert cancel.time == pytest.approx(-math.log(1 - 100 / a) / k, rel=1e-9)
+    assert (cancel.value, cancel.cause) == ("federal exit", "pressure")
 
 
 # --- Regional escalation ------------------------------------------------------------------

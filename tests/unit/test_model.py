@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -12,7 +13,15 @@ from drawdown_sim import simulate
 from drawdown_sim.model import simulate_seed
 from drawdown_sim.model.damage import Damage
 from drawdown_sim.model.forces import _loads, _spread
-from drawdown_sim.model.simulate import build_world
+from drawdown_sim.model.simulate import (
+    _integral,
+    _pressure_peak,
+    _time_in,
+    _value_at,
+    _value_from,
+    build_world,
+    resurgence_threshold,
+)
 from drawdown_sim.model.streams import replication_seeds
 from drawdown_sim.model.world import STALLED_STEPS, RunawayReplication
 from drawdown_sim.series.daily import SERIES, daily_series
@@ -242,3 +251,64 @@ def test_a_clock_that_no_longer_advances_fails_after_stalled_steps():
         "simulated time no longer advances on day 5.0: the attack intensity (1e+20/day) is "
         "too high to tell event times apart"
     )
+
+
+def test_time_at_or_above_a_level_counts_the_days_inside_the_period():
+    trajectory = [(0.0, 0), (10.0, 2), (20.0, 3), (35.0, 1)]
+    assert _time_in(trajectory, 5.0, 30.0, 2) == 20.0  # [10, 30)
+    assert _time_in(trajectory, 15.0, 30.0, 2) == 15.0  # [15, 30)
+    assert _time_in(trajectory, 0.0, 50.0, 3) == 15.0  # [20, 35)
+    assert _time_in(trajectory, 0.0, 50.0, 1) == 40.0  # [10, 50): the last value to the end
+    assert _time_in(trajectory, 36.0, 50.0, 2) == 0.0
+    assert _time_in([(0.0, 2)], 3.0, 7.0, 2) == 4.0
+
+
+def test_integral_of_a_step_value_counts_only_while_the_gate_is_open():
+    value = [(0.0, 1.0), (10.0, 3.0)]
+    assert _integral(value, 0.0, 20.0) == 40.0
+    assert _integral(value, 5.0, 15.0) == 20.0
+    gate = [(0.0, 0), (8.0, 1), (12.0, 0)]
+    assert _integral(value, 0.0, 20.0, gate) == 2.0 * 1.0 + 2.0 * 3.0
+
+
+def test_a_step_value_from_a_change_on_and_just_before_it():
+    trajectory = [(0.0, 1), (10.0, 2), (20.0, 3)]
+    assert [_value_from(trajectory, t) for t in (0.0, 9.9, 10.0, 25.0)] == [1, 1, 2, 3]
+    assert [_value_at(trajectory, t) for t in (0.0, 10.0, 10.1, 20.0, 25.0)] == [1, 1, 2, 2, 3]
+
+
+def test_the_pressure_peak_is_at_a_segment_end():
+    k = 0.1
+    # rising towards 10 from 0 over [0, 5), then a jump to 12 decaying towards 0 until 30
+    segments = [(0.0, 0.0, 10.0, k), (5.0, 7.0, 0.0, k)]
+    assert _pressure_peak(segments, 30.0) == 7.0
+    rising = [(0.0, 0.0, 10.0, k)]
+    assert _pressure_peak(rising, 30.0) == pytest.approx(10.0 * (1 - math.exp(-3.0)))
+    assert _pressure_peak([(40.0, 5.0, 0.0, k)], 30.0) == 0.0  # nothing before the end
+
+
+@pytest.mark.parametrize(("rate", "level"), [(0.3, 9), (0.31, 10), (0.5, 15)])
+def test_the_historical_resurgence_level_is_the_reference_years_30_day_count(rate, level):
+    # The count a 30-day window of the reference year held on average, rounded up (9.0
+    # stays 9), unless chance at the window-start rate needs more.
+    s = scenario("baseline", f"isis.resurgence_reference_rate={rate}")
+    assert resurgence_threshold(s, 0.5, 365.0) == level
+    assert resurgence_threshold(s, 30.0, 365.0) > level  # chance needs more than history
+
+
+def test_each_attack_names_what_caused_it():
+    s = scenario("baseline", "militia.posture=campaign")
+    for replication in replicate(s, 5, seed=4):
+        log = replication.log
+        attack_times = {a.id: a.time for a in log.attacks}
+        strike_times = {s.id: s.time for s in log.strikes}
+        causes = Counter(a.cause for a in log.attacks)
+        assert set(causes) <= {"background", "attack", "strike"}
+        for a in log.attacks:
+            if a.cause == "background":
+                assert a.parent == -1
+            elif a.cause == "attack":
+                assert attack_times[a.parent] < a.time
+            else:
+                assert strike_times[a.parent] < a.time
+    assert causes["background"] and causes["attack"]

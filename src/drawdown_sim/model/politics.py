@@ -33,7 +33,6 @@ class Politics:
         self._value = self.cfg.initial if self.enabled else 0.0
         self._since = 0.0
         self._asymptote = 0.0
-        self.peak = self._value
         self._crisis = False
         self._timing = False  # the watcher is waiting for a computed crossing time
         self._watch = Redrawable(world)
@@ -59,7 +58,6 @@ class Politics:
         self._crisis = crisis
         drift = self.cfg.crisis_drift_per_day if crisis else 0.0
         self._asymptote = drift / self.decay
-        self.peak = max(self.peak, self._value)
         self.world.log.trajectories.pressure.append((now, self._value, self._asymptote, self.decay))
 
     def on_escalation(self) -> None:
@@ -81,7 +79,6 @@ class Politics:
             self._asymptote,
             self.decay,
         )
-        self.peak = max(self.peak, self._value)
         self._check()
         self._rewatch("strike")
 
@@ -132,8 +129,3 @@ class Politics:
                 self._check()
             except simpy.Interrupt:
                 self._watch.woken()
-
-    def finish(self) -> None:
-        """Close the last segment at the window end (its peak counts)."""
-        if self.enabled:
-            self.peak = max(self.peak, self.value(self.world.horizon))

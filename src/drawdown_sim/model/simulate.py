@@ -268,7 +268,6 @@ def simulate_seed(scenario: Scenario, seed: np.random.SeedSequence, index: int =
     world = build_world(scenario, seed)
     try:
         world.env.run(until=world.horizon)
-        world.politics.finish()
         world.isis.finish()
     finally:
         world.streams.release()
