@@ -279,7 +279,7 @@ CUTS = [
     (
         "shocks raise no campaign hazard",
         M + "militia.py",
-        '        self._raise(self.world.scenario.militia.shock_hazard.at(severity), "shock")',
+        "        self._raise(self.world.scenario.militia.shock_hazard.at(severity))",
         "        pass",
         "campaign_hazard_is",
     ),

@@ -612,8 +612,12 @@ def test_a_movement_adds_its_own_exposure_and_its_site_loses_its_share():
     assert f.exposure == pytest.approx(at_sites, rel=1e-12) and f.total == 2500 - size
 
 
-def test_with_nobody_left_there_is_no_exposure_and_no_attack():
-    s = quiet("full_exit", *MILITIA, "militia.posture=campaign")
+@pytest.mark.parametrize("exponent", [0.5, 0.0])
+def test_with_nobody_left_there_is_no_exposure_and_no_attack(exponent):
+    # An empty site offers nothing even at exponent 0, where p^a is 1 for anyone there.
+    s = quiet(
+        "full_exit", *MILITIA, "militia.posture=campaign", f"militia.exposure_exponent={exponent}"
+    )
     r = run(s)
     done = r.outcomes["completion_day"]
     assert done is not None and r.outcomes["residual_personnel"] == 0
@@ -837,6 +841,8 @@ def test_support_weighs_personnel_by_region_and_by_the_options_mission_once_in_f
     w.env.run(until=s.horizon_days - 1.0)
     # After the planned end the 1,650 kept advise (0.8): 150 federal, 1,500 in Kurdistan.
     assert w.forces.option_active
+    (change,) = [c for c in w.log.changes if c.kind == "option"]
+    assert change.value == s.advisory.name
     assert w.forces.support() == pytest.approx(0.8 * (150 + 0.5 * 1500))
     assert w.isis._target == pytest.approx(0.8 * 900 / 3500)
 

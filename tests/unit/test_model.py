@@ -8,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import simpy
 
 from drawdown_sim import simulate
 from drawdown_sim.model import simulate_seed
@@ -23,7 +24,7 @@ from drawdown_sim.model.simulate import (
     resurgence_threshold,
 )
 from drawdown_sim.model.streams import replication_seeds
-from drawdown_sim.model.world import STALLED_STEPS, RunawayReplication
+from drawdown_sim.model.world import STALLED_STEPS, Redrawable, RunawayReplication
 from drawdown_sim.series.daily import SERIES, daily_series
 from tests.helpers import REDUCTION, replicate, scenario
 
@@ -312,3 +313,49 @@ def test_each_attack_names_what_caused_it():
             else:
                 assert strike_times[a.parent] < a.time
     assert causes["background"] and causes["attack"]
+
+
+def test_a_process_is_woken_once_an_instant_never_by_itself_nor_once_it_ended():
+    world = build_world(scenario("baseline"), replication_seeds(1, 0, 1)[0])
+    env = world.env
+    watch = Redrawable(world)
+    interrupts = []
+
+    def waiting():
+        watch.wake("itself")  # a process never interrupts itself
+        while True:
+            try:
+                yield env.timeout(10.0)
+                return
+            except simpy.Interrupt as interrupt:
+                interrupts.append((env.now, interrupt.cause))
+                watch.woken()
+
+    def waker():
+        yield env.timeout(1.0)
+        watch.wake("first")
+        watch.wake("same instant")  # one redraw for several changes at once
+        yield env.timeout(1.0)
+        watch.wake("later")
+        yield env.timeout(20.0)
+        watch.wake("after the end")
+
+    watch.process = env.process(waiting())
+    env.process(waker())
+    env.run(until=30.0)
+    assert interrupts == [(1.0, "first"), (2.0, "later")]
+
+
+def test_without_switching_the_posture_never_changes_whatever_moves_the_propensity():
+    # Escalation, the timetable and shocks all move the campaign propensity; with
+    # switching off none of them may start a campaign.
+    s = scenario("historical", "militia.switching=false", "escalation.enabled=true")
+    for replication in replicate(s, 5, seed=9):
+        changes = replication.log.changes
+        assert any(c.kind == "escalation" for c in changes)
+        assert not [c for c in changes if c.kind == "posture"]
+
+
+def test_the_isis_rate_ratio_is_null_without_isis():
+    assert simulate(scenario("baseline", "isis.enabled=false")).outcomes["isis_rate_ratio"] is None
+    assert simulate(scenario("baseline")).outcomes["isis_rate_ratio"] > 0.0

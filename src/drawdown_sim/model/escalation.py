@@ -141,6 +141,6 @@ class Escalation:
         self.world.log.changes.append(Change(now, "escalation", LEVEL_NAMES[level], cause))
         self.world.log.trajectories.escalation.append((now, level))
         self.world.militia.on_background_change()
-        self.world.militia.on_propensity_change("escalation")
+        self.world.militia.on_propensity_change()
         self.world.forces.on_escalation()
         self.world.politics.on_escalation()

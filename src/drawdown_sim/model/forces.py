@@ -321,7 +321,7 @@ class ForcePosture:
         self.world.log.changes.append(
             Change(now, "extended", f"+{applied:.0f} days", f"phase {phase} renegotiated")
         )
-        self.world.militia.on_propensity_change("timetable extended")
+        self.world.militia.on_propensity_change()  # the timetable extended
         self._clock.wake("extended")
 
     def _reverse(self) -> None:
@@ -359,7 +359,7 @@ class ForcePosture:
                 ):
                     held_from = env.now
                     self._holding = True
-                    self.world.militia.on_propensity_change("timetable slipping")
+                    self.world.militia.on_propensity_change()  # the timetable slipping
                     try:  # held until escalation drops (we are woken) or the slip cap
                         yield env.timeout(cfg.max_slip_days - self.delay)
                     finally:
@@ -398,7 +398,7 @@ class ForcePosture:
             return
         self.completion_day = self.world.now
         self.world.log.changes.append(Change(self.world.now, "completed", "drawdown", cause))
-        self.world.militia.on_propensity_change("timetable complete")
+        self.world.militia.on_propensity_change()  # the timetable complete
 
     def _activate_option(self, cause: str) -> None:
         if self.option_active:

@@ -192,7 +192,7 @@ class Militia:
         timetable = self._timetable_factor[world.forces.timetable_state]
         return raised * timetable * self._escalation_factor[world.escalation.level]
 
-    def _raise(self, hazard: float, cause: str) -> None:
+    def _raise(self, hazard: float) -> None:
         """Add ``hazard`` to the propensity for ``shock_days``."""
         if not self.switching or hazard <= 0.0:
             return
@@ -202,29 +202,27 @@ class Militia:
         self._raisers.append(entry)
         self._raised += hazard
         call_later(env, end - env.now, lambda: self._lower(entry))
-        self.on_propensity_change(cause)
+        self.on_propensity_change()
 
     def _lower(self, entry: tuple[float, float]) -> None:
         self._raisers.remove(entry)
         # Re-summed rather than decremented, so rounding never leaves a residue behind.
         self._raised = sum(map(_HAZARD, self._raisers))
-        self.on_propensity_change("shock or strike effect ended")
+        self.on_propensity_change()  # a shock or strike effect ended
 
-    def on_propensity_change(self, cause: str = "") -> None:
+    def on_propensity_change(self) -> None:
         """Something the campaign propensity depends on changed: re-time the switch."""
         if self.switching and self._started and self.posture == "restraint":
             self._retime_switch()
 
     def on_shock(self, severity: int) -> None:
         """A regional shock raises the campaign propensity while it lasts."""
-        self._raise(self.world.scenario.militia.shock_hazard.at(severity), "shock")
+        self._raise(self.world.scenario.militia.shock_hazard.at(severity))
 
     def on_strike(self, strike: Strike, uniform: float) -> None:
         """A US strike provokes attacks, raises the campaign propensity by the militia
         members it kills, and, if large, may end a campaign."""
-        self._raise(
-            self.world.scenario.militia.killed_hazard * strike.iraqi_killed, "US strike deaths"
-        )
+        self._raise(self.world.scenario.militia.killed_hazard * strike.iraqi_killed)
         now = self.world.now
         if self.enabled and self.rho > 0.0:
             self._provocation = (
