@@ -695,8 +695,11 @@ def _first_spells(s: Scenario, reps: int) -> tuple[np.ndarray, np.ndarray]:
     """Days to the first campaign, and that campaign's length, in each replication."""
     starts, lengths = [], []
     for r in range(reps):
-        path = run(s, replication=r).trajectories.campaign
+        replication = run(s, replication=r)
+        path = replication.trajectories.campaign
         assert [x for _, x in path[:3]] == [0, 1, 0]
+        causes = {c.cause for c in replication.log.changes if c.kind == "posture"}
+        assert causes == {"propensity"}  # switches the hazard drew, nothing else
         starts.append(path[1][0])
         lengths.append(path[2][0] - path[1][0])
     return np.array(starts), np.array(lengths)
@@ -726,6 +729,8 @@ def test_a_large_strike_ends_a_campaign_with_probability_restraint_on_strike(siz
     w = world(s)
     w.militia.on_strike(strike(size), uniform)
     assert w.militia.posture == after
+    changes = [(c.value, c.cause) for c in w.log.changes if c.kind == "posture"]
+    assert changes == ([] if after == "campaign" else [("restraint", "large US strike")])
 
 
 def test_dated_posture_changes_happen_on_their_dates():
@@ -735,7 +740,12 @@ def test_dated_posture_changes_happen_on_their_dates():
         "militia.scheduled=[{date: 2024-10-01, posture: campaign, name: a}, "
         "{date: 2024-11-01, posture: restraint, name: b}]",
     )
-    assert run(s).trajectories.campaign == [(0.0, 0), (30.0, 1), (61.0, 0)]
+    r = run(s)
+    assert r.trajectories.campaign == [(0.0, 0), (30.0, 1), (61.0, 0)]
+    assert [(c.value, c.cause) for c in r.log.changes if c.kind == "posture"] == [
+        ("campaign", "scheduled: a"),
+        ("restraint", "scheduled: b"),
+    ]
 
 
 # --- What one attack does -----------------------------------------------------------------

@@ -359,3 +359,13 @@ def test_without_switching_the_posture_never_changes_whatever_moves_the_propensi
 def test_the_isis_rate_ratio_is_null_without_isis():
     assert simulate(scenario("baseline", "isis.enabled=false")).outcomes["isis_rate_ratio"] is None
     assert simulate(scenario("baseline")).outcomes["isis_rate_ratio"] > 0.0
+
+
+def test_a_hit_with_a_mean_of_one_casualty_has_exactly_one():
+    s = scenario("baseline", "militia.casualties.mean_if_hit=1")
+    damage = Damage(s, np.random.default_rng(5))
+    draws = [damage.resolve(0.0) for _ in range(2000)]  # no air defence: nothing intercepted
+    hits = [(killed, wounded) for _, _, killed, wounded in draws if killed + wounded]
+    assert all(killed + wounded == 1 for killed, wounded in hits)
+    p = s.militia.casualties.hit_probability
+    assert abs(len(hits) / len(draws) - p) < 4 * math.sqrt(p * (1 - p) / len(draws))
