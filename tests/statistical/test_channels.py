@@ -941,6 +941,28 @@ def test_an_expelled_option_keeps_nobody_at_federal_sites():
     assert w.isis._target == pytest.approx(min(1.0, f.support() / 1500))
 
 
+def test_an_option_cancelled_mid_drawdown_moves_everyone_at_federal_sites_once():
+    # Cancelled while the plan's movements are under way: the one drawdown clock takes up
+    # the new plan, so each federal member leaves once and Kurdistan keeps its people.
+    s = quiet("baseline")
+    w = world(s)
+    w.env.run(until=120.0)
+    f = w.forces
+    assert f.plan and f._clock.process.is_alive
+    before = sum(m.personnel for m in w.log.movements)
+    federal_left = sum(
+        p for p, site in zip(f.personnel, f.sites, strict=True) if site.region == "federal"
+    )
+    f.cancel_option()
+    w.env.run(until=s.horizon_days)
+    moved = sum(m.personnel for m in w.log.movements) - before
+    assert moved == federal_left
+    assert [
+        p for p, site in zip(f.personnel, f.sites, strict=True) if site.region == "federal"
+    ] == [0, 0]
+    assert f.personnel[2:] == [1200, 300]
+
+
 def test_a_second_strike_adds_to_the_pressure_left_by_the_first():
     s = quiet(
         "baseline",

@@ -179,3 +179,37 @@ def test_a_closure_block_moves_the_base_in_one_movement_near_the_phase_end():
     spread = simulate(scenario("baseline", *overrides, "sites.0.closure=null"), replication=0)
     starts = [m.start for m in spread.log.movements if m.site == "Ain al-Asad"]
     assert len(starts) == 7 and np.ptp(starts) > 100
+
+
+def test_each_phase_is_extended_at_most_once():
+    # An extension hazard of one a day extends each of full_exit's two phases as soon as
+    # its movements are pending, and never one phase twice.
+    s = scenario(
+        "full_exit",
+        *QUIET,
+        "drawdown.extension.hazard_per_day=1",
+        "drawdown.reversal.hazard_per_day=0",
+        "drawdown.max_slip_days=365",
+    )
+    for r in range(5):
+        changes = simulate(s, seed=3, replication=r).log.changes
+        extended = [c.cause for c in changes if c.kind == "extended"]
+        assert extended == ["phase 0 renegotiated", "phase 1 renegotiated"]
+
+
+def test_a_residual_factor_above_one_raises_the_hazard_as_much():
+    # The thinning bound must include the residual factor when it exceeds 1, or the
+    # extension rate would stop at the bound: P(extension) = 1 - exp(-h f T) with f = 3.
+    h, f, reps = 0.002, 3.0, 300
+    s = scenario(
+        "baseline",
+        *QUIET,
+        f"drawdown.extension.hazard_per_day={h}",
+        f"drawdown.extension.residual_factor={f}",
+        "drawdown.reversal.hazard_per_day=0",
+    )
+    last_departure = s.planned_end_day - s.drawdown.movement_days
+    p = 1.0 - math.exp(-h * f * last_departure)
+    extended = outcome(replicate(s, reps, seed=19), "plan_extended")
+    se = math.sqrt(p * (1.0 - p) / reps)
+    assert abs(extended.mean() - p) < 3.3 * se, (extended.mean(), p)

@@ -369,3 +369,24 @@ def test_a_hit_with_a_mean_of_one_casualty_has_exactly_one():
     assert all(killed + wounded == 1 for killed, wounded in hits)
     p = s.militia.casualties.hit_probability
     assert abs(len(hits) / len(draws) - p) < 4 * math.sqrt(p * (1 - p) / len(draws))
+
+
+def test_isis_candidates_beyond_ten_times_max_events_fail_the_replication():
+    # base x (1 + sensitivity) x horizon candidates: 15 x 3 x ~760 days is about 34,000,
+    # past 10 x 1,000 but not 10 x 10,000.
+    over = ("isis.base_rate=15", "isis.sensitivity=2", "max_events=1000")
+    s = scenario("baseline", *over)
+    bound = 15 * 3 * s.horizon_days
+    with pytest.raises(RunawayReplication) as error:
+        simulate(s, seed=1)
+    assert str(error.value) == (
+        f"about {bound:,.0f} ISIS attack candidates exceed max_events (1,000); lower "
+        "isis.base_rate or raise max_events"
+    )
+    assert simulate(scenario("baseline", *over[:2], "max_events=10000"), seed=1).log.isis_attacks
+
+
+def test_the_plan_completes_when_its_last_movement_arrives():
+    s = scenario("full_exit", "escalation.enabled=false", "politics.enabled=false")
+    (done,) = [c for c in simulate(s).log.changes if c.kind == "completed"]
+    assert (done.value, done.cause) == ("drawdown", "last movement arrived")
