@@ -32,6 +32,10 @@ CASES = [
 ]
 
 
+def _pick(row: dict, *columns: str) -> tuple:
+    return tuple(row[column] for column in columns)
+
+
 def _rows_by_kind(name, replication):
     rows = event_rows(replication, SCENARIOS[name])
     by_kind: dict[str, list[dict]] = {}
@@ -112,13 +116,9 @@ def test_each_record_is_one_row_with_its_fields(name, replication):
     attacks = sorted(by_kind.get("attack", []), key=lambda r: r["id"])
     assert len(attacks) == len(log.attacks)
     for row, a in zip(attacks, sorted(log.attacks, key=lambda a: a.id), strict=True):
-        assert (row["time"], row["site"], row["weapon"], row["intercepted"]) == (
-            a.time,
-            a.target,
-            a.weapon,
-            a.intercepted,
-        )
-        assert (row["killed"], row["wounded"], row["cause"]) == (a.killed, a.wounded, a.cause)
+        expected = (a.time, a.target, a.weapon, a.intercepted, a.killed, a.wounded)
+        assert _pick(row, "time", "site", "weapon", "intercepted", "killed", "wounded") == expected
+        assert row["cause"] == a.cause
         assert row["parent"] == (a.parent if a.parent >= 0 else None)
         assert row["value"] == float(a.killed + a.wounded)
         assert row["size"] is None and row["severity"] is None and row["iraqi_killed"] is None
@@ -129,12 +129,8 @@ def test_each_record_is_one_row_with_its_fields(name, replication):
     strikes = sorted(by_kind.get("strike", []), key=lambda r: r["id"])
     assert len(strikes) == len(log.strikes)
     for row, s in zip(strikes, sorted(log.strikes, key=lambda s: s.id), strict=True):
-        assert (row["time"], row["size"], row["cause"], row["iraqi_killed"]) == (
-            s.time,
-            s.size,
-            s.cause,
-            s.iraqi_killed,
-        )
+        expected = (s.time, s.size, s.cause, s.iraqi_killed)
+        assert _pick(row, "time", "size", "cause", "iraqi_killed") == expected
         assert row["parent"] == (s.attack if s.attack >= 0 else None)
         assert row["value"] == float(s.iraqi_killed)
         assert row["weapon"] is None and row["site"] is None
