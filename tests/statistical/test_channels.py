@@ -733,6 +733,26 @@ def test_a_large_strike_ends_a_campaign_with_probability_restraint_on_strike(siz
     assert changes == ([] if after == "campaign" else [("restraint", "large US strike")])
 
 
+def test_a_raised_propensity_retimes_the_next_campaign():
+    # A hazard near zero until a major dated shock on day 10 raises it to 1 a day for 30
+    # days: the campaign starts within the raised spell, not at the switch time drawn at the
+    # start, which lies far beyond the horizon.
+    s = quiet(
+        "status_quo",
+        "militia.enabled=true",
+        "militia.switching=true",
+        "militia.campaign_hazard_per_day=0.000001",
+        "militia.shock_hazard.major=1",
+        "militia.shock_days=30",
+        "shocks.enabled=true",
+        "shocks.random.rate_per_year=0",
+        "shocks.scheduled=[{date: 2024-09-11, name: war, severity: 3}]",
+    )
+    for r in range(5):
+        path = run(s, replication=r).trajectories.campaign
+        assert 10.0 < path[1][0] < 40.0 and path[1][1] == 1
+
+
 def test_dated_posture_changes_happen_on_their_dates():
     s = quiet(
         "baseline",
@@ -961,6 +981,18 @@ def test_an_option_cancelled_mid_drawdown_moves_everyone_at_federal_sites_once()
         p for p, site in zip(f.personnel, f.sites, strict=True) if site.region == "federal"
     ] == [0, 0]
     assert f.personnel[2:] == [1200, 300]
+
+
+def test_an_option_cancelled_after_the_drawdown_moves_the_federal_residual_out():
+    # The drawdown clock has ended; cancelling starts it again for Baghdad's 150.
+    s = quiet("baseline")
+    w = world(s)
+    w.env.run(until=s.planned_end_day + 5.0)
+    f = w.forces
+    assert not f.plan and f.personnel[:2] == [0, 150]
+    f.cancel_option()
+    w.env.run(until=s.horizon_days)
+    assert f.personnel == [0, 0, 1200, 300]
 
 
 def test_a_second_strike_adds_to_the_pressure_left_by_the_first():

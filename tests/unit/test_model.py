@@ -23,8 +23,8 @@ from drawdown_sim.model.simulate import (
     build_world,
     resurgence_threshold,
 )
-from drawdown_sim.model.streams import replication_seeds
-from drawdown_sim.model.world import STALLED_STEPS, Redrawable, RunawayReplication
+from drawdown_sim.model.streams import Streams, replication_seeds
+from drawdown_sim.model.world import STALLED_STEPS, Redrawable, RunawayReplication, exact_delay
 from drawdown_sim.series.daily import SERIES, daily_series
 from tests.helpers import REDUCTION, replicate, scenario
 
@@ -84,6 +84,7 @@ def test_plan_completes_on_the_planned_end_without_holds():
     r = simulate(s)
     assert r.outcomes["completion_day"] == pytest.approx(s.window.offset(s.drawdown.phases[-1].end))
     assert r.outcomes["slip_days"] == pytest.approx(0.0)
+    assert r.outcomes["completed_on_time"]
     assert r.outcomes["residual_personnel"] == 0
     assert sum(m.personnel for m in r.log.movements) == 2500
 
@@ -298,7 +299,18 @@ def test_the_historical_resurgence_level_is_the_reference_years_30_day_count(rat
 
 
 def test_each_attack_names_what_caused_it():
-    s = scenario("baseline", "militia.posture=campaign")
+    # Dated strikes with a strong provocation, so that some attacks are provoked.
+    strikes = ", ".join(
+        f"{{date: {day}, name: s{n}, size: large, iraqi_killed: 1}}"
+        for n, day in enumerate(("2024-10-15", "2024-12-15", "2025-02-15", "2025-04-15"))
+    )
+    s = scenario(
+        "baseline",
+        "militia.posture=campaign",
+        "retaliation.provocation=0.5",
+        f"retaliation.scheduled=[{strikes}]",
+    )
+    every = Counter()
     for replication in replicate(s, 5, seed=4):
         log = replication.log
         attack_times = {a.id: a.time for a in log.attacks}
@@ -312,7 +324,8 @@ def test_each_attack_names_what_caused_it():
                 assert attack_times[a.parent] < a.time
             else:
                 assert strike_times[a.parent] < a.time
-    assert causes["background"] and causes["attack"]
+        every += causes
+    assert every["background"] and every["attack"] and every["strike"]
 
 
 def test_a_process_is_woken_once_an_instant_never_by_itself_nor_once_it_ended():
@@ -390,3 +403,31 @@ def test_the_plan_completes_when_its_last_movement_arrives():
     s = scenario("full_exit", "escalation.enabled=false", "politics.enabled=false")
     (done,) = [c for c in simulate(s).log.changes if c.kind == "completed"]
     assert (done.value, done.cause) == ("drawdown", "last movement arrived")
+
+
+@pytest.mark.parametrize(
+    ("now", "at"), [(0.6542014896189854, 4.865972659519584), (0.6385279900981402, 479.375053425059)]
+)
+def test_a_delay_that_overshoots_by_rounding_is_stepped_back(now, at):
+    # Here now + (at - now) lands past ``at``: the delay steps back to land on it or on
+    # the float just before it.
+    assert now + (at - now) > at
+    landed = now + exact_delay(now, at)
+    assert landed <= at and math.nextafter(landed, math.inf) >= at
+
+
+def test_a_replication_seed_must_be_a_child_of_an_integer_root():
+    message = "a replication seed is SeedSequence"
+    grandchild = np.random.SeedSequence(5).spawn(1)[0].spawn(1)[0]
+    with pytest.raises(ValueError, match=message):
+        Streams(grandchild)
+    with pytest.raises(ValueError, match=message):
+        Streams(np.random.SeedSequence([1, 2]))
+    Streams(np.random.SeedSequence(5).spawn(3)[2])  # a child: accepted
+
+
+def test_an_option_in_force_from_the_start_says_so_and_a_plan_on_its_end_is_on_time():
+    s = scenario("baseline", "advisory.from=2024-09-01")
+    (option,) = [c for c in simulate(s).log.changes if c.kind == "option"]
+    assert (option.time, option.cause) == (0.0, "option in force from the start")
+    assert simulate(s).outcomes["completed_on_time"]  # on the planned end to the day

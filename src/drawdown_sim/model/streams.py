@@ -83,7 +83,7 @@ class Streams:
     """The generators of one replication, one per mechanism, set up on first use (a mechanism
     that is off never draws)."""
 
-    __slots__ = ("_seed", "_root", "_replication", "_taken", *STREAMS)
+    __slots__ = ("_root", "_replication", "_taken", *STREAMS)
 
     shocks: np.random.Generator
     attacks: np.random.Generator
@@ -96,7 +96,6 @@ class Streams:
     slip: np.random.Generator
 
     def __init__(self, replication_seed: np.random.SeedSequence) -> None:
-        self._seed = replication_seed
         entropy = replication_seed.entropy
         key = replication_seed.spawn_key
         if not isinstance(entropy, int) or len(key) > 1 or entropy < 0:
