@@ -500,6 +500,20 @@ CUTS = [
         "counts, edges = np.histogram(d, range=(low, high))",
         "binned_bootstrap",
     ),
+    (
+        "a propensity change never retimes the switch",
+        M + "militia.py",
+        '        if self.switching and self._started and self.posture == "restraint":\n            self._retime_switch()',
+        "        pass",
+        "retimes",
+    ),
+    (
+        "cancelling after the drawdown starts no clock",
+        M + "forces.py",
+        "        if self._clock.process is None or not self._clock.process.is_alive:",
+        "        if self._clock.process is None:",
+        "cancelled_after",
+    ),
 ]
 
 
