@@ -872,7 +872,7 @@ def test_support_weighs_personnel_by_region_and_by_the_options_mission_once_in_f
     # After the planned end the 1,650 kept advise (0.8): 150 federal, 1,500 in Kurdistan.
     assert w.forces.option_active
     (change,) = [c for c in w.log.changes if c.kind == "option"]
-    assert change.value == s.advisory.name
+    assert (change.value, change.cause) == (s.advisory.name, "planned end")
     assert w.forces.support() == pytest.approx(0.8 * (150 + 0.5 * 1500))
     assert w.isis._target == pytest.approx(0.8 * 900 / 3500)
 
@@ -975,6 +975,8 @@ def test_an_option_cancelled_mid_drawdown_moves_everyone_at_federal_sites_once()
     )
     f.cancel_option()
     w.env.run(until=s.horizon_days)
+    starts = [m.start for m in w.log.movements]
+    assert starts == sorted(starts)  # the new plan runs in time order
     moved = sum(m.personnel for m in w.log.movements) - before
     assert moved == federal_left
     assert [

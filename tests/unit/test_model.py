@@ -431,3 +431,34 @@ def test_an_option_in_force_from_the_start_says_so_and_a_plan_on_its_end_is_on_t
     (option,) = [c for c in simulate(s).log.changes if c.kind == "option"]
     assert (option.time, option.cause) == (0.0, "option in force from the start")
     assert simulate(s).outcomes["completed_on_time"]  # on the planned end to the day
+
+
+def test_campaign_exposure_is_the_exposure_while_on_campaign():
+    s = scenario("baseline", "militia.scheduled=[{date: 2024-10-01, posture: campaign, name: a}]")
+    r = simulate(s, seed=2)
+    traj = r.log.trajectories
+    window = float(s.window_days)
+    exposure = _integral(traj.exposure, 0.0, window)
+    on_campaign = _integral(traj.exposure, 0.0, window, traj.campaign)
+    assert r.outcomes["exposure"] == pytest.approx(exposure)
+    assert r.outcomes["campaign_exposure"] == pytest.approx(on_campaign)
+    assert 0.0 < on_campaign < exposure  # restraint for the first 30 days
+
+
+def test_the_pressure_peak_may_lie_in_an_earlier_segment():
+    segments = [(0.0, 12.0, 0.0, 0.1), (5.0, 3.0, 0.0, 0.1)]  # a fall, then a lower jump
+    assert _pressure_peak(segments, 30.0) == 12.0
+
+
+def test_a_hit_casualty_count_has_its_configured_mean():
+    s = scenario("baseline", "militia.casualties.mean_if_hit=1.5")
+    damage = Damage(s, np.random.default_rng(6))
+    draws = [damage.resolve(0.0) for _ in range(20_000)]
+    counts = np.array([k + w for _, _, k, w in draws if k + w])
+    assert abs(counts.mean() - 1.5) < 4 * counts.std(ddof=1) / math.sqrt(counts.size)
+
+
+def test_without_a_follow_on_year_its_outcomes_are_null():
+    outcomes = simulate(scenario("baseline", "follow_on=null")).outcomes
+    assert outcomes["attacks_follow_on"] is None
+    assert outcomes["attacks"] is not None

@@ -162,9 +162,6 @@ class ForcePosture:
         self.option_cancelled = False
         self.reversed = False
         """Whether the plan was reversed to a residual presence."""
-        self.extensions: list[tuple[float, float, float]] = []
-        """Negotiated extensions as (day, drawn delay, applied delay), days: the applied
-        delay is the drawn one cut to what ``max_slip_days`` still allows."""
         self._extended_phases: set[int] = set()
         # A queue: movements leave from its front (a list's pop(0) made a plan of n
         # movements cost n^2).
@@ -316,7 +313,6 @@ class ForcePosture:
         applied = min(drawn, cfg.max_slip_days - self.delay)
         now = self.world.now
         self._extended_phases.add(phase)
-        self.extensions.append((now, drawn, applied))
         self.delay += applied
         self.world.log.changes.append(
             Change(now, "extended", f"+{applied:.0f} days", f"phase {phase} renegotiated")

@@ -43,10 +43,11 @@ _DERIVED: dict[tuple[str, int], tuple[Scenario, Any]] = {}
 def per_scenario(kind: str, scenario: Scenario, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per scenario object and ``kind`` (values that depend on nothing
     random, such as the movement plan or the derived background rates), not once per
-    replication. Keyed by identity, and the scenario is kept so an id is never reused."""
+    replication. Keyed by identity; the entry keeps its scenario alive, so no other object
+    can take its id while the entry is there."""
     key = (kind, id(scenario))
     cached = _DERIVED.get(key)
-    if cached is not None and cached[0] is scenario:
+    if cached is not None:
         return cached[1]
     if len(_DERIVED) > 64:
         _DERIVED.clear()
