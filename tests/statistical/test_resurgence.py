@@ -162,11 +162,15 @@ def _naus(k: int, psi: float, windows: float) -> float:
     with scipy's Poisson pmf and cdf, which are 0 at negative counts."""
     from scipy.stats import poisson
 
+    counts = np.arange(-6, 2 * k + 1)
+    pmf = dict(zip(counts.tolist(), poisson.pmf(counts, psi).tolist(), strict=True))
+    cdf = dict(zip(counts.tolist(), poisson.cdf(counts, psi).tolist(), strict=True))
+
     def p(j: int) -> float:
-        return float(poisson.pmf(j, psi))
+        return pmf[j]
 
     def f(j: int) -> float:
-        return float(poisson.cdf(j, psi))
+        return cdf[j]
 
     q2 = f(k - 1) ** 2 - (k - 1) * p(k) * p(k - 2) - (k - 1 - psi) * p(k) * f(k - 3)
     a1 = 2 * p(k) * f(k - 1) * ((k - 1) * f(k - 2) - psi * f(k - 3))
