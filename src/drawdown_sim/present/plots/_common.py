@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -141,13 +142,9 @@ def option_colour(name: str) -> str:
     name alone (a stable hash), so it too keeps its colour whatever the argument order."""
     if name in OPTION_COLOURS:
         return OPTION_COLOURS[name]
-    import zlib
-
     return _SPARE[zlib.crc32(name.encode()) % len(_SPARE)]
 
 
 def option_marker(name: str) -> str:
     """The option's marker, chosen from its name alone (as its colour)."""
-    import zlib
-
     return OPTION_MARKERS[zlib.crc32(name.encode()) % len(OPTION_MARKERS)]
